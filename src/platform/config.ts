@@ -238,7 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       const match = /^([\w.]+): (.*)$/.exec(line.trim());
       if (!match) continue;
       const leaf = LEAVES.get(match[1] as string);
-      const name = leaf?.env ?? match[1];
+      const name = leaf?.env ?? (match[1] as string);
       // convict appends ": value was <coerced>"; show the raw variable instead, and never a secret.
       const detail = (match[2] as string).replace(/: value was .*$/, '').replace(/, got .*$/, '');
       const raw = resolved[name];

@@ -1,0 +1,307 @@
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { createBatchHandler } from './intake/batch-handler.js';
+import { Capacity } from './delivery/capacity.js';
+import { CircuitBreaker } from './delivery/circuit-breaker.js';
+import { Dispatcher } from './delivery/dispatcher.js';
+import { createSmtpMailer, type Mailer } from './delivery/mailer.js';
+import { noLedger, type SentLedger } from './delivery/sent-ledger.js';
+import { classifySmtpError } from './delivery/smtp-errors.js';
+import { fromDomain, type Config } from './platform/config.js';
+import { Health } from './platform/health.js';
+import { startHttpServer } from './platform/http-server.js';
+import { kafkaLogCreator } from './platform/kafka-log.js';
+import type { Logger } from './platform/logger.js';
+import { createMetrics, type Metrics } from './platform/metrics.js';
+import { sleep } from './platform/sleep.js';
+import { Committer } from './settle/committer.js';
+import { createDlqPublisher } from './settle/dlq-publisher.js';
+import { OffsetTracker } from './settle/offset-tracker.js';
+import { createSettler } from './settle/settler.js';
+
+export interface AppOptions {
+  readonly config: Config;
+  readonly logger: Logger;
+  /** A fresh registry per app (tests run several). */
+  readonly registry?: Registry;
+  /** Overrides for tests; by default built from config. */
+  readonly mailer?: Mailer;
+  readonly ledger?: SentLedger;
+  /** Bind address of the HTTP server. @default '0.0.0.0' */
+  readonly httpHost?: string;
+}
+
+export interface App {
+  start(): Promise<void>;
+  /** Graceful, ordered, idempotent. Resolves with the process exit code. */
+  stop(options?: { exitCode?: number; reason?: string }): Promise<number>;
+  /** Resolves with the exit code once the app stopped (by signal, fatal error or crash). */
+  readonly done: Promise<number>;
+  readonly metrics: Metrics;
+  readonly health: Health;
+  httpPort(): number | undefined;
+}
+
+/** A startup failure that retrying cannot fix (bad SMTP credentials, say). */
+export class FatalStartupError extends Error {
+  readonly code = 'ERR_FATAL_STARTUP';
+}
+
+export function kafkaClientConfig(config: Config, logger: Logger): KafkaConfig {
+  const { kafka } = config;
+  const sasl = kafka.saslMechanism === '' ? undefined : ({ mechanism: kafka.saslMechanism, username: kafka.saslUsername, password: kafka.saslPassword } as SASLOptions);
+  const ssl = kafka.ssl ? { rejectUnauthorized: kafka.sslRejectUnauthorized, ...(kafka.sslCaFile ? { ca: [readFileSync(kafka.sslCaFile, 'utf8')] } : {}) } : false;
+  return {
+    clientId: kafka.clientId,
+    brokers: [...kafka.brokers],
+    ssl,
+    ...(sasl ? { sasl } : {}),
+    logLevel: logLevel.INFO,
+    logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
+    retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: 8 },
+  };
+}
+
+/** The composition root: the only place real clients (KafkaJS, nodemailer, Registry) are built. */
+export function createApp(options: AppOptions): App {
+  const { config, logger } = options;
+  const registry = options.registry ?? new Registry();
+  const metrics = createMetrics({ registry });
+  const kafka = new Kafka(kafkaClientConfig(config, logger));
+  const consumer: Consumer = kafka.consumer({
+    groupId: config.kafka.groupId,
+    sessionTimeout: config.kafka.sessionTimeoutMs,
+    heartbeatInterval: config.kafka.heartbeatIntervalMs,
+    allowAutoTopicCreation: false,
+    // Keep what KafkaJS prefetches small: it is memory outside EMAIL_WORKER_BUFFER.
+    maxBytesPerPartition: 1024 * 1024,
+    maxBytes: 8 * 1024 * 1024,
+  });
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const mailer = options.mailer ?? createSmtpMailer({ ...config.smtp, connections: config.email.workerCount });
+  const ledger = options.ledger ?? noLedger;
+
+  const tracker = new OffsetTracker();
+  const capacity = new Capacity(config.email.workerBuffer, { onChange: (held) => metrics.held.set(held) });
+  metrics.bufferCapacity.set(config.email.workerBuffer);
+  let joined = false;
+  const health = new Health({
+    stallMs: config.livenessStallMs,
+    hasWork: () => capacity.held > 0 || tracker.stats().some((s) => (s.lag ?? 0n) > 0n),
+    waitingOnDependency: () => breaker.state === 'open' || !joined,
+  });
+  const progress = () => {
+    health.progress();
+    metrics.lastProgress.set(Date.now() / 1000);
+  };
+  const breaker: CircuitBreaker = new CircuitBreaker({
+    threshold: config.smtp.breakerThreshold,
+    probeIntervalMs: config.smtp.breakerProbeIntervalMs,
+    probe: () => mailer.verify(),
+    logger: logger.child({ component: 'smtp-circuit' }),
+    onChange: (state) => {
+      metrics.circuitOpen.set(state === 'open' ? 1 : 0);
+      if (state === 'open') {
+        dispatcher.pause();
+        consumer.pause([{ topic: config.kafka.topic }]);
+      } else {
+        dispatcher.resume();
+        if (!stopping) consumer.resume([{ topic: config.kafka.topic }]);
+      }
+    },
+  });
+  const settle = createSettler({
+    tracker,
+    publishDlq: createDlqPublisher({ producer, topic: config.kafka.dlqTopic, groupId: config.kafka.groupId, metrics, logger }),
+    metrics,
+    logger,
+    onProgress: progress,
+  });
+  const dispatcher: Dispatcher = new Dispatcher({
+    mailer,
+    ledger,
+    breaker,
+    capacity,
+    policy: { maxRetries: config.email.maxRetries, delaysMs: config.email.retryDelaysMs },
+    workerCount: config.email.workerCount,
+    rateLimitPerSecond: config.email.rateLimitPerSecond,
+    email: { from: config.email.from, domain: fromDomain(config.email.from) },
+    settle,
+    onFatal: () => void stop({ exitCode: 1, reason: 'fatal SMTP error' }),
+    metrics,
+    logger,
+  });
+  const committer = new Committer({
+    tracker,
+    commit: (offsets) => consumer.commitOffsets(offsets),
+    intervalMs: config.kafka.commitIntervalMs,
+    metrics,
+    logger,
+    onCommitted: progress,
+  });
+  const intake = new AbortController();
+  const handleBatch = createBatchHandler({
+    tracker,
+    capacity,
+    submit: (record) => dispatcher.submit(record),
+    heartbeatEveryMs: Math.max(100, Math.floor(config.kafka.heartbeatIntervalMs / 2)),
+    signal: intake.signal,
+    metrics,
+    logger,
+  });
+
+  const { GROUP_JOIN, REBALANCING, CRASH } = consumer.events;
+  consumer.on(GROUP_JOIN, ({ payload }) => {
+    const assignment = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+    const revoked = tracker.retain(assignment);
+    const abandoned = dispatcher.abandonPartitions(revoked);
+    committer.resume();
+    joined = true;
+    health.setJoined(true);
+    updateReady();
+    logger.info({ partitions: assignment.map((tp) => tp.partition), revoked: revoked.map((tp) => tp.partition), abandoned }, 'joined consumer group');
+  });
+  consumer.on(REBALANCING, () => {
+    metrics.rebalances.inc();
+    // Last commit with the old generation before the assignment changes.
+    void committer.flushThenSuspend();
+  });
+  consumer.on(CRASH, ({ payload }) => {
+    metrics.crashes.inc({ restart: String(payload.restart) });
+    joined = false;
+    health.setJoined(false);
+    updateReady();
+    logger.error({ err: payload.error, restart: payload.restart }, payload.restart ? 'Kafka consumer crashed; KafkaJS restarts it' : 'Kafka consumer crashed for good; stopping');
+    if (!payload.restart) void stop({ exitCode: 1, reason: 'consumer crashed' });
+  });
+
+  let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  let gauges: NodeJS.Timeout | undefined;
+  let stopping: Promise<number> | undefined;
+  let resolveDone: (code: number) => void = () => {};
+  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+  const verifyLoop = new AbortController();
+
+  function updateReady(): void {
+    metrics.ready.set(health.readiness().ok ? 1 : 0);
+  }
+
+  function refreshGauges(): void {
+    for (const s of tracker.stats()) {
+      const labels = { topic: s.topic, partition: String(s.partition) };
+      metrics.settledUncommitted.set(labels, s.settledUncommitted);
+      metrics.oldestUnsettledAge.set(labels, s.oldestUnsettledAgeMs / 1000);
+      if (s.lag !== undefined) metrics.consumerLag.set(labels, Number(s.lag));
+    }
+  }
+
+  /** Verifies SMTP for readiness; auth failures are fatal, anything else is retried in the background. */
+  async function verifySmtp(): Promise<void> {
+    for (let attempt = 1; !verifyLoop.signal.aborted; attempt += 1) {
+      try {
+        await mailer.verify();
+        health.setSmtpVerified(true);
+        updateReady();
+        logger.info('SMTP server verified');
+        return;
+      } catch (err) {
+        const failure = classifySmtpError(err);
+        if (failure.kind === 'fatal') throw new FatalStartupError(`SMTP rejected the configured credentials (${failure.message})`, { cause: err });
+        logger.warn({ attempt, code: failure.code, responseCode: failure.responseCode, error: failure.message }, 'SMTP verify failed; will retry');
+        if (attempt === 1) void verifySmtpInBackground();
+        return;
+      }
+    }
+  }
+
+  async function verifySmtpInBackground(): Promise<void> {
+    while (!verifyLoop.signal.aborted) {
+      try {
+        await sleep(config.smtp.breakerProbeIntervalMs, verifyLoop.signal);
+        await mailer.verify();
+        health.setSmtpVerified(true);
+        updateReady();
+        logger.info('SMTP server verified');
+        return;
+      } catch (err) {
+        if (verifyLoop.signal.aborted) return;
+        const failure = classifySmtpError(err);
+        if (failure.kind === 'fatal') {
+          logger.fatal({ code: failure.code, error: failure.message }, 'SMTP rejected the configured credentials; stopping');
+          void stop({ exitCode: 1, reason: 'SMTP authentication failed' });
+          return;
+        }
+      }
+    }
+  }
+
+  async function start(): Promise<void> {
+    http = await startHttpServer({ port: config.http.port, host: options.httpHost ?? '0.0.0.0', registry, health, logger });
+    gauges = setInterval(refreshGauges, 1000);
+    gauges.unref();
+    await verifySmtp();
+    if (stopping) return;
+    await producer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topics: [config.kafka.topic], fromBeginning: config.kafka.fromBeginning });
+    if (stopping) return;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: handleBatch,
+    });
+    committer.start();
+    logger.info({ topic: config.kafka.topic, groupId: config.kafka.groupId, workers: config.email.workerCount, buffer: config.email.workerBuffer }, 'email dispatcher started');
+  }
+
+  /** Each step runs even if an earlier one failed; one failing step never skips the rest. */
+  async function step(name: string, fn: () => unknown): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      logger.error({ err, step: name }, 'shutdown step failed');
+    }
+  }
+
+  function stop({ exitCode = 0, reason = 'stop requested' }: { exitCode?: number; reason?: string } = {}): Promise<number> {
+    stopping ??= (async () => {
+      logger.info({ reason, held: capacity.held }, 'shutting down');
+      health.beginShutdown();
+      updateReady();
+      verifyLoop.abort();
+      await step('stop fetching', () => {
+        intake.abort(new Error('shutting down'));
+        consumer.pause([{ topic: config.kafka.topic }]);
+      });
+      if (exitCode === 0) {
+        await step('drain', async () => {
+          try {
+            await capacity.whenEmpty(AbortSignal.timeout(config.shutdownTimeoutMs));
+          } catch {
+            logger.warn({ held: capacity.held }, 'shutdown timeout reached; unsettled messages stay uncommitted and will be redelivered');
+          }
+        });
+      }
+      await step('abandon unsettled', () => dispatcher.close());
+      await step('final commit', async () => {
+        committer.stop();
+        await committer.flush();
+      });
+      await step('leave group', () => consumer.disconnect());
+      await step('close producer', () => producer.disconnect());
+      await step('close SMTP pool', () => mailer.close());
+      await step('close ledger', () => ledger.close());
+      await step('stop circuit breaker', () => breaker.stop());
+      clearInterval(gauges);
+      await step('close HTTP', () => http?.close());
+      logger.info({ exitCode }, 'stopped');
+      resolveDone(exitCode);
+      return exitCode;
+    })();
+    return stopping;
+  }
+
+  return { start, stop, done, metrics, health, httpPort: () => http?.port };
+}

@@ -1,0 +1,290 @@
+import PQueue from 'p-queue';
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+import { parseEvent } from '../intake/parse-event.js';
+import type { TopicPartition } from '../settle/offset-tracker.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import type { Capacity } from './capacity.js';
+import type { Mailer } from './mailer.js';
+import type { ConsumedRecord, Outcome } from './outcome.js';
+import { renderWelcomeEmail, type WelcomeEmail } from './render-welcome-email.js';
+import { nextRetry, retryDelayMs, type RetryPolicy } from './retry-policy.js';
+import { LedgerUnavailableError, type SentLedger } from './sent-ledger.js';
+import { classifySmtpError, type SmtpFailure } from './smtp-errors.js';
+
+export interface DispatcherOptions {
+  readonly mailer: Mailer;
+  readonly ledger: SentLedger;
+  readonly breaker: CircuitBreaker;
+  readonly capacity: Capacity;
+  readonly policy: RetryPolicy;
+  readonly workerCount: number;
+  /** Sends started per second; 0 = unlimited. */
+  readonly rateLimitPerSecond: number;
+  readonly email: { readonly from: string; readonly domain: string };
+  /** Makes the outcome durable (DLQ ack) and settles the offset. Rejects only when aborted. */
+  readonly settle: (record: ConsumedRecord, outcome: Outcome, signal: AbortSignal) => Promise<void>;
+  /** A failure no retry can fix (SMTP auth): the service must stop without dead-lettering. */
+  readonly onFatal: (failure: SmtpFailure) => void;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
+interface Job {
+  readonly record: ConsumedRecord;
+  readonly eventId: string | undefined;
+  mail: WelcomeEmail | undefined;
+  occurredAt: number | undefined;
+  attempts: number;
+  state: 'new' | 'queued' | 'sending' | 'waiting' | 'settling' | 'done';
+  timer: NodeJS.Timeout | undefined;
+  abandoned: boolean;
+}
+
+/**
+ * The worker pool. Each admitted record becomes a job that is parsed, rendered and sent by at most
+ * `workerCount` concurrent workers; a transient failure schedules the next attempt on a timer and
+ * frees the worker; every final outcome is handed to `settle`. Capacity (EMAIL_WORKER_BUFFER) is
+ * released only when the job is settled or abandoned.
+ */
+export class Dispatcher {
+  readonly #o: DispatcherOptions;
+  readonly #queue: PQueue;
+  readonly #jobs = new Set<Job>();
+  readonly #closing = new AbortController();
+  #fatal = false;
+  #counts = { queued: 0, sending: 0, waiting: 0 };
+
+  constructor(options: DispatcherOptions) {
+    this.#o = options;
+    this.#queue = new PQueue({
+      concurrency: options.workerCount,
+      ...(options.rateLimitPerSecond > 0 ? { interval: 1000, intervalCap: options.rateLimitPerSecond } : {}),
+    });
+  }
+
+  /** Messages in the pool by state (the gauges read these). */
+  get counts(): { readonly queued: number; readonly sending: number; readonly waiting: number; readonly total: number } {
+    return { ...this.#counts, total: this.#jobs.size };
+  }
+
+  /** Takes an admitted record (capacity already acquired by intake). Never throws, never blocks. */
+  submit(record: ConsumedRecord): void {
+    const parsed = parseEvent(record.message.value);
+    const job: Job = {
+      record,
+      eventId: parsed.ok ? parsed.event.eventId : undefined,
+      mail: undefined,
+      occurredAt: undefined,
+      attempts: 0,
+      state: 'new',
+      timer: undefined,
+      abandoned: false,
+    };
+    this.#jobs.add(job);
+    if (!parsed.ok) {
+      void this.#finish(job, { kind: 'dead-letter', reason: 'invalid_event', error: parsed.error, smtpCode: undefined, attempts: 0 });
+      return;
+    }
+    job.mail = renderWelcomeEmail(parsed.event, this.#o.email);
+    job.occurredAt = Date.parse(parsed.event.occurredAt);
+    this.#enqueue(job);
+  }
+
+  /** Pauses starting new sends (circuit open, fatal, shutdown deadline). */
+  pause(): void {
+    this.#queue.pause();
+  }
+
+  resume(): void {
+    if (!this.#fatal && !this.#closing.signal.aborted) this.#queue.start();
+  }
+
+  /**
+   * Drops every job of the given partitions (revoked in a rebalance): retries are cancelled and
+   * nothing of theirs is settled; the new owner redelivers them.
+   */
+  abandonPartitions(partitions: readonly TopicPartition[]): number {
+    const revoked = new Set(partitions.map((tp) => `${tp.topic}\u0000${tp.partition}`));
+    let count = 0;
+    for (const job of this.#jobs) {
+      if (revoked.has(`${job.record.topic}\u0000${job.record.partition}`)) {
+        this.#abandon(job);
+        count += 1;
+      }
+    }
+    return count;
+  }
+
+  /**
+   * Gives up on everything still held: pending retries are cancelled, queued jobs dropped, DLQ
+   * publishes aborted. Nothing abandoned is settled, so it is redelivered. Idempotent.
+   */
+  close(): void {
+    if (this.#closing.signal.aborted) return;
+    this.#closing.abort(new Error('dispatcher closed'));
+    this.#queue.pause();
+    this.#queue.clear();
+    for (const job of [...this.#jobs]) this.#abandon(job);
+  }
+
+  #enqueue(job: Job): void {
+    this.#setState(job, 'queued');
+    this.#queue
+      .add(() => this.#attempt(job))
+      .catch((err: unknown) => this.#o.logger.error({ err }, 'unexpected dispatcher error'));
+  }
+
+  async #attempt(job: Job): Promise<void> {
+    if (job.abandoned || job.state !== 'queued') return;
+    if (this.#o.breaker.state === 'open') {
+      // The circuit opened after this job was queued: hold it, spend nothing.
+      this.#queue.pause();
+      this.#enqueue(job);
+      return;
+    }
+    const eventId = job.eventId as string;
+    const mail = job.mail as WelcomeEmail;
+    this.#setState(job, 'sending');
+    try {
+      const claim = await this.#o.ledger.claim(eventId);
+      if (claim === 'already-sent') {
+        this.#o.metrics.duplicatesSkipped.inc();
+        await this.#finish(job, { kind: 'duplicate' });
+        return;
+      }
+      if (claim === 'busy') {
+        // Another instance is sending it right now (rebalance overlap); look again later.
+        this.#scheduleRetry(job, retryDelayMs(this.#o.policy, 1));
+        return;
+      }
+    } catch (err) {
+      const unavailable = err instanceof LedgerUnavailableError;
+      this.#o.logger.warn({ err, eventId, unavailable }, 'sent ledger claim failed; holding message');
+      this.#scheduleRetry(job, retryDelayMs(this.#o.policy, 1));
+      return;
+    }
+    if (job.abandoned) return;
+
+    const started = performance.now();
+    try {
+      await this.#o.mailer.send(mail);
+    } catch (err) {
+      const failure = classifySmtpError(err);
+      this.#o.metrics.sendDuration.observe({ outcome: failure.kind }, (performance.now() - started) / 1000);
+      this.#o.metrics.sendFailures.inc({ class: failure.kind });
+      await this.#o.ledger.release(eventId).catch(() => {});
+      this.#onFailure(job, failure);
+      return;
+    }
+    const seconds = (performance.now() - started) / 1000;
+    job.attempts += 1;
+    this.#o.breaker.recordSuccess();
+    this.#o.metrics.sendDuration.observe({ outcome: 'sent' }, seconds);
+    this.#o.metrics.sent.inc();
+    if (job.occurredAt !== undefined && Number.isFinite(job.occurredAt)) {
+      this.#o.metrics.endToEnd.observe(Math.max(0, (Date.now() - job.occurredAt) / 1000));
+    }
+    await this.#o.ledger.markSent(eventId).catch((err: unknown) => {
+      this.#o.metrics.ledgerErrors.inc();
+      this.#o.logger.warn({ err, eventId }, 'sent ledger could not record a sent event');
+    });
+    await this.#finish(job, { kind: 'sent', attempts: job.attempts });
+  }
+
+  #onFailure(job: Job, failure: SmtpFailure): void {
+    const { logger } = this.#o;
+    const where = this.#where(job);
+    switch (failure.kind) {
+      case 'fatal': {
+        this.#fatal = true;
+        this.#queue.pause();
+        logger.fatal({ ...where, code: failure.code, responseCode: failure.responseCode, error: failure.message }, 'SMTP rejected our credentials or configuration; stopping without dead-lettering');
+        this.#abandon(job);
+        this.#o.onFatal(failure);
+        return;
+      }
+      case 'permanent': {
+        job.attempts += 1;
+        void this.#finish(job, { kind: 'dead-letter', reason: 'smtp_permanent', error: failure.message, smtpCode: failure.responseCode, attempts: job.attempts });
+        return;
+      }
+      case 'transient': {
+        if (failure.serverWide && this.#o.breaker.recordServerFailure(failure.message)) {
+          // The server as a whole is down: hold the job without spending an attempt.
+          this.#queue.pause();
+          this.#enqueue(job);
+          return;
+        }
+        job.attempts += 1;
+        const delay = nextRetry(this.#o.policy, job.attempts);
+        if (delay === undefined) {
+          void this.#finish(job, { kind: 'dead-letter', reason: 'retries_exhausted', error: failure.message, smtpCode: failure.responseCode, attempts: job.attempts });
+          return;
+        }
+        this.#o.metrics.retries.inc({ attempt: String(job.attempts) });
+        logger.info({ ...where, attempt: job.attempts, delayMs: delay, code: failure.code, responseCode: failure.responseCode }, 'transient SMTP failure; retry scheduled');
+        this.#scheduleRetry(job, delay);
+        return;
+      }
+      default: {
+        const never: never = failure.kind;
+        throw new Error(`unknown failure kind ${String(never)}`);
+      }
+    }
+  }
+
+  /** The job waits on a timer, holding no worker slot. */
+  #scheduleRetry(job: Job, delayMs: number): void {
+    if (job.abandoned) return;
+    this.#setState(job, 'waiting');
+    job.timer = setTimeout(() => {
+      job.timer = undefined;
+      if (!job.abandoned) this.#enqueue(job);
+    }, delayMs);
+  }
+
+  async #finish(job: Job, outcome: Outcome): Promise<void> {
+    if (job.abandoned) return;
+    this.#setState(job, 'settling');
+    try {
+      await this.#o.settle(job.record, outcome, this.#closing.signal);
+    } catch (err) {
+      if (!this.#closing.signal.aborted) this.#o.logger.error({ err, ...this.#where(job) }, 'settling failed; message stays uncommitted');
+      this.#abandon(job);
+      return;
+    }
+    this.#release(job);
+  }
+
+  #abandon(job: Job): void {
+    if (job.abandoned || job.state === 'done') return;
+    job.abandoned = true;
+    clearTimeout(job.timer);
+    job.timer = undefined;
+    // A job mid-send or mid-settle is released here too: its result will be ignored.
+    this.#release(job);
+  }
+
+  #release(job: Job): void {
+    if (job.state === 'done') return;
+    this.#setState(job, 'done');
+    this.#jobs.delete(job);
+    this.#o.capacity.release();
+  }
+
+  #setState(job: Job, state: Job['state']): void {
+    const c = this.#counts;
+    if (job.state === 'queued' || job.state === 'sending' || job.state === 'waiting') c[job.state] -= 1;
+    job.state = state;
+    if (state === 'queued' || state === 'sending' || state === 'waiting') c[state] += 1;
+    this.#o.metrics.queued.set(c.queued);
+    this.#o.metrics.inFlight.set(c.sending);
+    this.#o.metrics.retryWaiting.set(c.waiting);
+  }
+
+  #where(job: Job) {
+    const { topic, partition, message } = job.record;
+    return { topic, partition, offset: message.offset, eventId: job.eventId };
+  }
+}

@@ -1,0 +1,47 @@
+import { scrubAddresses } from '../platform/logger.js';
+
+/**
+ * transient: try again later (4xx, network, timeout). permanent: this message can never be
+ * sent (5xx, bad envelope). fatal: the service itself is misconfigured (auth) and must stop.
+ */
+export type FailureKind = 'transient' | 'permanent' | 'fatal';
+
+export interface SmtpFailure {
+  readonly kind: FailureKind;
+  /** The server as a whole is unavailable (refused, timeout, 421), not this one recipient. */
+  readonly serverWide: boolean;
+  readonly code: string | undefined;
+  readonly responseCode: number | undefined;
+  /** At most 1 KiB, addresses removed. */
+  readonly message: string;
+}
+
+const NETWORK_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETLS', 'EPROTOCOL']);
+const AUTH_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2']);
+
+export function truncate(text: string, max = 1024): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** Classifies an error thrown by nodemailer (`code`, `responseCode`, `command`; see nodemailer lib/errors). */
+export function classifySmtpError(err: unknown): SmtpFailure {
+  const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : undefined;
+  const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
+  const message = truncate(scrubAddresses(typeof e.message === 'string' ? e.message : String(err)));
+  const base = { code, responseCode, message };
+  if ((code && AUTH_CODES.has(code)) || responseCode === 530 || responseCode === 534 || responseCode === 535) {
+    return { ...base, kind: 'fatal', serverWide: true };
+  }
+  if (responseCode !== undefined && responseCode >= 500 && responseCode < 600) {
+    return { ...base, kind: 'permanent', serverWide: false };
+  }
+  if (responseCode === 421) return { ...base, kind: 'transient', serverWide: true };
+  if (responseCode !== undefined && responseCode >= 400 && responseCode < 500) {
+    return { ...base, kind: 'transient', serverWide: false };
+  }
+  if (code === 'EENVELOPE' || code === 'EMESSAGE') return { ...base, kind: 'permanent', serverWide: false };
+  if (code && NETWORK_CODES.has(code)) return { ...base, kind: 'transient', serverWide: true };
+  // Unknown failures are retried: a retry costs a little time, a wrong DLQ costs an email.
+  return { ...base, kind: 'transient', serverWide: false };
+}

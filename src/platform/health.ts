@@ -1,0 +1,66 @@
+export interface HealthOptions {
+  /** No progress for this long while work is pending means the process is wedged. */
+  readonly stallMs: number;
+  readonly now?: () => number;
+  /** Messages held or lag observed: is there work this process should be making progress on? */
+  readonly hasWork: () => boolean;
+  /** A known outage (SMTP circuit open, broker unreachable): waiting is right, a restart would not help. */
+  readonly waitingOnDependency: () => boolean;
+}
+
+export interface HealthReport {
+  readonly ok: boolean;
+  readonly [key: string]: unknown;
+}
+
+/**
+ * Readiness: joined the group and SMTP verified, and not shutting down.
+ * Liveness: fails only when work is pending, no known outage explains it, and nothing progressed
+ * for `stallMs`. An outage must not become a restart storm.
+ */
+export class Health {
+  #joined = false;
+  #smtpVerified = false;
+  #shuttingDown = false;
+  #lastProgress: number;
+  readonly #now: () => number;
+
+  constructor(private readonly o: HealthOptions) {
+    this.#now = o.now ?? Date.now;
+    this.#lastProgress = this.#now();
+  }
+
+  setJoined(joined: boolean): void {
+    this.#joined = joined;
+  }
+
+  setSmtpVerified(verified: boolean): void {
+    this.#smtpVerified = verified;
+  }
+
+  beginShutdown(): void {
+    this.#shuttingDown = true;
+  }
+
+  progress(): void {
+    this.#lastProgress = this.#now();
+  }
+
+  get lastProgressMs(): number {
+    return this.#lastProgress;
+  }
+
+  readiness(): HealthReport {
+    const ok = this.#joined && this.#smtpVerified && !this.#shuttingDown;
+    return { ok, joined: this.#joined, smtpVerified: this.#smtpVerified, shuttingDown: this.#shuttingDown };
+  }
+
+  liveness(): HealthReport {
+    const idleMs = this.#now() - this.#lastProgress;
+    const hasWork = this.o.hasWork();
+    const waiting = this.o.waitingOnDependency();
+    if (!hasWork || waiting) this.progress();
+    const stalled = hasWork && !waiting && idleMs > this.o.stallMs;
+    return { ok: !stalled, hasWork, waitingOnDependency: waiting, msSinceProgress: hasWork && !waiting ? idleMs : 0 };
+  }
+}

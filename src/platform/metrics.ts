@@ -1,0 +1,47 @@
+import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+
+/** Every metric name starts with this prefix; Node/process defaults keep their standard names. */
+export const METRIC_PREFIX = 'email_dispatcher_';
+
+export type FailureClass = 'transient' | 'permanent' | 'fatal';
+
+/**
+ * All service metrics, registered on the registry passed in (a fresh one per test). Labels never
+ * carry addresses or event ids: only topic, partition, class, reason, attempt and state.
+ */
+export function createMetrics({ registry, defaults = true }: { registry: Registry; defaults?: boolean }) {
+  const p = METRIC_PREFIX;
+  const registers = [registry];
+  if (defaults) collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    consumed: new Counter({ name: `${p}messages_consumed_total`, help: 'Kafka messages admitted into the pipeline', labelNames: ['topic'], registers }),
+    sent: new Counter({ name: `${p}emails_sent_total`, help: 'Emails accepted by the SMTP server', registers }),
+    duplicatesSkipped: new Counter({ name: `${p}duplicates_skipped_total`, help: 'Events skipped because the sent ledger already had them', registers }),
+    sendFailures: new Counter({ name: `${p}send_failures_total`, help: 'Failed SMTP attempts by class', labelNames: ['class'], registers }),
+    retries: new Counter({ name: `${p}retries_total`, help: 'Retries scheduled, by retry number (1 = first retry)', labelNames: ['attempt'], registers }),
+    deadLettered: new Counter({ name: `${p}dead_lettered_total`, help: 'Messages acknowledged on the DLQ topic, by reason', labelNames: ['reason'], registers }),
+    dlqPublishErrors: new Counter({ name: `${p}dlq_publish_errors_total`, help: 'Failed DLQ produce attempts (retried; offset not committed)', registers }),
+    sendDuration: new Histogram({ name: `${p}send_duration_seconds`, help: 'Duration of one SMTP send attempt', labelNames: ['outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers }),
+    endToEnd: new Histogram({ name: `${p}end_to_end_latency_seconds`, help: 'From the event occurredAt to the email accepted by SMTP', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600], registers }),
+    queued: new Gauge({ name: `${p}queued_messages`, help: 'Messages waiting for a worker', registers }),
+    inFlight: new Gauge({ name: `${p}in_flight_messages`, help: 'SMTP sends in progress', registers }),
+    retryWaiting: new Gauge({ name: `${p}retry_waiting_messages`, help: 'Messages waiting for their next attempt (holding no worker)', registers }),
+    held: new Gauge({ name: `${p}held_messages`, help: 'Messages held in process (queued + in flight + waiting to retry + settling)', registers }),
+    bufferCapacity: new Gauge({ name: `${p}buffer_capacity_messages`, help: 'EMAIL_WORKER_BUFFER', registers }),
+    fetchPaused: new Gauge({ name: `${p}fetch_paused`, help: '1 while fetching is paused because the buffer is full or the SMTP circuit is open', registers }),
+    committedOffset: new Gauge({ name: `${p}committed_offset`, help: 'Last offset committed by this instance', labelNames: ['topic', 'partition'], registers }),
+    settledUncommitted: new Gauge({ name: `${p}settled_uncommitted_messages`, help: 'Settled messages not yet covered by a commit', labelNames: ['topic', 'partition'], registers }),
+    oldestUnsettledAge: new Gauge({ name: `${p}oldest_unsettled_age_seconds`, help: 'Age of the oldest message admitted but not settled', labelNames: ['topic', 'partition'], registers }),
+    consumerLag: new Gauge({ name: `${p}consumer_lag_messages`, help: 'High watermark minus committed offset, from the last fetch', labelNames: ['topic', 'partition'], registers }),
+    commits: new Counter({ name: `${p}offset_commits_total`, help: 'Offset commits, by result', labelNames: ['result'], registers }),
+    rebalances: new Counter({ name: `${p}kafka_rebalances_total`, help: 'Consumer group rebalances seen', registers }),
+    crashes: new Counter({ name: `${p}kafka_consumer_crashes_total`, help: 'KafkaJS consumer crashes', labelNames: ['restart'], registers }),
+    circuitOpen: new Gauge({ name: `${p}smtp_circuit_open`, help: '1 while the SMTP circuit breaker is open (server unavailable; fetching paused)', registers }),
+    ready: new Gauge({ name: `${p}ready`, help: '1 while /readyz answers 200', registers }),
+    lastProgress: new Gauge({ name: `${p}last_progress_timestamp_seconds`, help: 'Unix time of the last settled message or commit', registers }),
+    ledgerErrors: new Counter({ name: `${p}idempotency_ledger_errors_total`, help: 'Sent-ledger (Redis) errors; sending continued or paused per IDEMPOTENCY_STRICT', registers }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

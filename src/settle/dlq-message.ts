@@ -1,0 +1,45 @@
+import type { IHeaders, Message } from 'kafkajs';
+import type { ConsumedRecord, Outcome } from '../delivery/outcome.js';
+import { truncate } from '../delivery/smtp-errors.js';
+import { scrubAddresses } from '../platform/logger.js';
+
+export type DeadLetter = Extract<Outcome, { kind: 'dead-letter' }>;
+
+/** Header names of the DLQ contract (README "DLQ record"). */
+export const DLQ_HEADERS = {
+  reason: 'dlq.reason',
+  error: 'dlq.error',
+  smtpCode: 'dlq.smtp.code',
+  attempts: 'dlq.attempts',
+  topic: 'dlq.original.topic',
+  partition: 'dlq.original.partition',
+  offset: 'dlq.original.offset',
+  timestamp: 'dlq.original.timestamp',
+  failedAt: 'dlq.failed.at',
+  group: 'dlq.consumer.group',
+} as const;
+
+/**
+ * The DLQ record: key, value and headers exactly as consumed, plus provenance headers. Any `dlq.*`
+ * headers from an earlier dead-lettering are replaced, so the record describes this failure.
+ */
+export function buildDlqMessage(record: ConsumedRecord, outcome: DeadLetter, { groupId, failedAt }: { groupId: string; failedAt: Date }): Message {
+  const original: IHeaders = {};
+  for (const [name, value] of Object.entries(record.message.headers ?? {})) {
+    if (value !== undefined && !Object.values(DLQ_HEADERS).includes(name as never)) original[name] = value;
+  }
+  const headers: IHeaders = {
+    ...original,
+    [DLQ_HEADERS.reason]: outcome.reason,
+    [DLQ_HEADERS.error]: truncate(scrubAddresses(outcome.error), 1024),
+    [DLQ_HEADERS.attempts]: String(outcome.attempts),
+    [DLQ_HEADERS.topic]: record.topic,
+    [DLQ_HEADERS.partition]: String(record.partition),
+    [DLQ_HEADERS.offset]: record.message.offset,
+    [DLQ_HEADERS.timestamp]: record.message.timestamp,
+    [DLQ_HEADERS.failedAt]: failedAt.toISOString(),
+    [DLQ_HEADERS.group]: groupId,
+  };
+  if (outcome.smtpCode !== undefined) headers[DLQ_HEADERS.smtpCode] = String(outcome.smtpCode);
+  return { key: record.message.key, value: record.message.value, headers };
+}

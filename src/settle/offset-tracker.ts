@@ -1,0 +1,170 @@
+/**
+ * The commit rule lives here. Per partition, the committable offset is the lowest admitted offset
+ * not yet settled (sent, skipped as duplicate, or acknowledged on the DLQ), or one past the highest
+ * admitted offset when everything is settled. Completions arrive in any order; the watermark never
+ * passes an unsettled offset. Offsets are bigint: Kafka offsets are int64.
+ */
+
+export interface TopicPartition {
+  readonly topic: string;
+  readonly partition: number;
+}
+
+/** Proof of admission; settling with a ticket from a dropped (revoked) partition is ignored. */
+export interface Ticket extends TopicPartition {
+  readonly offset: bigint;
+  readonly epoch: number;
+}
+
+export interface CommitOffset extends TopicPartition {
+  /** The next offset to consume, as KafkaJS expects it (string). */
+  readonly offset: string;
+}
+
+export interface PartitionStats extends TopicPartition {
+  readonly committed: bigint | undefined;
+  readonly pending: number;
+  readonly settledUncommitted: number;
+  readonly oldestUnsettledAgeMs: number;
+  readonly lag: bigint | undefined;
+}
+
+class PartitionState {
+  /** Admitted offsets in admission (= offset) order; [head, end) is live. */
+  readonly admitted: bigint[] = [];
+  readonly admittedAt: number[] = [];
+  head = 0;
+  /** Settled offsets not yet below the watermark (settled out of order). */
+  readonly settledAhead = new Set<bigint>();
+  /** Offsets that left the window since the last commit, for the settled-uncommitted gauge. */
+  passed: bigint[] = [];
+  next: bigint | undefined;
+  committed: bigint | undefined;
+  highWatermark: bigint | undefined;
+
+  constructor(readonly topic: string, readonly partition: number, readonly epoch: number) {}
+
+  watermark(): bigint | undefined {
+    return this.head < this.admitted.length ? this.admitted[this.head] : this.next;
+  }
+
+  advance(): void {
+    while (this.head < this.admitted.length) {
+      const offset = this.admitted[this.head] as bigint;
+      if (!this.settledAhead.delete(offset)) break;
+      this.passed.push(offset);
+      this.head += 1;
+    }
+    if (this.head > 1024 && this.head * 2 > this.admitted.length) {
+      this.admitted.splice(0, this.head);
+      this.admittedAt.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+}
+
+const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+export class OffsetTracker {
+  readonly #partitions = new Map<string, PartitionState>();
+  #epoch = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * Admits `offset`; returns undefined when it was already admitted in this assignment (KafkaJS
+   * refetches from the committed offset after a rebalance; those messages are still in process).
+   */
+  track(topic: string, partition: number, offsetText: string): Ticket | undefined {
+    const offset = BigInt(offsetText);
+    const key = keyOf(topic, partition);
+    let state = this.#partitions.get(key);
+    if (!state) {
+      state = new PartitionState(topic, partition, ++this.#epoch);
+      this.#partitions.set(key, state);
+    }
+    if (state.next !== undefined && offset < state.next) return undefined;
+    state.admitted.push(offset);
+    state.admittedAt.push(this.now());
+    state.next = offset + 1n;
+    return { topic, partition, offset, epoch: state.epoch };
+  }
+
+  /** Marks a ticket settled. Idempotent; ignores tickets from a dropped assignment. */
+  settle(ticket: Ticket): void {
+    const state = this.#partitions.get(keyOf(ticket.topic, ticket.partition));
+    if (!state || state.epoch !== ticket.epoch) return;
+    const wm = state.watermark();
+    if (wm === undefined || ticket.offset < wm) return;
+    state.settledAhead.add(ticket.offset);
+    state.advance();
+  }
+
+  /** Partitions whose watermark moved past their last commit. */
+  commitCandidates(): CommitOffset[] {
+    const out: CommitOffset[] = [];
+    for (const [, state] of this.#partitions) {
+      const wm = state.watermark();
+      if (wm === undefined) continue;
+      if (state.committed !== undefined && wm <= state.committed) continue;
+      const { topic, partition } = state;
+      out.push({ topic, partition, offset: wm.toString() });
+    }
+    return out;
+  }
+
+  /** Records a successful commit; ignored if the partition was dropped meanwhile or it moves backwards. */
+  markCommitted(topic: string, partition: number, offsetText: string): void {
+    const state = this.#partitions.get(keyOf(topic, partition));
+    if (!state) return;
+    const offset = BigInt(offsetText);
+    if (state.committed !== undefined && offset <= state.committed) return;
+    state.committed = offset;
+    let drop = 0;
+    while (drop < state.passed.length && (state.passed[drop] as bigint) < offset) drop += 1;
+    state.passed = drop === state.passed.length ? [] : state.passed.slice(drop);
+  }
+
+  setHighWatermark(topic: string, partition: number, highWatermark: string): void {
+    const state = this.#partitions.get(keyOf(topic, partition));
+    if (state) state.highWatermark = BigInt(highWatermark);
+  }
+
+  /** Keeps only `assignment`; returns the partitions dropped (revoked). Their tickets become void. */
+  retain(assignment: readonly TopicPartition[]): TopicPartition[] {
+    const keep = new Set(assignment.map((tp) => keyOf(tp.topic, tp.partition)));
+    const dropped: TopicPartition[] = [];
+    for (const [key, state] of this.#partitions) {
+      if (keep.has(key)) continue;
+      const { topic, partition } = state;
+      dropped.push({ topic, partition });
+      this.#partitions.delete(key);
+    }
+    return dropped;
+  }
+
+  owns(topic: string, partition: number): boolean {
+    return this.#partitions.has(keyOf(topic, partition));
+  }
+
+  stats(): PartitionStats[] {
+    const now = this.now();
+    const out: PartitionStats[] = [];
+    for (const [, state] of this.#partitions) {
+      const { topic, partition } = state;
+      const pending = state.admitted.length - state.head - state.settledAhead.size;
+      const oldestAt = state.head < state.admittedAt.length ? (state.admittedAt[state.head] as number) : undefined;
+      const base = state.committed ?? (state.head < state.admitted.length ? state.admitted[state.head] : state.next);
+      out.push({
+        topic,
+        partition,
+        committed: state.committed,
+        pending,
+        settledUncommitted: state.passed.length + state.settledAhead.size,
+        oldestUnsettledAgeMs: oldestAt === undefined ? 0 : Math.max(0, now - oldestAt),
+        lag: state.highWatermark !== undefined && base !== undefined ? (state.highWatermark > base ? state.highWatermark - base : 0n) : undefined,
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,48 @@
+import type { ConsumedRecord, Outcome } from '../delivery/outcome.js';
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+import type { DlqPublisher } from './dlq-publisher.js';
+import type { OffsetTracker } from './offset-tracker.js';
+
+/**
+ * Makes an outcome durable, then marks the offset settled. A dead letter settles only after the
+ * DLQ broker acknowledged it.
+ */
+export function createSettler({ tracker, publishDlq, metrics, logger, onProgress }: {
+  tracker: OffsetTracker;
+  publishDlq: DlqPublisher;
+  metrics: Metrics;
+  logger: Logger;
+  onProgress: () => void;
+}) {
+  return async function settle(record: ConsumedRecord, outcome: Outcome, signal: AbortSignal): Promise<void> {
+    switch (outcome.kind) {
+      case 'sent':
+      case 'duplicate':
+        break;
+      case 'dead-letter': {
+        await publishDlq(record, outcome, signal);
+        metrics.deadLettered.inc({ reason: outcome.reason });
+        logger.warn(
+          { topic: record.topic, partition: record.partition, offset: record.message.offset, eventId: eventIdOf(record), reason: outcome.reason, smtpCode: outcome.smtpCode, attempts: outcome.attempts, error: outcome.error },
+          'message dead-lettered',
+        );
+        break;
+      }
+      default: {
+        const never: never = outcome;
+        throw new Error(`unknown outcome ${JSON.stringify(never)}`);
+      }
+    }
+    tracker.settle(record.ticket);
+    onProgress();
+  };
+}
+
+/** Best-effort eventId for logs, from a value that may be invalid. */
+function eventIdOf(record: ConsumedRecord): string | undefined {
+  const value = record.message.value;
+  if (!value || value.length > 4096) return undefined;
+  const match = /"eventId"\s*:\s*"([A-Za-z0-9._-]{1,128})"/.exec(value.toString('utf8'));
+  return match?.[1];
+}
