@@ -1,0 +1,118 @@
+import type { KafkaMessage } from 'kafkajs';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { Capacity } from '../../src/delivery/capacity.js';
+import { CircuitBreaker } from '../../src/delivery/circuit-breaker.js';
+import { Dispatcher } from '../../src/delivery/dispatcher.js';
+import type { Mailer } from '../../src/delivery/mailer.js';
+import type { ConsumedRecord, Outcome } from '../../src/delivery/outcome.js';
+import type { WelcomeEmail } from '../../src/delivery/render-welcome-email.js';
+import { noLedger, type SentLedger } from '../../src/delivery/sent-ledger.js';
+import { createMetrics } from '../../src/platform/metrics.js';
+
+export const silentLogger = pino({ level: 'silent' });
+
+let nextOffset = 0;
+
+export function signupValue(eventId: string, overrides: Record<string, unknown> = {}): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      eventId,
+      type: 'user.signed_up',
+      occurredAt: new Date().toISOString(),
+      user: { id: `u-${eventId}`, email: `${eventId.toLowerCase()}@example.test`, name: `User ${eventId}` },
+      ...overrides,
+    }),
+  );
+}
+
+export function record(value: Buffer | null, { partition = 0, offset = nextOffset++, topic = 'signups' } = {}): ConsumedRecord {
+  const message = { key: Buffer.from('k'), value, headers: { trace: Buffer.from('t-1') }, timestamp: '1700000000000', attributes: 0, offset: String(offset) } as unknown as KafkaMessage;
+  return { topic, partition, message, ticket: { topic, partition, offset: BigInt(offset), epoch: 1 } };
+}
+
+export type Behaviour = (mail: WelcomeEmail, attempt: number) => Promise<void> | void;
+
+/** A scripted mailer: `behaviour` decides each attempt; `attempts` records when each happened. */
+export function scriptedMailer(behaviour: Behaviour = () => {}) {
+  const attempts: Array<{ messageId: string; at: number }> = [];
+  const perMessage = new Map<string, number>();
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const mailer: Mailer & { attempts: typeof attempts; maxInFlight(): number; verify: () => Promise<void> } = {
+    attempts,
+    maxInFlight: () => maxInFlight,
+    async send(mail) {
+      const n = (perMessage.get(mail.messageId) ?? 0) + 1;
+      perMessage.set(mail.messageId, n);
+      attempts.push({ messageId: mail.messageId, at: Date.now() });
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        await behaviour(mail, n);
+      } finally {
+        inFlight -= 1;
+      }
+    },
+    verify: async () => {},
+    close() {},
+  };
+  return mailer;
+}
+
+export function smtpError(responseCode: number | undefined, code = responseCode ? 'EENVELOPE' : 'ECONNECTION'): Error {
+  return Object.assign(new Error(`${responseCode ?? ''} simulated`), { responseCode, code });
+}
+
+export function buildDispatcher({
+  mailer,
+  workerCount = 4,
+  buffer = 100,
+  maxRetries = 3,
+  delaysMs = [1000, 5000, 10000],
+  ledger = noLedger,
+  breakerThreshold = 1000,
+  probe = async () => {},
+}: {
+  mailer: Mailer;
+  workerCount?: number;
+  buffer?: number;
+  maxRetries?: number;
+  delaysMs?: number[];
+  ledger?: SentLedger;
+  breakerThreshold?: number;
+  probe?: () => Promise<unknown>;
+}) {
+  const metrics = createMetrics({ registry: new Registry(), defaults: false });
+  const capacity = new Capacity(buffer);
+  const outcomes: Array<{ record: ConsumedRecord; outcome: Outcome }> = [];
+  const fatal: unknown[] = [];
+  let dispatcher: Dispatcher | undefined;
+  const breaker = new CircuitBreaker({
+    threshold: breakerThreshold,
+    probeIntervalMs: 500,
+    probe,
+    onChange: (state) => (state === 'open' ? dispatcher?.pause() : dispatcher?.resume()),
+  });
+  dispatcher = new Dispatcher({
+    mailer,
+    ledger,
+    breaker,
+    capacity,
+    policy: { maxRetries, delaysMs },
+    workerCount,
+    rateLimitPerSecond: 0,
+    email: { from: 'Acme <welcome@acme.test>', domain: 'acme.test' },
+    settle: async (r, outcome) => {
+      outcomes.push({ record: r, outcome });
+    },
+    onFatal: (failure) => fatal.push(failure),
+    metrics,
+    logger: silentLogger,
+  });
+  const submit = (r: ConsumedRecord) => {
+    if (!capacity.tryAcquire()) throw new Error('test buffer full');
+    dispatcher?.submit(r);
+  };
+  return { dispatcher, capacity, breaker, metrics, outcomes, fatal, submit };
+}
