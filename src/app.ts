@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { createBatchHandler } from './intake/batch-handler.js';
 import { Capacity } from './delivery/capacity.js';
@@ -78,7 +78,15 @@ export function createApp(options: AppOptions): App {
     maxBytesPerPartition: 1024 * 1024,
     maxBytes: 8 * 1024 * 1024,
   });
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  // Idempotent with acks=-1 (set per send): a retried DLQ produce never writes the record twice.
+  // KafkaJS requires unbounded retries for idempotence; the DLQ publisher's own loop is cancellable.
+  const producer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: Number.MAX_SAFE_INTEGER },
+  });
   const mailer = options.mailer ?? createSmtpMailer({ ...config.smtp, connections: config.email.workerCount });
   const ledger = options.ledger ?? noLedger;
 
