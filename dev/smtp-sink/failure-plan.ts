@@ -1,0 +1,84 @@
+/** The SMTP stage at which an injected failure is answered. */
+export type FailureStage = 'mail' | 'rcpt' | 'data';
+
+export interface InjectedFailure {
+  code: number;
+  message: string;
+  at: FailureStage;
+}
+
+export interface FailureRates {
+  /** Share of transactions answered `451 4.7.1` at RCPT (0..1). @default 0 */
+  transient?: number;
+  /** Share of transactions answered `550 5.1.1` at RCPT (0..1). @default 0 */
+  permanent?: number;
+}
+
+export interface FailurePlan {
+  /** The next `count` transactions fail with `code` (scripted failures come before random ones). */
+  failNext(count: number, code: number, message?: string, options?: { at?: FailureStage }): void;
+  setFailureRate(rates: FailureRates): void;
+  /** Decides the fate of one transaction; called once per MAIL FROM. */
+  take(): InjectedFailure | undefined;
+  clear(): void;
+}
+
+/**
+ * Replies shaped like a real MTA's, enhanced status code included (RFC 3463), because the sink runs
+ * with smtp-server's enhanced codes hidden. 421 makes smtp-server close the connection, like a real
+ * server going away (RFC 5321 §3.8).
+ */
+export function defaultReply(code: number): string {
+  switch (code) {
+    case 421:
+      return '4.3.2 Service not available, closing transmission channel';
+    case 450:
+      return '4.2.1 Mailbox busy, try again later';
+    case 451:
+      return '4.7.1 Try again later';
+    case 452:
+      return '4.3.1 Insufficient system storage';
+    case 550:
+      return '5.1.1 No such user';
+    case 552:
+      return '5.2.2 Mailbox full';
+    case 553:
+      return '5.1.3 Bad recipient address syntax';
+    case 554:
+      return '5.7.1 Message rejected';
+    default:
+      return `${code >= 500 ? 5 : 4}.0.0 Injected failure`;
+  }
+}
+
+export function createFailurePlan({ random = Math.random }: { random?: () => number } = {}): FailurePlan {
+  const scripted: InjectedFailure[] = [];
+  let rates = { transient: 0, permanent: 0 };
+  return {
+    failNext(count, code, message, { at = 'rcpt' } = {}) {
+      if (!Number.isInteger(count) || count < 0) throw new RangeError(`Expected count to be an integer >= 0, got ${count}`);
+      if (!Number.isInteger(code) || code < 400 || code > 599) throw new RangeError(`Expected an SMTP failure code 400..599, got ${code}`);
+      for (let i = 0; i < count; i++) scripted.push({ code, message: message ?? defaultReply(code), at });
+    },
+    setFailureRate({ transient = 0, permanent = 0 }) {
+      for (const [name, value] of [['transient', transient], ['permanent', permanent]] as const) {
+        if (!(value >= 0 && value <= 1)) throw new RangeError(`Expected ${name} rate in 0..1, got ${value}`);
+      }
+      if (transient + permanent > 1) throw new RangeError(`Expected transient + permanent <= 1, got ${transient + permanent}`);
+      rates = { transient, permanent };
+    },
+    take() {
+      const next = scripted.shift();
+      if (next !== undefined) return next;
+      if (rates.transient === 0 && rates.permanent === 0) return undefined;
+      const roll = random();
+      if (roll < rates.permanent) return { code: 550, message: defaultReply(550), at: 'rcpt' };
+      if (roll < rates.permanent + rates.transient) return { code: 451, message: defaultReply(451), at: 'rcpt' };
+      return undefined;
+    },
+    clear() {
+      scripted.length = 0;
+      rates = { transient: 0, permanent: 0 };
+    },
+  };
+}
