@@ -17,6 +17,9 @@ export const DLQ_HEADERS = {
   timestamp: 'dlq.original.timestamp',
   failedAt: 'dlq.failed.at',
   group: 'dlq.consumer.group',
+  /** Set only when the DLQ topic refused the original value as too large. */
+  valueDropped: 'dlq.value.dropped',
+  valueSize: 'dlq.value.size',
 } as const;
 
 /**

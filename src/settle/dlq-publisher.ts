@@ -1,9 +1,14 @@
-import type { Producer } from 'kafkajs';
+import type { Message, Producer } from 'kafkajs';
 import type { ConsumedRecord } from '../delivery/outcome.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { sleep } from '../platform/sleep.js';
-import { buildDlqMessage, type DeadLetter } from './dlq-message.js';
+import { buildDlqMessage, DLQ_HEADERS, type DeadLetter } from './dlq-message.js';
+
+function withoutValue(message: Message): Message {
+  const size = Buffer.isBuffer(message.value) ? message.value.length : Buffer.byteLength(String(message.value ?? ''));
+  return { ...message, value: null, headers: { ...message.headers, [DLQ_HEADERS.valueDropped]: 'message_too_large', [DLQ_HEADERS.valueSize]: String(size) } };
+}
 
 export interface DlqPublisherOptions {
   readonly producer: Pick<Producer, 'send'>;
@@ -24,13 +29,21 @@ export type DlqPublisher = (record: ConsumedRecord, outcome: DeadLetter, signal:
  */
 export function createDlqPublisher({ producer, topic, groupId, metrics, logger, backoffMs = [250, 1000, 5000] }: DlqPublisherOptions): DlqPublisher {
   return async (record, outcome, signal) => {
-    const message = buildDlqMessage(record, outcome, { groupId, failedAt: new Date() });
+    let message = buildDlqMessage(record, outcome, { groupId, failedAt: new Date() });
     for (let attempt = 1; ; attempt += 1) {
       signal.throwIfAborted();
       try {
         await producer.send({ topic, acks: -1, messages: [message] });
         return;
       } catch (err) {
+        if ((err as { type?: string }).type === 'MESSAGE_TOO_LARGE' && message.value != null) {
+          // The DLQ topic refuses a value the source topic accepted. Retrying can never succeed and
+          // would stall the partition: keep the provenance (topic/partition/offset locate the
+          // original) and drop the value, saying so.
+          logger.warn({ topic: record.topic, partition: record.partition, offset: record.message.offset }, 'DLQ refused the value as too large; dead-lettering without it');
+          message = withoutValue(message);
+          continue;
+        }
         metrics.dlqPublishErrors.inc();
         logger.error({ err, topic: record.topic, partition: record.partition, offset: record.message.offset, attempt }, 'DLQ produce failed; retrying (offset not committed)');
         await sleep(backoffMs[Math.min(attempt, backoffMs.length) - 1] ?? 1000, signal);

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, type Admin, type IHeaders, type Producer } from 'kafkajs';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/platform/config.js';
+
+/** One isolated world per test: its own topics, group and registry on the shared broker. */
+export interface World {
+  readonly brokers: string[];
+  readonly topic: string;
+  readonly dlqTopic: string;
+  readonly groupId: string;
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  readonly producer: Producer;
+  close(): Promise<void>;
+}
+
+export async function createWorld(brokers: string[], { partitions = 3 }: { partitions?: number } = {}): Promise<World> {
+  const id = randomUUID().slice(0, 8);
+  const topic = `signups-${id}`;
+  const dlqTopic = `${topic}.dlq`;
+  const kafka = new Kafka({ clientId: `test-${id}`, brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [
+      // The source topic takes values up to 3 MiB so oversize events reach the service; the DLQ keeps the broker default.
+      { topic, numPartitions: partitions, configEntries: [{ name: 'max.message.bytes', value: String(3 * 1024 * 1024) }] },
+      { topic: dlqTopic, numPartitions: 1 },
+    ] });
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  return {
+    brokers,
+    topic,
+    dlqTopic,
+    groupId: `group-${id}`,
+    kafka,
+    admin,
+    producer,
+    async close() {
+      await producer.disconnect().catch(() => {});
+      await admin.disconnect().catch(() => {});
+    },
+  };
+}
+
+export function signupEvent(eventId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    eventId,
+    type: 'user.signed_up',
+    occurredAt: new Date().toISOString(),
+    user: { id: `user-${eventId}`, email: `${eventId.toLowerCase()}@example.test`, name: `User ${eventId}` },
+    ...overrides,
+  };
+}
+
+export async function produceEvents(world: World, ids: string[], { partition }: { partition?: number } = {}): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    await world.producer.send({
+      topic: world.topic,
+      acks: -1,
+      messages: ids.slice(i, i + 500).map((id) => ({ key: `user-${id}`, value: JSON.stringify(signupEvent(id)), ...(partition === undefined ? {} : { partition }) })),
+    });
+  }
+}
+
+export async function produceRaw(world: World, messages: Array<{ key?: string | null; value: Buffer | string | null; headers?: IHeaders; partition?: number }>): Promise<void> {
+  await world.producer.send({ topic: world.topic, acks: -1, messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers ?? {}, ...(m.partition === undefined ? {} : { partition: m.partition }) })) });
+}
+
+/** Environment for a service under test (in-process or as a child process). */
+export function serviceEnv(world: World, smtpPort: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    KAFKA_BROKERS: world.brokers.join(','),
+    KAFKA_TOPIC: world.topic,
+    KAFKA_DLQ_TOPIC: world.dlqTopic,
+    KAFKA_GROUP_ID: world.groupId,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(smtpPort),
+    EMAIL_FROM: 'Acme <welcome@acme.test>',
+    HTTP_PORT: '0',
+    LOG_LEVEL: 'warn',
+    KAFKA_SESSION_TIMEOUT_MS: '10000',
+    KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
+    ...extra,
+  };
+}
+
+export async function startApp(env: Record<string, string>): Promise<App> {
+  const app = createApp({ config: loadConfig(env), logger: pino({ level: env.LOG_LEVEL ?? 'warn' }), registry: new Registry(), httpHost: '127.0.0.1' });
+  await app.start();
+  return app;
+}
+
+/** Committed offsets of the group vs the topic's end offsets, per partition. */
+export async function committedLag(world: World, groupId = world.groupId): Promise<number> {
+  const [committed] = await world.admin.fetchOffsets({ groupId, topics: [world.topic] });
+  const ends = await world.admin.fetchTopicOffsets(world.topic);
+  let lag = 0;
+  for (const end of ends) {
+    const c = committed?.partitions.find((p) => p.partition === end.partition);
+    const at = c && Number(c.offset) >= 0 ? Number(c.offset) : 0;
+    lag += Number(end.high) - at;
+  }
+  return lag;
+}
+
+export interface DlqRecord {
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+/** Reads every record on the DLQ topic (from the beginning) with a throwaway group. */
+export async function readDlq(world: World, { expect: count, timeoutMs = 20_000 }: { expect: number; timeoutMs?: number }): Promise<DlqRecord[]> {
+  const consumer = world.kafka.consumer({ groupId: `dlq-reader-${randomUUID().slice(0, 8)}` });
+  const records: DlqRecord[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic: world.dlqTopic, fromBeginning: true });
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+        records.push({ key: message.key?.toString('utf8') ?? null, value: message.value, headers });
+        if (records.length >= count) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return records;
+}
+
+export async function until(predicate: () => boolean | Promise<boolean>, { timeoutMs = 30_000, everyMs = 50, what = 'condition' } = {}): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function metricValue(app: App, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = app.metrics.registry.getSingleMetric(name);
+  if (!metric) throw new Error(`no metric ${name}`);
+  const { values } = await metric.get();
+  return values.filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want)).reduce((sum, v) => sum + v.value, 0);
+}
