@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../../dev/smtp-sink.js';
@@ -20,8 +21,12 @@ async function sink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
   return started;
 }
 
-function transport(target: SmtpSink, options: SMTPTransport.Options = {}): nodemailer.Transporter<SMTPTransport.SentMessageInfo> {
+function transport(target: SmtpSink, options: SMTPTransport.Options = {}): Transporter<SMTPTransport.SentMessageInfo> {
   return nodemailer.createTransport({ host: '127.0.0.1', port: target.port, secure: false, connectionTimeout: 5_000, ...options });
+}
+
+function pooledTransport(target: SmtpSink): Transporter<SMTPPool.SentMessageInfo> {
+  return nodemailer.createTransport({ pool: true, maxConnections: 1, host: '127.0.0.1', port: target.port, secure: false });
 }
 
 function send(target: SmtpSink, n = 1, options: SMTPTransport.Options = {}): Promise<SMTPTransport.SentMessageInfo> {
@@ -189,7 +194,7 @@ describe('smtp sink', () => {
 
     it('greets with 421 in reply-421 mode and closes pooled connections', async () => {
       const target = await sink();
-      const pooled = transport(target, { pool: true, maxConnections: 1 });
+      const pooled = pooledTransport(target);
       await pooled.sendMail({ from: 'a@example.test', to: 'b@example.test', text: 'x' });
       expect(target.connections).toBe(1);
 

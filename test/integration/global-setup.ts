@@ -1,0 +1,48 @@
+/**
+ * Integration tests get a real Kafka broker: the one named by KAFKA_BROKERS, or else a local one
+ * (dev/local-kafka.ts) on its own ports and data dir, so it never collides with `npm run kafka start`.
+ * A broker started here is stopped in teardown; LOCAL_KAFKA_KEEP=1 leaves it running for fast re-runs
+ * (the next run reuses it).
+ */
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { ensureKafka } from '../../dev/local-kafka.js';
+import { PROJECT_ROOT } from '../../dev/kafka/options-from-env.js';
+
+export const TEST_KAFKA_PORT = 19092;
+export const TEST_KAFKA_CONTROLLER_PORT = 19093;
+export const TEST_KAFKA_DIR = path.join(PROJECT_ROOT, '.local', 'kafka-test');
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Bootstrap brokers for integration tests, e.g. `['127.0.0.1:19092']`. */
+    kafkaBrokers: string[];
+    /** State dir of the local broker the tests run against; null when KAFKA_BROKERS named an external one. */
+    localKafkaDir: string | null;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  const external = process.env.KAFKA_BROKERS?.trim();
+  if (external) {
+    project.provide('kafkaBrokers', external.split(',').map((broker) => broker.trim()));
+    project.provide('localKafkaDir', null);
+    return undefined;
+  }
+
+  const kafka = await ensureKafka({
+    port: TEST_KAFKA_PORT,
+    controllerPort: TEST_KAFKA_CONTROLLER_PORT,
+    dir: TEST_KAFKA_DIR,
+    fresh: true,
+    log: (message) => console.log(`[kafka] ${message}`),
+  });
+  process.env.KAFKA_BROKERS = kafka.brokers.join(',');
+  project.provide('kafkaBrokers', kafka.brokers);
+  project.provide('localKafkaDir', TEST_KAFKA_DIR);
+
+  return async () => {
+    delete process.env.KAFKA_BROKERS;
+    if (!process.env.LOCAL_KAFKA_KEEP) await kafka.stop();
+  };
+}
