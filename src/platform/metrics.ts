@@ -41,6 +41,7 @@ export function createMetrics({ registry, defaults = true }: { registry: Registr
     ready: new Gauge({ name: `${p}ready`, help: '1 while /readyz answers 200', registers }),
     lastProgress: new Gauge({ name: `${p}last_progress_timestamp_seconds`, help: 'Unix time of the last settled message or commit', registers }),
     ledgerErrors: new Counter({ name: `${p}idempotency_ledger_errors_total`, help: 'Sent-ledger (Redis) errors; sending continued or paused per IDEMPOTENCY_STRICT', registers }),
+    ledgerLeaseLost: new Counter({ name: `${p}idempotency_lease_lost_total`, help: 'Sends recorded after their sent-ledger claim had expired (found: absent, other-claim, sent); IDEMPOTENCY_LEASE_MS may be too short', labelNames: ['found'], registers }),
   };
 }
 
