@@ -2,15 +2,16 @@
  * Integration tests get a real Kafka broker: the one named by KAFKA_BROKERS, or else a local one
  * (dev/local-kafka.ts) on its own ports and data dir, so it never collides with `npm run kafka start`.
  * A broker started here is stopped in teardown; LOCAL_KAFKA_KEEP=1 leaves it running for fast re-runs
- * (the next run reuses it).
+ * (the next run reuses it). LOCAL_KAFKA_TEST_PORT / LOCAL_KAFKA_TEST_CONTROLLER_PORT move it.
  */
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensureKafka } from '../../dev/local-kafka.js';
-import { PROJECT_ROOT } from '../../dev/kafka/options-from-env.js';
+import { intFromEnv, PROJECT_ROOT } from '../../dev/kafka/options-from-env.js';
 
-export const TEST_KAFKA_PORT = 19092;
-export const TEST_KAFKA_CONTROLLER_PORT = 19093;
+/** Not the dev broker's 9092/9093, so tests run while `npm run kafka start` is up. */
+export const TEST_KAFKA_PORT = intFromEnv(process.env, 'LOCAL_KAFKA_TEST_PORT', 1, 65_535) ?? 19092;
+export const TEST_KAFKA_CONTROLLER_PORT = intFromEnv(process.env, 'LOCAL_KAFKA_TEST_CONTROLLER_PORT', 1, 65_535) ?? 19093;
 export const TEST_KAFKA_DIR = path.join(PROJECT_ROOT, '.local', 'kafka-test');
 
 declare module 'vitest' {
