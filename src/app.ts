@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, Partitioners, type Consumer, type KafkaConfig, type Producer, type SASLOptions } from 'kafkajs';
+import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { createBatchHandler } from './intake/batch-handler.js';
 import { Capacity } from './delivery/capacity.js';
 import { CircuitBreaker } from './delivery/circuit-breaker.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import { createSmtpMailer, type Mailer } from './delivery/mailer.js';
+import { createRedisSentLedger, REDIS_LEDGER_CLIENT_OPTIONS } from './delivery/redis-sent-ledger.js';
 import { noLedger, type SentLedger } from './delivery/sent-ledger.js';
 import { classifySmtpError } from './delivery/smtp-errors.js';
 import { fromDomain, type Config } from './platform/config.js';
@@ -88,7 +90,19 @@ export function createApp(options: AppOptions): App {
     retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: Number.MAX_SAFE_INTEGER },
   });
   const mailer = options.mailer ?? createSmtpMailer({ ...config.smtp, connections: config.email.workerCount });
-  const ledger = options.ledger ?? noLedger;
+  const { idempotency } = config;
+  const ledger =
+    options.ledger ??
+    (idempotency.redisUrl === ''
+      ? noLedger
+      : createRedisSentLedger({
+          redis: new Redis(idempotency.redisUrl, REDIS_LEDGER_CLIENT_OPTIONS),
+          ttlSeconds: idempotency.ttlSeconds,
+          leaseMs: idempotency.leaseMs,
+          strict: idempotency.strict,
+          metrics,
+          logger: logger.child({ component: 'sent-ledger' }),
+        }));
 
   const tracker = new OffsetTracker();
   const capacity = new Capacity(config.email.workerBuffer, { onChange: (held) => metrics.held.set(held) });
