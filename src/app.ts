@@ -79,6 +79,8 @@ export function createApp(options: AppOptions): App {
     // Keep what KafkaJS prefetches small: it is memory outside EMAIL_WORKER_BUFFER.
     maxBytesPerPartition: 1024 * 1024,
     maxBytes: 8 * 1024 * 1024,
+    // The fetch long-poll bounds how long leaving the group waits at shutdown.
+    maxWaitTimeInMs: 1000,
   });
   // Idempotent with acks=-1 (set per send): a retried DLQ produce never writes the record twice.
   // KafkaJS requires unbounded retries for idempotence; the DLQ publisher's own loop is cancellable.
