@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Projects with different maxWorkers need their own sequence group (vitest 4); unit tests run first.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -20,6 +22,7 @@ export default defineConfig({
           hookTimeout: 180_000,
           // Tests share one broker on a 2-core machine; two files at a time keeps timings sane.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
