@@ -29,7 +29,8 @@ export async function createWorld(brokers: string[], { partitions = 3 }: { parti
       { topic, numPartitions: partitions, configEntries: [{ name: 'max.message.bytes', value: String(3 * 1024 * 1024) }] },
       { topic: dlqTopic, numPartitions: 1 },
     ] });
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // Idempotent, so a retried send never writes an event twice (tests count duplicates).
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   return {
     brokers,
