@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_KAFKA_VERSION } from '../../../dev/local-kafka.js';
+import { REQUIRED_ENV, configEnvNames, loadConfig } from '../../../src/platform/config.js';
+import { readYaml } from '../../support/deploy/repo-files.js';
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  environment?: Record<string, string | number | boolean>;
+  ports?: string[];
+  volumes?: string[];
+  stop_grace_period?: string;
+  depends_on?: Record<string, { condition: string }>;
+}
+interface Compose {
+  services: Record<string, ComposeService>;
+  'x-topics': { signups: string; dlq: string; partitions: string };
+}
+
+const compose = readYaml<Compose>('docker-compose.yml');
+const service = (name: string): ComposeService => {
+  const found = compose.services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
+  return found;
+};
+const envOf = (name: string): Record<string, string> =>
+  Object.fromEntries(Object.entries(service(name).environment ?? {}).map(([k, v]) => [k, String(v)]));
+
+const dispatcherEnv = envOf('email-dispatcher');
+const config = loadConfig(dispatcherEnv);
+
+/** "host:container" (or "ip:host:container") → container port. */
+const containerPorts = (name: string) => (service(name).ports ?? []).map((p) => Number(p.split(':').at(-1)));
+/** Compose durations as used here: "35s", "1m30s", "500ms". */
+function durationMs(text: string): number {
+  let total = 0;
+  for (const [, n, unit] of text.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(n) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
+  return total;
+}
+
+describe('docker-compose.yml › the email-dispatcher service', () => {
+  it('sets every required variable of src/platform/config.ts', () => {
+    for (const name of REQUIRED_ENV) expect(dispatcherEnv, name).toHaveProperty(name);
+  });
+
+  it('sets only variables the service reads (configEnvNames)', () => {
+    const known = new Set(configEnvNames());
+    expect(Object.keys(dispatcherEnv).filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it('passes the config validation the service runs at start', () => {
+    expect(() => loadConfig(dispatcherEnv)).not.toThrow();
+  });
+
+  it('publishes HTTP_PORT, and Prometheus scrapes it there', () => {
+    expect(containerPorts('email-dispatcher')).toContain(config.http.port);
+    const prometheus = readYaml<{ scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> }>('deploy/prometheus/prometheus.yml');
+    const job = prometheus.scrape_configs.find((c) => c.job_name === 'email-dispatcher');
+    expect(job?.static_configs.flatMap((c) => c.targets)).toEqual([`email-dispatcher:${config.http.port}`]);
+  });
+
+  it('gets longer than SHUTDOWN_TIMEOUT_MS (+5 s) to stop before Docker kills it', () => {
+    expect(durationMs(service('email-dispatcher').stop_grace_period ?? '10s')).toBeGreaterThan(config.shutdownTimeoutMs + 5_000);
+  });
+
+  it('is built from deploy/Dockerfile and starts after the topics exist', () => {
+    expect(service('email-dispatcher').build).toEqual({ context: '.', dockerfile: 'deploy/Dockerfile' });
+    expect(service('email-dispatcher').depends_on?.['kafka-init']).toEqual({ condition: 'service_completed_successfully' });
+  });
+
+  it('talks to the compose Kafka on its internal listener and to Mailpit on its SMTP port', () => {
+    expect(envOf('kafka').KAFKA_ADVERTISED_LISTENERS?.split(',')).toContain(`INTERNAL://${config.kafka.brokers.join(',')}`);
+    expect(config.smtp.host).toBe('mailpit');
+    expect(containerPorts('mailpit')).toContain(config.smtp.port);
+  });
+});
+
+describe('docker-compose.yml › Kafka', () => {
+  it('runs the same Kafka version as the local broker (dev/local-kafka.ts)', () => {
+    expect(service('kafka').image).toBe(`apache/kafka:${DEFAULT_KAFKA_VERSION}`);
+    expect(service('kafka-init').image).toBe(service('kafka').image);
+  });
+
+  it('creates the topics the service consumes and dead-letters to, with the documented partition count', () => {
+    const init = envOf('kafka-init');
+    expect([init.SIGNUPS_TOPIC, init.DLQ_TOPIC]).toEqual([config.kafka.topic, config.kafka.dlqTopic]);
+    expect(init.PARTITIONS).toBe(compose['x-topics'].partitions);
+    expect(envOf('kafka').KAFKA_AUTO_CREATE_TOPICS_ENABLE).toBe('false');
+  });
+});
+
+describe('docker-compose.yml › Prometheus and Grafana', () => {
+  it('mounts the Prometheus config and rules where prometheus.yml expects them', () => {
+    expect(service('prometheus').volumes).toEqual(
+      expect.arrayContaining(['./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro', './deploy/prometheus/rules:/etc/prometheus/rules:ro']),
+    );
+  });
+
+  it('mounts provisioning and the dashboards folder the provider reads', () => {
+    const provider = readYaml<{ providers: Array<{ options: { path: string } }> }>('deploy/grafana/provisioning/dashboards/email-dispatcher.yml');
+    const dashboardsPath = provider.providers[0]?.options.path;
+    expect(service('grafana').volumes).toEqual(
+      expect.arrayContaining(['./deploy/grafana/provisioning:/etc/grafana/provisioning:ro', `./deploy/grafana/dashboards:${dashboardsPath}:ro`]),
+    );
+  });
+
+  it('points Grafana at the compose Prometheus', () => {
+    const datasources = readYaml<{ datasources: Array<{ type: string; url: string }> }>('deploy/grafana/provisioning/datasources/prometheus.yml');
+    expect(datasources.datasources).toEqual([expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090' })]);
+    expect(containerPorts('prometheus')).toContain(9090);
+  });
+
+  it('pins every image to a version tag', () => {
+    for (const [name, { image }] of Object.entries(compose.services)) {
+      expect(image, name).toMatch(/:[\w.-]+$/);
+      expect(image, name).not.toMatch(/:latest$/);
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/platform/config.js';
+import { ROOT, readText, run } from '../../support/deploy/repo-files.js';
+
+interface Instruction { op: string; args: string }
+interface Stage { name: string; from: string; instructions: Instruction[] }
+
+/** Stages of a Dockerfile, line continuations joined and comments dropped. */
+function parseDockerfile(text: string): Stage[] {
+  const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const stages: Stage[] = [];
+  for (const line of lines) {
+    const [, op = '', args = ''] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
+    if (op.toUpperCase() === 'FROM') {
+      const [, from = '', name = ''] = /^(\S+)(?:\s+AS\s+(\S+))?$/i.exec(args) ?? [];
+      stages.push({ name, from, instructions: [] });
+    } else {
+      stages.at(-1)?.instructions.push({ op: op.toUpperCase(), args });
+    }
+  }
+  return stages;
+}
+
+const stages = parseDockerfile(readText('deploy/Dockerfile'));
+const stage = (name: string) => {
+  const found = stages.find((s) => s.name === name);
+  if (!found) throw new Error(`deploy/Dockerfile has no stage "${name}"`);
+  return found;
+};
+const all = (s: Stage, op: string) => s.instructions.filter((i) => i.op === op).map((i) => i.args);
+const runtime = stages.at(-1) as Stage;
+const defaults = loadConfig({ KAFKA_BROKERS: 'kafka:9092', SMTP_HOST: 'smtp', EMAIL_FROM: 'welcome@acme.test' });
+
+/** Sources of the COPY instructions that read the build context (not --from another stage). */
+const contextCopies = (s: Stage) =>
+  all(s, 'COPY')
+    .filter((args) => !args.startsWith('--from'))
+    .flatMap((args) => args.replace(/--\S+\s+/g, '').split(/\s+/).slice(0, -1));
+
+/** .dockerignore here is an allow-list: "*" then "!path" lines re-including top-level paths. */
+const dockerignore = readText('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+const allowed = dockerignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1));
+const inContext = (path: string) => allowed.some((a) => path === a || path.startsWith(`${a}/`));
+
+describe('deploy/Dockerfile', () => {
+  it('builds with dev dependencies and ships production dependencies only', () => {
+    expect(stages.map((s) => s.name)).toEqual(['build', 'deps', 'runtime']);
+    expect(all(stage('build'), 'RUN')).toEqual(expect.arrayContaining([expect.stringMatching(/^npm ci\b(?!.*--omit=dev)/), 'npm run build']));
+    expect(all(stage('deps'), 'RUN')).toEqual([expect.stringMatching(/^npm ci --omit=dev\b/)]);
+    expect(stages.every((s) => s.from === '${NODE_IMAGE}')).toBe(true);
+    expect(readText('deploy/Dockerfile')).toMatch(/^ARG NODE_IMAGE=node:20-[\w.-]*slim$/m);
+  });
+
+  it('copies only compiled code, production node_modules and package.json into the runtime image', () => {
+    expect(contextCopies(runtime)).toEqual(['package.json']);
+    const fromStages = all(runtime, 'COPY').filter((a) => a.startsWith('--from')).map((a) => a.split(/\s+/).slice(0, 2).join(' '));
+    expect(fromStages).toEqual(['--from=deps /app/node_modules', '--from=build /app/dist/src', '--from=build /app/dist/cmd']);
+  });
+
+  it('runs the service as a numeric non-root user under tini, on HTTP_PORT', () => {
+    expect(all(runtime, 'USER')).toEqual(['10001:10001']);
+    expect(all(runtime, 'ENTRYPOINT')).toEqual(['["/usr/bin/tini", "--"]']);
+    expect(all(runtime, 'CMD')).toEqual(['["node", "dist/cmd/service.js"]']);
+    expect(all(runtime, 'EXPOSE')).toEqual([String(defaults.http.port)]);
+    expect(existsSync(`${ROOT}cmd/service.ts`)).toBe(true);
+  });
+
+  it('has in its build context every file the build compiles (tsc -p tsconfig.build.json)', () => {
+    const copied = contextCopies(stage('build'));
+    const compiled = run(`${ROOT}node_modules/.bin/tsc`, ['-p', 'tsconfig.build.json', '--listFilesOnly'])
+      .split('\n')
+      .map((file) => relative(ROOT, file.trim()))
+      .filter((file) => file !== '' && !file.startsWith('node_modules/') && !file.startsWith('..'));
+    expect(compiled).toContain('cmd/service.ts');
+    for (const file of compiled) {
+      expect(inContext(file), `${file} is left out by .dockerignore`).toBe(true);
+      expect(copied.some((c) => file === c || file.startsWith(`${c.replace(/^\.\//, '')}/`)), `${file} is not copied into the build stage`).toBe(true);
+    }
+  }, 60_000);
+
+  it('sends nothing but the sources to the Docker daemon (.dockerignore allow-list)', () => {
+    expect(dockerignore[0]).toBe('*');
+    for (const source of [...contextCopies(stage('build')), ...contextCopies(stage('deps'))]) expect(inContext(source), source).toBe(true);
+    for (const kept of ['node_modules', 'dist', '.git', 'test', 'deploy', '.local', 'docs']) expect(inContext(kept), kept).toBe(false);
+  });
+});
