@@ -1,0 +1,304 @@
+import { randomUUID } from 'node:crypto';
+import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import type { Logger } from '../platform/logger.js';
+import { readDlqRecord, type DlqRecord } from './dlq-record.js';
+import { REDRIVE_ERROR_CODES, RedriveError } from './redrive-error.js';
+import { commitMetadata } from './redrive-group.js';
+import type { RedriveSelection } from './redrive-options.js';
+import { createRateLimiter } from './rate-limiter.js';
+import { republishMessage } from './republish-message.js';
+import { selectRecord, type RefuseReason, type SkipReason } from './select-record.js';
+
+export interface ResolvedRedriveOptions {
+  readonly selection: RedriveSelection;
+  readonly limit: number | undefined;
+  readonly maxRedrives: number;
+  readonly ratePerSecond: number;
+  readonly dryRun: boolean;
+  /** The group that keeps this selection's position (see `redriveGroupId`). */
+  readonly group: string;
+  readonly dlqTopic: string;
+  /** A republished record not acknowledged within this long ends the run. @default 30_000 */
+  readonly publishTimeoutMs?: number;
+}
+
+export interface RedriveRow {
+  readonly partition: number;
+  readonly offset: string;
+  readonly action: 'redriven' | 'would-redrive' | 'skipped' | 'refused';
+  readonly why?: SkipReason | RefuseReason;
+  readonly record: DlqRecord;
+}
+
+export interface RedriveSummary {
+  readonly dlqTopic: string;
+  readonly group: string;
+  readonly dryRun: boolean;
+  stoppedBy: 'end' | 'limit' | 'interrupted' | 'error';
+  error: unknown;
+  examined: number;
+  /** Redriven, or in a dry run: would be. */
+  redriven: number;
+  readonly redrivenByReason: Record<string, number>;
+  skipped: number;
+  readonly refused: RedriveRow[];
+}
+
+export interface RedriveProgress {
+  start(total: number): void;
+  increment(): void;
+  stop(): void;
+}
+
+export interface RunRedriveOptions {
+  /** Consumer, producer and admin are made from it and closed before `runRedrive` returns. */
+  readonly kafka: Pick<Kafka, 'admin' | 'consumer' | 'producer'>;
+  readonly options: ResolvedRedriveOptions;
+  readonly logger: Logger;
+  readonly progress?: RedriveProgress;
+  /** Every examined record, in order per DLQ partition. */
+  readonly onRow?: (row: RedriveRow) => void;
+  /** Aborting ends the run after the record in hand ('interrupted'); everything committed stays. */
+  readonly signal?: AbortSignal;
+}
+
+interface PartitionState {
+  readonly partition: number;
+  /** High watermark when the run started: the run stops there. */
+  readonly end: bigint;
+  /** Next offset to examine. */
+  next: bigint;
+  /** Next offset as committed for the group. */
+  committed: bigint;
+  done: boolean;
+}
+
+type Stop = 'end' | 'limit' | 'interrupted';
+
+const NO_PROGRESS: RedriveProgress = { start() {}, increment() {}, stop() {} };
+
+/**
+ * One redrive run, a Job rather than a daemon: reads the DLQ from the group's position up to the
+ * high watermarks taken at the start, republishes the selected records, and returns a summary
+ * (errors included: `stoppedBy: 'error'`). A real run commits past each record once it is handled —
+ * a redriven record only after the broker acknowledged the copy — so a re-run resumes exactly
+ * there; the record in hand when a run dies may be republished twice (the sent ledger absorbs it).
+ * A dry run reads with a throwaway group from the real group's position and commits nothing.
+ */
+export async function runRedrive({ kafka, options, logger, progress = NO_PROGRESS, onRow = () => {}, signal }: RunRedriveOptions): Promise<RedriveSummary> {
+  const { dlqTopic, group, dryRun, selection, maxRedrives, limit, publishTimeoutMs = 30_000 } = options;
+  const summary: RedriveSummary = { dlqTopic, group, dryRun, stoppedBy: 'end', error: undefined, examined: 0, redriven: 0, redrivenByReason: {}, skipped: 0, refused: [] };
+  const metadata = commitMetadata(selection);
+  const readerGroup = dryRun ? `${group}.dry-run-${randomUUID().slice(0, 8)}` : group;
+  const rateLimit = createRateLimiter({ perSecond: options.ratePerSecond });
+  const running = new AbortController();
+  const admin = kafka.admin();
+  let consumer: Consumer | undefined;
+  let producer: Producer | undefined;
+  let parts = new Map<number, PartitionState>();
+
+  let settle: { finish(stop: Stop): void; fail(err: unknown): void } | undefined;
+  const finished = new Promise<Stop>((resolve, reject) => {
+    settle = {
+      finish: (stop) => {
+        running.abort();
+        resolve(stop);
+      },
+      fail: (err) => {
+        running.abort();
+        reject(err);
+      },
+    };
+  });
+  const { finish, fail } = settle as NonNullable<typeof settle>;
+  // Settled at most once; awaited only once the consumer runs, so an early failure is not "unhandled".
+  finished.catch(() => {});
+  const onAbort = () => finish('interrupted');
+
+  async function commit(part: PartitionState): Promise<void> {
+    if (dryRun || part.next <= part.committed || !consumer) return;
+    await consumer.commitOffsets([{ topic: dlqTopic, partition: part.partition, offset: String(part.next), metadata }]);
+    part.committed = part.next;
+  }
+
+  function complete(part: PartitionState): void {
+    part.done = true;
+    consumer?.pause([{ topic: dlqTopic, partitions: [part.partition] }]);
+    if ([...parts.values()].every((p) => p.done)) finish('end');
+  }
+
+  async function publish(record: DlqRecord): Promise<void> {
+    const { topic, message } = republishMessage(record);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new RedriveError(REDRIVE_ERROR_CODES.publishTimeout, `${topic} did not acknowledge a republished record within ${publishTimeoutMs} ms`)), publishTimeoutMs);
+    });
+    try {
+      await Promise.race([(producer as Producer).send({ topic, acks: -1, messages: [message] }), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function examine(part: PartitionState, message: KafkaMessage): Promise<void> {
+    const record = readDlqRecord(part.partition, message);
+    const verdict = selectRecord(record, { selection, maxRedrives, dlqTopic });
+    const at = { partition: part.partition, offset: message.offset, record };
+    let row: RedriveRow;
+    switch (verdict.action) {
+      case 'redrive': {
+        if (!dryRun) {
+          await rateLimit(running.signal);
+          await publish(record);
+        }
+        summary.redriven += 1;
+        const reason = record.reason ?? 'unknown';
+        summary.redrivenByReason[reason] = (summary.redrivenByReason[reason] ?? 0) + 1;
+        row = { ...at, action: dryRun ? 'would-redrive' : 'redriven' };
+        break;
+      }
+      case 'skip':
+        summary.skipped += 1;
+        row = { ...at, action: 'skipped', why: verdict.why };
+        break;
+      case 'refuse':
+        row = { ...at, action: 'refused', why: verdict.why };
+        summary.refused.push(row);
+        logger.warn({ partition: part.partition, offset: message.offset, eventId: record.eventId, why: verdict.why, redriveCount: record.redriveCount }, 'DLQ record refused');
+        break;
+      default: {
+        const never: never = verdict;
+        throw new Error(`unknown verdict ${JSON.stringify(never)}`);
+      }
+    }
+    summary.examined += 1;
+    part.next = BigInt(message.offset) + 1n;
+    progress.increment();
+    onRow(row);
+    // Commit after each acknowledged copy: a crash right after it never republishes it again.
+    if (row.action === 'redriven') await commit(part);
+  }
+
+  async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const part = parts.get(batch.partition);
+    if (!part || part.done) return;
+    try {
+      for (const message of batch.messages) {
+        if (running.signal.aborted || !isRunning() || isStale()) break;
+        const offset = BigInt(message.offset);
+        // Before the start: a dry run's seek not applied yet, or records refetched after a rebalance.
+        if (offset < part.next) {
+          resolveOffset(message.offset);
+          continue;
+        }
+        if (offset >= part.end) {
+          complete(part);
+          break;
+        }
+        await examine(part, message);
+        resolveOffset(message.offset);
+        await heartbeat();
+        if (limit !== undefined && summary.redriven >= limit) {
+          await commit(part);
+          finish('limit');
+          break;
+        }
+        if (part.next >= part.end) {
+          await commit(part);
+          complete(part);
+          break;
+        }
+      }
+      // Skipped and refused records at the end of a batch are handled too.
+      await commit(part);
+    } catch (err) {
+      if (signal?.aborted) finish('interrupted');
+      else fail(err);
+    }
+  }
+
+  try {
+    await admin.connect();
+    parts = await startPositions({ admin, dlqTopic, group, metadata });
+    const total = [...parts.values()].reduce((sum, p) => sum + (p.end - p.next), 0n);
+    logger.info({ dlqTopic, group, dryRun, records: Number(total), partitions: [...parts.values()].map((p) => ({ partition: p.partition, from: String(p.next), to: String(p.end) })) }, 'DLQ redrive starting');
+    if (total === 0n) return summary;
+    if (signal?.aborted) {
+      summary.stoppedBy = 'interrupted';
+      return summary;
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    progress.start(Number(total));
+
+    if (!dryRun) {
+      // Idempotent: a produce retried inside one run never writes the copy twice.
+      producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+      await producer.connect();
+    }
+    consumer = kafka.consumer({ groupId: readerGroup, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const assigned = payload.memberAssignment[dlqTopic] ?? [];
+      if (assigned.length < parts.size) {
+        fail(new RedriveError(REDRIVE_ERROR_CODES.groupBusy, `consumer group ${group} has another member (assigned ${assigned.length} of ${parts.size} partitions): is another redrive of this selection running?`));
+      }
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) fail(new RedriveError(REDRIVE_ERROR_CODES.consumerCrashed, `the DLQ consumer crashed: ${payload.error.message}`, { cause: payload.error }));
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [dlqTopic], fromBeginning: true });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+    for (const part of parts.values()) {
+      if (part.done) consumer.pause([{ topic: dlqTopic, partitions: [part.partition] }]);
+      else if (dryRun) consumer.seek({ topic: dlqTopic, partition: part.partition, offset: String(part.next) });
+    }
+    summary.stoppedBy = await finished;
+  } catch (err) {
+    summary.stoppedBy = 'error';
+    summary.error = err;
+  } finally {
+    running.abort();
+    signal?.removeEventListener('abort', onAbort);
+    progress.stop();
+    await quietly(logger, 'disconnect consumer', () => consumer?.disconnect());
+    await quietly(logger, 'disconnect producer', () => producer?.disconnect());
+    if (dryRun && consumer) await quietly(logger, 'delete dry-run group', () => admin.deleteGroups([readerGroup]));
+    await quietly(logger, 'disconnect admin', () => admin.disconnect());
+  }
+  return summary;
+}
+
+async function startPositions({ admin, dlqTopic, group, metadata }: { admin: Admin; dlqTopic: string; group: string; metadata: string }): Promise<Map<number, PartitionState>> {
+  if (!(await admin.listTopics()).includes(dlqTopic)) throw new RedriveError(REDRIVE_ERROR_CODES.noTopic, `DLQ topic ${dlqTopic} does not exist`);
+  const ends = await admin.fetchTopicOffsets(dlqTopic);
+  const [committed] = await admin.fetchOffsets({ groupId: group, topics: [dlqTopic] });
+  const positions = new Map<number, bigint>();
+  for (const p of committed?.partitions ?? []) {
+    if (Number(p.offset) < 0) continue;
+    if ((p.metadata ?? '') !== metadata) {
+      throw new RedriveError(
+        REDRIVE_ERROR_CODES.groupMismatch,
+        `consumer group ${group} has offsets on ${dlqTopic} that were not committed for this selection (metadata ${JSON.stringify(p.metadata ?? '')}, expected ${JSON.stringify(metadata)}); use the filters it was used with, or another --group`,
+      );
+    }
+    positions.set(p.partition, BigInt(p.offset));
+  }
+  const parts = new Map<number, PartitionState>();
+  for (const { partition, low, high } of ends) {
+    const end = BigInt(high);
+    // Records under the low watermark were deleted by retention: start at the oldest still there.
+    const bottom = BigInt(low);
+    const at = positions.get(partition);
+    const next = at === undefined || at < bottom ? bottom : at;
+    parts.set(partition, { partition, end, next, committed: at ?? -1n, done: next >= end });
+  }
+  return parts;
+}
+
+async function quietly(logger: Logger, step: string, fn: () => Promise<unknown> | undefined): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    logger.warn({ err, step }, 'redrive cleanup step failed');
+  }
+}
