@@ -5,8 +5,10 @@
  * numbers in it are synthetic and the image says so. `npm run docs:dashboard`.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Resvg } from '@resvg/resvg-js';
+import escapeXml from 'escape-html';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DASHBOARD_PATH = 'deploy/grafana/dashboards/email-dispatcher.json';
@@ -34,8 +36,6 @@ function random(seed: number): () => number {
     return state / 2 ** 32;
   };
 }
-
-const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function series(count: number, next: () => number, level: number): number[] {
   const values: number[] = [];
@@ -137,7 +137,7 @@ export function renderDashboardSvg(dashboard: { title: string; panels: Panel[] }
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const dashboard = JSON.parse(readFileSync(ROOT + DASHBOARD_PATH, 'utf8')) as { title: string; panels: Panel[] };
   const png = new Resvg(renderDashboardSvg(dashboard), { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render().asPng();
-  mkdirSync(new URL('../../docs/images/', import.meta.url), { recursive: true });
+  mkdirSync(dirname(ROOT + OUTPUT_PATH), { recursive: true });
   writeFileSync(ROOT + OUTPUT_PATH, png);
   console.log(`wrote ${OUTPUT_PATH} (${png.length} bytes)`);
 }
