@@ -110,10 +110,16 @@ export function createApp(options: AppOptions): App {
   const capacity = new Capacity(config.email.workerBuffer, { onChange: (held) => metrics.held.set(held) });
   metrics.bufferCapacity.set(config.email.workerBuffer);
   let joined = false;
+  // Last answer from the brokers (fetch, heartbeat, commit, join). Without one for this long the
+  // broker is treated as unreachable: unready, and /livez does not blame the process for it.
+  let kafkaContactAt = Date.now();
+  let kafkaStale = false;
+  const kafkaStaleMs = Math.max(15_000, 3 * config.kafka.heartbeatIntervalMs);
+  const kafkaReachable = () => Date.now() - kafkaContactAt < kafkaStaleMs;
   const health = new Health({
     stallMs: config.livenessStallMs,
     hasWork: () => capacity.held > 0 || tracker.stats().some((s) => (s.lag ?? 0n) > 0n),
-    waitingOnDependency: () => breaker.state === 'open' || !joined,
+    waitingOnDependency: () => breaker.state === 'open' || !joined || !kafkaReachable(),
   });
   const progress = () => {
     health.progress();
@@ -175,12 +181,26 @@ export function createApp(options: AppOptions): App {
     logger,
   });
 
-  const { GROUP_JOIN, REBALANCING, CRASH } = consumer.events;
+  const { GROUP_JOIN, REBALANCING, CRASH, FETCH, HEARTBEAT, COMMIT_OFFSETS } = consumer.events;
+  const contact = () => {
+    kafkaContactAt = Date.now();
+    metrics.kafkaLastContact.set(kafkaContactAt / 1000);
+    if (kafkaStale) {
+      kafkaStale = false;
+      logger.info('Kafka reachable again');
+      health.setJoined(joined);
+      updateReady();
+    }
+  };
+  consumer.on(FETCH, contact);
+  consumer.on(HEARTBEAT, contact);
+  consumer.on(COMMIT_OFFSETS, contact);
   consumer.on(GROUP_JOIN, ({ payload }) => {
     const assignment = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
     const revoked = tracker.retain(assignment);
     const abandoned = dispatcher.abandonPartitions(revoked);
     committer.resume();
+    contact();
     joined = true;
     health.setJoined(true);
     updateReady();
@@ -212,6 +232,12 @@ export function createApp(options: AppOptions): App {
   }
 
   function refreshGauges(): void {
+    if (!kafkaStale && !kafkaReachable() && !stopping) {
+      kafkaStale = true;
+      health.setJoined(false);
+      updateReady();
+      logger.error({ brokers: config.kafka.brokers, silentForMs: Date.now() - kafkaContactAt }, 'no answer from Kafka; unready until the brokers answer again (KafkaJS keeps reconnecting)');
+    }
     for (const s of tracker.stats()) {
       const labels = { topic: s.topic, partition: String(s.partition) };
       metrics.settledUncommitted.set(labels, s.settledUncommitted);
@@ -266,6 +292,7 @@ export function createApp(options: AppOptions): App {
     gauges.unref();
     await verifySmtp();
     if (stopping) return;
+    kafkaContactAt = Date.now();
     await producer.connect();
     await consumer.connect();
     await consumer.subscribe({ topics: [config.kafka.topic], fromBeginning: config.kafka.fromBeginning });

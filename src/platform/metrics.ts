@@ -38,6 +38,7 @@ export function createMetrics({ registry, defaults = true }: { registry: Registr
     rebalances: new Counter({ name: `${p}kafka_rebalances_total`, help: 'Consumer group rebalances seen', registers }),
     crashes: new Counter({ name: `${p}kafka_consumer_crashes_total`, help: 'KafkaJS consumer crashes', labelNames: ['restart'], registers }),
     circuitOpen: new Gauge({ name: `${p}smtp_circuit_open`, help: '1 while the SMTP circuit breaker is open (server unavailable; fetching paused)', registers }),
+    kafkaLastContact: new Gauge({ name: `${p}kafka_last_contact_timestamp_seconds`, help: 'Unix time of the last fetch, heartbeat, commit or join answered by Kafka', registers }),
     ready: new Gauge({ name: `${p}ready`, help: '1 while /readyz answers 200', registers }),
     lastProgress: new Gauge({ name: `${p}last_progress_timestamp_seconds`, help: 'Unix time of the last settled message or commit', registers }),
     ledgerErrors: new Counter({ name: `${p}idempotency_ledger_errors_total`, help: 'Sent-ledger (Redis) errors; sending continued or paused per IDEMPOTENCY_STRICT', registers }),
