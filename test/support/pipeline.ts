@@ -87,14 +87,13 @@ export function buildDispatcher({
   const capacity = new Capacity(buffer);
   const outcomes: Array<{ record: ConsumedRecord; outcome: Outcome }> = [];
   const fatal: unknown[] = [];
-  let dispatcher: Dispatcher | undefined;
-  const breaker = new CircuitBreaker({
+  const breaker: CircuitBreaker = new CircuitBreaker({
     threshold: breakerThreshold,
     probeIntervalMs: 500,
     probe,
-    onChange: (state) => (state === 'open' ? dispatcher?.pause() : dispatcher?.resume()),
+    onChange: (state) => (state === 'open' ? dispatcher.pause() : dispatcher.resume()),
   });
-  dispatcher = new Dispatcher({
+  const dispatcher: Dispatcher = new Dispatcher({
     mailer,
     ledger,
     breaker,
@@ -112,7 +111,7 @@ export function buildDispatcher({
   });
   const submit = (r: ConsumedRecord) => {
     if (!capacity.tryAcquire()) throw new Error('test buffer full');
-    dispatcher?.submit(r);
+    dispatcher.submit(r);
   };
   return { dispatcher, capacity, breaker, metrics, outcomes, fatal, submit };
 }
