@@ -78,7 +78,8 @@ export class CircuitBreaker {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (this.#stopped || this.#state === 'closed') return;
-      this.options.probe().then(
+      // A probe that throws instead of rejecting must not escape this timer and crash the process.
+      new Promise((resolve) => resolve(this.options.probe())).then(
         () => this.#close('probe succeeded'),
         (err: unknown) => {
           this.options.logger?.warn({ err: { message: (err as Error)?.message, code: (err as { code?: string })?.code } }, 'SMTP circuit still open: probe failed');

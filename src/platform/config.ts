@@ -208,6 +208,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[name];
     if (value !== undefined) resolved[name] = value;
   }
+  // Variables already reported here are skipped when convict's messages are read below.
+  const reported = new Set<string>();
+  // A line break would split a problem line, and convict's message is parsed line by line: a value
+  // like "k:9092\nSMTP_PASS: x" would otherwise forge a problem line that echoes SMTP_PASS.
+  for (const leaf of LEAVES.values()) {
+    const name = leaf.env as string;
+    const value = resolved[name];
+    if (value !== undefined && !leaf.sensitive && /[\r\n]/.test(value)) {
+      problems.push(`${name}: must not contain line breaks`);
+      reported.add(name);
+      delete resolved[name];
+    }
+  }
   for (const name of FILE_SECRETS) {
     const file = env[`${name}_FILE`];
     if (file === undefined || file === '') continue;
@@ -218,14 +231,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     try {
       resolved[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
     } catch (err) {
-      problems.push(`${name}_FILE: cannot read "${file}" (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      problems.push(`${name}_FILE: cannot read ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  // app.ts reads the CA file at startup; an unreadable path must fail here, named, not as a stack trace.
+  const caFile = resolved.KAFKA_SSL_CA_FILE;
+  if (caFile !== undefined && caFile !== '' && !reported.has('KAFKA_SSL_CA_FILE')) {
+    try {
+      readFileSync(caFile);
+    } catch (err) {
+      problems.push(`KAFKA_SSL_CA_FILE: cannot read ${JSON.stringify(caFile)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
   // convict's Boolean format accepts anything truthy; be strict so "ture" is an error, not true.
   for (const name of BOOLEAN_ENV) {
     const value = resolved[name];
     if (value !== undefined && !/^(true|false|1|0)$/i.test(value)) {
-      problems.push(`${name}: expected true or false, got "${value}"`);
+      problems.push(`${name}: expected true or false, got ${JSON.stringify(value)}`);
+      reported.add(name);
       delete resolved[name];
     }
   }
@@ -239,10 +262,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!match) continue;
       const leaf = LEAVES.get(match[1] as string);
       const name = leaf?.env ?? (match[1] as string);
+      if (reported.has(name)) continue;
       // convict appends ": value was <coerced>"; show the raw variable instead, and never a secret.
+      // Only a known, non-secret leaf has its value shown, JSON-quoted so it stays on one line.
       const detail = (match[2] as string).replace(/: value was .*$/, '').replace(/, got .*$/, '');
-      const raw = resolved[name];
-      problems.push(`${name}: ${detail}${raw === undefined || leaf?.sensitive ? '' : `, got "${raw}"`}`);
+      const raw = leaf && !leaf.sensitive ? resolved[name] : undefined;
+      problems.push(`${name}: ${detail}${raw === undefined ? '' : `, got ${JSON.stringify(raw)}`}`);
     }
   }
   const props = problems.length === 0 ? (config.getProperties() as unknown as Config) : undefined;

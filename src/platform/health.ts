@@ -23,6 +23,8 @@ export class Health {
   #smtpVerified = false;
   #shuttingDown = false;
   #lastProgress: number;
+  /** What the previous liveness check found; construction counts as a check that expected progress. */
+  #expectedProgress = true;
   readonly #now: () => number;
 
   constructor(private readonly o: HealthOptions) {
@@ -56,11 +58,16 @@ export class Health {
   }
 
   liveness(): HealthReport {
-    const idleMs = this.#now() - this.#lastProgress;
     const hasWork = this.o.hasWork();
     const waiting = this.o.waitingOnDependency();
-    if (!hasWork || waiting) this.progress();
-    const stalled = hasWork && !waiting && idleMs > this.o.stallMs;
-    return { ok: !stalled, hasWork, waitingOnDependency: waiting, msSinceProgress: hasWork && !waiting ? idleMs : 0 };
+    const expectingProgress = hasWork && !waiting;
+    // The stall clock runs only while progress is expected. Health cannot see when work arrives,
+    // only what each check finds, so the first check that finds work after an idle or waiting spell
+    // starts the clock: otherwise the idle time since the previous check would count as a stall.
+    if (!expectingProgress || !this.#expectedProgress) this.progress();
+    this.#expectedProgress = expectingProgress;
+    const idleMs = this.#now() - this.#lastProgress;
+    const stalled = expectingProgress && idleMs > this.o.stallMs;
+    return { ok: !stalled, hasWork, waitingOnDependency: waiting, msSinceProgress: expectingProgress ? idleMs : 0 };
   }
 }

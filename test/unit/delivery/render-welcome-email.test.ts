@@ -1,0 +1,155 @@
+import { simpleParser, type AddressObject } from 'mailparser';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { describe, expect, it } from 'vitest';
+import type { SignupEvent } from '../../../src/intake/signup-event.js';
+import { renderWelcomeEmail, type WelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
+
+const FROM = 'Acme <welcome@acme.test>';
+const SITE = { from: FROM, domain: 'acme.test' };
+
+function signup(user: Partial<SignupEvent['user']> = {}, eventId = 'evt-0001'): SignupEvent {
+  return { eventId, type: 'user.signed_up', occurredAt: '2024-05-01T12:30:00Z', user: { id: 'user-42', email: 'ada@example.test', name: 'Ada', ...user } };
+}
+
+/** Composes the message exactly as src/delivery/mailer.ts hands it to nodemailer. */
+function compose(mail: WelcomeEmail) {
+  return new MailComposer({ from: mail.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId: mail.messageId }).compile();
+}
+
+/** The header block of a raw message, unfolded: one entry per header field. */
+function headerFields(raw: string): string[] {
+  const head = raw.slice(0, raw.indexOf('\r\n\r\n'));
+  return head.split(/\r\n(?![ \t])/).map((field) => field.replace(/\r\n[ \t]/g, ' '));
+}
+
+const named = (fields: string[], name: string) => fields.filter((field) => field.toLowerCase().startsWith(`${name.toLowerCase()}:`));
+
+describe('renderWelcomeEmail', () => {
+  describe('when the user has a name', () => {
+    const mail = renderWelcomeEmail(signup({ name: 'Ada Lovelace' }), SITE);
+
+    it('greets the user in the subject', () => {
+      expect(mail.subject).toBe('Welcome, Ada Lovelace!');
+    });
+
+    it('addresses the user as a structured {name, address}, never a "Name <addr>" string', () => {
+      expect(mail.to).toEqual({ name: 'Ada Lovelace', address: 'ada@example.test' });
+    });
+
+    it('sends from the configured From', () => {
+      expect(mail.from).toBe(FROM);
+    });
+
+    it('greets the user in the text and HTML bodies', () => {
+      expect(mail.text.split('\n')[0]).toBe('Welcome, Ada Lovelace!');
+      expect(mail.html).toContain('<h1>Welcome, Ada Lovelace!</h1>');
+    });
+  });
+
+  describe('when the user has no name', () => {
+    it.each([
+      ['absent', undefined],
+      ['empty', ''],
+      ['only spaces', '   '],
+    ])('name %s › the subject is "Welcome!" and the recipient name is empty', (_label, name) => {
+      const mail = renderWelcomeEmail(signup({ name }), SITE);
+      expect(mail.subject).toBe('Welcome!');
+      expect(mail.to).toEqual({ name: '', address: 'ada@example.test' });
+      expect(mail.html).toContain('<h1>Welcome!</h1>');
+    });
+  });
+
+  it('when the name has surrounding spaces › trims them', () => {
+    const mail = renderWelcomeEmail(signup({ name: '  Ada  ' }), SITE);
+    expect(mail.subject).toBe('Welcome, Ada!');
+    expect(mail.to.name).toBe('Ada');
+  });
+
+  describe('Message-ID', () => {
+    it('is <eventId@domain>', () => {
+      expect(renderWelcomeEmail(signup({}, 'evt-7.a_b'), SITE).messageId).toBe('<evt-7.a_b@acme.test>');
+    });
+
+    it('is the same when the same event is rendered again (a redelivery)', () => {
+      expect(renderWelcomeEmail(signup({}, 'evt-9'), SITE).messageId).toBe(renderWelcomeEmail(signup({ name: 'Other' }, 'evt-9'), SITE).messageId);
+    });
+
+    it('differs between events', () => {
+      expect(renderWelcomeEmail(signup({}, 'evt-1'), SITE).messageId).not.toBe(renderWelcomeEmail(signup({}, 'evt-2'), SITE).messageId);
+    });
+
+    it('uses the given domain', () => {
+      expect(renderWelcomeEmail(signup({}, 'evt-1'), { from: FROM, domain: 'mail.acme.test' }).messageId).toBe('<evt-1@mail.acme.test>');
+    });
+  });
+
+  describe('when the name is hostile HTML', () => {
+    const name = `<script>alert("x")</script> & 'friends'`;
+    const mail = renderWelcomeEmail(signup({ name }), SITE);
+
+    it('escapes it in the HTML body', () => {
+      expect(mail.html).not.toContain('<script');
+      expect(mail.html).toContain('<h1>Welcome, &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;friends&#39;!</h1>');
+    });
+
+    it('keeps it verbatim in the plain-text body and subject, where it is inert', () => {
+      expect(mail.text).toContain(`Welcome, ${name}!`);
+      expect(mail.subject).toBe(`Welcome, ${name}!`);
+    });
+  });
+
+  it('sets the HTML lang from the locale, defaulting to en', () => {
+    expect(renderWelcomeEmail(signup({ locale: 'pt-BR' }), SITE).html).toContain('<html lang="pt-BR">');
+    expect(renderWelcomeEmail(signup({ locale: undefined }), SITE).html).toContain('<html lang="en">');
+  });
+});
+
+describe('renderWelcomeEmail composed by nodemailer', () => {
+  it('has exactly one To header, no Cc or Bcc, and the exact Message-ID', async () => {
+    const raw = (await compose(renderWelcomeEmail(signup({ name: 'Ada Lovelace' }, 'evt-0001'), SITE)).build()).toString();
+    const fields = headerFields(raw);
+    expect(named(fields, 'To')).toEqual(['To: Ada Lovelace <ada@example.test>']);
+    expect(named(fields, 'Cc')).toEqual([]);
+    expect(named(fields, 'Bcc')).toEqual([]);
+    expect(named(fields, 'Message-ID')).toEqual(['Message-ID: <evt-0001@acme.test>']);
+    expect(named(fields, 'From')).toEqual([`From: ${FROM}`]);
+  });
+
+  it('the SMTP envelope has only the user as recipient', () => {
+    expect(compose(renderWelcomeEmail(signup(), SITE)).getEnvelope()).toEqual({ from: 'welcome@acme.test', to: ['ada@example.test'] });
+  });
+
+  describe.each([
+    ['an address list', 'Evil <x@evil.test>, other@evil.test'],
+    ['a group', 'undisclosed: a@evil.test, b@evil.test;'],
+    ['quotes and a second address', '"Ada" <x@evil.test>; y@evil.test'],
+    ['a backslash before the quote', 'Ada\\" <x@evil.test>'],
+    ['unicode and commas', 'Łukasz, Zoë <x@evil.test>'],
+  ])('when the name is %s', (_label, name) => {
+    const mail = renderWelcomeEmail(signup({ name }), SITE);
+
+    it('the envelope still has exactly the user', () => {
+      expect(compose(mail).getEnvelope().to).toEqual(['ada@example.test']);
+    });
+
+    it('the message has one To header with exactly one mailbox: the user, named verbatim', async () => {
+      const raw = await compose(mail).build();
+      const fields = headerFields(raw.toString());
+      expect(named(fields, 'To')).toHaveLength(1);
+      expect(named(fields, 'Cc')).toEqual([]);
+      expect(named(fields, 'Bcc')).toEqual([]);
+      const parsed = await simpleParser(raw);
+      const to = parsed.to as AddressObject;
+      expect(to.value).toEqual([expect.objectContaining({ address: 'ada@example.test', name })]);
+      expect(parsed.cc).toBeUndefined();
+      expect(parsed.bcc).toBeUndefined();
+    });
+  });
+
+  it('when the name is an RFC 2047 encoded word › it is still one mailbox, the user (a reader may decode the word for display)', async () => {
+    const raw = await compose(renderWelcomeEmail(signup({ name: '=?utf-8?Q?x@evil.test?= , y@evil.test' }), SITE)).build();
+    expect(named(headerFields(raw.toString()), 'To')).toHaveLength(1);
+    const parsed = await simpleParser(raw);
+    expect((parsed.to as AddressObject).value.map((mailbox) => mailbox.address)).toEqual(['ada@example.test']);
+  });
+});

@@ -1,0 +1,176 @@
+import fc from 'fast-check';
+import { simpleParser, type AddressObject } from 'mailparser';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { describe, expect, it } from 'vitest';
+import { renderWelcomeEmail, type WelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
+import { parseEvent } from '../../../src/intake/parse-event.js';
+
+const SITE = { from: 'Acme <welcome@acme.test>', domain: 'acme.test' };
+const RUNS = 2000;
+
+/** The only header fields a welcome email may have at the top level. */
+const ALLOWED_FIELDS = new Set(['from', 'to', 'subject', 'message-id', 'date', 'mime-version', 'content-type']);
+
+/** Pieces that have broken mail headers, address parsers or HTML somewhere before. */
+const hostile = fc.constantFrom(
+  '\r\n', '\r', '\n', '\r\nBcc: victim@evil.test', '\nCc: victim@evil.test', '\u2028', '\u2029', '\u0085', '\u0000', '\t', '\u202e', '\ufeff',
+  '<script>alert(1)</script>', '<SCRIPT src=//evil.test>', '<img src=x onerror=alert(1)>', '"', "'", '\\"', ',', ';', ':', '<', '>', '@', '(', ')', '[', ']', '\\',
+  'Evil <x@evil.test>, other@evil.test', 'undisclosed-recipients:;', '=?utf-8?B?PHNjcmlwdD4=?=', '=?utf-8?Q?a=0D=0ABcc:_x@evil.test?=', '%0d%0aBcc:%20x@evil.test',
+  '&lt;script&gt;', 'Zoë', '山田太郎', '😀', 'ß', 'x'.repeat(120), ' ',
+);
+
+const text = (maxLength: number) =>
+  fc.oneof(
+    fc.array(fc.oneof(hostile, fc.string({ maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 12 })), { maxLength: 16 }).map((parts) => parts.join('')),
+    fc.string({ unit: 'binary', maxLength }),
+    fc.string({ unit: 'grapheme', maxLength }),
+  );
+
+const email = fc.oneof(
+  // RFC 5322 allows `{|}~!#$%&*/=?^` in local parts; the schema refuses most of them.
+  { weight: 3, arbitrary: fc.emailAddress() },
+  { weight: 8, arbitrary: fc.tuple(fc.stringMatching(/^[a-z0-9][a-z0-9+._'-]{0,20}[a-z0-9]$/), fc.stringMatching(/^[A-Za-z0-9]{1,10}(\.[A-Za-z0-9]{1,10}){0,2}\.[A-Za-z]{2,6}$/)).map(([l, d]) => `${l}@${d}`) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '"a@evil.test"@good.test', 'user(comment)@evil.test', 'a@b.test(@evil.test)', 'a@good.test,b@evil.test', 'Good <a@evil.test>', '<a@evil.test>',
+      'a@good.test\r\nRCPT TO:<b@evil.test>', 'a@good.test;b@evil.test', '@evil.test:a@good.test', 'a@[127.0.0.1]', 'a b@good.test', 'a@good.test ', ' a@good.test',
+    ),
+  },
+  { weight: 2, arbitrary: fc.tuple(fc.emailAddress(), hostile, fc.emailAddress()).map(([a, h, b]) => `${a}${h}${b}`) },
+  { weight: 1, arbitrary: text(60) },
+);
+
+const event = fc.record(
+  {
+    eventId: fc.oneof({ weight: 19, arbitrary: fc.stringMatching(/^[A-Za-z0-9._-]{1,40}$/) }, { weight: 1, arbitrary: text(40) }),
+    type: fc.oneof({ weight: 19, arbitrary: fc.constant('user.signed_up') }, { weight: 1, arbitrary: fc.string() }),
+    occurredAt: fc.oneof(
+      { weight: 19, arbitrary: fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()) },
+      { weight: 1, arbitrary: fc.string() },
+    ),
+    user: fc.record(
+      {
+        id: fc.oneof({ weight: 19, arbitrary: fc.string({ minLength: 1, maxLength: 20 }) }, { weight: 1, arbitrary: fc.integer() }),
+        email,
+        name: fc.oneof(
+          // Hostile but free of control characters, so most of these pass the schema and reach the renderer.
+          { weight: 6, arbitrary: text(220).map((s) => s.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '')) },
+          { weight: 3, arbitrary: text(220) },
+          { weight: 1, arbitrary: fc.oneof(fc.constant(null), fc.integer()) },
+        ),
+        locale: fc.oneof({ weight: 8, arbitrary: fc.constantFrom('en', 'en-GB', 'pt_BR', 'zh-Hant-TW') }, { weight: 1, arbitrary: text(12) }),
+        extra: fc.jsonValue({ maxDepth: 2 }),
+      },
+      { requiredKeys: ['id', 'email'] },
+    ),
+  },
+  { requiredKeys: ['eventId', 'type', 'occurredAt', 'user'] },
+);
+
+const payload: fc.Arbitrary<Buffer> = fc.oneof(
+  { weight: 12, arbitrary: event.map((e) => Buffer.from(JSON.stringify(e), 'utf8')) },
+  { weight: 1, arbitrary: fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? '', 'utf8')) },
+  { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(event, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([e, at, byte]) => {
+      const bytes = Buffer.from(JSON.stringify(e), 'utf8');
+      bytes[at % bytes.length] = byte;
+      return bytes;
+    }),
+  },
+);
+
+/** nodemailer lower-cases the domain of an envelope address; the local part is kept as given. */
+function envelopeAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  return `${address.slice(0, at)}@${address.slice(at + 1).toLowerCase()}`;
+}
+
+function compose(mail: WelcomeEmail) {
+  return new MailComposer({ from: mail.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId: mail.messageId }).compile();
+}
+
+/** Every physical header line is a field start or a fold: no bare CR/LF, nothing injected. */
+function assertWellFormedHead(raw: string): string[] {
+  const end = raw.indexOf('\r\n\r\n');
+  expect(end).toBeGreaterThan(0);
+  const lines = raw.slice(0, end).split('\r\n');
+  expect(lines[0]).toMatch(/^[!-9;-~]+:/);
+  for (const line of lines) {
+    expect(line).not.toMatch(/[\r\n]/);
+    expect(line.includes('\u0000')).toBe(false);
+    expect(line.length).toBeLessThanOrEqual(998);
+    expect(line).toMatch(/^(?:[!-9;-~]+:|[ \t])/);
+  }
+  return raw
+    .slice(0, end)
+    .split(/\r\n(?![ \t])/)
+    .map((field) => field.slice(0, field.indexOf(':')).toLowerCase());
+}
+
+describe('hostile sign-up events, end to end through parse, render and compose', () => {
+  it(`over ${RUNS} generated payloads › parseEvent never throws, and an accepted event yields one mail to exactly its user`, async () => {
+    let accepted = 0;
+    let named = 0;
+    await fc.assert(
+      fc.asyncProperty(payload, async (value) => {
+        const result = parseEvent(value);
+        expect(typeof result.ok).toBe('boolean');
+        if (!result.ok) {
+          expect(result.error.length).toBeGreaterThan(0);
+          return;
+        }
+        accepted += 1;
+        const { event: parsed } = result;
+        if (parsed.user.name?.trim()) named += 1;
+
+        const mail = renderWelcomeEmail(parsed, SITE);
+        expect(mail.to.address).toBe(parsed.user.email);
+        expect(mail.html).not.toMatch(/<script/i);
+        const h1 = /<h1>([\s\S]*)<\/h1>/.exec(mail.html)?.[1] ?? '';
+        expect(h1).not.toMatch(/[<>"']/);
+
+        const composed = compose(mail);
+        expect(composed.getEnvelope().to).toEqual([envelopeAddress(parsed.user.email)]);
+
+        const raw = await composed.build();
+        const fields = assertWellFormedHead(raw.toString('utf8'));
+        expect(fields.filter((field) => field === 'to')).toHaveLength(1);
+        expect(fields.filter((field) => field === 'cc' || field === 'bcc')).toEqual([]);
+        expect(fields.filter((field) => !ALLOWED_FIELDS.has(field))).toEqual([]);
+
+        const message = await simpleParser(raw);
+        expect((message.to as AddressObject).value.map((mailbox) => mailbox.address?.toLowerCase())).toEqual([parsed.user.email.toLowerCase()]);
+        expect(message.cc).toBeUndefined();
+        expect(message.bcc).toBeUndefined();
+        expect(message.messageId).toBe(`<${parsed.eventId}@acme.test>`);
+      }),
+      { numRuns: RUNS },
+    );
+    // The property says nothing if almost every payload was refused: make sure many got through.
+    expect(accepted).toBeGreaterThan(RUNS * 0.15);
+    expect(named).toBeGreaterThan(RUNS * 0.1);
+  }, 120_000);
+
+  it('parseEvent never throws on arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2048 }), (bytes) => {
+        const result = parseEvent(Buffer.from(bytes));
+        expect(result.ok === true || typeof result.error === 'string').toBe(true);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('a refused event never echoes its email address in the reason', () => {
+    fc.assert(
+      fc.property(event, (e) => {
+        const result = parseEvent(Buffer.from(JSON.stringify(e), 'utf8'));
+        if (!result.ok && e.user.email.includes('@')) expect(result.error).not.toContain(e.user.email);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
