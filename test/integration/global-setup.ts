@@ -1,6 +1,8 @@
 /**
  * Integration tests get a real Kafka broker: the one named by KAFKA_BROKERS, or else a local one
  * (dev/local-kafka.ts) on its own ports and data dir, so it never collides with `npm run kafka start`.
+ * Tests read it with inject('kafkaBrokers'); it is deliberately not put in process.env, where it would
+ * leak into every child process a test spawns (the demo, the service) and override their own config.
  * A broker started here is stopped in teardown; LOCAL_KAFKA_KEEP=1 leaves it running for fast re-runs
  * (the next run reuses it). LOCAL_KAFKA_TEST_PORT / LOCAL_KAFKA_TEST_CONTROLLER_PORT move it.
  */
@@ -38,12 +40,10 @@ export default async function setup(project: TestProject): Promise<(() => Promis
     fresh: true,
     log: (message) => console.log(`[kafka] ${message}`),
   });
-  process.env.KAFKA_BROKERS = kafka.brokers.join(',');
   project.provide('kafkaBrokers', kafka.brokers);
   project.provide('localKafkaDir', TEST_KAFKA_DIR);
 
   return async () => {
-    delete process.env.KAFKA_BROKERS;
     if (!process.env.LOCAL_KAFKA_KEEP) await kafka.stop();
   };
 }
