@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { REQUIRED_ENV, configEnvNames, loadConfig } from '../../../src/platform/config.js';
+import { parseRedriveArgs } from '../../../src/redrive/redrive-options.js';
 import { validateKubernetesObject, type KubernetesObject } from '../../support/deploy/kubernetes-schemas.js';
 import { ROOT, findExecutable, parseEnvFile, parseYamlDocuments, readText, readYaml, run } from '../../support/deploy/repo-files.js';
 
@@ -227,9 +228,12 @@ describe('deploy/k8s/jobs/dlq-redrive.yaml', () => {
     expect(generator?.options?.disableNameSuffixHash).toBe(true);
   });
 
-  it('passes only flags the redrive CLI documents', () => {
-    const flags = (jobContainer.args ?? []).map((a) => a.split('=')[0]);
-    const documented = ['--reason', '--since', '--until', '--limit', '--dry-run', '--max-redrives', '--rate'];
-    expect(flags.filter((f) => !documented.includes(f as string))).toEqual([]);
+  it('passes arguments the redrive CLI accepts: a dry run of one reason in one window, rate-limited', () => {
+    const options = parseRedriveArgs(jobContainer.args ?? []);
+    expect(options).toMatchObject({ dryRun: true, limit: expect.any(Number), ratePerSecond: expect.any(Number), help: false });
+    expect(options.ratePerSecond).toBeGreaterThan(0);
+    expect(options.selection.reasons).toHaveLength(1);
+    expect(options.selection.since).toBeInstanceOf(Date);
+    expect(options.selection.until).toBeInstanceOf(Date);
   });
 });
