@@ -39,7 +39,7 @@ interface DeadLetterSpec {
 }
 
 /** Writes DLQ records exactly as the service's DLQ publisher builds them. */
-async function deadLetter(specs: readonly DeadLetterSpec[]): Promise<void> {
+async function deadLetter(specs: readonly DeadLetterSpec[], { topic = world.dlqTopic, partition }: { topic?: string; partition?: number } = {}): Promise<void> {
   const messages = specs.map(({ eventId, reason = 'retries_exhausted', failedAt = '2025-01-01T12:00:00.000Z', partition = 0, offset = 0, redriveCount }) => {
     const headers: Record<string, Buffer> = { 'trace-id': Buffer.from(`trace-${eventId}`) };
     if (redriveCount !== undefined) headers[REDRIVE_COUNT_HEADER] = Buffer.from(String(redriveCount));
@@ -48,15 +48,24 @@ async function deadLetter(specs: readonly DeadLetterSpec[]): Promise<void> {
     const outcome = { kind: 'dead-letter', reason, error: '550 5.1.1 mailbox unavailable', smtpCode: 550, attempts: reason === 'retries_exhausted' ? 4 : 1 } as const;
     return buildDlqMessage(consumed, outcome, { groupId: world.groupId, failedAt: new Date(failedAt) });
   });
-  await world.producer.send({ topic: world.dlqTopic, acks: -1, messages });
+  await world.producer.send({ topic, acks: -1, messages: messages.map((m) => (partition === undefined ? m : { ...m, partition })) });
 }
 
 /** Runs the redrive as `cmd/redrive.ts` would with these arguments, in process. */
-async function redrive(args: readonly string[]) {
+async function redrive(args: readonly string[], { onRow, signal }: { onRow?: (row: RedriveRow) => void; signal?: AbortSignal } = {}) {
   const options = parseRedriveArgs(args);
   const group = options.group ?? redriveGroupId(world.groupId, options.selection);
   const rows: RedriveRow[] = [];
-  const summary = await runRedrive({ kafka: world.kafka, options: { ...options, group, dlqTopic: world.dlqTopic }, logger: silent, onRow: (row) => rows.push(row) });
+  const summary = await runRedrive({
+    kafka: world.kafka,
+    options: { ...options, group, dlqTopic: options.dlqTopic ?? world.dlqTopic },
+    logger: silent,
+    signal,
+    onRow: (row) => {
+      rows.push(row);
+      onRow?.(row);
+    },
+  });
   return { summary, rows, group };
 }
 
@@ -157,6 +166,39 @@ describe('DLQ redrive on a real broker', () => {
     const third = await redrive([]);
     expect(third.summary).toMatchObject({ stoppedBy: 'end', examined: 0, redriven: 0 });
     expect((await republished(5)).map((m) => eventIdOf(m.value)).sort()).toEqual(ids);
+  });
+
+  it('when interrupted mid-run › keeps what it committed and a re-run redrives the rest, none twice', async () => {
+    const ids = ['i-1', 'i-2', 'i-3', 'i-4', 'i-5'];
+    await deadLetter(ids.map((eventId) => ({ eventId })));
+    const interrupt = new AbortController();
+    const first = await redrive(['--rate=4'], { signal: interrupt.signal, onRow: (row) => row.record.eventId === 'i-2' && interrupt.abort(new Error('SIGTERM')) });
+    expect(first.summary).toMatchObject({ stoppedBy: 'interrupted', redriven: 2 });
+    expect(await readCommittedOffsets(world.brokers, first.group, world.dlqTopic)).toEqual({ 0: 2 });
+    const second = await redrive([]);
+    expect(second.summary).toMatchObject({ stoppedBy: 'end', redriven: 3 });
+    expect((await republished(5)).map((m) => eventIdOf(m.value)).sort()).toEqual(ids);
+  });
+
+  it('with a DLQ of 3 partitions, one of them empty › reads each to its end, commits each, and stops', async () => {
+    const dlqTopic = `${world.dlqTopic}-3p`;
+    await world.admin.createTopics({ waitForLeaders: true, topics: [{ topic: dlqTopic, numPartitions: 3 }] });
+    await deadLetter([{ eventId: 'p0-a' }, { eventId: 'p0-b' }], { topic: dlqTopic, partition: 0 });
+    await deadLetter([{ eventId: 'p2-a' }], { topic: dlqTopic, partition: 2 });
+    const { summary, group } = await redrive([`--dlq-topic=${dlqTopic}`]);
+    expect(summary).toMatchObject({ stoppedBy: 'end', redriven: 3 });
+    expect(await readCommittedOffsets(world.brokers, group, dlqTopic)).toEqual({ 0: 2, 1: -1, 2: 1 });
+    expect((await republished(3)).map((m) => eventIdOf(m.value)).sort()).toEqual(['p0-a', 'p0-b', 'p2-a']);
+  });
+
+  it('when a record is dead-lettered during the run › stops at the end as of the start and leaves it for the next run', async () => {
+    await deadLetter([{ eventId: 'before-1' }, { eventId: 'before-2' }, { eventId: 'before-3' }]);
+    let late: Promise<void> | undefined;
+    const first = await redrive(['--rate=5'], { onRow: () => void (late ??= deadLetter([{ eventId: 'during' }])) });
+    await late;
+    expect(first.summary).toMatchObject({ stoppedBy: 'end', examined: 3 });
+    const second = await redrive([]);
+    expect(second.rows.map((r) => r.record.eventId)).toEqual(['during']);
   });
 
   it('when --group was used with another selection › refuses to start and publishes nothing', async () => {
