@@ -18,6 +18,8 @@ export interface SmtpFailure {
 
 const NETWORK_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETLS', 'EPROTOCOL']);
 const AUTH_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2']);
+/** nodemailer's `command` for replies that concern the session or our sender, not a recipient. */
+const SESSION_COMMANDS = ['CONN', 'EHLO', 'HELO', 'LHLO', 'STARTTLS', 'AUTH', 'MAIL FROM'];
 
 export function truncate(text: string, max = 1024): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
@@ -25,8 +27,9 @@ export function truncate(text: string, max = 1024): string {
 
 /** Classifies an error thrown by nodemailer (`code`, `responseCode`, `command`; see nodemailer lib/errors). */
 export function classifySmtpError(err: unknown): SmtpFailure {
-  const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; message?: unknown };
+  const e = (err ?? {}) as { code?: unknown; responseCode?: unknown; message?: unknown; command?: unknown };
   const code = typeof e.code === 'string' ? e.code : undefined;
+  const command = typeof e.command === 'string' ? e.command.toUpperCase() : undefined;
   const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   const message = truncate(scrubAddresses(typeof e.message === 'string' ? e.message : String(err)));
   const base = { code, responseCode, message };
@@ -34,6 +37,9 @@ export function classifySmtpError(err: unknown): SmtpFailure {
     return { ...base, kind: 'fatal', serverWide: true };
   }
   if (responseCode !== undefined && responseCode >= 500 && responseCode < 600) {
+    // A 5xx before any recipient (greeting, EHLO, our MAIL FROM) refuses us, not this message:
+    // dead-lettering would drain the whole backlog into the DLQ. Treat it like bad credentials.
+    if (command && SESSION_COMMANDS.some((c) => command.startsWith(c))) return { ...base, kind: 'fatal', serverWide: true };
     return { ...base, kind: 'permanent', serverWide: false };
   }
   if (responseCode === 421) return { ...base, kind: 'transient', serverWide: true };

@@ -17,14 +17,15 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function createWorld(brokers: string[], { partitions = 3 }: { partitions?: number } = {}): Promise<World> {
+/** A new world with fresh topics, or (`reuse`) new clients for an existing world's topics. */
+export async function createWorld(brokers: string[], { partitions = 3, reuse }: { partitions?: number; reuse?: World } = {}): Promise<World> {
   const id = randomUUID().slice(0, 8);
-  const topic = `signups-${id}`;
+  const topic = reuse?.topic ?? `signups-${id}`;
   const dlqTopic = `${topic}.dlq`;
   const kafka = new Kafka({ clientId: `test-${id}`, brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [
+  if (!reuse) await admin.createTopics({ waitForLeaders: true, topics: [
       // The source topic takes values up to 3 MiB so oversize events reach the service; the DLQ keeps the broker default.
       { topic, numPartitions: partitions, configEntries: [{ name: 'max.message.bytes', value: String(3 * 1024 * 1024) }] },
       { topic: dlqTopic, numPartitions: 1 },
@@ -36,7 +37,7 @@ export async function createWorld(brokers: string[], { partitions = 3 }: { parti
     brokers,
     topic,
     dlqTopic,
-    groupId: `group-${id}`,
+    groupId: reuse?.groupId ?? `group-${id}`,
     kafka,
     admin,
     producer,
@@ -140,8 +141,18 @@ export async function readDlq(world: World, { expect: count, timeoutMs = 20_000 
 
 export async function until(predicate: () => boolean | Promise<boolean>, { timeoutMs = 30_000, everyMs = 50, what = 'condition' } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  let lastError: unknown;
+  const check = async () => {
+    try {
+      return await predicate();
+    } catch (err) {
+      // A broker that is still loading answers with retriable errors: keep polling.
+      lastError = err;
+      return false;
+    }
+  };
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -114,3 +114,15 @@ describe('truncate', () => {
     expect(truncate('abcdef', 4)).toBe('abc…');
   });
 });
+
+describe('classifySmtpError › 5xx that refuse the session rather than a recipient', () => {
+  it.each(['CONN', 'EHLO', 'MAIL FROM', 'AUTH PLAIN'])('a 5xx answering %s is fatal, so the backlog is not dead-lettered', (command) => {
+    const failure = classifySmtpError(Object.assign(new Error('554 go away'), { code: 'EENVELOPE', responseCode: 554, command }));
+    expect(failure.kind).toBe('fatal');
+  });
+
+  it.each(['RCPT TO', 'DATA'])('a 5xx answering %s is this message\u2019s permanent failure', (command) => {
+    const failure = classifySmtpError(Object.assign(new Error('550 no such user'), { code: 'EENVELOPE', responseCode: 550, command }));
+    expect(failure.kind).toBe('permanent');
+  });
+});

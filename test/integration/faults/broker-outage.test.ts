@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../../src/app.js';
+import { ensureKafka, type LocalKafka } from '../../../dev/local-kafka.js';
+import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
+import { committedLag, createWorld, metricValue, produceEvents, serviceEnv, startApp, until, type World } from '../../support/app-harness.js';
+import { scaled } from '../../support/fault-scale.js';
+
+// These tests stop and start a broker, so they get their own instead of the shared one.
+const port = 21_000 + Math.floor(Math.random() * 5_000);
+const dir = mkdtempSync(path.join(tmpdir(), 'broker-outage-'));
+const brokerOptions = { port, controllerPort: port + 1, dir, heap: '512m' };
+let kafka: LocalKafka;
+
+beforeAll(async () => {
+  kafka = await ensureKafka({ ...brokerOptions, fresh: true });
+}, 120_000);
+
+afterAll(async () => {
+  await kafka?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('broker outages', () => {
+  it('when the broker stops and comes back mid-load › the service reconnects by itself and loses nothing', async () => {
+    const world: World = await createWorld(kafka.brokers);
+    const sink: SmtpSink = await startSmtpSink({ store: false });
+    const ids = Array.from({ length: scaled(600, 3_000) }, (_, i) => `bro-${i}`);
+    await produceEvents(world, ids);
+    await world.close();
+    sink.setLatency(10);
+    const app: App = await startApp(serviceEnv(world, sink.port, { EMAIL_WORKER_COUNT: '5', EMAIL_WORKER_BUFFER: '30' }));
+    try {
+      await until(() => sink.count >= 100, { what: '100 mails before the outage' });
+      await kafka.stop();
+      await new Promise((r) => setTimeout(r, scaled(5_000, 20_000)));
+      kafka = await ensureKafka(brokerOptions);
+      await until(() => ids.every((id) => sink.seen(`<${id}@acme.test>`)), { what: 'every event delivered', timeoutMs: 180_000 });
+      const check = await createWorld(kafka.brokers, { reuse: world });
+      await until(async () => (await committedLag(check)) === 0, { what: 'committed lag 0', timeoutMs: 60_000 });
+      await check.close();
+      console.info(`broker restart: ${sink.duplicates} duplicate(s) of ${ids.length}`);
+    } finally {
+      await app.stop();
+      await sink.stop();
+    }
+  });
+
+  it('when the broker is gone for good › the service turns unready and says so, and does not restart itself into a loop', async () => {
+    const world: World = await createWorld(kafka.brokers);
+    const sink: SmtpSink = await startSmtpSink({ store: false });
+    await produceEvents(world, ['gone-1']);
+    await world.close();
+    const app: App = await startApp(serviceEnv(world, sink.port, { KAFKA_HEARTBEAT_INTERVAL_MS: '1000' }));
+    try {
+      await sink.waitFor(1, { timeoutMs: 30_000 });
+      await until(() => app.health.readiness().ok, { what: 'ready' });
+      await kafka.stop();
+      await until(() => !app.health.readiness().ok, { what: 'unready', timeoutMs: 40_000 });
+      expect(await metricValue(app, 'email_dispatcher_ready')).toBe(0);
+      expect(app.health.liveness().ok).toBe(true);
+    } finally {
+      await app.stop();
+      await sink.stop();
+      kafka = await ensureKafka(brokerOptions);
+    }
+  });
+});
