@@ -32,21 +32,45 @@ export function parseHeaders(block: string): HeaderMap {
   return headers;
 }
 
-/** Decodes RFC 2047 encoded words (`=?UTF-8?B?...?=`, `=?UTF-8?Q?...?=`), as nodemailer writes subjects. */
+/**
+ * Decodes RFC 2047 encoded words (`=?UTF-8?B?...?=`, `=?UTF-8?Q?...?=`) as nodemailer writes long
+ * non-ASCII subjects: several adjacent words whose bytes are joined before decoding, because a word
+ * boundary may split a multi-byte character.
+ */
 export function decodeWords(value: string): string {
-  return value
-    .replace(/\?=\s+=\?/g, '?==?') // whitespace between adjacent encoded words is not part of the text
-    .replace(/=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g, (word, charset: string, encoding: string, text: string) => {
-      try {
-        const bytes =
-          encoding.toUpperCase() === 'B'
-            ? Buffer.from(text, 'base64')
-            : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
-        return new TextDecoder(charset.split('*')[0]).decode(bytes);
-      } catch {
-        return word;
-      }
-    });
+  const word = /=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g;
+  let out = '';
+  let last = 0;
+  let pending: { charset: string; bytes: Buffer[] } | undefined;
+  const flush = (): void => {
+    if (pending === undefined) return;
+    try {
+      out += new TextDecoder(pending.charset).decode(Buffer.concat(pending.bytes));
+    } catch {
+      out += Buffer.concat(pending.bytes).toString('latin1'); // unknown charset: keep what we can
+    }
+    pending = undefined;
+  };
+  for (const match of value.matchAll(word)) {
+    const [whole, rawCharset = '', encoding = '', text = ''] = match;
+    const between = value.slice(last, match.index);
+    // Whitespace between two encoded words is folding, not text (RFC 2047 §6.2).
+    if (pending === undefined || !/^\s*$/.test(between)) {
+      flush();
+      out += between;
+    }
+    const charset = rawCharset.split('*')[0]?.toLowerCase() ?? 'utf-8';
+    const bytes =
+      encoding.toUpperCase() === 'B'
+        ? Buffer.from(text, 'base64')
+        : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+    if (pending !== undefined && pending.charset !== charset) flush();
+    pending ??= { charset, bytes: [] };
+    pending.bytes.push(bytes);
+    last = match.index + whole.length;
+  }
+  flush();
+  return out + value.slice(last);
 }
 
 /** The Message-ID with its angle brackets, the form nodemailer's `info.messageId` has. */

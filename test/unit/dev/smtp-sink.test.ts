@@ -226,6 +226,18 @@ describe('smtp sink', () => {
     });
   });
 
+  describe('when the subject is long and non-ASCII', () => {
+    it.each([true, false])('decodes it whole from several encoded words (store: %s)', async (store) => {
+      const subject = `Willkommen, ${'Zoë Ørsted-Ñúñez '.repeat(8).trim()} 🎉`;
+      const subjects: string[] = [];
+      const target = await sink({ store, onMail: (mail) => subjects.push(mail.subject ?? '') });
+
+      await transport(target).sendMail({ from: 'a@example.test', to: 'b@example.test', subject, text: 'x' });
+
+      expect(subjects).toEqual([subject]);
+    });
+  });
+
   describe('when keep is set', () => {
     it('keeps only the newest mails', async () => {
       const target = await sink({ keep: 2 });
