@@ -12,7 +12,8 @@ import { formatSummary, formatTable } from '../src/redrive/format-report.js';
 import { createProgressBar } from '../src/redrive/progress-bar.js';
 import { redriveGroupId } from '../src/redrive/redrive-group.js';
 import { parseRedriveArgs, REDRIVE_USAGE, RedriveUsageError, type RedriveOptions } from '../src/redrive/redrive-options.js';
-import { runRedrive, type RedriveRow } from '../src/redrive/run-redrive.js';
+import type { RedriveRow } from '../src/redrive/redrive-types.js';
+import { runRedrive } from '../src/redrive/run-redrive.js';
 
 let options: RedriveOptions;
 try {

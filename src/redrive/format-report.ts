@@ -1,4 +1,4 @@
-import type { RedriveRow, RedriveSummary } from './run-redrive.js';
+import type { RedriveRow, RedriveSummary } from './redrive-types.js';
 
 const COLUMNS = ['dlq partition/offset', 'action', 'reason', 'eventId', 'failed-at', 'attempts', 'redrives', 'original'] as const;
 

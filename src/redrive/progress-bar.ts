@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { RedriveProgress } from './run-redrive.js';
+import type { RedriveProgress } from './redrive-types.js';
 
 /**
  * A progress bar on a terminal; nothing at all when `stream` is not a TTY (a Kubernetes Job's log

@@ -1,54 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from '../platform/logger.js';
 import { readDlqRecord, type DlqRecord } from './dlq-record.js';
 import { REDRIVE_ERROR_CODES, RedriveError } from './redrive-error.js';
 import { commitMetadata } from './redrive-group.js';
-import type { RedriveSelection } from './redrive-options.js';
+import type { RedriveProgress, RedriveRow, RedriveSummary, ResolvedRedriveOptions } from './redrive-types.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { republishMessage } from './republish-message.js';
-import { selectRecord, type RefuseReason, type SkipReason } from './select-record.js';
+import { selectRecord } from './select-record.js';
+import { startPositions, type PartitionState } from './start-positions.js';
 
-export interface ResolvedRedriveOptions {
-  readonly selection: RedriveSelection;
-  readonly limit: number | undefined;
-  readonly maxRedrives: number;
-  readonly ratePerSecond: number;
-  readonly dryRun: boolean;
-  /** The group that keeps this selection's position (see `redriveGroupId`). */
-  readonly group: string;
-  readonly dlqTopic: string;
-  /** A republished record not acknowledged within this long ends the run. @default 30_000 */
-  readonly publishTimeoutMs?: number;
-}
-
-export interface RedriveRow {
-  readonly partition: number;
-  readonly offset: string;
-  readonly action: 'redriven' | 'would-redrive' | 'skipped' | 'refused';
-  readonly why?: SkipReason | RefuseReason;
-  readonly record: DlqRecord;
-}
-
-export interface RedriveSummary {
-  readonly dlqTopic: string;
-  readonly group: string;
-  readonly dryRun: boolean;
-  stoppedBy: 'end' | 'limit' | 'interrupted' | 'error';
-  error: unknown;
-  examined: number;
-  /** Redriven, or in a dry run: would be. */
-  redriven: number;
-  readonly redrivenByReason: Record<string, number>;
-  skipped: number;
-  readonly refused: RedriveRow[];
-}
-
-export interface RedriveProgress {
-  start(total: number): void;
-  increment(): void;
-  stop(): void;
-}
+type Stop = 'end' | 'limit' | 'interrupted';
 
 export interface RunRedriveOptions {
   /** Consumer, producer and admin are made from it and closed before `runRedrive` returns. */
@@ -61,19 +23,6 @@ export interface RunRedriveOptions {
   /** Aborting ends the run after the record in hand ('interrupted'); everything committed stays. */
   readonly signal?: AbortSignal;
 }
-
-interface PartitionState {
-  readonly partition: number;
-  /** High watermark when the run started: the run stops there. */
-  readonly end: bigint;
-  /** Next offset to examine. */
-  next: bigint;
-  /** Next offset as committed for the group. */
-  committed: bigint;
-  done: boolean;
-}
-
-type Stop = 'end' | 'limit' | 'interrupted';
 
 const NO_PROGRESS: RedriveProgress = { start() {}, increment() {}, stop() {} };
 
@@ -219,7 +168,7 @@ export async function runRedrive({ kafka, options, logger, progress = NO_PROGRES
 
   try {
     await admin.connect();
-    parts = await startPositions({ admin, dlqTopic, group, metadata });
+    parts = await startPositions({ admin, dlqTopic, group, metadata, signal: signal ?? running.signal });
     const total = [...parts.values()].reduce((sum, p) => sum + (p.end - p.next), 0n);
     logger.info({ dlqTopic, group, dryRun, records: Number(total), partitions: [...parts.values()].map((p) => ({ partition: p.partition, from: String(p.next), to: String(p.end) })) }, 'DLQ redrive starting');
     if (total === 0n) return summary;
@@ -266,33 +215,6 @@ export async function runRedrive({ kafka, options, logger, progress = NO_PROGRES
     await quietly(logger, 'disconnect admin', () => admin.disconnect());
   }
   return summary;
-}
-
-async function startPositions({ admin, dlqTopic, group, metadata }: { admin: Admin; dlqTopic: string; group: string; metadata: string }): Promise<Map<number, PartitionState>> {
-  if (!(await admin.listTopics()).includes(dlqTopic)) throw new RedriveError(REDRIVE_ERROR_CODES.noTopic, `DLQ topic ${dlqTopic} does not exist`);
-  const ends = await admin.fetchTopicOffsets(dlqTopic);
-  const [committed] = await admin.fetchOffsets({ groupId: group, topics: [dlqTopic] });
-  const positions = new Map<number, bigint>();
-  for (const p of committed?.partitions ?? []) {
-    if (Number(p.offset) < 0) continue;
-    if ((p.metadata ?? '') !== metadata) {
-      throw new RedriveError(
-        REDRIVE_ERROR_CODES.groupMismatch,
-        `consumer group ${group} has offsets on ${dlqTopic} that were not committed for this selection (metadata ${JSON.stringify(p.metadata ?? '')}, expected ${JSON.stringify(metadata)}); use the filters it was used with, or another --group`,
-      );
-    }
-    positions.set(p.partition, BigInt(p.offset));
-  }
-  const parts = new Map<number, PartitionState>();
-  for (const { partition, low, high } of ends) {
-    const end = BigInt(high);
-    // Records under the low watermark were deleted by retention: start at the oldest still there.
-    const bottom = BigInt(low);
-    const at = positions.get(partition);
-    const next = at === undefined || at < bottom ? bottom : at;
-    parts.set(partition, { partition, end, next, committed: at ?? -1n, done: next >= end });
-  }
-  return parts;
 }
 
 async function quietly(logger: Logger, step: string, fn: () => Promise<unknown> | undefined): Promise<void> {
