@@ -31,6 +31,12 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.exit(1);
     }
     logger.info({ signal }, 'signal received: graceful shutdown');
+    // A watchdog past the drain budget: a client stuck connecting (broker down at startup) must not
+    // outlive the pod's grace period. Exiting loses nothing: only settled offsets are ever committed.
+    setTimeout(() => {
+      logger.error({ afterMs: config.shutdownTimeoutMs + 10_000 }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 10_000).unref();
     void app.stop({ reason: signal });
   });
 }

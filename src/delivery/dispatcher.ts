@@ -160,11 +160,16 @@ export class Dispatcher {
       }
     } catch (err) {
       const unavailable = err instanceof LedgerUnavailableError;
-      this.#o.logger.warn({ err, eventId, unavailable }, 'sent ledger claim failed; holding message');
+      // The ledger logs the outage itself (rate-limited); one line per held message would flood.
+      this.#o.logger.debug({ err, eventId, unavailable }, 'sent ledger claim failed; holding message');
       this.#scheduleRetry(job, retryDelayMs(this.#o.policy, 1));
       return;
     }
-    if (job.abandoned) return;
+    if (job.abandoned) {
+      // Revoked or shut down between claim and send: free the claim so the new owner need not wait out the lease.
+      await this.#o.ledger.release(eventId).catch(() => {});
+      return;
+    }
 
     const started = performance.now();
     try {

@@ -31,7 +31,7 @@ describe('npm run demo', () => {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     try {
       expect(code, output).toBe(0);
-      expect(output.match(/✉ .* to \S+@example\.test .*"Welcome, .+!" <demo-/g)).toHaveLength(4);
+      expect(output.match(/✉\s.*\sto \S+@example\.test\s+"Welcome, .+!"\s+<demo-/g)).toHaveLength(4);
       expect(output).toContain('went to user-signups.dlq');
       for (const p of [port, port + 1, port + 2, port + 3]) expect(await listening(p), `port ${p}`).toBe(false);
     } finally {
