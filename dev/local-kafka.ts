@@ -40,6 +40,8 @@ export interface LocalKafkaOptions extends LocalKafkaEnvOptions {
   cacheDir?: string;
   /** num.partitions of the broker. @default 6 */
   partitions?: number;
+  /** Also listen with SASL/PLAIN on this port for these users (tests of KAFKA_SASL_*). @default none */
+  sasl?: { port: number; users: Record<string, string> };
   /** JVM -Xmx. @default '1g' */
   heap?: string;
   /** Delete the data of a previous broker before starting a new one; a running broker is reused as is. @default false */
@@ -127,7 +129,7 @@ export async function ensureKafka(options: LocalKafkaOptions = {}): Promise<Loca
   const started = Date.now();
   if (fresh) await rm(files.dataDir, { recursive: true, force: true });
   await mkdir(files.logsDir, { recursive: true });
-  await writeFile(files.propertiesFile, serverProperties({ port, controllerPort, dataDir: files.dataDir, partitions }));
+  await writeFile(files.propertiesFile, serverProperties({ port, controllerPort, dataDir: files.dataDir, partitions, ...(options.sasl ? { sasl: options.sasl } : {}) }));
   const jvm = [`-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, `-Dkafka.logs.dir=${files.logsDir}`, '-cp', path.join(lib, '*')];
   if (!existsSync(path.join(files.dataDir, 'meta.properties'))) {
     const format = await runCommand(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', files.propertiesFile, '--ignore-formatted'], { signal });

@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
+import { createLogger } from '../../src/platform/logger.js';
 
 /** One isolated world per test: its own topics, group and registry on the shared broker. */
 export interface World {
@@ -90,8 +91,11 @@ export function serviceEnv(world: World, smtpPort: number, extra: Record<string,
   };
 }
 
-export async function startApp(env: Record<string, string>): Promise<App> {
-  const app = createApp({ config: loadConfig(env), logger: pino({ level: env.LOG_LEVEL ?? 'warn' }), registry: new Registry(), httpHost: '127.0.0.1' });
+/** Starts the service in-process; `logs` (if given) receives every log line, for secret-leak checks. */
+export async function startApp(env: Record<string, string>, { logs }: { logs?: string[] } = {}): Promise<App> {
+  const destination = logs ? { write: (line: string) => void logs.push(line) } : undefined;
+  const logger = destination ? createLogger({ level: env.LOG_LEVEL ?? 'warn', destination }) : pino({ level: env.LOG_LEVEL ?? 'warn' });
+  const app = createApp({ config: loadConfig(env), logger, registry: new Registry(), httpHost: '127.0.0.1' });
   await app.start();
   return app;
 }
