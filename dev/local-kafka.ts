@@ -119,7 +119,9 @@ export async function ensureKafka(options: LocalKafkaOptions = {}): Promise<Loca
 
   const java = javaCommand();
   await checkJava(java, signal);
-  for (const [name, value] of [['LOCAL_KAFKA_PORT', port], ['LOCAL_KAFKA_CONTROLLER_PORT', controllerPort]] as const) {
+  const ports: [string, number][] = [['LOCAL_KAFKA_PORT', port], ['LOCAL_KAFKA_CONTROLLER_PORT', controllerPort]];
+  if (options.sasl) ports.push(['the sasl.port option', options.sasl.port]);
+  for (const [name, value] of ports) {
     if (!(await isPortFree(value))) {
       throw new LocalKafkaError('PORT_TAKEN', `port ${value} on 127.0.0.1 is taken by another process; free it or set ${name} to another port`);
     }
