@@ -246,29 +246,15 @@ export function createApp(options: AppOptions): App {
     }
   }
 
-  /** Verifies SMTP for readiness; auth failures are fatal, anything else is retried in the background. */
-  async function verifySmtp(): Promise<void> {
-    for (let attempt = 1; !verifyLoop.signal.aborted; attempt += 1) {
+  /**
+   * Verifies SMTP for readiness. The first try runs before consuming: bad credentials stop the
+   * start (nothing consumed, nothing dead-lettered). Other failures are retried in the background
+   * every probe interval; credentials rejected later stop the service the same way.
+   */
+  async function verifySmtp(from = 1): Promise<void> {
+    for (let attempt = from; !verifyLoop.signal.aborted; attempt += 1) {
       try {
-        await mailer.verify();
-        health.setSmtpVerified(true);
-        updateReady();
-        logger.info('SMTP server verified');
-        return;
-      } catch (err) {
-        const failure = classifySmtpError(err);
-        if (failure.kind === 'fatal') throw new FatalStartupError(`SMTP rejected the configured credentials (${failure.message})`, { cause: err });
-        logger.warn({ attempt, code: failure.code, responseCode: failure.responseCode, error: failure.message }, 'SMTP verify failed; will retry');
-        if (attempt === 1) void verifySmtpInBackground();
-        return;
-      }
-    }
-  }
-
-  async function verifySmtpInBackground(): Promise<void> {
-    while (!verifyLoop.signal.aborted) {
-      try {
-        await sleep(config.smtp.breakerProbeIntervalMs, verifyLoop.signal);
+        if (attempt > 1) await sleep(config.smtp.breakerProbeIntervalMs, verifyLoop.signal);
         await mailer.verify();
         health.setSmtpVerified(true);
         updateReady();
@@ -277,9 +263,15 @@ export function createApp(options: AppOptions): App {
       } catch (err) {
         if (verifyLoop.signal.aborted) return;
         const failure = classifySmtpError(err);
+        if (failure.kind === 'fatal' && attempt === 1) throw new FatalStartupError(`SMTP rejected the configured credentials (${failure.message})`, { cause: err });
         if (failure.kind === 'fatal') {
           logger.fatal({ code: failure.code, error: failure.message }, 'SMTP rejected the configured credentials; stopping');
           void stop({ exitCode: 1, reason: 'SMTP authentication failed' });
+          return;
+        }
+        if (attempt === 1) {
+          logger.warn({ code: failure.code, responseCode: failure.responseCode, error: failure.message }, 'SMTP verify failed; retrying in the background');
+          void verifySmtp(2);
           return;
         }
       }
@@ -294,6 +286,7 @@ export function createApp(options: AppOptions): App {
     if (stopping) return;
     kafkaContactAt = Date.now();
     await producer.connect();
+    if (stopping) return;
     await consumer.connect();
     await consumer.subscribe({ topics: [config.kafka.topic], fromBeginning: config.kafka.fromBeginning });
     if (stopping) return;

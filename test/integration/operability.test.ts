@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { freePort } from '../support/free-port.js';
 import { startSmtpSink, type SmtpSink } from '../../dev/smtp-sink.js';
 import { createWorld, produceEvents, serviceEnv, startApp, until, type World } from '../support/app-harness.js';
 
@@ -13,17 +13,6 @@ const PROMETHEUS = '/usr/bin/prometheus';
 let world: World;
 let sink: SmtpSink;
 let app: App | undefined;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 beforeEach(async () => {
   world = await createWorld(inject('kafkaBrokers'));

@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../support/free-port.js';
 import { startSmtpSink, type SmtpSink } from '../../dev/smtp-sink.js';
 import { committedLag, createWorld, produceEvents, readDlq, serviceEnv, until, type World } from '../support/app-harness.js';
 import { startService, type ServiceProcess } from '../support/service-process.js';
@@ -7,17 +7,6 @@ import { startService, type ServiceProcess } from '../support/service-process.js
 let world: World;
 let sink: SmtpSink;
 const running: ServiceProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function run(env: Record<string, string>): ServiceProcess {
   const service = startService({ ...env, LOG_LEVEL: 'info' });
