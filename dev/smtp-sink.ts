@@ -100,6 +100,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   let duplicates = 0;
   let totalConnections = 0;
   let down: 'refuse' | 'reply-421' | undefined;
+  /** Bumped whenever the sink closes client connections itself (outage, stop). */
+  let epoch = 0;
+  const closedSessions = new WeakSet<SMTPServerSession>();
 
   const counted = new WeakSet<InjectedFailure>();
   /** One failing transaction counts once in `rejected`, however many recipients it refuses. */
@@ -145,6 +148,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       const fate = fates.get(session);
       callback(fate?.at === 'rcpt' ? fail(fate) : null);
     },
+    onClose(session) {
+      closedSessions.add(session);
+    },
     onData(stream, session, callback) {
       const fate = fates.get(session);
       fates.delete(session);
@@ -156,6 +162,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   };
 
   async function accept(stream: SMTPServerDataStream, session: SMTPServerSession, fate: InjectedFailure | undefined): Promise<void> {
+    const startedIn = epoch;
     const chunks: Buffer[] = [];
     let size = 0;
     let headersDone = false;
@@ -178,6 +185,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
       },
     });
+    // A mail whose connection was closed (421 from setDown or stop) before the 250 could go out was
+    // not delivered as far as the client knows: it will retry, so counting it would fake a duplicate.
+    if (epoch !== startedIn || closedSessions.has(session)) throw unavailable();
     count++;
     if (trackIds && mail.messageId !== undefined) {
       if (ids.has(mail.messageId)) duplicates++;
@@ -205,6 +215,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   };
   const port = await listen(options.port ?? 0);
   const closeConnections = (): void => {
+    epoch++;
     for (const connection of server.connections) connection.send(421, '4.3.2 Service not available, closing transmission channel');
   };
 

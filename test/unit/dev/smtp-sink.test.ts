@@ -210,6 +210,23 @@ describe('smtp sink', () => {
     });
   });
 
+  describe('when the sink goes down while a mail waits for its reply', () => {
+    it.each(['refuse', 'reply-421'] as const)('does not count the mail the client never got a 250 for (%s)', async (mode) => {
+      const target = await sink({ latencyMs: 300 });
+      const sending = sendError(send(target, 1));
+      await expect.poll(() => target.connections).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      await target.setDown(true, mode);
+      const error = await sending;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      expect(error.responseCode).toBe(421);
+      expect(target.count).toBe(0);
+      expect(target.received).toEqual([]);
+    });
+  });
+
   describe('when store is false', () => {
     it('keeps counters, ids and onMail calls but no mails', async () => {
       const seen: string[] = [];
