@@ -23,6 +23,7 @@ export class CircuitBreaker {
   #failures = 0;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #failedProbes = 0;
   readonly #waiters = new Set<() => void>();
 
   constructor(private readonly options: CircuitBreakerOptions) {}
@@ -82,6 +83,12 @@ export class CircuitBreaker {
       new Promise((resolve) => resolve(this.options.probe())).then(
         () => this.#close('probe succeeded'),
         (err: unknown) => {
+          this.#failedProbes += 1;
+          // The first failed probe and then one in twelve: an outage is loud without flooding the log.
+          if (this.#failedProbes % 12 !== 1) {
+            this.#scheduleProbe();
+            return;
+          }
           this.options.logger?.warn({ err: { message: (err as Error)?.message, code: (err as { code?: string })?.code } }, 'SMTP circuit still open: probe failed');
           this.#scheduleProbe();
         },
@@ -94,6 +101,7 @@ export class CircuitBreaker {
     if (this.#state === 'closed') return;
     this.#state = 'closed';
     this.#failures = 0;
+    this.#failedProbes = 0;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.options.logger?.info({ reason }, 'SMTP circuit closed: resuming sends');

@@ -15,7 +15,13 @@ export const signupEventSchema = z.object({
     id: z.string().min(1).max(256),
     // zod's email rule refuses quoted local parts, comments and IP literals: nothing that could route elsewhere.
     email: z.email({ error: 'invalid email address' }).max(254),
-    name: z.string().max(200).regex(NO_CONTROL_CHARS, 'must not contain control characters').optional(),
+    name: z
+      .string()
+      .max(200)
+      .regex(NO_CONTROL_CHARS, 'must not contain control characters')
+      // A MIME encoded word in the display name lets a mail reader show a different sender-chosen text.
+      .refine((name) => !name.includes('=?'), 'must not contain MIME encoded words ("=?")')
+      .optional(),
     locale: z.string().regex(/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 tag').optional(),
   }),
 });

@@ -207,3 +207,12 @@ describe('parseEvent', () => {
     });
   });
 });
+
+describe('parseEvent › display names', () => {
+  it('refuses a MIME encoded word in the name, which a mail reader would decode into other text', () => {
+    const value = Buffer.from(JSON.stringify({ eventId: 'e1', type: 'user.signed_up', occurredAt: '2026-01-01T00:00:00Z', user: { id: 'u', email: 'a@example.test', name: '=?utf-8?Q?Security_Team?=' } }));
+    const result = parseEvent(value);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? '' : result.error).toContain('encoded words');
+  });
+});
