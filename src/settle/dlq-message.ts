@@ -23,8 +23,9 @@ export const DLQ_HEADERS = {
 } as const;
 
 /**
- * The DLQ record: key, value and headers exactly as consumed, plus provenance headers. Any `dlq.*`
- * headers from an earlier dead-lettering are replaced, so the record describes this failure.
+ * The DLQ record: key, value and headers exactly as consumed, plus provenance headers. The `DLQ_HEADERS`
+ * from an earlier dead-lettering are replaced, so the record describes this failure; others (such as
+ * the redrive tool's `dlq.redrive.count`, which its loop guard reads) are kept.
  */
 export function buildDlqMessage(record: ConsumedRecord, outcome: DeadLetter, { groupId, failedAt }: { groupId: string; failedAt: Date }): Message {
   const original: IHeaders = {};
