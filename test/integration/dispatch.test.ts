@@ -1,60 +1,43 @@
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { App } from '../../src/app.js';
-import { startSmtpSink, type SmtpSink } from '../../dev/smtp-sink.js';
+import { describe, expect, it } from 'vitest';
 import { DLQ_HEADERS } from '../../src/settle/dlq-message.js';
-import { committedLag, createWorld, metricValue, produceEvents, produceRaw, readDlq, serviceEnv, signupEvent, startApp, until, type World } from '../support/app-harness.js';
+import { committedLag, metricValue, produceEvents, produceRaw, readDlq, serviceEnv, signupEvent, startApp, until, useAppWorld } from '../support/app-harness.js';
 
-const brokers = () => inject('kafkaBrokers');
 
-let world: World;
-let sink: SmtpSink;
-let app: App | undefined;
-
-beforeEach(async () => {
-  world = await createWorld(brokers());
-  sink = await startSmtpSink();
-});
-
-afterEach(async () => {
-  await app?.stop();
-  app = undefined;
-  await sink.stop();
-  await world.close();
-});
+const ctx = useAppWorld();
 
 describe('email dispatcher on a real broker and SMTP server', () => {
   it('when N events arrive › sends N emails, each Message-ID once, and commits to lag 0', async () => {
     const ids = Array.from({ length: 60 }, (_, i) => `n-${i}`);
-    await produceEvents(world, ids);
-    app = await startApp(serviceEnv(world, sink.port));
-    await sink.waitFor(ids.length, { timeoutMs: 30_000 });
-    await until(async () => (await committedLag(world)) === 0, { what: 'committed lag 0' });
-    expect(new Set(sink.received.map((m) => m.messageId))).toEqual(new Set(ids.map((id) => `<${id}@acme.test>`)));
-    expect(sink.duplicates).toBe(0);
-    const mail = sink.received.find((m) => m.messageId === '<n-7@acme.test>');
+    await produceEvents(ctx.world, ids);
+    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port));
+    await ctx.sink.waitFor(ids.length, { timeoutMs: 30_000 });
+    await until(async () => (await committedLag(ctx.world)) === 0, { what: 'committed lag 0' });
+    expect(new Set(ctx.sink.received.map((m) => m.messageId))).toEqual(new Set(ids.map((id) => `<${id}@acme.test>`)));
+    expect(ctx.sink.duplicates).toBe(0);
+    const mail = ctx.sink.received.find((m) => m.messageId === '<n-7@acme.test>');
     expect(mail?.envelope.to).toEqual(['n-7@example.test']);
     expect(mail?.subject).toBe('Welcome, User n-7!');
-    expect(await metricValue(app, 'email_dispatcher_emails_sent_total')).toBe(ids.length);
+    expect(await metricValue(ctx.app, 'email_dispatcher_emails_sent_total')).toBe(ids.length);
   });
 
   it('when SMTP answers 451 twice › delivers on the third attempt after the 1 s and 5 s delays', async () => {
-    sink.failNext(2, 451);
-    await produceEvents(world, ['retry-1']);
+    ctx.sink.failNext(2, 451);
+    await produceEvents(ctx.world, ['retry-1']);
     const started = Date.now();
-    app = await startApp(serviceEnv(world, sink.port));
-    await sink.waitFor(1, { timeoutMs: 30_000 });
+    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port));
+    await ctx.sink.waitFor(1, { timeoutMs: 30_000 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(6_000);
-    expect(sink.rejected).toBe(2);
-    expect(await metricValue(app, 'email_dispatcher_retries_total', { attempt: '1' })).toBe(1);
-    expect(await metricValue(app, 'email_dispatcher_retries_total', { attempt: '2' })).toBe(1);
-    await until(async () => (await committedLag(world)) === 0, { what: 'committed lag 0' });
+    expect(ctx.sink.rejected).toBe(2);
+    expect(await metricValue(ctx.app, 'email_dispatcher_retries_total', { attempt: '1' })).toBe(1);
+    expect(await metricValue(ctx.app, 'email_dispatcher_retries_total', { attempt: '2' })).toBe(1);
+    await until(async () => (await committedLag(ctx.world)) === 0, { what: 'committed lag 0' });
   });
 
   it('when SMTP answers 550 › dead-letters at once with the original record and every provenance header', async () => {
-    sink.failNext(1, 550);
-    await produceRaw(world, [{ key: 'user-p1', value: JSON.stringify(signupEvent('perm-1')), headers: { 'trace-id': 'abc' }, partition: 1 }]);
-    app = await startApp(serviceEnv(world, sink.port));
-    const [dead] = await readDlq(world, { expect: 1 });
+    ctx.sink.failNext(1, 550);
+    await produceRaw(ctx.world, [{ key: 'user-p1', value: JSON.stringify(signupEvent('perm-1')), headers: { 'trace-id': 'abc' }, partition: 1 }]);
+    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port));
+    const [dead] = await readDlq(ctx.world, { expect: 1 });
     expect(dead?.key).toBe('user-p1');
     expect(JSON.parse(dead?.value?.toString() ?? '{}')).toMatchObject({ eventId: 'perm-1' });
     expect(dead?.headers).toMatchObject({
@@ -62,16 +45,16 @@ describe('email dispatcher on a real broker and SMTP server', () => {
       [DLQ_HEADERS.reason]: 'smtp_permanent',
       [DLQ_HEADERS.smtpCode]: '550',
       [DLQ_HEADERS.attempts]: '1',
-      [DLQ_HEADERS.topic]: world.topic,
+      [DLQ_HEADERS.topic]: ctx.world.topic,
       [DLQ_HEADERS.partition]: '1',
       [DLQ_HEADERS.offset]: '0',
-      [DLQ_HEADERS.group]: world.groupId,
+      [DLQ_HEADERS.group]: ctx.world.groupId,
     });
     expect(dead?.headers[DLQ_HEADERS.timestamp]).toMatch(/^\d+$/);
     expect(new Date(dead?.headers[DLQ_HEADERS.failedAt] ?? '').getTime()).toBeGreaterThan(0);
     expect(dead?.headers[DLQ_HEADERS.error]).not.toContain('perm-1@example.test');
-    await until(async () => (await committedLag(world)) === 0, { what: 'committed lag 0' });
-    expect(sink.count).toBe(0);
+    await until(async () => (await committedLag(ctx.world)) === 0, { what: 'committed lag 0' });
+    expect(ctx.sink.count).toBe(0);
   });
 
   it('when events are invalid › dead-letters each as invalid_event and later events on the same partition still flow', async () => {
@@ -84,11 +67,11 @@ describe('email dispatcher on a real broker and SMTP server', () => {
       Buffer.alloc(1024 * 1024 + 10, 0x20),
       null,
     ];
-    await produceRaw(world, [...bad.map((value) => ({ value, partition: 0 })), { value: JSON.stringify(signupEvent('after-bad')), partition: 0 }]);
-    app = await startApp(serviceEnv(world, sink.port));
-    await sink.waitFor(1, { timeoutMs: 30_000 });
-    expect(sink.received[0]?.messageId).toBe('<after-bad@acme.test>');
-    const dead = await readDlq(world, { expect: bad.length });
+    await produceRaw(ctx.world, [...bad.map((value) => ({ value, partition: 0 })), { value: JSON.stringify(signupEvent('after-bad')), partition: 0 }]);
+    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port));
+    await ctx.sink.waitFor(1, { timeoutMs: 30_000 });
+    expect(ctx.sink.received[0]?.messageId).toBe('<after-bad@acme.test>');
+    const dead = await readDlq(ctx.world, { expect: bad.length });
     expect(dead).toHaveLength(bad.length);
     expect(new Set(dead.map((d) => d.headers[DLQ_HEADERS.reason]))).toEqual(new Set(['invalid_event']));
     expect(dead.map((d) => d.headers[DLQ_HEADERS.offset]).sort()).toEqual(['0', '1', '2', '3', '4', '5', '6']);
@@ -96,36 +79,36 @@ describe('email dispatcher on a real broker and SMTP server', () => {
     const oversize = dead.find((d) => d.headers[DLQ_HEADERS.offset] === '5');
     expect(oversize?.headers[DLQ_HEADERS.valueDropped]).toBe('message_too_large');
     expect(oversize?.value).toBeNull();
-    await until(async () => (await committedLag(world)) === 0, { what: 'committed lag 0' });
+    await until(async () => (await committedLag(ctx.world)) === 0, { what: 'committed lag 0' });
   });
 
   it('with one partition, 10 workers and 100 ms SMTP latency › is far faster than one send at a time', async () => {
-    sink.setLatency(100);
+    ctx.sink.setLatency(100);
     const ids = Array.from({ length: 100 }, (_, i) => `fast-${i}`);
-    await produceEvents(world, ids, { partition: 0 });
+    await produceEvents(ctx.world, ids, { partition: 0 });
     const started = Date.now();
-    app = await startApp(serviceEnv(world, sink.port, { EMAIL_WORKER_COUNT: '10' }));
-    await sink.waitFor(ids.length, { timeoutMs: 60_000 });
+    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port, { EMAIL_WORKER_COUNT: '10' }));
+    await ctx.sink.waitFor(ids.length, { timeoutMs: 60_000 });
     const elapsed = Date.now() - started;
     // Sequential would take ≥ 10 s; the exact figure is in BENCHMARKS.md, this is a generous bound.
     expect(elapsed).toBeLessThan(5_000);
   });
 
   it('while a 10× larger backlog drains › never holds more than EMAIL_WORKER_BUFFER messages', async () => {
-    sink.setLatency(5);
+    ctx.sink.setLatency(5);
     const ids = Array.from({ length: 200 }, (_, i) => `buf-${i}`);
-    await produceEvents(world, ids);
-    app = await startApp(serviceEnv(world, sink.port, { EMAIL_WORKER_COUNT: '5', EMAIL_WORKER_BUFFER: '20' }));
+    await produceEvents(ctx.world, ids);
+    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port, { EMAIL_WORKER_COUNT: '5', EMAIL_WORKER_BUFFER: '20' }));
     let maxHeld = 0;
     let paused = 0;
-    while (sink.count < ids.length) {
-      maxHeld = Math.max(maxHeld, await metricValue(app, 'email_dispatcher_held_messages'));
-      paused = Math.max(paused, await metricValue(app, 'email_dispatcher_fetch_paused'));
+    while (ctx.sink.count < ids.length) {
+      maxHeld = Math.max(maxHeld, await metricValue(ctx.app, 'email_dispatcher_held_messages'));
+      paused = Math.max(paused, await metricValue(ctx.app, 'email_dispatcher_fetch_paused'));
       await new Promise((r) => setTimeout(r, 2));
     }
     expect(maxHeld).toBeGreaterThan(0);
     expect(maxHeld).toBeLessThanOrEqual(20);
     expect(paused).toBe(1);
-    await until(async () => (await committedLag(world)) === 0, { what: 'committed lag 0' });
+    await until(async () => (await committedLag(ctx.world)) === 0, { what: 'committed lag 0' });
   });
 });

@@ -2,29 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
-import { startSmtpSink, type SmtpSink } from '../../dev/smtp-sink.js';
-import { createWorld, produceEvents, serviceEnv, startApp, until, type World } from '../support/app-harness.js';
+import { produceEvents, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 
-let world: World;
-let sink: SmtpSink;
-let app: App | undefined;
-
-beforeEach(async () => {
-  world = await createWorld(inject('kafkaBrokers'));
-  sink = await startSmtpSink({ store: false });
-});
-
-afterEach(async () => {
-  await app?.stop();
-  app = undefined;
-  await sink.stop();
-  await world.close();
-});
+const ctx = useAppWorld({ sink: { store: false } });
 
 const status = async (url: string) => (await fetch(url)).status;
 
@@ -45,11 +29,11 @@ describe('operability', () => {
       return value === undefined ? undefined : Number(value);
     };
     try {
-      app = await startApp(serviceEnv(world, sink.port, { HTTP_PORT: String(httpPort) }));
-      await produceEvents(world, Array.from({ length: 25 }, (_, i) => `prom-${i}`));
-      await sink.waitFor(25, { timeoutMs: 30_000 });
+      ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port, { HTTP_PORT: String(httpPort) }));
+      await produceEvents(ctx.world, Array.from({ length: 25 }, (_, i) => `prom-${i}`));
+      await ctx.sink.waitFor(25, { timeoutMs: 30_000 });
       await until(async () => (await query('up{job="email-dispatcher"}')) === 1, { what: 'up == 1', timeoutMs: 60_000, everyMs: 500 });
-      await until(async () => (await query('email_dispatcher_emails_sent_total')) === sink.count, { what: 'sent counter == mails received', timeoutMs: 30_000, everyMs: 500 });
+      await until(async () => (await query('email_dispatcher_emails_sent_total')) === ctx.sink.count, { what: 'sent counter == mails received', timeoutMs: 30_000, everyMs: 500 });
     } finally {
       prometheus.kill('SIGTERM');
       await new Promise((r) => prometheus.once('exit', r));
@@ -58,16 +42,16 @@ describe('operability', () => {
   });
 
   it('/livez fails when work is pending and nothing progresses, and stays healthy while idle', async () => {
-    app = await startApp(serviceEnv(world, sink.port, { LIVENESS_STALL_MS: '1500', SMTP_TIMEOUT_MS: '60000', SHUTDOWN_TIMEOUT_MS: '1000' }));
-    const livez = `http://127.0.0.1:${app.httpPort()}/livez`;
-    const readyz = `http://127.0.0.1:${app.httpPort()}/readyz`;
+    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port, { LIVENESS_STALL_MS: '1500', SMTP_TIMEOUT_MS: '60000', SHUTDOWN_TIMEOUT_MS: '1000' }));
+    const livez = `http://127.0.0.1:${ctx.app.httpPort()}/livez`;
+    const readyz = `http://127.0.0.1:${ctx.app.httpPort()}/readyz`;
     await until(async () => (await status(readyz)) === 200, { what: 'ready' });
     await new Promise((r) => setTimeout(r, 2_500));
     expect(await status(livez)).toBe(200);
     // A send that hangs (SMTP accepts the connection, then answers DATA after 40 s): work held, no progress.
-    sink.setLatency(40_000);
-    await produceEvents(world, ['stall-1']);
+    ctx.sink.setLatency(40_000);
+    await produceEvents(ctx.world, ['stall-1']);
     await until(async () => (await status(livez)) === 503, { what: '/livez 503', timeoutMs: 20_000 });
-    sink.setLatency(0);
+    ctx.sink.setLatency(0);
   });
 });

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type IHeaders, type Producer } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { afterEach, beforeEach, inject } from 'vitest';
+import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../dev/smtp-sink.js';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
@@ -166,4 +168,24 @@ export async function metricValue(app: App, name: string, labels: Record<string,
   if (!metric) throw new Error(`no metric ${name}`);
   const { values } = await metric.get();
   return values.filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want)).reduce((sum, v) => sum + v.value, 0);
+}
+
+/**
+ * Per-test world, SMTP sink and (optional) in-process app, created before and torn down after each
+ * test of the calling file. Tests read and assign `ctx.world`, `ctx.sink`, `ctx.app`.
+ */
+export function useAppWorld({ partitions, sink }: { partitions?: number; sink?: SmtpSinkOptions } = {}) {
+  const ctx = {} as { world: World; sink: SmtpSink; app: App | undefined };
+  beforeEach(async () => {
+    ctx.world = await createWorld(inject('kafkaBrokers'), partitions === undefined ? {} : { partitions });
+    ctx.sink = await startSmtpSink(sink);
+    ctx.app = undefined;
+  });
+  afterEach(async () => {
+    await ctx.app?.stop();
+    ctx.app = undefined;
+    await ctx.sink.stop();
+    await ctx.world.close();
+  });
+  return ctx;
 }
