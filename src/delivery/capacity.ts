@@ -1,3 +1,5 @@
+import { abortableWait } from '../platform/abortable-wait.js';
+
 /**
  * Counts the messages held in process (queued + in flight + waiting to retry + settling) against
  * EMAIL_WORKER_BUFFER. Intake acquires a slot per admitted message; the slot is released when
@@ -63,21 +65,15 @@ export class Capacity {
   /** Resolves when nothing is held. */
   whenEmpty(signal?: AbortSignal): Promise<void> {
     if (this.#held === 0) return Promise.resolve();
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = () => {
+    return abortableWait(signal, (done) => {
+      this.#idle.push(done);
+      return () => {
         const i = this.#idle.indexOf(done);
         if (i !== -1) this.#idle.splice(i, 1);
-        reject(signal?.reason);
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#idle.push(done);
     });
   }
+
 
   #set(held: number): void {
     this.#held = held;

@@ -1,3 +1,4 @@
+import { abortableWait } from '../platform/abortable-wait.js';
 import type { Logger } from '../platform/logger.js';
 
 export type CircuitState = 'closed' | 'open';
@@ -52,20 +53,12 @@ export class CircuitBreaker {
   /** Resolves when the circuit is closed. */
   whenClosed(signal?: AbortSignal): Promise<void> {
     if (this.#state === 'closed') return Promise.resolve();
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      const onAbort = () => {
-        this.#waiters.delete(done);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
+    return abortableWait(signal, (done) => {
       this.#waiters.add(done);
+      return () => this.#waiters.delete(done);
     });
   }
+
 
   /** Stops probing; idempotent. */
   stop(): void {
