@@ -4,7 +4,7 @@
  * Runs B0 (raw send), B1 (naive eachMessage), B1′ (eachMessage, partitions in parallel) and ours
  * side by side on the same broker, backlog and SMTP sink, alternating (A B C D A B C D …), and
  * reports medians and spread of the steady-state delivery rate. Figures, never pass/fail.
- * Writes bench/results/latest.json; `npm run bench:chart` turns it into docs/bench/*.svg.
+ * The SMTP sink runs on its own thread (bench/sink-worker.ts). Writes bench/results/latest.json; `npm run bench:chart` turns it into docs/bench/*.svg.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import nodemailer from 'nodemailer';
 import { ensureKafka, localKafkaOptionsFromEnv, DEFAULT_KAFKA_VERSION } from '../dev/local-kafka.js';
-import { startSmtpSink } from '../dev/smtp-sink.js';
+import { Worker } from 'node:worker_threads';
 import { runLoadTest } from '../src/loadtest/run-load-test.js';
 import { median } from '../src/loadtest/percentile.js';
 import { signupFixture } from '../src/loadtest/signup-fixture.js';
@@ -45,8 +45,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 execFileSync(process.execPath, [new URL('../node_modules/typescript/bin/tsc', import.meta.url).pathname, '-p', new URL('../tsconfig.build.json', import.meta.url).pathname], { stdio: 'inherit' });
 
 const brokers = process.env.KAFKA_BROKERS?.split(',') ?? (await ensureKafka({ ...localKafkaOptionsFromEnv(process.env), log: say })).brokers;
-let delivered = 0;
-const sink = await startSmtpSink({ store: false, trackIds: false, onMail: () => void (delivered += 1) });
+const counter = new Int32Array(new SharedArrayBuffer(4));
+const worker = new Worker(new URL('sink-worker.ts', import.meta.url), { workerData: { counter: counter.buffer }, execArgv: ['--import', 'tsx'] });
+const sinkPort = await new Promise<number>((resolve) => worker.once('message', (m: { port: number }) => resolve(m.port)));
+const sink = {
+  port: sinkPort,
+  setLatency: (ms: number) => worker.postMessage({ op: 'latency', ms }),
+  setFailureRate: ({ transient }: { transient: number }) => worker.postMessage({ op: 'failures', transient }),
+  stop: () => new Promise<void>((resolve) => {
+    worker.once('exit', () => resolve());
+    worker.postMessage({ op: 'stop' });
+  }),
+};
+const deliveredNow = () => Atomics.load(counter, 0);
 const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
 
 async function backlog(messages: number): Promise<string> {
@@ -77,14 +88,14 @@ async function transactionTimeMs(): Promise<number> {
 
 /** Steady-state deliveries/s: wait for the first delivery, skip `warmupS`, count over `windowS`. */
 async function measure(start: () => Promise<Running>): Promise<number> {
-  const before = delivered;
+  const before = deliveredNow();
   const running = await start();
   const deadline = Date.now() + 60_000;
-  while (delivered === before && Date.now() < deadline) await sleep(20);
+  while (deliveredNow() === before && Date.now() < deadline) await sleep(20);
   await sleep(warmupS * 1000);
-  const c1 = delivered;
+  const c1 = deliveredNow();
   await sleep(windowS * 1000);
-  const rate = (delivered - c1) / windowS;
+  const rate = (deliveredNow() - c1) / windowS;
   await running.stop();
   await sleep(300);
   return rate;
