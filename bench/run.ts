@@ -166,15 +166,16 @@ const memory = await runLoadTest({
   events: memoryEvents,
   rate: 0,
   partitions: PARTITIONS,
-  workers: 50,
-  buffer: 500,
+  users: 100_000,
+  topic: undefined,
+  dlqTopic: undefined,
   eventBytes: 1500,
   timeoutMs: 3_600_000,
-  sink: { latencyMs: 0, transientRate: 0, permanentRate: 0 },
-  spawnService: true,
+  smtp: { kind: 'sink', port: 0, latencyMs: 0, transientRate: 0, permanentRate: 0 },
+  service: { kind: 'spawn', workers: 50, buffer: 500, entry: 'dist', nodeArgs: [], groupId: undefined },
   projectRoot: new URL('..', import.meta.url).pathname,
 });
-say(`memory: peak RSS ${memory.peakRssMiB} MiB, lost ${memory.lost}, ${memory.throughputPerSecond.toFixed(0)} msg/s`);
+say(`memory: peak RSS ${memory.memory.peakRssMiB} MiB, lost ${memory.lost}, ${memory.throughputPerSecond.toFixed(0)} msg/s`);
 
 const result = {
   date: new Date().toISOString(),
@@ -183,7 +184,7 @@ const result = {
   rows: rows.map((r) => ({ latencyMs: r.latencyMs, concurrency: r.concurrency, wMs: r.wMs, ...Object.fromEntries(Object.entries(r.runs).map(([k, v]) => [k, { ...stats(v), runs: v }])) })),
   faults: { concurrency: faultC, latencyMs: faultL, clean: stats(faults.clean), transient10: stats(faults.transient10) },
   kafkaOnlyDrain: { messages: drainN, ...stats(drains) },
-  memory: { events: memoryEvents, peakRssMiB: memory.peakRssMiB, lost: memory.lost, duplicates: memory.duplicates, throughputPerSecond: memory.throughputPerSecond },
+  memory: { events: memoryEvents, peakRssMiB: memory.memory.peakRssMiB, lost: memory.lost, duplicates: memory.duplicates, throughputPerSecond: memory.throughputPerSecond },
 };
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('results/latest.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);

@@ -1,185 +1,199 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel, Partitioners, type KafkaConfig } from 'kafkajs';
-import { startSmtpSink } from '../../dev/smtp-sink.js';
-import { Ledger, type Reconciliation } from './ledger.js';
-import { median } from './percentile.js';
-import { eventIdFromMessageId, signupFixture } from './signup-fixture.js';
+import { committedLag, watchDlq } from './dlq-watch.js';
+import { Ledger, reconcileExternal, type Reconciliation } from './ledger.js';
+import { startLedgerSink, type LedgerSink } from './ledger-sink.js';
+import type { LoadTestFlags } from './load-test-options.js';
+import { startMemorySampler, type MemoryReport, type MemorySampler } from './memory-sampler.js';
+import { produceEvents } from './produce-events.js';
+import { freePort, spawnService, type ServiceProcess } from './service-process.js';
+import { eventIdPrefix } from './signup-fixture.js';
+import { perSecond, steadyRate } from './throughput-series.js';
+import { waitForReady, waitUntil } from './wait.js';
 
-export interface LoadTestOptions {
+export interface RunLoadTestOptions extends Omit<LoadTestFlags, 'local' | 'json'> {
+  /** Brokers, TLS and SASL for the load test's own clients (`kafkaClientConfig` of the service). */
   readonly kafka: KafkaConfig;
-  readonly events: number;
-  /** Events per second; 0 = as fast as the producer goes. */
-  readonly rate: number;
-  readonly partitions: number;
-  readonly workers: number;
-  readonly buffer: number;
-  readonly eventBytes: number;
-  readonly timeoutMs: number;
-  /** The load test's own SMTP sink: latency per mail and the share of 4xx / 5xx answers. */
-  readonly sink: { readonly port?: number; readonly latencyMs: number; readonly transientRate: number; readonly permanentRate: number };
-  /** Start the service as a child process against the sink (measures its peak RSS). */
-  readonly spawnService: boolean;
-  /** Existing topics of an already-running service (then nothing is created); default: fresh ones. */
-  readonly topic?: string;
-  readonly dlqTopic?: string;
   readonly projectRoot: string;
-  readonly extraServiceEnv?: Record<string, string>;
+  /** Environment of a spawned service on top of what the load test sets (e.g. KAFKA_SSL*, KAFKA_SASL*). */
+  readonly serviceEnv?: Readonly<Record<string, string>>;
+  /** A late duplicate has this long to show up after the last event settled. @default 1500 */
+  readonly graceMs?: number;
   readonly onProgress?: (state: { produced: number; settled: number; total: number }) => void;
   readonly log?: (line: string) => void;
   readonly signal?: AbortSignal;
 }
 
 export interface LoadTestResult extends Reconciliation {
+  readonly runId: string;
   readonly topic: string;
+  readonly dlqTopic: string;
+  readonly groupId: string;
+  readonly mode: { readonly smtp: 'sink' | 'external'; readonly service: 'spawned' | 'running' };
+  /** External SMTP without --expect-delivered: `delivered` is produced − dead-lettered, not observed. */
+  readonly deliveredInferred: boolean;
+  readonly produceSeconds: number;
+  /** From the first event handed to the producer to the last one settled. */
   readonly seconds: number;
   readonly throughputPerSecond: number;
-  /** Settled messages per second, one sample a second. */
-  readonly perSecond: number[];
-  /** Median of the non-idle per-second samples: steady-state throughput. */
-  readonly medianPerSecond: number | undefined;
-  readonly peakRssMiB: number | undefined;
+  /** Events settled (delivered or dead-lettered) in each second since the first was produced. */
+  readonly perSecond: readonly number[];
+  /** Median of `perSecond` without ramp-up and drained tail. */
+  readonly steadyPerSecond: number | undefined;
+  readonly memory: MemoryReport;
+  readonly smtpInjected: { readonly transient: number; readonly permanent: number } | undefined;
   readonly timedOut: boolean;
+  readonly serviceExitCode: number | undefined;
+  readonly serviceLog: string | undefined;
 }
 
-function peakRssMiB(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Math.round(Number(match[1]) / 1024) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Produces, lets the service deliver, and reconciles the ledger. The caller owns the sink. */
-export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
+/** Produces, lets the service deliver or dead-letter every event, and reconciles the ledger. */
+export async function runLoadTest(o: RunLoadTestOptions): Promise<LoadTestResult> {
   const log = o.log ?? (() => {});
-  const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+  const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36)}`;
+  const prefix = eventIdPrefix(runId);
   const topic = o.topic ?? `loadtest-${runId}`;
   const dlqTopic = o.dlqTopic ?? `${topic}.dlq`;
+  const groupId = o.service.groupId ?? `${topic}.dispatcher`;
   const kafka = new Kafka({ ...o.kafka, clientId: `load-test-${runId}`, logLevel: logLevel.NOTHING });
-  if (!o.topic) {
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: o.partitions }, { topic: dlqTopic, numPartitions: o.partitions }] });
-    await admin.disconnect();
-  }
-
+  const admin = kafka.admin();
   const ledger = new Ledger();
-  const sink = await startSmtpSink({
-    port: o.sink.port ?? 0,
-    latencyMs: o.sink.latencyMs,
-    store: false,
-    trackIds: false,
-    onMail: (mail) => {
-      const id = eventIdFromMessageId(mail.messageId);
-      if (id) ledger.delivered(id, mail.receivedAt.getTime());
-    },
-  });
-  sink.setFailureRate({ transient: o.sink.transientRate, permanent: o.sink.permanentRate });
-  log(`SMTP sink on 127.0.0.1:${sink.port} (latency ${o.sink.latencyMs} ms, ${o.sink.transientRate * 100}% 4xx, ${o.sink.permanentRate * 100}% 5xx)`);
-
-  const dlq = kafka.consumer({ groupId: `${topic}.reader`, maxWaitTimeInMs: 200 });
-  await dlq.connect();
-  // A fresh DLQ topic is read from its start; an existing one only from now on.
-  await dlq.subscribe({ topic: dlqTopic, fromBeginning: !o.topic });
-  await dlq.run({
-    eachMessage: async ({ message }) => {
-      const match = /"eventId"\s*:\s*"([^"]+)"/.exec(message.value?.toString('utf8') ?? '');
-      if (match?.[1]) ledger.deadLettered(match[1]);
-    },
-  });
-
-  let service: ChildProcess | undefined;
-  let serviceExit: Promise<unknown> = Promise.resolve();
-  if (o.spawnService) {
-    const built = path.join(o.projectRoot, 'dist', 'cmd', 'service.js');
-    const args = existsSync(built) ? [built] : ['--import', 'tsx', path.join(o.projectRoot, 'cmd', 'service.ts')];
-    service = spawn(process.execPath, args, {
-      cwd: o.projectRoot,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        KAFKA_BROKERS: o.kafka.brokers instanceof Array ? o.kafka.brokers.join(',') : '',
-        KAFKA_TOPIC: topic,
-        KAFKA_DLQ_TOPIC: dlqTopic,
-        KAFKA_GROUP_ID: `${topic}.dispatcher`,
-        SMTP_HOST: '127.0.0.1',
-        SMTP_PORT: String(sink.port),
-        EMAIL_FROM: 'Load Test <welcome@load.test>',
-        EMAIL_WORKER_COUNT: String(o.workers),
-        EMAIL_WORKER_BUFFER: String(o.buffer),
-        EMAIL_RETRY_DELAYS_MS: '1000,5000,10000',
-        HTTP_PORT: '0',
-        LOG_LEVEL: 'warn',
-        ...o.extraServiceEnv,
+  const cleanup: Array<() => Promise<unknown>> = [];
+  let sink: LedgerSink | undefined;
+  let service: ServiceProcess | undefined;
+  let sampler: MemorySampler | undefined;
+  let memory: MemoryReport = { source: 'none', peakRssMiB: undefined, heapUsedMiB: { early: undefined, late: undefined, max: undefined }, samples: [] };
+  let serviceExitCode: number | undefined;
+  const serviceLog = o.service.kind === 'spawn' ? path.join(o.projectRoot, '.local', 'load-test', `service-${runId}.log`) : undefined;
+  let dlqSeen = 0;
+  try {
+    await admin.connect();
+    cleanup.push(() => admin.disconnect());
+    if (o.topic === undefined) {
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: o.partitions }, { topic: dlqTopic, numPartitions: o.partitions }] });
+      log(`created topics ${topic} and ${dlqTopic} (${o.partitions} partitions)`);
+    }
+    if (o.smtp.kind === 'sink') {
+      sink = await startLedgerSink({ ledger, ...o.smtp });
+      const s = sink.sink;
+      cleanup.push(() => s.stop());
+      log(`SMTP sink on 127.0.0.1:${s.port}: latency ${o.smtp.latencyMs} ms, ${o.smtp.transientRate * 100} % 451, ${o.smtp.permanentRate * 100} % 550`);
+    }
+    const dlq = await watchDlq({
+      kafka,
+      admin,
+      topic: dlqTopic,
+      groupId: `load-test-dlq-${runId}`,
+      fromBeginning: o.topic === undefined,
+      onRecord: ({ eventId, reason, at }) => {
+        // A long-lived DLQ holds other runs' and real events: only this run's count.
+        if (eventId?.startsWith(prefix)) {
+          dlqSeen += 1;
+          ledger.deadLettered(eventId, reason, at);
+        }
       },
     });
-    serviceExit = new Promise((resolve) => service?.once('exit', resolve));
-    log(`service started (pid ${service.pid}) with ${o.workers} workers, buffer ${o.buffer}`);
-  }
+    cleanup.push(() => dlq.stop());
 
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  const started = Date.now();
-  const perSecond: number[] = [];
-  let lastSettled = 0;
-  let timedOut = false;
-  let sampledRss: number | undefined;
-  let finished = started;
-  const sampler = setInterval(() => {
-    const settled = ledger.settled;
-    perSecond.push(settled - lastSettled);
-    lastSettled = settled;
-    sampledRss = peakRssMiB(service?.pid) ?? sampledRss;
-    o.onProgress?.({ produced: ledger.producedCount, settled, total: o.events });
-  }, 1000);
-  try {
-    const batch = o.rate > 0 ? Math.max(1, Math.min(500, Math.floor(o.rate / 10))) : 500;
-    for (let i = 0; i < o.events; i += batch) {
-      o.signal?.throwIfAborted();
-      const tick = Date.now();
-      const messages = Array.from({ length: Math.min(batch, o.events - i) }, (_, j) => signupFixture(runId, i + j, { bytes: o.eventBytes }));
-      await producer.send({ topic, acks: -1, messages: messages.map(({ key, value }) => ({ key, value })) });
-      const at = Date.now();
-      for (const m of messages) ledger.produced(m.eventId, at);
-      if (o.rate > 0) await new Promise((r) => setTimeout(r, Math.max(0, (batch / o.rate) * 1000 - (Date.now() - tick))));
+    if (o.service.kind === 'spawn') {
+      const httpPort = await freePort();
+      const smtpEnv = o.smtp.kind === 'sink' ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink?.sink.port) } : { SMTP_HOST: o.smtp.host, SMTP_PORT: String(o.smtp.port) };
+      service = spawnService({
+        projectRoot: o.projectRoot,
+        entry: o.service.entry,
+        nodeArgs: o.service.nodeArgs,
+        logFile: serviceLog as string,
+        env: {
+          EMAIL_FROM: 'Load Test <welcome@load.test>',
+          LOG_LEVEL: 'warn',
+          ...o.serviceEnv,
+          ...smtpEnv,
+          KAFKA_BROKERS: Array.isArray(o.kafka.brokers) ? o.kafka.brokers.join(',') : '',
+          KAFKA_TOPIC: topic,
+          KAFKA_DLQ_TOPIC: dlqTopic,
+          KAFKA_GROUP_ID: groupId,
+          EMAIL_WORKER_COUNT: String(o.service.workers),
+          EMAIL_WORKER_BUFFER: String(o.service.buffer),
+          HTTP_PORT: String(httpPort),
+        },
+      });
+      const s = service;
+      cleanup.push(() => s.stop());
+      log(`service started (pid ${s.pid}, ${o.service.workers} workers, buffer ${o.service.buffer}); log ${serviceLog}`);
+      await waitForReady({ url: `http://127.0.0.1:${httpPort}/readyz`, exited: s.exited, timeoutMs: 90_000, ...(o.signal ? { signal: o.signal } : {}) });
+      sampler = startMemorySampler({ pid: s.pid, metricsUrl: `http://127.0.0.1:${httpPort}/metrics` });
+    } else if (o.service.metricsUrl) {
+      sampler = startMemorySampler({ metricsUrl: o.service.metricsUrl });
     }
-    await producer.disconnect();
-    log(`produced ${o.events} events to ${topic}`);
-    const deadline = started + o.timeoutMs;
-    while (ledger.settled < o.events) {
-        if (Date.now() > deadline || o.signal?.aborted) {
-        timedOut = true;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    finished = Date.now();
+
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    cleanup.push(() => producer.disconnect());
+    let produced = 0;
+    let firstAt: number | undefined;
+    const progress = setInterval(() => o.onProgress?.({ produced, settled: ledger.settled, total: o.events }), 500);
+    cleanup.push(async () => clearInterval(progress));
+    const deadline = Date.now() + o.timeoutMs;
+    const { seconds: produceSeconds } = await produceEvents({
+      producer,
+      topic,
+      runId,
+      count: o.events,
+      rate: o.rate,
+      eventBytes: o.eventBytes,
+      users: o.users,
+      onSending: (ids, at) => {
+        firstAt ??= at;
+        for (const id of ids) ledger.produced(id, at);
+      },
+      onSent: (n) => (produced = n),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    log(`produced ${o.events} events to ${topic} in ${produceSeconds.toFixed(1)} s`);
+
+    const done =
+      o.smtp.kind === 'sink'
+        ? async () => ledger.settled >= o.events
+        : async () => (await committedLag(admin, groupId, topic)) === 0 && (await dlq.caughtUp());
+    const finished = await waitUntil(done, { deadline, everyMs: o.smtp.kind === 'sink' ? 100 : 1000, ...(o.signal ? { signal: o.signal } : {}) });
+    const endAt = o.smtp.kind === 'sink' ? ledger.settleTimes().reduce((max, t) => Math.max(max, t), firstAt ?? 0) : Date.now();
+    if (finished && o.smtp.kind === 'sink') await new Promise((r) => setTimeout(r, o.graceMs ?? 1500));
+    o.onProgress?.({ produced, settled: ledger.settled, total: o.events });
+    memory = (await sampler?.stop()) ?? memory;
+    sampler = undefined;
+    serviceExitCode = await service?.stop();
+
+    const start = firstAt ?? Date.now();
+    const seconds = Math.max(0.001, (endAt - start) / 1000);
+    const books =
+      o.smtp.kind === 'sink'
+        ? { ...ledger.reconcile(), deliveredInferred: false }
+        : reconcileExternal({ produced: ledger.producedCount, deadLettered: dlqSeen, deadLetteredByReason: ledger.reconcile().deadLetteredByReason, expectDelivered: o.smtp.expectDelivered });
+    // Unsettled at the deadline: lost as far as this run can tell.
+    const lost = finished ? books.lost : Math.max(books.lost, o.events - ledger.settled);
+    const series = o.smtp.kind === 'sink' ? perSecond(ledger.settleTimes(), start, endAt + 999) : [];
+    return {
+      ...books,
+      lost,
+      runId,
+      topic,
+      dlqTopic,
+      groupId,
+      mode: { smtp: o.smtp.kind, service: o.service.kind === 'spawn' ? 'spawned' : 'running' },
+      produceSeconds,
+      seconds,
+      throughputPerSecond: (books.delivered + books.deadLettered) / seconds,
+      perSecond: series,
+      steadyPerSecond: steadyRate(series),
+      memory,
+      smtpInjected: sink ? { ...sink.injected } : undefined,
+      timedOut: !finished,
+      serviceExitCode,
+      serviceLog,
+    };
   } finally {
-    clearInterval(sampler);
-    // Give late duplicates a moment to show, then stop the service gracefully.
-    await new Promise((r) => setTimeout(r, 1500));
-    sampledRss = peakRssMiB(service?.pid) ?? sampledRss;
-    service?.kill('SIGTERM');
-    await serviceExit;
-    await dlq.disconnect().catch(() => {});
-    await producer.disconnect().catch(() => {});
-    await sink.stop();
+    await sampler?.stop();
+    // Reverse order: service first (it still sends to the sink), sink and clients last.
+    for (const step of cleanup.reverse()) await step().catch(() => {});
   }
-  const seconds = (finished - started) / 1000;
-  const result = ledger.reconcile();
-  return {
-    ...result,
-    topic,
-    seconds,
-    throughputPerSecond: (result.delivered + result.deadLettered) / seconds,
-    medianPerSecond: median(perSecond.filter((n) => n > 0)),
-    perSecond,
-    peakRssMiB: sampledRss,
-    timedOut,
-  };
 }

@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+export interface ServiceProcessOptions {
+  /** The repository root (holds cmd/ and, after `npm run build`, dist/). */
+  readonly projectRoot: string;
+  /**
+   * `source` runs cmd/service.ts through tsx; `dist` runs the compiled dist/cmd/service.js (what a
+   * container runs; no TypeScript loader in the measured RSS — run `npm run build` first).
+   */
+  readonly entry: 'source' | 'dist';
+  /** The service's environment (config variables); PATH and HOME are added. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Extra node flags, e.g. `--cpu-prof`. */
+  readonly nodeArgs?: readonly string[];
+  /** stdout and stderr go here. */
+  readonly logFile: string;
+}
+
+export interface ServiceProcess {
+  readonly pid: number;
+  /** Exit code, or 128 + signal number. */
+  readonly exited: Promise<number>;
+  /** SIGTERM (graceful shutdown), then SIGKILL after `graceMs`. Idempotent. */
+  stop(graceMs?: number): Promise<number>;
+}
+
+const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+
+/**
+ * The variables that connect a client to the cluster besides KAFKA_BROKERS (TLS, SASL), passed
+ * from the load test's own environment to the service it spawns, so both reach a remote cluster
+ * the same way.
+ */
+export function kafkaConnectionEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && /^KAFKA_(SSL|SASL)_?/.test(name)) out[name] = value;
+  }
+  return out;
+}
+
+export function spawnService(o: ServiceProcessOptions): ServiceProcess {
+  const args =
+    o.entry === 'dist'
+      ? [...(o.nodeArgs ?? []), path.join(o.projectRoot, 'dist', 'cmd', 'service.js')]
+      : [...(o.nodeArgs ?? []), '--import', 'tsx', path.join(o.projectRoot, 'cmd', 'service.ts')];
+  mkdirSync(path.dirname(o.logFile), { recursive: true });
+  const out = openSync(o.logFile, 'w');
+  const child = spawn(process.execPath, args, {
+    cwd: o.projectRoot,
+    stdio: ['ignore', out, out],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...o.env },
+  });
+  closeSync(out);
+  if (child.pid === undefined) throw new Error(`could not start ${process.execPath} ${args.join(' ')}`);
+  const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? (SIGNALS[signal] ?? 0) : 0))));
+  let stopping: Promise<number> | undefined;
+  return {
+    pid: child.pid,
+    exited,
+    stop(graceMs = 30_000) {
+      stopping ??= (async () => {
+        if (child.exitCode !== null || child.signalCode !== null) return exited;
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        const code = await exited;
+        clearTimeout(timer);
+        return code;
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** A TCP port free on 127.0.0.1 right now (the spawned service's HTTP port must be known up front). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
