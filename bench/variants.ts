@@ -1,23 +1,27 @@
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import nodemailer from 'nodemailer';
 import PQueue from 'p-queue';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createApp } from '../src/app.js';
-import type { Mailer } from '../src/delivery/mailer.js';
-import { smtpTransportOptions } from '../src/delivery/mailer.js';
+import { smtpTransportOptions, type Mailer } from '../src/delivery/mailer.js';
 import { renderWelcomeEmail } from '../src/delivery/render-welcome-email.js';
 import { parseEvent } from '../src/intake/parse-event.js';
-import { loadConfig } from '../src/platform/config.js';
 import { signupFixture } from '../src/loadtest/signup-fixture.js';
+import { loadConfig } from '../src/platform/config.js';
+
+export type VariantName = 'B0' | 'B1' | "B1'" | 'ours';
+export const VARIANTS: readonly VariantName[] = ['B0', 'B1', "B1'", 'ours'];
 
 /** A running variant; `stop()` ends it. Deliveries are counted by the sink. */
 export interface Running {
   stop(): Promise<void>;
+  /** The service's own counters (ours only): emails sent, offset commits. */
+  counters?(): Promise<{ sent: number; commits: number }>;
 }
 
 export interface VariantContext {
-  readonly brokers: string[];
+  readonly brokers: readonly string[];
   readonly topic: string;
   readonly smtpPort: number;
   readonly concurrency: number;
@@ -26,28 +30,30 @@ export interface VariantContext {
 
 const FROM = { from: 'Bench <welcome@bench.test>', domain: 'bench.test' };
 
-function transport(port: number, connections: number) {
+/** The pooled transport every variant uses: the service's own options (one connection per worker). */
+export function benchTransport(port: number, connections: number) {
   return nodemailer.createTransport(smtpTransportOptions({ host: '127.0.0.1', port, secure: false, requireTls: false, tlsRejectUnauthorized: false, user: '', pass: '', timeoutMs: 30_000, connections }));
 }
 
-function mailFrom(value: Buffer | null) {
+/** What every variant does per message besides sending: parse the event and render the email. */
+export function mailFor(value: Buffer | null) {
   const parsed = parseEvent(value);
   if (!parsed.ok) throw new Error(parsed.error);
   const m = renderWelcomeEmail(parsed.event, FROM);
   return { from: m.from, to: m.to, subject: m.subject, text: m.text, html: m.html, messageId: m.messageId };
 }
 
-/** B0: the ceiling — a nodemailer pool fed by a p-queue of the same concurrency, no Kafka. */
+/** B0, the ceiling: a nodemailer pool fed by a p-queue of the same concurrency; no Kafka. */
 export async function rawSend(ctx: VariantContext): Promise<Running> {
-  const pool = transport(ctx.smtpPort, ctx.concurrency);
+  // Values made up front (as Kafka would hand them over) and cycled; parsing and rendering stay per message.
+  const values = Array.from({ length: 2_000 }, (_, i) => Buffer.from(signupFixture('b0', i).value));
+  const pool = benchTransport(ctx.smtpPort, ctx.concurrency);
   const queue = new PQueue({ concurrency: ctx.concurrency });
   let stopped = false;
-  let i = 0;
   const feed = async () => {
-    while (!stopped) {
+    for (let i = 0; !stopped; i += 1) {
       await queue.onSizeLessThan(ctx.concurrency);
-      const { value } = signupFixture('b0', i++);
-      void queue.add(() => pool.sendMail(mailFrom(Buffer.from(value))).catch(() => {}));
+      void queue.add(() => pool.sendMail(mailFor(values[i % values.length] as Buffer)).catch(() => {}));
     }
   };
   const feeding = feed();
@@ -62,22 +68,17 @@ export async function rawSend(ctx: VariantContext): Promise<Running> {
   };
 }
 
-async function kafkaConsumer(ctx: VariantContext, group: string): Promise<Consumer> {
-  const kafka = new Kafka({ clientId: group, brokers: ctx.brokers, logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: group });
+/** B1 / B1′: KafkaJS `eachMessage` awaiting each send (auto-commit), one partition at a time or all at once. */
+export async function naiveConsumer(ctx: VariantContext, { parallelPartitions }: { parallelPartitions: boolean }): Promise<Running> {
+  const pool = benchTransport(ctx.smtpPort, ctx.concurrency);
+  const groupId = `bench-naive-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const consumer = new Kafka({ clientId: groupId, brokers: [...ctx.brokers], logLevel: logLevel.NOTHING }).consumer({ groupId });
   await consumer.connect();
   await consumer.subscribe({ topic: ctx.topic, fromBeginning: true });
-  return consumer;
-}
-
-/** B1 / B1′: KafkaJS eachMessage awaiting each send (autocommit), optionally partitions in parallel. */
-export async function naiveConsumer(ctx: VariantContext, { parallelPartitions }: { parallelPartitions: boolean }): Promise<Running> {
-  const pool = transport(ctx.smtpPort, ctx.concurrency);
-  const consumer = await kafkaConsumer(ctx, `bench-naive-${Date.now()}-${Math.random()}`);
   await consumer.run({
     partitionsConsumedConcurrently: parallelPartitions ? ctx.partitions : 1,
     eachMessage: async ({ message }) => {
-      await pool.sendMail(mailFrom(message.value)).catch(() => {});
+      await pool.sendMail(mailFor(message.value)).catch(() => {});
     },
   });
   return {
@@ -88,32 +89,64 @@ export async function naiveConsumer(ctx: VariantContext, { parallelPartitions }:
   };
 }
 
-/** Ours: the real service, in-process, `concurrency` workers. `mailer` replaces SMTP (Kafka-only drain). */
-export async function ours(ctx: VariantContext, { mailer, buffer }: { mailer?: Mailer; buffer?: number } = {}): Promise<Running & { sent(): Promise<number> }> {
+/** Ours: the real service in-process (createApp), `concurrency` workers. `mailer` replaces SMTP (Kafka-only drain). */
+export async function ours(ctx: VariantContext, { mailer, buffer }: { mailer?: Mailer; buffer?: number } = {}): Promise<Running & Required<Pick<Running, 'counters'>>> {
   const config = loadConfig({
     KAFKA_BROKERS: ctx.brokers.join(','),
     KAFKA_TOPIC: ctx.topic,
     KAFKA_DLQ_TOPIC: `${ctx.topic}.dlq`,
-    KAFKA_GROUP_ID: `bench-ours-${Date.now()}-${Math.random()}`,
+    KAFKA_GROUP_ID: `bench-ours-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
     SMTP_HOST: '127.0.0.1',
     SMTP_PORT: String(ctx.smtpPort),
     EMAIL_FROM: FROM.from,
     EMAIL_WORKER_COUNT: String(ctx.concurrency),
-    EMAIL_WORKER_BUFFER: String(buffer ?? Math.max(100, ctx.concurrency * 4)),
+    EMAIL_WORKER_BUFFER: String(buffer ?? oursBuffer(ctx.concurrency)),
     HTTP_PORT: '0',
     SHUTDOWN_TIMEOUT_MS: '2000',
   });
   const registry = new Registry();
   const app = createApp({ config, logger: pino({ level: 'error' }), registry, httpHost: '127.0.0.1', ...(mailer ? { mailer } : {}) });
   await app.start();
+  const value = async (name: string) => (await registry.getSingleMetric(name)?.get())?.values.reduce((sum, v) => sum + v.value, 0) ?? 0;
   return {
     async stop() {
       await app.stop();
     },
-    async sent() {
-      return (await app.metrics.sent.get()).values[0]?.value ?? 0;
-    },
+    counters: async () => ({ sent: await value('email_dispatcher_emails_sent_total'), commits: await value('email_dispatcher_offset_commits_total') }),
   };
 }
 
-export const noopMailer: Mailer = { send: async () => {}, verify: async () => {}, close: () => {} };
+/** EMAIL_WORKER_BUFFER for ours at concurrency C: 4 × C, at least the default 100. */
+export function oursBuffer(concurrency: number): number {
+  return Math.max(100, 4 * concurrency);
+}
+
+export function startVariant(name: VariantName, ctx: VariantContext): Promise<Running> {
+  switch (name) {
+    case 'B0':
+      return rawSend(ctx);
+    case 'B1':
+      return naiveConsumer(ctx, { parallelPartitions: false });
+    case "B1'":
+      return naiveConsumer(ctx, { parallelPartitions: true });
+    case 'ours':
+      return ours(ctx);
+    default: {
+      const never: never = name;
+      throw new Error(`unknown variant ${String(never)}`);
+    }
+  }
+}
+
+/** A mailer that accepts at once and counts: the Kafka-only drain. */
+export function countingNoopMailer(): Mailer & { readonly sent: number } {
+  let sent = 0;
+  return {
+    get sent() {
+      return sent;
+    },
+    send: async () => void (sent += 1),
+    verify: async () => {},
+    close: () => {},
+  };
+}
