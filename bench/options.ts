@@ -35,7 +35,7 @@ export const BENCH_USAGE = `usage: npm run bench -- [--quick] [--scenarios ${SCE
   --backlog N               messages in the shared backlog (sized from the window when 0)
   --fault-share F           first-attempt 451 share (0.1)   --fault-buffer N  ours' buffer there (4 × C)
   --drain-events N          Kafka-only drain backlog (200000; quick 30000)
-  --latency-rate N --latency-seconds N  load for the latency percentiles (500/s for 20 s; quick 5 s)
+  --latency-rate N --latency-seconds N  load for the latency percentiles (300/s for 20 s; quick 5 s)
   --memory-events N         big-backlog drain through the spawned service (1000000; quick 30000)
   --cpu-prof                CPU profile of every ours window (.local/bench/*.cpuprofile) with a top list
   --out FILE                results JSON (bench/results/latest.json)`;
@@ -65,7 +65,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'fault-share': { type: 'string', default: '0.1' },
       'fault-buffer': { type: 'string' },
       'drain-events': { type: 'string' },
-      'latency-rate': { type: 'string', default: '500' },
+      'latency-rate': { type: 'string', default: '300' },
       'latency-seconds': { type: 'string' },
       'memory-events': { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
@@ -102,7 +102,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     faultShare,
     faultBuffer: f['fault-buffer'] === undefined ? undefined : int(f['fault-buffer'], 0, 'fault-buffer'),
     drainEvents: int(f['drain-events'], quick ? 30_000 : 200_000, 'drain-events'),
-    latencyRate: Math.max(1, int(f['latency-rate'], 500, 'latency-rate')),
+    latencyRate: Math.max(1, int(f['latency-rate'], 300, 'latency-rate')),
     latencySeconds: Math.max(1, int(f['latency-seconds'], quick ? 5 : 20, 'latency-seconds')),
     memoryEvents: Math.max(1, int(f['memory-events'], quick ? 30_000 : 1_000_000, 'memory-events')),
     cpuProf: f['cpu-prof'],
