@@ -131,7 +131,10 @@ export async function runLoadTest(o: RunLoadTestOptions): Promise<LoadTestResult
     cleanup.push(() => producer.disconnect());
     let produced = 0;
     let firstAt: number | undefined;
-    const progress = setInterval(() => o.onProgress?.({ produced, settled: ledger.settled, total: o.events }), 500);
+    // Against an external server only the service's committed offsets tell how far it got.
+    let committed: number | undefined;
+    const settledSoFar = () => committed ?? ledger.settled;
+    const progress = setInterval(() => o.onProgress?.({ produced, settled: settledSoFar(), total: o.events }), 500);
     cleanup.push(async () => clearInterval(progress));
     const deadline = Date.now() + o.timeoutMs;
     const { seconds: produceSeconds } = await produceEvents({
@@ -154,11 +157,15 @@ export async function runLoadTest(o: RunLoadTestOptions): Promise<LoadTestResult
     const done =
       o.smtp.kind === 'sink'
         ? async () => ledger.settled >= o.events
-        : async () => (await committedLag(admin, groupId, topic)) === 0 && (await dlq.caughtUp());
+        : async () => {
+            const lag = await committedLag(admin, groupId, topic);
+            committed = Math.max(0, produced - lag);
+            return lag === 0 && (await dlq.caughtUp());
+          };
     const finished = await waitUntil(done, { deadline, everyMs: o.smtp.kind === 'sink' ? 100 : 1000, ...(o.signal ? { signal: o.signal } : {}) });
     const endAt = o.smtp.kind === 'sink' ? ledger.settleTimes().reduce((max, t) => Math.max(max, t), firstAt ?? 0) : Date.now();
     if (finished && o.smtp.kind === 'sink') await new Promise((r) => setTimeout(r, o.graceMs ?? 1500));
-    o.onProgress?.({ produced, settled: ledger.settled, total: o.events });
+    o.onProgress?.({ produced, settled: settledSoFar(), total: o.events });
     memory = (await sampler?.stop()) ?? memory;
     sampler = undefined;
     serviceExitCode = await service?.stop();
