@@ -19,7 +19,7 @@ import { kafkaClientConfig } from '../src/app.js';
 import { formatSummary } from '../src/loadtest/format-summary.js';
 import { parseLoadTestArgs, USAGE, UsageError, type LoadTestFlags } from '../src/loadtest/load-test-options.js';
 import { runLoadTest } from '../src/loadtest/run-load-test.js';
-import { kafkaConnectionEnv } from '../src/loadtest/service-process.js';
+import { serviceEnvFrom } from '../src/loadtest/service-process.js';
 import { ConfigError, loadConfig } from '../src/platform/config.js';
 import { createLogger } from '../src/platform/logger.js';
 
@@ -76,8 +76,9 @@ const result = await runLoadTest({
   ...flags,
   kafka,
   projectRoot: ROOT,
-  // A spawned service reaches the cluster exactly as the load test does.
-  serviceEnv: kafkaConnectionEnv(process.env),
+  // A spawned service reaches the cluster exactly as the load test does, and takes the other
+  // service variables set here (EMAIL_RETRY_DELAYS_MS, LOG_LEVEL …); flags win.
+  serviceEnv: serviceEnvFrom(process.env),
   signal: controller.signal,
   onProgress: ({ produced, settled, total }) => {
     if (bar) {

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { configEnvNames } from '../platform/config.js';
 
 export interface ServiceProcessOptions {
   /** The repository root (holds cmd/ and, after `npm run build`, dist/). */
@@ -30,14 +31,16 @@ export interface ServiceProcess {
 const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 /**
- * The variables that connect a client to the cluster besides KAFKA_BROKERS (TLS, SASL), passed
- * from the load test's own environment to the service it spawns, so both reach a remote cluster
- * the same way.
+ * The service's configuration variables set in the load test's environment (TLS, SASL, retry
+ * delays, log level …), handed to the service it spawns: both reach a remote cluster the same way,
+ * and anything the load test does not set itself (topics, group, SMTP target, workers, HTTP port)
+ * can be tuned as for the real service.
  */
-export function kafkaConnectionEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+export function serviceEnvFrom(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (value !== undefined && /^KAFKA_(SSL|SASL)_?/.test(name)) out[name] = value;
+  for (const name of configEnvNames()) {
+    const value = env[name];
+    if (value !== undefined) out[name] = value;
   }
   return out;
 }

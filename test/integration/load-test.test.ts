@@ -15,7 +15,8 @@ async function loadTest(args: string[]): Promise<{ code: number | null; output: 
   try {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cmd', 'load-test.ts'), ...args, '--json', json], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KAFKA_BROKERS: inject('kafkaBrokers').join(',') },
+      // Short retry delays: an event refused three times would otherwise wait 1 + 5 + 10 s.
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KAFKA_BROKERS: inject('kafkaBrokers').join(','), EMAIL_RETRY_DELAYS_MS: '200,400,800' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
