@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import nodemailer from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import PQueue from 'p-queue';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -10,8 +11,11 @@ import { parseEvent } from '../src/intake/parse-event.js';
 import { signupFixture } from '../src/loadtest/signup-fixture.js';
 import { loadConfig } from '../src/platform/config.js';
 
-export type VariantName = 'B0' | 'B1' | "B1'" | 'ours';
+export type VariantName = 'B0' | 'B1' | "B1'" | 'ours' | 'B0pre';
+/** The variants a run compares by default. */
 export const VARIANTS: readonly VariantName[] = ['B0', 'B1', "B1'", 'ours'];
+/** Also selectable with --variants: B0pre is B0 with every message compiled before it takes a connection (a diagnostic). */
+export const ALL_VARIANTS: readonly VariantName[] = [...VARIANTS, 'B0pre'];
 
 /** A running variant; `stop()` ends it. Deliveries are counted by the sink. */
 export interface Running {
@@ -57,6 +61,36 @@ export async function rawSend(ctx: VariantContext): Promise<Running> {
     }
   };
   const feeding = feed();
+  return {
+    async stop() {
+      stopped = true;
+      await feeding;
+      queue.clear();
+      await queue.onIdle();
+      pool.close();
+    },
+  };
+}
+
+/**
+ * B0pre, a diagnostic: B0 with each message compiled to its raw RFC 5322 bytes by a few builders
+ * *before* it is handed to the pool, so a connection is held only for the SMTP exchange. nodemailer
+ * otherwise composes a message lazily, after the pool gave it a connection.
+ */
+export async function rawSendPrecompiled(ctx: VariantContext): Promise<Running> {
+  const values = Array.from({ length: 2_000 }, (_, i) => Buffer.from(signupFixture('b0', i).value));
+  const pool = benchTransport(ctx.smtpPort, ctx.concurrency);
+  const queue = new PQueue({ concurrency: ctx.concurrency });
+  let stopped = false;
+  const feed = async () => {
+    for (let i = 0; !stopped; i += 1) {
+      await queue.onSizeLessThan(ctx.concurrency);
+      const mail = mailFor(values[i % values.length] as Buffer);
+      const raw = await new MailComposer({ ...mail, disableFileAccess: true, disableUrlAccess: true }).compile().build();
+      void queue.add(() => pool.sendMail({ envelope: { from: 'welcome@bench.test', to: [mail.to.address] }, raw }).catch(() => {}));
+    }
+  };
+  const feeding = Promise.all([feed(), feed(), feed(), feed()]);
   return {
     async stop() {
       stopped = true;
@@ -131,6 +165,8 @@ export function startVariant(name: VariantName, ctx: VariantContext): Promise<Ru
       return naiveConsumer(ctx, { parallelPartitions: true });
     case 'ours':
       return ours(ctx);
+    case 'B0pre':
+      return rawSendPrecompiled(ctx);
     default: {
       const never: never = name;
       throw new Error(`unknown variant ${String(never)}`);
@@ -145,6 +181,7 @@ export function countingNoopMailer(): Mailer & { readonly sent: number } {
     get sent() {
       return sent;
     },
+    prepare: async (mail) => ({ mail }),
     send: async () => void (sent += 1),
     verify: async () => {},
     close: () => {},

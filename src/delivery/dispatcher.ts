@@ -5,7 +5,7 @@ import { parseEvent } from '../intake/parse-event.js';
 import type { TopicPartition } from '../settle/offset-tracker.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Capacity } from './capacity.js';
-import type { Mailer } from './mailer.js';
+import type { Mailer, PreparedMail } from './mailer.js';
 import type { ConsumedRecord, Outcome } from './outcome.js';
 import { renderWelcomeEmail, type WelcomeEmail } from './render-welcome-email.js';
 import { nextRetry, retryDelayMs, type RetryPolicy } from './retry-policy.js';
@@ -34,22 +34,28 @@ interface Job {
   readonly record: ConsumedRecord;
   readonly eventId: string | undefined;
   mail: WelcomeEmail | undefined;
+  prepared: PreparedMail | undefined;
   occurredAt: number | undefined;
   attempts: number;
-  state: 'new' | 'queued' | 'sending' | 'waiting' | 'settling' | 'done';
+  state: 'new' | 'preparing' | 'queued' | 'sending' | 'waiting' | 'settling' | 'done';
   timer: NodeJS.Timeout | undefined;
   abandoned: boolean;
 }
 
+/** Messages composed at once ahead of the workers: enough to keep them fed, in admission order. */
+const PREPARE_CONCURRENCY = 4;
+
 /**
- * The worker pool. Each admitted record becomes a job that is parsed, rendered and sent by at most
- * `workerCount` concurrent workers; a transient failure schedules the next attempt on a timer and
+ * The worker pool. Each admitted record becomes a job that is parsed, rendered and composed ahead
+ * of the workers, then sent by at most `workerCount` concurrent workers, each holding one pooled
+ * SMTP connection only for the SMTP exchange; a transient failure schedules the next attempt on a timer and
  * frees the worker; every final outcome is handed to `settle`. Capacity (EMAIL_WORKER_BUFFER) is
  * released only when the job is settled or abandoned.
  */
 export class Dispatcher {
   readonly #o: DispatcherOptions;
   readonly #queue: PQueue;
+  readonly #preparing = new PQueue({ concurrency: PREPARE_CONCURRENCY });
   readonly #jobs = new Set<Job>();
   readonly #closing = new AbortController();
   #fatal = false;
@@ -75,6 +81,7 @@ export class Dispatcher {
       record,
       eventId: parsed.ok ? parsed.event.eventId : undefined,
       mail: undefined,
+      prepared: undefined,
       occurredAt: undefined,
       attempts: 0,
       state: 'new',
@@ -88,7 +95,8 @@ export class Dispatcher {
     }
     job.mail = renderWelcomeEmail(parsed.event, this.#o.email);
     job.occurredAt = Date.parse(parsed.event.occurredAt);
-    this.#enqueue(job);
+    this.#setState(job, 'preparing');
+    this.#preparing.add(() => this.#prepare(job)).catch((err: unknown) => this.#o.logger.error({ err }, 'unexpected dispatcher error'));
   }
 
   /** Pauses starting new sends (circuit open, fatal, shutdown deadline). */
@@ -125,7 +133,20 @@ export class Dispatcher {
     this.#closing.abort(new Error('dispatcher closed'));
     this.#queue.pause();
     this.#queue.clear();
+    this.#preparing.clear();
     for (const job of [...this.#jobs]) this.#abandon(job);
+  }
+
+  async #prepare(job: Job): Promise<void> {
+    if (job.abandoned) return;
+    try {
+      job.prepared = await this.#o.mailer.prepare(job.mail as WelcomeEmail);
+    } catch (err) {
+      const error = `the email could not be composed: ${err instanceof Error ? err.message : String(err)}`;
+      void this.#finish(job, { kind: 'dead-letter', reason: 'invalid_event', error, smtpCode: undefined, attempts: 0 });
+      return;
+    }
+    if (!job.abandoned) this.#enqueue(job);
   }
 
   #enqueue(job: Job): void {
@@ -144,7 +165,7 @@ export class Dispatcher {
       return;
     }
     const eventId = job.eventId as string;
-    const mail = job.mail as WelcomeEmail;
+    const prepared = job.prepared as PreparedMail;
     this.#setState(job, 'sending');
     try {
       const claim = await this.#o.ledger.claim(eventId);
@@ -173,7 +194,7 @@ export class Dispatcher {
 
     const started = performance.now();
     try {
-      await this.#o.mailer.send(mail);
+      await this.#o.mailer.send(prepared);
     } catch (err) {
       const failure = classifySmtpError(err);
       this.#o.metrics.sendDuration.observe({ outcome: failure.kind }, (performance.now() - started) / 1000);
@@ -280,9 +301,11 @@ export class Dispatcher {
 
   #setState(job: Job, state: Job['state']): void {
     const c = this.#counts;
-    if (job.state === 'queued' || job.state === 'sending' || job.state === 'waiting') c[job.state] -= 1;
+    const from = countedAs(job.state);
+    const to = countedAs(state);
+    if (from) c[from] -= 1;
     job.state = state;
-    if (state === 'queued' || state === 'sending' || state === 'waiting') c[state] += 1;
+    if (to) c[to] += 1;
     this.#o.metrics.queued.set(c.queued);
     this.#o.metrics.inFlight.set(c.sending);
     this.#o.metrics.retryWaiting.set(c.waiting);
@@ -292,4 +315,10 @@ export class Dispatcher {
     const { topic, partition, message } = job.record;
     return { topic, partition, offset: message.offset, eventId: job.eventId };
   }
+}
+
+/** The gauge a state counts in: a job being composed is waiting for a worker too. */
+function countedAs(state: Job['state']): 'queued' | 'sending' | 'waiting' | undefined {
+  if (state === 'preparing') return 'queued';
+  return state === 'queued' || state === 'sending' || state === 'waiting' ? state : undefined;
 }

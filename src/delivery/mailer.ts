@@ -1,10 +1,19 @@
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import { composeWelcomeEmail, messageOptions, type PreparedMail } from './compose-welcome-email.js';
 import type { WelcomeEmail } from './render-welcome-email.js';
+
+export type { PreparedMail } from './compose-welcome-email.js';
 
 /** What the dispatcher needs from an SMTP client; tests pass their own. */
 export interface Mailer {
-  send(mail: WelcomeEmail): Promise<void>;
+  /**
+   * Composes the message before it waits for a worker, so a worker holds its pooled connection only
+   * for the SMTP exchange (nodemailer would compose after taking it; see BENCHMARKS.md).
+   * A rejection means the email can never be composed.
+   */
+  prepare(mail: WelcomeEmail): Promise<PreparedMail>;
+  send(prepared: PreparedMail): Promise<void>;
   /** Connects and authenticates once; used for readiness and circuit-breaker probes. */
   verify(): Promise<void>;
   close(): void;
@@ -52,15 +61,9 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
   const probe = nodemailer.createTransport({ ...smtpTransportOptions(options), pool: false } as never);
   let closed = false;
   return {
-    async send(mail) {
-      await transport.sendMail({
-        from: mail.from,
-        to: mail.to,
-        subject: mail.subject,
-        text: mail.text,
-        html: mail.html,
-        messageId: mail.messageId,
-      });
+    prepare: composeWelcomeEmail,
+    async send({ mail, raw, envelope }) {
+      await transport.sendMail(raw && envelope ? { envelope, raw } : messageOptions(mail));
     },
     async verify() {
       await probe.verify();
@@ -73,3 +76,4 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
     },
   };
 }
+

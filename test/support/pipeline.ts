@@ -42,7 +42,8 @@ export function scriptedMailer(behaviour: Behaviour = () => {}) {
   const mailer: Mailer & { attempts: typeof attempts; maxInFlight(): number; verify: () => Promise<void> } = {
     attempts,
     maxInFlight: () => maxInFlight,
-    async send(mail) {
+    prepare: async (mail) => ({ mail }),
+    async send({ mail }) {
       const n = (perMessage.get(mail.messageId) ?? 0) + 1;
       perMessage.set(mail.messageId, n);
       attempts.push({ messageId: mail.messageId, at: Date.now() });

@@ -190,4 +190,65 @@ describe('Dispatcher', () => {
     expect(ledger.release).toHaveBeenCalledTimes(1);
     expect(ledger.markSent).toHaveBeenCalledWith('l-1');
   });
+
+  describe('composing ahead of the workers', () => {
+    it('composes every admitted message while the only worker is busy, in admission order, and sends what was composed', async () => {
+      let release: (() => void) | undefined;
+      const mailer = scriptedMailer(() => (release ? undefined : new Promise<void>((r) => (release = r))));
+      const composed: string[] = [];
+      const sentBytes: string[] = [];
+      mailer.prepare = async (mail) => {
+        composed.push(mail.messageId);
+        return { mail, raw: Buffer.from(`bytes of ${mail.messageId}`) };
+      };
+      const send = mailer.send.bind(mailer);
+      mailer.send = async (prepared) => {
+        sentBytes.push(prepared.raw?.toString() ?? '');
+        await send(prepared);
+      };
+      const { submit, outcomes } = buildDispatcher({ mailer, workerCount: 1 });
+      for (const id of ['c-1', 'c-2', 'c-3', 'c-4', 'c-5']) submit(record(signupValue(id)));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(composed).toEqual(['<c-1@acme.test>', '<c-2@acme.test>', '<c-3@acme.test>', '<c-4@acme.test>', '<c-5@acme.test>']);
+      expect(mailer.attempts).toHaveLength(1);
+      release?.();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(sentBytes).toEqual(composed.map((id) => `bytes of ${id}`));
+      expect(outcomes).toHaveLength(5);
+    });
+
+    it('when an email cannot be composed › dead-letters it as invalid_event without an SMTP attempt; the next one is sent', async () => {
+      const mailer = scriptedMailer();
+      const prepare = mailer.prepare;
+      mailer.prepare = async (mail) => {
+        if (mail.messageId === '<bad@acme.test>') throw new Error('no sender');
+        return prepare(mail);
+      };
+      const { submit, outcomes, capacity } = buildDispatcher({ mailer });
+      submit(record(signupValue('bad')));
+      submit(record(signupValue('good')));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(mailer.attempts.map((a) => a.messageId)).toEqual(['<good@acme.test>']);
+      expect(outcomes.map((o) => o.outcome)).toEqual(
+        expect.arrayContaining([
+          { kind: 'dead-letter', reason: 'invalid_event', error: 'the email could not be composed: no sender', smtpCode: undefined, attempts: 0 },
+          { kind: 'sent', attempts: 1 },
+        ]),
+      );
+      expect(capacity.held).toBe(0);
+    });
+
+    it('when the dispatcher closes while a message is being composed › it is neither sent nor settled', async () => {
+      const mailer = scriptedMailer();
+      mailer.prepare = (mail) => new Promise((resolve) => setTimeout(() => resolve({ mail }), 100));
+      const { submit, outcomes, capacity, dispatcher } = buildDispatcher({ mailer });
+      submit(record(signupValue('slow-compose')));
+      await vi.advanceTimersByTimeAsync(50);
+      dispatcher.close();
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(mailer.attempts).toHaveLength(0);
+      expect(outcomes).toEqual([]);
+      expect(capacity.held).toBe(0);
+    });
+  });
 });

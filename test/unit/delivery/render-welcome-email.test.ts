@@ -1,7 +1,7 @@
 import { simpleParser, type AddressObject } from 'mailparser';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { describe, expect, it } from 'vitest';
 import type { SignupEvent } from '../../../src/intake/signup-event.js';
+import { composeWelcomeEmail } from '../../../src/delivery/compose-welcome-email.js';
 import { renderWelcomeEmail, type WelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
 
 const FROM = 'Acme <welcome@acme.test>';
@@ -11,9 +11,11 @@ function signup(user: Partial<SignupEvent['user']> = {}, eventId = 'evt-0001'): 
   return { eventId, type: 'user.signed_up', occurredAt: '2024-05-01T12:30:00Z', user: { id: 'user-42', email: 'ada@example.test', name: 'Ada', ...user } };
 }
 
-/** Composes the message exactly as src/delivery/mailer.ts hands it to nodemailer. */
-function compose(mail: WelcomeEmail) {
-  return new MailComposer({ from: mail.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html, messageId: mail.messageId }).compile();
+/** The bytes and envelope the service sends (src/delivery/mailer.ts). */
+async function compose(mail: WelcomeEmail): Promise<{ raw: Buffer; envelope: { from: string; to: string[] } }> {
+  const { raw, envelope } = await composeWelcomeEmail(mail);
+  if (!raw || !envelope) throw new Error('composeWelcomeEmail returned no bytes');
+  return { raw, envelope };
 }
 
 /** The header block of a raw message, unfolded: one entry per header field. */
@@ -106,7 +108,7 @@ describe('renderWelcomeEmail', () => {
 
 describe('renderWelcomeEmail composed by nodemailer', () => {
   it('has exactly one To header, no Cc or Bcc, and the exact Message-ID', async () => {
-    const raw = (await compose(renderWelcomeEmail(signup({ name: 'Ada Lovelace' }, 'evt-0001'), SITE)).build()).toString();
+    const raw = (await compose(renderWelcomeEmail(signup({ name: 'Ada Lovelace' }, 'evt-0001'), SITE))).raw.toString();
     const fields = headerFields(raw);
     expect(named(fields, 'To')).toEqual(['To: Ada Lovelace <ada@example.test>']);
     expect(named(fields, 'Cc')).toEqual([]);
@@ -115,8 +117,8 @@ describe('renderWelcomeEmail composed by nodemailer', () => {
     expect(named(fields, 'From')).toEqual([`From: ${FROM}`]);
   });
 
-  it('the SMTP envelope has only the user as recipient', () => {
-    expect(compose(renderWelcomeEmail(signup(), SITE)).getEnvelope()).toEqual({ from: 'welcome@acme.test', to: ['ada@example.test'] });
+  it('the SMTP envelope has only the user as recipient', async () => {
+    expect((await compose(renderWelcomeEmail(signup(), SITE))).envelope).toEqual({ from: 'welcome@acme.test', to: ['ada@example.test'] });
   });
 
   describe.each([
@@ -128,12 +130,12 @@ describe('renderWelcomeEmail composed by nodemailer', () => {
   ])('when the name is %s', (_label, name) => {
     const mail = renderWelcomeEmail(signup({ name }), SITE);
 
-    it('the envelope still has exactly the user', () => {
-      expect(compose(mail).getEnvelope().to).toEqual(['ada@example.test']);
+    it('the envelope still has exactly the user', async () => {
+      expect((await compose(mail)).envelope.to).toEqual(['ada@example.test']);
     });
 
     it('the message has one To header with exactly one mailbox: the user, named verbatim', async () => {
-      const raw = await compose(mail).build();
+      const { raw } = await compose(mail);
       const fields = headerFields(raw.toString());
       expect(named(fields, 'To')).toHaveLength(1);
       expect(named(fields, 'Cc')).toEqual([]);
@@ -147,7 +149,7 @@ describe('renderWelcomeEmail composed by nodemailer', () => {
   });
 
   it('when the name is an RFC 2047 encoded word › it is still one mailbox, the user (a reader may decode the word for display)', async () => {
-    const raw = await compose(renderWelcomeEmail(signup({ name: '=?utf-8?Q?x@evil.test?= , y@evil.test' }), SITE)).build();
+    const { raw } = await compose(renderWelcomeEmail(signup({ name: '=?utf-8?Q?x@evil.test?= , y@evil.test' }), SITE));
     expect(named(headerFields(raw.toString()), 'To')).toHaveLength(1);
     const parsed = await simpleParser(raw);
     expect((parsed.to as AddressObject).value.map((mailbox) => mailbox.address)).toEqual(['ada@example.test']);

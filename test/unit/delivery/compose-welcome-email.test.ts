@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { simpleParser, type AddressObject } from 'mailparser';
+import { describe, expect, it } from 'vitest';
+import { composeWelcomeEmail, composeWithNodemailer } from '../../../src/delivery/compose-welcome-email.js';
+import type { WelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
+
+const mail = (over: Partial<WelcomeEmail> & { name?: string; address?: string } = {}): WelcomeEmail => ({
+  from: over.from ?? 'Acme <welcome@acme.test>',
+  to: { name: over.name ?? 'Ada Lovelace', address: over.address ?? 'ada@example.test' },
+  subject: over.subject ?? 'Welcome, Ada Lovelace!',
+  text: over.text ?? 'Welcome, Ada Lovelace!\n\nThanks for signing up.',
+  html: over.html ?? '<!doctype html>\n<html lang="en"><body><h1>Welcome, Ada Lovelace!</h1></body></html>',
+  messageId: over.messageId ?? '<evt-1@acme.test>',
+});
+
+const ALLOWED_FIELDS = new Set(['from', 'to', 'subject', 'message-id', 'date', 'mime-version', 'content-type']);
+
+/** Header field names, after checking every physical line is a field start or a fold of at most 78 characters. */
+function headerFieldNames(raw: Buffer): string[] {
+  const text = raw.toString('utf8');
+  const lines = text.slice(0, text.indexOf('\r\n\r\n')).split('\r\n');
+  for (const line of lines) {
+    expect(line).toMatch(/^(?:[!-9;-~]+: |[ \t])[ -~]*$/);
+    expect(line.length).toBeLessThanOrEqual(78);
+  }
+  return lines.filter((line) => !/^[ \t]/.test(line)).map((line) => line.slice(0, line.indexOf(':')).toLowerCase());
+}
+
+const fastPath = (raw: Buffer | undefined) => raw?.toString('latin1').includes('boundary="----=_welcome_') ?? false;
+
+describe('composeWelcomeEmail', () => {
+  it('builds a plain welcome email itself: one To, one sender, the Message-ID, both parts decoded intact', async () => {
+    const m = mail({ text: 'line one\nline two\r\nline three\rend', html: '<p>=&nbsp;é</p>\n'.repeat(20) });
+    const prepared = await composeWelcomeEmail(m);
+    expect(fastPath(prepared.raw)).toBe(true);
+    expect(prepared.envelope).toEqual({ from: 'welcome@acme.test', to: ['ada@example.test'] });
+    expect(new Set(headerFieldNames(prepared.raw as Buffer))).toEqual(ALLOWED_FIELDS);
+    const parsed = await simpleParser(prepared.raw as Buffer);
+    expect(parsed.messageId).toBe('<evt-1@acme.test>');
+    expect((parsed.from as AddressObject).value).toEqual([{ name: 'Acme', address: 'welcome@acme.test' }]);
+    expect((parsed.to as AddressObject).value).toEqual([{ name: 'Ada Lovelace', address: 'ada@example.test' }]);
+    expect(parsed.subject).toBe(m.subject);
+    expect(parsed.text).toBe('line one\nline two\nline three\nend');
+    const reference = await simpleParser((await composeWithNodemailer(m)).raw as Buffer);
+    expect(parsed.html).toBe(reference.html);
+    expect(parsed.html.toString().replace(/\r\n/g, '\n').trimEnd()).toBe(m.html.trimEnd());
+  });
+
+  it.each([
+    ['a line break and a Bcc', 'Ada\r\nBcc: victim@evil.test'],
+    ['an address list', 'Evil <x@evil.test>, other@evil.test'],
+    ['a group', 'undisclosed: a@evil.test, b@evil.test;'],
+    ['an encoded word', '=?utf-8?Q?x@evil.test?='],
+    ['quotes and backslashes', 'A\\"da" <x@evil.test>'],
+    ['non-ASCII', 'Zoë 山田 😀'],
+  ])('when the name carries %s, even past the event schema › it is one encoded display name of the one recipient', async (_label, name) => {
+    const prepared = await composeWelcomeEmail(mail({ name, subject: `Welcome, ${name}!` }));
+    expect(fastPath(prepared.raw)).toBe(true);
+    expect(prepared.envelope?.to).toEqual(['ada@example.test']);
+    const fields = headerFieldNames(prepared.raw as Buffer);
+    expect(fields.filter((f) => !ALLOWED_FIELDS.has(f))).toEqual([]);
+    expect(fields.filter((f) => f === 'to')).toHaveLength(1);
+    const parsed = await simpleParser(prepared.raw as Buffer);
+    expect((parsed.to as AddressObject).value).toEqual([{ name, address: 'ada@example.test' }]);
+    expect(parsed.subject).toBe(`Welcome, ${name}!`);
+    expect(parsed.bcc).toBeUndefined();
+    expect(parsed.cc).toBeUndefined();
+  });
+
+  it.each([
+    ['an internationalised domain', { address: 'ada@exämple.test' }],
+    ['a non-ASCII local part', { address: 'zoë@example.test' }],
+    ['a sender with two addresses', { from: 'a@acme.test, b@acme.test' }],
+    ['a Message-ID it does not write itself', { messageId: '<evt 1@acme.test>' }],
+  ])('when the email has %s › nodemailer composes it', async (_label, over) => {
+    const m = mail(over);
+    let ours: unknown;
+    try {
+      ours = await composeWelcomeEmail(m);
+    } catch (err) {
+      ours = err;
+    }
+    let theirs: unknown;
+    try {
+      theirs = await composeWithNodemailer(m);
+    } catch (err) {
+      theirs = err;
+    }
+    if (theirs instanceof Error) {
+      expect(ours).toBeInstanceOf(Error);
+      return;
+    }
+    const prepared = ours as Awaited<ReturnType<typeof composeWelcomeEmail>>;
+    expect(fastPath(prepared.raw)).toBe(false);
+    expect(prepared.envelope).toEqual((theirs as typeof prepared).envelope);
+  });
+
+  it('writes the host name in lower case, like nodemailer', async () => {
+    const prepared = await composeWelcomeEmail(mail({ address: 'Ada@Example.TEST' }));
+    expect(prepared.envelope?.to).toEqual(['Ada@example.test']);
+  });
+
+  it('for any name and subject › a well-formed head with one recipient, read back as nodemailer would write it', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 80 }), async (name, extra) => {
+        const m = mail({ name: name.trim(), subject: `Welcome, ${name}${extra}!`, text: `Hi ${name}\n${extra}` });
+        const prepared = await composeWelcomeEmail(m);
+        expect(prepared.envelope?.to).toEqual(['ada@example.test']);
+        expect(headerFieldNames(prepared.raw as Buffer).filter((f) => !ALLOWED_FIELDS.has(f))).toEqual([]);
+        const parsed = await simpleParser(prepared.raw as Buffer);
+        const to = (parsed.to as AddressObject).value;
+        expect(to.map((v) => v.address)).toEqual(['ada@example.test']);
+        expect(parsed.bcc).toBeUndefined();
+        expect(parsed.cc).toBeUndefined();
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
