@@ -5,7 +5,7 @@ import { groupedBarChart, logLineChart, timeChart, type LineSeries } from './svg
 import type { VariantName } from './variants.js';
 
 const COLORS: Record<VariantName, string> = { B0: '#7f7f7f', B0pre: '#202124', B1: '#e8710a', "B1'": '#f9ab00', ours: '#1a73e8' };
-const LABELS: Record<VariantName, string> = { B0: 'B0 raw send', B0pre: 'B0 precompiled', B1: 'B1 naive', "B1'": 'B1′ partitions ∥', ours: 'ours' };
+const LABELS: Record<VariantName, string> = { B0: 'B0 raw send', B0pre: 'B0pre composed ahead', B1: 'B1 naive', "B1'": 'B1′ partitions ∥', ours: 'ours' };
 
 /** docs/bench/*.svg from one result; returns the files written. */
 export function renderCharts(r: BenchResult, dir: string): string[] {

@@ -40,6 +40,8 @@ export function ratios(r: BenchResult): Ratio[] {
     const littleGoal = cell.concurrency === 50 && cell.latencyMs === 50 ? 0.9 : undefined;
     out.push(ratio("ours / Little's bound C/W", where, paired(cell, 'ours', () => little), littleGoal));
     out.push(ratio('ours / B0', where, paired(cell, 'ours', 'B0'), cell.latencyMs === 0 ? 0.8 : 0.95));
+    // B0pre (a diagnostic): B0 with every message composed before it takes a connection, as ours does.
+    if (cell.runs.B0pre?.length) out.push(ratio('ours / B0pre', where, paired(cell, 'ours', 'B0pre'), undefined));
     out.push(ratio('(ours / B1) / C', where, paired(cell, 'ours', 'B1', cell.concurrency), 0.85));
     out.push(ratio("(ours / B1′) / (C / partitions)", where, paired(cell, 'ours', "B1'", cell.concurrency / partitions), 0.85));
   }
