@@ -1,7 +1,7 @@
 import type { Spread } from '../src/loadtest/percentile.js';
 import { ratios } from './ratios.js';
 import type { BenchResult } from './result.js';
-import { ALL_VARIANTS } from './variants.js';
+import { VARIANTS } from './variants.js';
 
 const n = (x: number | undefined, digits = 0): string => (x === undefined || !Number.isFinite(x) ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 const s = (x: Spread | undefined): string => (x === undefined || x.runs.length === 0 ? '—' : x.runs.length === 1 ? n(x.median) : `${n(x.median)} (${n(x.min)}–${n(x.max)})`);
@@ -13,7 +13,7 @@ export function formatReport(r: BenchResult): string {
   lines.push(`Run ${r.date} · \`${r.command}\` · ${m.nproc} CPUs (${m.cpu ?? '?'}), ${m.memoryGiB} GiB · Node ${m.node} · ${m.java ?? 'Java ?'} · Kafka ${m.kafka} · load average ${m.loadavgStart.map((x) => x.toFixed(2)).join(' ')} at start, ${m.loadavgEnd.map((x) => x.toFixed(2)).join(' ')} at end`);
   lines.push(`Settings: ${r.options.partitions} partitions, ${r.options.repeats} alternating run(s) per cell, ${r.options.warmupS} s warm-up after the first delivery, ${r.options.windowS} s window${r.backlog ? `, backlog ${n(r.backlog.messages)} × 1 500 B` : ''}. Figures are emails accepted by the sink per second: median (min–max).`);
   if (r.throughput.length > 0) {
-    const present = ALL_VARIANTS.filter((v) => r.throughput.some((c) => c.rates[v]));
+    const present = VARIANTS.filter((v) => r.throughput.some((c) => c.rates[v]));
     lines.push('', `| L | C | W (ms) | C/W | ${present.join(' | ')} | ours buffer |`, `|---|---|---|---|${present.map(() => '---').join('|')}|---|`);
     for (const c of r.throughput) {
       lines.push(`| ${c.latencyMs} ms | ${c.concurrency} | ${n(c.wMs, 2)} | ${n((c.concurrency * 1000) / c.wMs)} | ${present.map((v) => s(c.rates[v])).join(' | ')} | ${c.oursBuffer} |`);

@@ -2,8 +2,9 @@
  * npm run bench -- [--quick] [--scenarios throughput,faults,drain,latency,memory] [options]   (--help)
  *
  * Figures, never pass/fail. On one broker, one backlog and one SMTP sink (on its own thread):
- *   throughput  B0 raw send, B1 naive eachMessage, B1′ eachMessage with every partition in parallel,
- *               and ours, alternating at each SMTP latency L and concurrency C; medians and spread
+ *   throughput  B0 raw send, B0pre (B0 composing ahead), B1 naive eachMessage, B1′ eachMessage with
+ *               every partition in parallel, and ours, alternating at each SMTP latency L and
+ *               concurrency C; medians and spread
  *   faults      ours with 10 % first-attempt 451 vs none, alternating
  *   drain       ours with a no-op mailer: the Kafka-only ceiling
  *   latency     end-to-end p50/p95/p99 at a steady offered load (the compiled service as a child)

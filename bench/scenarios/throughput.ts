@@ -16,7 +16,7 @@ export interface ThroughputCell {
 }
 
 /**
- * B0, B1, B1′ and ours at each (L, C), alternating A B C D A B C D … so a drift in the machine's
+ * B0, B0pre, B1, B1′ and ours at each (L, C), alternating A B C D E A B C D E … so a drift in the machine's
  * load hits every variant alike. Every Kafka variant reads the same backlog from its beginning.
  */
 export async function runThroughput(ctx: ScenarioContext): Promise<ThroughputCell[]> {
