@@ -5,7 +5,7 @@ import { ratios } from '../../../bench/ratios.js';
 import type { BenchResult } from '../../../bench/result.js';
 import type { ThroughputCell } from '../../../bench/scenarios/throughput.js';
 
-const m = (rate: number): Measurement => ({ rate, rejectedPerSecond: 0, connectionsOpened: 0, eventLoopDelayMs: { p50: 0, p99: 0, max: 0 }, commitsPerSecond: undefined, backlogExhausted: false });
+const m = (rate: number): Measurement => ({ rate, rejectedPerSecond: 0, connectionsOpened: 0, eventLoopDelayMs: { p50: 0, p99: 0, max: 0 }, commitsPerSecond: undefined, backlogExhausted: false, cpuProfile: undefined });
 
 function result(cell: Partial<ThroughputCell> & Pick<ThroughputCell, 'runs'>): BenchResult {
   return {
