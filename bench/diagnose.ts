@@ -26,11 +26,11 @@ import { renderWelcomeEmail, type WelcomeEmail } from '../src/delivery/render-we
 import { parseEvent } from '../src/intake/parse-event.js';
 import { median, summarize } from '../src/loadtest/percentile.js';
 import { signupFixture } from '../src/loadtest/signup-fixture.js';
-import { loadConfig } from '../src/platform/config.js';
+import { sleep } from '../src/platform/sleep.js';
 import { createBacklog } from './backlog.js';
 import type { PhaseSecond } from './phase-sink.js';
 import { startSinkThread } from './sink-thread.js';
-import { benchTransport } from './variants.js';
+import { benchTransport, FROM, oursConfig } from './variants.js';
 
 setMaxListeners(10_000);
 const { positionals, values: flags } = parseArgs({
@@ -40,14 +40,12 @@ const { positionals, values: flags } = parseArgs({
 const latencyMs = Number(flags['latency-ms']);
 const concurrency = Number(flags.concurrency);
 const seconds = Number(flags.seconds);
-const SITE = { from: 'Bench <welcome@bench.test>', domain: 'bench.test' };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fmt = (x: number | undefined, digits = 1) => (x === undefined ? '—' : x.toFixed(digits));
 
 function welcome(i: number): WelcomeEmail {
   const parsed = parseEvent(Buffer.from(signupFixture('diag', i).value));
   if (!parsed.ok) throw new Error(parsed.error);
-  return renderWelcomeEmail(parsed.event, SITE);
+  return renderWelcomeEmail(parsed.event, FROM);
 }
 
 async function phases(): Promise<void> {
@@ -117,18 +115,7 @@ async function ours(): Promise<void> {
   const { topic } = await createBacklog({ brokers, messages: Math.max(20_000, 4_000 * (seconds + 5)), partitions: 6, label: 'diag' });
   const sink = await startSinkThread();
   await sink.setLatency(latencyMs);
-  const config = loadConfig({
-    KAFKA_BROKERS: brokers.join(','),
-    KAFKA_TOPIC: topic,
-    KAFKA_DLQ_TOPIC: `${topic}.dlq`,
-    KAFKA_GROUP_ID: `diag-${Date.now().toString(36)}`,
-    SMTP_HOST: '127.0.0.1',
-    SMTP_PORT: String(sink.port),
-    EMAIL_FROM: SITE.from,
-    EMAIL_WORKER_COUNT: String(concurrency),
-    EMAIL_WORKER_BUFFER: String(Math.max(100, 4 * concurrency)),
-    HTTP_PORT: '0',
-  });
+  const config = oursConfig({ brokers, topic, smtpPort: sink.port, concurrency, partitions: 6 });
   const smtp = createSmtpMailer({ ...config.smtp, connections: concurrency });
   const sends: number[] = [];
   // Sampled where nodemailer schedules its own setImmediate hops: as a send starts.

@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import type Mail from 'nodemailer/lib/mailer/index.js';
 import PQueue from 'p-queue';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -30,7 +31,8 @@ export interface VariantContext {
   readonly partitions: number;
 }
 
-const FROM = { from: 'Bench <welcome@bench.test>', domain: 'bench.test' };
+/** The sender every variant's emails come from. */
+export const FROM = { from: 'Bench <welcome@bench.test>', domain: 'bench.test' };
 
 /** The pooled transport every variant uses: the service's own options (one connection per worker). */
 export function benchTransport(port: number, connections: number) {
@@ -45,51 +47,39 @@ export function mailFor(value: Buffer | null) {
   return { from: m.from, to: m.to, subject: m.subject, text: m.text, html: m.html, messageId: m.messageId };
 }
 
-/** B0, the ceiling: a nodemailer pool fed by a p-queue of the same concurrency; no Kafka. */
-export async function rawSend(ctx: VariantContext): Promise<Running> {
+/**
+ * B0, the ceiling: a nodemailer pool fed by a p-queue of the same concurrency; no Kafka.
+ *
+ * With `composeAhead` (B0pre) each message is compiled to its RFC 5322 bytes (nodemailer's
+ * MailComposer, four feeders) *before* it is handed to the pool, so a connection is held only for the
+ * SMTP exchange; `sendMail` otherwise composes a message lazily, after the pool gave it a connection.
+ * Ours composes ahead too (with its own builder), so B0pre is the Kafka-free sender to hold it against.
+ */
+export async function rawSend(ctx: VariantContext, { composeAhead = false }: { composeAhead?: boolean } = {}): Promise<Running> {
   // Values made up front (as Kafka would hand them over) and cycled; parsing and rendering stay per message.
   const values = Array.from({ length: 2_000 }, (_, i) => Buffer.from(signupFixture('b0', i).value));
   const pool = benchTransport(ctx.smtpPort, ctx.concurrency);
   const queue = new PQueue({ concurrency: ctx.concurrency });
+  const composed = async (value: Buffer): Promise<Mail.Options> => {
+    const mail = mailFor(value);
+    const raw = await new MailComposer({ ...mail, disableFileAccess: true, disableUrlAccess: true }).compile().build();
+    return { envelope: { from: 'welcome@bench.test', to: [mail.to.address] }, raw };
+  };
   let stopped = false;
   const feed = async () => {
     for (let i = 0; !stopped; i += 1) {
       await queue.onSizeLessThan(ctx.concurrency);
-      void queue.add(() => pool.sendMail(mailFor(values[i % values.length] as Buffer)).catch(() => {}));
+      const value = values[i % values.length] as Buffer;
+      if (composeAhead) {
+        const next = await composed(value);
+        void queue.add(() => pool.sendMail(next).catch(() => {}));
+      } else {
+        // B0 parses, renders and (inside sendMail) composes in the worker slot, as a plain sender does.
+        void queue.add(() => pool.sendMail(mailFor(value)).catch(() => {}));
+      }
     }
   };
-  const feeding = feed();
-  return {
-    async stop() {
-      stopped = true;
-      await feeding;
-      queue.clear();
-      await queue.onIdle();
-      pool.close();
-    },
-  };
-}
-
-/**
- * B0pre: B0 with each message compiled to its RFC 5322 bytes (nodemailer's MailComposer, four
- * builders) *before* it is handed to the pool, so a connection is held only for the SMTP exchange.
- * `sendMail` otherwise composes a message lazily, after the pool gave it a connection. Ours composes
- * ahead too (with its own builder), so this is the Kafka-free sender to hold it against.
- */
-export async function rawSendPrecompiled(ctx: VariantContext): Promise<Running> {
-  const values = Array.from({ length: 2_000 }, (_, i) => Buffer.from(signupFixture('b0', i).value));
-  const pool = benchTransport(ctx.smtpPort, ctx.concurrency);
-  const queue = new PQueue({ concurrency: ctx.concurrency });
-  let stopped = false;
-  const feed = async () => {
-    for (let i = 0; !stopped; i += 1) {
-      await queue.onSizeLessThan(ctx.concurrency);
-      const mail = mailFor(values[i % values.length] as Buffer);
-      const raw = await new MailComposer({ ...mail, disableFileAccess: true, disableUrlAccess: true }).compile().build();
-      void queue.add(() => pool.sendMail({ envelope: { from: 'welcome@bench.test', to: [mail.to.address] }, raw }).catch(() => {}));
-    }
-  };
-  const feeding = Promise.all([feed(), feed(), feed(), feed()]);
+  const feeding = Promise.all(Array.from({ length: composeAhead ? 4 : 1 }, feed));
   return {
     async stop() {
       stopped = true;
@@ -122,9 +112,9 @@ export async function naiveConsumer(ctx: VariantContext, { parallelPartitions }:
   };
 }
 
-/** Ours: the real service in-process (createApp), `concurrency` workers. `mailer` replaces SMTP (Kafka-only drain). */
-export async function ours(ctx: VariantContext, { mailer, buffer }: { mailer?: Mailer; buffer?: number } = {}): Promise<Running & Required<Pick<Running, 'counters'>>> {
-  const config = loadConfig({
+/** The service's configuration for a bench run of ours: `concurrency` workers, a fresh group on `topic`. */
+export function oursConfig(ctx: VariantContext, buffer = oursBuffer(ctx.concurrency)) {
+  return loadConfig({
     KAFKA_BROKERS: ctx.brokers.join(','),
     KAFKA_TOPIC: ctx.topic,
     KAFKA_DLQ_TOPIC: `${ctx.topic}.dlq`,
@@ -133,10 +123,15 @@ export async function ours(ctx: VariantContext, { mailer, buffer }: { mailer?: M
     SMTP_PORT: String(ctx.smtpPort),
     EMAIL_FROM: FROM.from,
     EMAIL_WORKER_COUNT: String(ctx.concurrency),
-    EMAIL_WORKER_BUFFER: String(buffer ?? oursBuffer(ctx.concurrency)),
+    EMAIL_WORKER_BUFFER: String(buffer),
     HTTP_PORT: '0',
     SHUTDOWN_TIMEOUT_MS: '2000',
   });
+}
+
+/** Ours: the real service in-process (createApp), `concurrency` workers. `mailer` replaces SMTP (Kafka-only drain). */
+export async function ours(ctx: VariantContext, { mailer, buffer }: { mailer?: Mailer; buffer?: number } = {}): Promise<Running & Required<Pick<Running, 'counters'>>> {
+  const config = oursConfig(ctx, buffer);
   const registry = new Registry();
   const app = createApp({ config, logger: pino({ level: 'error' }), registry, httpHost: '127.0.0.1', ...(mailer ? { mailer } : {}) });
   await app.start();
@@ -165,7 +160,7 @@ export function startVariant(name: VariantName, ctx: VariantContext): Promise<Ru
     case 'ours':
       return ours(ctx);
     case 'B0pre':
-      return rawSendPrecompiled(ctx);
+      return rawSend(ctx, { composeAhead: true });
     default: {
       const never: never = name;
       throw new Error(`unknown variant ${String(never)}`);

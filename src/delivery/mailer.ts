@@ -76,4 +76,3 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
     },
   };
 }
-

@@ -1,4 +1,5 @@
 import type { Producer } from 'kafkajs';
+import { sleep } from '../platform/sleep.js';
 import { signupFixture } from './signup-fixture.js';
 
 export interface ProduceOptions {
@@ -37,7 +38,7 @@ export async function produceEvents(o: ProduceOptions): Promise<{ seconds: numbe
     if (o.rate > 0) {
       const due = started + (i / o.rate) * 1000;
       const wait = due - performance.now();
-      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (wait > 1) await sleep(wait, o.signal);
     }
     const batch = Array.from({ length: Math.min(size, o.count - i) }, (_, j) => signupFixture(o.runId, from + i + j, { bytes: o.eventBytes, users: o.users }));
     o.onSending?.(batch.map((e) => e.eventId), Date.now());

@@ -1,12 +1,14 @@
 import path from 'node:path';
 import { Kafka, logLevel, Partitioners, type KafkaConfig } from 'kafkajs';
+import { sleep } from '../platform/sleep.js';
 import { committedLag, watchDlq } from './dlq-watch.js';
 import { Ledger, reconcileExternal, type Reconciliation } from './ledger.js';
 import { startLedgerSink, type LedgerSink } from './ledger-sink.js';
 import type { LoadTestFlags } from './load-test-options.js';
 import { startMemorySampler, type MemoryReport, type MemorySampler } from './memory-sampler.js';
+import { freePort } from './free-port.js';
 import { produceEvents } from './produce-events.js';
-import { freePort, spawnService, type ServiceProcess } from './service-process.js';
+import { spawnService, type ServiceProcess } from './service-process.js';
 import { eventIdPrefix } from './signup-fixture.js';
 import { perSecond, steadyRate } from './throughput-series.js';
 import { waitForReady, waitUntil } from './wait.js';
@@ -164,7 +166,7 @@ export async function runLoadTest(o: RunLoadTestOptions): Promise<LoadTestResult
           };
     const finished = await waitUntil(done, { deadline, everyMs: o.smtp.kind === 'sink' ? 100 : 1000, ...(o.signal ? { signal: o.signal } : {}) });
     const endAt = o.smtp.kind === 'sink' ? ledger.settleTimes().reduce((max, t) => Math.max(max, t), firstAt ?? 0) : Date.now();
-    if (finished && o.smtp.kind === 'sink') await new Promise((r) => setTimeout(r, o.graceMs ?? 1500));
+    if (finished && o.smtp.kind === 'sink') await sleep(o.graceMs ?? 1500);
     o.onProgress?.({ produced, settled: settledSoFar(), total: o.events });
     memory = (await sampler?.stop()) ?? memory;
     sampler = undefined;

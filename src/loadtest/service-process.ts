@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { configEnvNames } from '../platform/config.js';
 
@@ -76,16 +75,4 @@ export function spawnService(o: ServiceProcessOptions): ServiceProcess {
       return stopping;
     },
   };
-}
-
-/** A TCP port free on 127.0.0.1 right now (the spawned service's HTTP port must be known up front). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }

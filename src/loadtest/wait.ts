@@ -1,3 +1,5 @@
+import { sleep } from '../platform/sleep.js';
+
 /** Polls `done` every `everyMs` until it is true (true) or `deadline` passes (false). */
 export async function waitUntil(done: () => Promise<boolean>, { deadline, everyMs, signal }: { deadline: number; everyMs: number; signal?: AbortSignal }): Promise<boolean> {
   for (;;) {
@@ -5,7 +7,7 @@ export async function waitUntil(done: () => Promise<boolean>, { deadline, everyM
     // A broker that is busy or electing answers with retriable errors: keep polling.
     if (await done().catch(() => false)) return true;
     if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    await sleep(everyMs, signal);
   }
 }
 
@@ -25,6 +27,6 @@ export async function waitForReady({ url, exited, timeoutMs, signal }: { url: st
     signal?.throwIfAborted();
     if (await ready()) return;
     if (Date.now() >= deadline) throw new Error(`the service was not ready within ${timeoutMs / 1000} s (${url})`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200, signal);
   }
 }

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 
-/** A TCP port free on 127.0.0.1 right now (for services whose port must be known up front). */
+/** A TCP port free on 127.0.0.1 right now (for a service whose port must be known before it starts). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
