@@ -3,6 +3,8 @@ import { Kafka, logLevel, Partitioners, type Consumer, type KafkaConfig, type Pr
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { createBatchHandler } from './intake/batch-handler.js';
+import { ConsumerLifecycle } from './intake/consumer-lifecycle.js';
+import { KafkaContact } from './intake/kafka-contact.js';
 import { Capacity } from './delivery/capacity.js';
 import { CircuitBreaker } from './delivery/circuit-breaker.js';
 import { Dispatcher } from './delivery/dispatcher.js';
@@ -18,8 +20,10 @@ import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { sleep } from './platform/sleep.js';
 import { Committer } from './settle/committer.js';
+import { createConfirmedCommit } from './settle/confirmed-commit.js';
 import { createDlqPublisher } from './settle/dlq-publisher.js';
 import { OffsetTracker } from './settle/offset-tracker.js';
+import { refreshPartitionGauges } from './settle/partition-gauges.js';
 import { createSettler } from './settle/settler.js';
 
 export interface AppOptions {
@@ -109,22 +113,33 @@ export function createApp(options: AppOptions): App {
   const tracker = new OffsetTracker();
   const capacity = new Capacity(config.email.workerBuffer, { onChange: (held) => metrics.held.set(held) });
   metrics.bufferCapacity.set(config.email.workerBuffer);
-  let joined = false;
-  // Last answer from the brokers (fetch, heartbeat, commit, join). Without one for this long the
-  // broker is treated as unreachable: unready, and /livez does not blame the process for it.
-  let kafkaContactAt = Date.now();
-  let kafkaStale = false;
-  const kafkaStaleMs = Math.max(15_000, 3 * config.kafka.heartbeatIntervalMs);
-  const kafkaReachable = () => Date.now() - kafkaContactAt < kafkaStaleMs;
+  const contact = new KafkaContact({
+    staleAfterMs: Math.max(15_000, 3 * config.kafka.heartbeatIntervalMs),
+    onChange: (reachable, silentForMs) => {
+      if (stopping) return;
+      if (reachable) logger.info('Kafka reachable again');
+      else logger.error({ brokers: config.kafka.brokers, silentForMs }, 'no answer from Kafka; unready until the brokers answer again (KafkaJS keeps reconnecting)');
+      updateReady();
+    },
+  });
   const health = new Health({
     stallMs: config.livenessStallMs,
     hasWork: () => capacity.held > 0 || tracker.stats().some((s) => (s.lag ?? 0n) > 0n),
-    waitingOnDependency: () => breaker.state === 'open' || !joined || !kafkaReachable(),
+    waitingOnDependency: () => breaker.state === 'open' || !lifecycle.joined || !contact.reachable(),
   });
   const progress = () => {
     health.progress();
     metrics.lastProgress.set(Date.now() / 1000);
   };
+  const committer = new Committer({
+    tracker,
+    commit: createConfirmedCommit(consumer),
+    minIntervalMs: config.kafka.commitIntervalMs,
+    intervalMs: 1000,
+    metrics,
+    logger,
+    onCommitted: progress,
+  });
   const breaker: CircuitBreaker = new CircuitBreaker({
     threshold: config.smtp.breakerThreshold,
     probeIntervalMs: config.smtp.breakerProbeIntervalMs,
@@ -132,21 +147,20 @@ export function createApp(options: AppOptions): App {
     logger: logger.child({ component: 'smtp-circuit' }),
     onChange: (state) => {
       metrics.circuitOpen.set(state === 'open' ? 1 : 0);
-      if (state === 'open') {
-        dispatcher.pause();
-        consumer.pause([{ topic: config.kafka.topic }]);
-      } else {
-        dispatcher.resume();
-        if (!stopping) consumer.resume([{ topic: config.kafka.topic }]);
-      }
+      if (state === 'open') dispatcher.hold('circuit');
+      else dispatcher.unhold('circuit');
+      lifecycle.setCircuitOpen(state === 'open');
     },
   });
   const settle = createSettler({
     tracker,
-    publishDlq: createDlqPublisher({ producer, topic: config.kafka.dlqTopic, groupId: config.kafka.groupId, metrics, logger }),
+    publishDlq: createDlqPublisher({ producer, topic: config.kafka.dlqTopic, groupId: config.kafka.groupId, stallAfterMs: config.kafka.dlqPublishStallMs, metrics, logger }),
     metrics,
     logger,
-    onProgress: progress,
+    onProgress: () => {
+      progress();
+      committer.notify();
+    },
   });
   const dispatcher: Dispatcher = new Dispatcher({
     mailer,
@@ -162,62 +176,33 @@ export function createApp(options: AppOptions): App {
     metrics,
     logger,
   });
-  const committer = new Committer({
+  const lifecycle = new ConsumerLifecycle({
+    consumer,
+    topic: config.kafka.topic,
     tracker,
-    commit: (offsets) => consumer.commitOffsets(offsets),
-    intervalMs: config.kafka.commitIntervalMs,
+    dispatcher,
+    committer,
+    rejoinCommitBudgetMs: config.kafka.heartbeatIntervalMs,
+    maxAheadPerPartition: config.kafka.maxAheadPerPartition,
+    onChange: () => updateReady(),
+    onFatal: (reason) => void stop({ exitCode: 1, reason }),
+    onContact: () => contact.touch(),
     metrics,
     logger,
-    onCommitted: progress,
   });
   const intake = new AbortController();
   const handleBatch = createBatchHandler({
     tracker,
     capacity,
     submit: (record) => dispatcher.submit(record),
+    membership: lifecycle,
     heartbeatEveryMs: Math.max(100, Math.floor(config.kafka.heartbeatIntervalMs / 2)),
+    maxAheadPerPartition: config.kafka.maxAheadPerPartition,
+    onPartitionFull: (tp) => lifecycle.blockPartition(tp),
+    onFetchPaused: (waiting) => lifecycle.setWaitingForSpace(waiting),
     signal: intake.signal,
     metrics,
     logger,
-  });
-
-  const { GROUP_JOIN, REBALANCING, CRASH, FETCH, HEARTBEAT, COMMIT_OFFSETS } = consumer.events;
-  const contact = () => {
-    kafkaContactAt = Date.now();
-    metrics.kafkaLastContact.set(kafkaContactAt / 1000);
-    if (kafkaStale) {
-      kafkaStale = false;
-      logger.info('Kafka reachable again');
-      health.setJoined(joined);
-      updateReady();
-    }
-  };
-  consumer.on(FETCH, contact);
-  consumer.on(HEARTBEAT, contact);
-  consumer.on(COMMIT_OFFSETS, contact);
-  consumer.on(GROUP_JOIN, ({ payload }) => {
-    const assignment = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
-    const revoked = tracker.retain(assignment);
-    const abandoned = dispatcher.abandonPartitions(revoked);
-    committer.resume();
-    contact();
-    joined = true;
-    health.setJoined(true);
-    updateReady();
-    logger.info({ partitions: assignment.map((tp) => tp.partition), revoked: revoked.map((tp) => tp.partition), abandoned }, 'joined consumer group');
-  });
-  consumer.on(REBALANCING, () => {
-    metrics.rebalances.inc();
-    // Last commit with the old generation before the assignment changes.
-    void committer.flushThenSuspend();
-  });
-  consumer.on(CRASH, ({ payload }) => {
-    metrics.crashes.inc({ restart: String(payload.restart) });
-    joined = false;
-    health.setJoined(false);
-    updateReady();
-    logger.error({ err: payload.error, restart: payload.restart }, payload.restart ? 'Kafka consumer crashed; KafkaJS restarts it' : 'Kafka consumer crashed for good; stopping');
-    if (!payload.restart) void stop({ exitCode: 1, reason: 'consumer crashed' });
   });
 
   let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
@@ -228,22 +213,15 @@ export function createApp(options: AppOptions): App {
   const verifyLoop = new AbortController();
 
   function updateReady(): void {
+    health.setJoined(lifecycle.inGroup && contact.reachable());
+    health.setBlockedPartitions(lifecycle.blockedPartitions.length);
     metrics.ready.set(health.readiness().ok ? 1 : 0);
   }
 
   function refreshGauges(): void {
-    if (!kafkaStale && !kafkaReachable() && !stopping) {
-      kafkaStale = true;
-      health.setJoined(false);
-      updateReady();
-      logger.error({ brokers: config.kafka.brokers, silentForMs: Date.now() - kafkaContactAt }, 'no answer from Kafka; unready until the brokers answer again (KafkaJS keeps reconnecting)');
-    }
-    for (const s of tracker.stats()) {
-      const labels = { topic: s.topic, partition: String(s.partition) };
-      metrics.settledUncommitted.set(labels, s.settledUncommitted);
-      metrics.oldestUnsettledAge.set(labels, s.oldestUnsettledAgeMs / 1000);
-      if (s.lag !== undefined) metrics.consumerLag.set(labels, Number(s.lag));
-    }
+    contact.check();
+    lifecycle.refresh();
+    refreshPartitionGauges(metrics, tracker);
   }
 
   /**
@@ -284,7 +262,7 @@ export function createApp(options: AppOptions): App {
     gauges.unref();
     await verifySmtp();
     if (stopping) return;
-    kafkaContactAt = Date.now();
+    contact.touch();
     await producer.connect();
     if (stopping) return;
     await consumer.connect();
@@ -311,18 +289,19 @@ export function createApp(options: AppOptions): App {
 
   function stop({ exitCode = 0, reason = 'stop requested' }: { exitCode?: number; reason?: string } = {}): Promise<number> {
     stopping ??= (async () => {
+      const deadline = Date.now() + config.shutdownTimeoutMs;
       logger.info({ reason, held: capacity.held }, 'shutting down');
       health.beginShutdown();
       updateReady();
       verifyLoop.abort();
       await step('stop fetching', () => {
         intake.abort(new Error('shutting down'));
-        consumer.pause([{ topic: config.kafka.topic }]);
+        lifecycle.stop();
       });
       if (exitCode === 0) {
         await step('drain', async () => {
           try {
-            await capacity.whenEmpty(AbortSignal.timeout(config.shutdownTimeoutMs));
+            await capacity.whenEmpty(AbortSignal.timeout(Math.max(0, deadline - Date.now())));
           } catch {
             logger.warn({ held: capacity.held }, 'shutdown timeout reached; unsettled messages stay uncommitted and will be redelivered');
           }
@@ -331,9 +310,11 @@ export function createApp(options: AppOptions): App {
       await step('abandon unsettled', () => dispatcher.close());
       await step('final commit', async () => {
         committer.stop();
-        await committer.flush();
+        // During a rebalance this waits for the new assignment; at least a few seconds even when the drain used the budget.
+        await committer.finalCommit(AbortSignal.timeout(Math.max(deadline - Date.now(), 3_000)));
       });
       await step('leave group', () => consumer.disconnect());
+      lifecycle.close();
       await step('close producer', () => producer.disconnect());
       await step('close SMTP pool', () => mailer.close());
       await step('close ledger', () => ledger.close());

@@ -44,8 +44,8 @@ export class CircuitBreaker {
     if (this.#state === 'closed' && this.#failures >= this.options.threshold) {
       this.#state = 'open';
       this.options.logger?.error({ failures: this.#failures, reason }, 'SMTP circuit opened: server unavailable; pausing sends and fetching until a probe succeeds');
-      this.options.onChange?.('open');
       this.#scheduleProbe();
+      this.#notify('open');
     }
     return this.#state === 'open';
   }
@@ -98,8 +98,20 @@ export class CircuitBreaker {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.options.logger?.info({ reason }, 'SMTP circuit closed: resuming sends');
-    this.options.onChange?.('closed');
     for (const done of [...this.#waiters]) done();
     this.#waiters.clear();
+    this.#notify('closed');
+  }
+
+  /**
+   * The state has changed whatever a listener does: a listener that throws (KafkaJS's pause() while
+   * its consumer group restarts, say) must not skip the probe or the caller's settle (issue 11, defect 1).
+   */
+  #notify(state: CircuitState): void {
+    try {
+      this.options.onChange?.(state);
+    } catch (err) {
+      this.options.logger?.error({ err, state }, 'SMTP circuit listener failed; the circuit state stands');
+    }
   }
 }

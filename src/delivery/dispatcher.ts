@@ -40,7 +40,17 @@ interface Job {
   state: 'new' | 'preparing' | 'queued' | 'sending' | 'waiting' | 'settling' | 'done';
   timer: NodeJS.Timeout | undefined;
   abandoned: boolean;
+  /** True while the SMTP exchange runs: an abandoned job keeps its slot until it ends. */
+  inSend: boolean;
+  /** Aborts this job's settle (a DLQ publish) when it is abandoned. */
+  readonly abandon: AbortController;
 }
+
+/**
+ * Why sends are held: the SMTP circuit is open, or a rebalance is under way (partitions may move,
+ * so nothing new starts until the new assignment is known).
+ */
+export type HoldReason = 'circuit' | 'rebalance';
 
 /** Messages composed at once ahead of the workers: enough to keep them fed, in admission order. */
 const PREPARE_CONCURRENCY = 4;
@@ -58,6 +68,7 @@ export class Dispatcher {
   readonly #preparing = new PQueue({ concurrency: PREPARE_CONCURRENCY });
   readonly #jobs = new Set<Job>();
   readonly #closing = new AbortController();
+  readonly #holds = new Set<HoldReason>();
   #fatal = false;
   #counts = { queued: 0, sending: 0, waiting: 0 };
 
@@ -87,6 +98,8 @@ export class Dispatcher {
       state: 'new',
       timer: undefined,
       abandoned: false,
+      inSend: false,
+      abandon: new AbortController(),
     };
     this.#jobs.add(job);
     if (!parsed.ok) {
@@ -99,13 +112,22 @@ export class Dispatcher {
     this.#preparing.add(() => this.#prepare(job)).catch((err: unknown) => this.#o.logger.error({ err }, 'unexpected dispatcher error'));
   }
 
-  /** Pauses starting new sends (circuit open, fatal, shutdown deadline). */
-  pause(): void {
+  /** Starts no new send until every hold is lifted; sends in flight finish. */
+  hold(reason: HoldReason): void {
+    this.#holds.add(reason);
     this.#queue.pause();
   }
 
-  resume(): void {
-    if (!this.#fatal && !this.#closing.signal.aborted) this.#queue.start();
+  unhold(reason: HoldReason): void {
+    this.#holds.delete(reason);
+    if (this.#holds.size === 0 && !this.#fatal && !this.#closing.signal.aborted) this.#queue.start();
+  }
+
+  /** Drops every job (membership lost): nothing of theirs is settled; the next owners redeliver them. */
+  abandonAll(): number {
+    const count = this.#jobs.size;
+    for (const job of [...this.#jobs]) this.#abandon(job);
+    return count;
   }
 
   /**
@@ -158,8 +180,8 @@ export class Dispatcher {
 
   async #attempt(job: Job): Promise<void> {
     if (job.abandoned || job.state !== 'queued') return;
-    if (this.#o.breaker.state === 'open') {
-      // The circuit opened after this job was queued: hold it, spend nothing.
+    if (this.#o.breaker.state === 'open' || this.#holds.size > 0) {
+      // The circuit opened, or a rebalance began, after this job was queued: hold it, spend nothing.
       this.#queue.pause();
       this.#enqueue(job);
       return;
@@ -186,23 +208,30 @@ export class Dispatcher {
       this.#scheduleRetry(job, retryDelayMs(this.#o.policy, 1));
       return;
     }
-    if (job.abandoned) {
-      // Revoked or shut down between claim and send: free the claim so the new owner need not wait out the lease.
+    if (job.abandoned || this.#holds.size > 0) {
+      // Revoked, shut down or a rebalance began between claim and send: free the claim so the next
+      // owner need not wait out the lease; a held job goes back to the queue.
       await this.#o.ledger.release(eventId).catch(() => {});
+      if (job.abandoned) this.#release(job);
+      else this.#enqueue(job);
       return;
     }
 
     const started = performance.now();
+    job.inSend = true;
     try {
       await this.#o.mailer.send(prepared);
     } catch (err) {
+      job.inSend = false;
       const failure = classifySmtpError(err);
       this.#o.metrics.sendDuration.observe({ outcome: failure.kind }, (performance.now() - started) / 1000);
       this.#o.metrics.sendFailures.inc({ class: failure.kind });
       await this.#o.ledger.release(eventId).catch(() => {});
-      this.#onFailure(job, failure);
+      if (job.abandoned) this.#release(job);
+      else this.#onFailure(job, failure);
       return;
     }
+    job.inSend = false;
     const seconds = (performance.now() - started) / 1000;
     job.attempts += 1;
     this.#o.breaker.recordSuccess();
@@ -215,7 +244,8 @@ export class Dispatcher {
       this.#o.metrics.ledgerErrors.inc();
       this.#o.logger.warn({ err, eventId }, 'sent ledger could not record a sent event');
     });
-    await this.#finish(job, { kind: 'sent', attempts: job.attempts });
+    if (job.abandoned) this.#release(job);
+    else await this.#finish(job, { kind: 'sent', attempts: job.attempts });
   }
 
   #onFailure(job: Job, failure: SmtpFailure): void {
@@ -274,9 +304,9 @@ export class Dispatcher {
     if (job.abandoned) return;
     this.#setState(job, 'settling');
     try {
-      await this.#o.settle(job.record, outcome, this.#closing.signal);
+      await this.#o.settle(job.record, outcome, AbortSignal.any([this.#closing.signal, job.abandon.signal]));
     } catch (err) {
-      if (!this.#closing.signal.aborted) this.#o.logger.error({ err, ...this.#where(job) }, 'settling failed; message stays uncommitted');
+      if (!this.#closing.signal.aborted && !job.abandoned) this.#o.logger.error({ err, ...this.#where(job) }, 'settling failed; message stays uncommitted');
       this.#abandon(job);
       return;
     }
@@ -288,8 +318,11 @@ export class Dispatcher {
     job.abandoned = true;
     clearTimeout(job.timer);
     job.timer = undefined;
-    // A job mid-send or mid-settle is released here too: its result will be ignored.
-    this.#release(job);
+    // A DLQ publish in progress stops: the next owner dead-letters the record, not both of us.
+    job.abandon.abort(new Error('job abandoned'));
+    // A send in progress keeps its buffer slot until the SMTP exchange ends (its result is ignored);
+    // freeing it now would let intake admit more than EMAIL_WORKER_BUFFER messages.
+    if (!job.inSend) this.#release(job);
   }
 
   #release(job: Job): void {

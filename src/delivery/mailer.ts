@@ -2,6 +2,7 @@ import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import { composeWelcomeEmail, messageOptions, type PreparedMail } from './compose-welcome-email.js';
 import type { WelcomeEmail } from './render-welcome-email.js';
+import { SendTimeoutError } from './send-timeout-error.js';
 
 export type { PreparedMail } from './compose-welcome-email.js';
 
@@ -13,7 +14,12 @@ export interface Mailer {
    * A rejection means the email can never be composed.
    */
   prepare(mail: WelcomeEmail): Promise<PreparedMail>;
-  send(prepared: PreparedMail): Promise<void>;
+  /**
+   * Resolves once the server accepted the message. The SMTP mailer bounds the whole send by its
+   * `sendTimeoutMs` (then rejects with `ESENDTIMEOUT`); `signal` cancels it sooner (nodemailer's
+   * `EABORT`). Either way the connection it was using, if any, is closed first.
+   */
+  send(prepared: PreparedMail, options?: { signal?: AbortSignal }): Promise<void>;
   /** Connects and authenticates once; used for readiness and circuit-breaker probes. */
   verify(): Promise<void>;
   close(): void;
@@ -27,13 +33,21 @@ export interface SmtpMailerOptions {
   readonly tlsRejectUnauthorized: boolean;
   readonly user: string;
   readonly pass: string;
+  /** Per phase and per command (connect + greeting, then each reply): a server that stalls every reply just under it is never cut off. */
   readonly timeoutMs: number;
+  /**
+   * Deadline for one whole `send()`, from the call to the server's final reply, covering every phase
+   * however many of them stall: the send is aborted and its connection closed when it passes. Keep it
+   * below the sent ledger's lease, or another instance may claim and send the same email.
+   */
+  readonly sendTimeoutMs: number;
   /** One pooled connection per worker, so a worker never waits for a connection. */
   readonly connections: number;
   readonly ca?: string | undefined;
 }
 
-export function smtpTransportOptions(o: SmtpMailerOptions): SMTPPool.Options {
+/** The transport settings; the whole-send deadline is applied per send by `createSmtpMailer`. */
+export function smtpTransportOptions(o: Omit<SmtpMailerOptions, 'sendTimeoutMs'>): SMTPPool.Options {
   return {
     pool: true,
     host: o.host,
@@ -48,6 +62,11 @@ export function smtpTransportOptions(o: SmtpMailerOptions): SMTPPool.Options {
     connectionTimeout: o.timeoutMs,
     greetingTimeout: o.timeoutMs,
     socketTimeout: o.timeoutMs,
+    // Closing a connection destroys its socket at once. The default (end(), then wait for the peer)
+    // would first flush what is still buffered, which for an aborted send can be the end of its DATA:
+    // the server would then accept a message we already reported as failed and will send again.
+    // (Bytes already in the kernel still go out; once the final dot has arrived, no client can recall it.)
+    socketCloseTimeout: 0,
     // Nothing from an event may pull in a file or URL.
     disableFileAccess: true,
     disableUrlAccess: true,
@@ -55,15 +74,37 @@ export function smtpTransportOptions(o: SmtpMailerOptions): SMTPPool.Options {
   };
 }
 
+/**
+ * How a send is cut off at its deadline: nodemailer's pool takes a per-message `signal` (nodemailer
+ * >= 10.5, `supportsAbortSignal`). On abort it drops a queued message, or closes the pool resource
+ * delivering it (its SMTPConnection and socket) without requeueing it, fails the send with `EABORT`,
+ * and opens a fresh connection for the next message. That is a real abort, not a race that leaves the
+ * exchange running, and it keeps the pool's reuse, requeue-on-drop and TLS/auth handling. The
+ * alternatives were worse: a `getSocket` hook can find a send's socket only through the pool's private
+ * resource fields, and an own pool of SMTPConnections would re-implement STARTTLS, auth and requeueing.
+ */
 export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
+  const { sendTimeoutMs } = options;
   const transport = nodemailer.createTransport(smtpTransportOptions(options));
   // A separate non-pooled transport for probes, so a probe never occupies a worker's connection.
   const probe = nodemailer.createTransport({ ...smtpTransportOptions(options), pool: false } as never);
   let closed = false;
   return {
     prepare: composeWelcomeEmail,
-    async send({ mail, raw, envelope }) {
-      await transport.sendMail(raw && envelope ? { envelope, raw } : messageOptions(mail));
+    async send({ mail, raw, envelope }, { signal } = {}) {
+      // The deadline starts at the call: time spent waiting for a pooled connection counts as well.
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(new SendTimeoutError(sendTimeoutMs)), sendTimeoutMs);
+      try {
+        const message = raw && envelope ? { envelope, raw } : messageOptions(mail);
+        await transport.sendMail({ ...message, signal: signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal });
+      } catch (err) {
+        // nodemailer's EABORT carries the signal's reason as its cause: ours when the deadline fired.
+        if (deadline.signal.aborted && (err as { cause?: unknown } | undefined)?.cause === deadline.signal.reason) throw deadline.signal.reason;
+        throw err;
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async verify() {
       await probe.verify();

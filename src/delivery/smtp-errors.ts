@@ -1,4 +1,5 @@
 import { scrubAddresses } from '../platform/logger.js';
+import { ESENDTIMEOUT } from './send-timeout-error.js';
 
 /**
  * transient: try again later (4xx, network, timeout). permanent: this message can never be
@@ -16,7 +17,8 @@ export interface SmtpFailure {
   readonly message: string;
 }
 
-const NETWORK_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETLS', 'EPROTOCOL']);
+// ESENDTIMEOUT (our whole-send deadline) is a timeout like ETIMEDOUT: a server that stalls every reply does so for all.
+const NETWORK_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', ESENDTIMEOUT, 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETLS', 'EPROTOCOL']);
 const AUTH_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2']);
 /** nodemailer's `command` for replies that concern the session or our sender, not a recipient. */
 const SESSION_COMMANDS = ['CONN', 'EHLO', 'HELO', 'LHLO', 'STARTTLS', 'AUTH', 'MAIL FROM'];

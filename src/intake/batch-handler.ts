@@ -3,18 +3,38 @@ import type { Capacity } from '../delivery/capacity.js';
 import type { ConsumedRecord } from '../delivery/outcome.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
-import type { OffsetTracker } from '../settle/offset-tracker.js';
+import type { OffsetTracker, TopicPartition } from '../settle/offset-tracker.js';
+
+/** What intake needs to know of the group membership (the consumer lifecycle). */
+export interface MembershipGate {
+  /**
+   * Throws the KafkaJS error that makes KafkaJS rejoin when a rebalance or the loss of membership is
+   * known: every queued batch then returns at once instead of waiting for buffer space.
+   */
+  assertMember(): void;
+  /**
+   * A heartbeat failed. When the error means a rebalance or a lost membership, resolves once the
+   * member stopped taking work and committed what it could; the caller then rethrows.
+   */
+  heartbeatFailed(err: unknown): Promise<void>;
+}
 
 export interface BatchHandlerOptions {
   readonly tracker: OffsetTracker;
   readonly capacity: Capacity;
   readonly submit: (record: ConsumedRecord) => void;
+  readonly membership: MembershipGate;
   /** How often to heartbeat while waiting for buffer space (KafkaJS throttles to its own interval). */
   readonly heartbeatEveryMs: number;
+  /** Most offsets a partition may hold admitted past its commit watermark (one stuck offset). */
+  readonly maxAheadPerPartition: number;
+  /** A partition reached `maxAheadPerPartition`: pause it until its watermark moves. */
+  readonly onPartitionFull: (partition: TopicPartition) => void;
   /** Aborted when the service stops: waiting for space ends and the rest of the batch stays unread. */
   readonly signal: AbortSignal;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Waiting for buffer space began or ended. @default sets the fetch_paused gauge */
   readonly onFetchPaused?: (paused: boolean) => void;
 }
 
@@ -22,30 +42,60 @@ export interface BatchHandlerOptions {
  * KafkaJS `eachBatch` (autoCommit off, eachBatchAutoResolve off). Each message takes a buffer slot,
  * is tracked for the commit watermark, resolved (so fetching moves on) and handed to the pool
  * without awaiting its delivery. When the buffer is full the handler waits, which pauses fetching,
- * and heartbeats meanwhile so backpressure never costs the group membership.
+ * and heartbeats meanwhile so backpressure never costs the group membership. Once a rebalance is
+ * known it admits nothing and returns at once, so KafkaJS rejoins within about one heartbeat.
  */
 export function createBatchHandler(o: BatchHandlerOptions) {
+  const heartbeatOrRejoin = async (heartbeat: () => Promise<void>): Promise<void> => {
+    try {
+      await heartbeat();
+    } catch (err) {
+      await o.membership.heartbeatFailed(err);
+      throw err;
+    }
+  };
+
   return async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
+    o.membership.assertMember();
+    // KafkaJS does not update its heartbeat clock after a failed heartbeat, so this sends one at once
+    // when KafkaJS's own heartbeat after the previous batch found a rebalance (else it is a no-op).
+    await heartbeatOrRejoin(heartbeat);
+    if (!o.tracker.owns(topic, partition)) return;
     o.tracker.setHighWatermark(topic, partition, batch.highWatermark);
+    const last = batch.messages.at(-1);
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || o.signal.aborted) return;
+      if (o.tracker.ahead(topic, partition) >= o.maxAheadPerPartition) {
+        o.onPartitionFull({ topic, partition });
+        return;
+      }
       if (!o.capacity.tryAcquire()) {
-        const acquired = await waitForSpace(o, heartbeat);
+        const acquired = await waitForSpace(o, () => heartbeatOrRejoin(heartbeat));
         if (!acquired || !isRunning() || isStale() || o.signal.aborted) {
           if (acquired) o.capacity.release();
           return;
         }
+        try {
+          o.membership.assertMember();
+        } catch (err) {
+          o.capacity.release();
+          throw err;
+        }
       }
       const ticket = o.tracker.track(topic, partition, message.offset);
       if (!ticket) {
-        // Refetched after a rebalance while still in process here: already admitted.
         o.capacity.release();
+        // Revoked while this batch waited: leave the rest to the partition's next owner.
+        if (!o.tracker.owns(topic, partition)) return;
+        // Refetched after a rebalance while still in process here: already admitted.
         resolveOffset(message.offset);
         continue;
       }
       o.metrics.consumed.inc({ topic });
       resolveOffset(message.offset);
+      // A transaction marker after the last record is never delivered: the watermark may pass it.
+      if (message === last) o.tracker.markGap(topic, partition, (BigInt(batch.lastOffset()) + 1n).toString());
       o.submit({ topic, partition, message, ticket });
     }
   };
@@ -56,8 +106,8 @@ async function waitForSpace(o: BatchHandlerOptions, heartbeat: () => Promise<voi
   const wait = new AbortController();
   const stop = () => wait.abort(o.signal.reason);
   o.signal.addEventListener('abort', stop, { once: true });
-  o.metrics.fetchPaused.set(1);
-  o.onFetchPaused?.(true);
+  const paused = o.onFetchPaused ?? ((on: boolean) => o.metrics.fetchPaused.set(on ? 1 : 0));
+  paused(true);
   let acquired = false;
   const slot = o.capacity.acquire(wait.signal).then(
     () => {
@@ -81,7 +131,6 @@ async function waitForSpace(o: BatchHandlerOptions, heartbeat: () => Promise<voi
     throw err;
   } finally {
     o.signal.removeEventListener('abort', stop);
-    o.metrics.fetchPaused.set(0);
-    o.onFetchPaused?.(false);
+    paused(false);
   }
 }

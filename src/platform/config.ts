@@ -15,7 +15,9 @@ const schema = {
     fromBeginning: { doc: 'Where a group with no committed offset starts (true = earliest, so nothing is skipped)', format: Boolean, default: true, env: 'KAFKA_FROM_BEGINNING' },
     sessionTimeoutMs: { doc: 'Consumer group session timeout', format: 'positive-int', default: 30_000, env: 'KAFKA_SESSION_TIMEOUT_MS' },
     heartbeatIntervalMs: { doc: 'Consumer heartbeat interval', format: 'positive-int', default: 3_000, env: 'KAFKA_HEARTBEAT_INTERVAL_MS' },
-    commitIntervalMs: { doc: 'How often settled offsets are committed', format: 'positive-int', default: 1_000, env: 'KAFKA_COMMIT_INTERVAL_MS' },
+    commitIntervalMs: { doc: 'Least time between two offset commits (commits follow settled messages, one in flight)', format: 'non-negative-int', default: 50, env: 'KAFKA_COMMIT_INTERVAL_MS' },
+    maxAheadPerPartition: { doc: 'Offsets a partition may hold admitted past an unsettled one before it is paused', format: 'positive-int', default: 10_000, env: 'KAFKA_MAX_AHEAD_PER_PARTITION' },
+    dlqPublishStallMs: { doc: 'A DLQ publish not acknowledged after this long is reported stalled', format: 'positive-int', default: 60_000, env: 'DLQ_PUBLISH_STALL_MS' },
     ssl: { doc: 'Use TLS to the brokers', format: Boolean, default: false, env: 'KAFKA_SSL' },
     sslCaFile: { doc: 'PEM file with the CA for the brokers (optional)', format: String, default: '', env: 'KAFKA_SSL_CA_FILE' },
     sslRejectUnauthorized: { doc: 'Verify the brokers\u2019 certificates', format: Boolean, default: true, env: 'KAFKA_SSL_REJECT_UNAUTHORIZED' },
@@ -31,7 +33,11 @@ const schema = {
     tlsRejectUnauthorized: { doc: 'Verify the SMTP server certificate', format: Boolean, default: true, env: 'SMTP_TLS_REJECT_UNAUTHORIZED' },
     user: { doc: 'SMTP user (optional)', format: String, default: '', env: 'SMTP_USER' },
     pass: { doc: 'SMTP password (or SMTP_PASS_FILE)', format: String, default: '', sensitive: true, env: 'SMTP_PASS' },
-    timeoutMs: { doc: 'Connection, greeting and socket timeout for one SMTP transaction', format: 'positive-int', default: 30_000, env: 'SMTP_TIMEOUT_MS' },
+    timeoutMs: { doc: 'Connection, greeting and socket timeout, each applied per phase and per command', format: 'positive-int', default: 30_000, env: 'SMTP_TIMEOUT_MS' },
+    // 60 s: twice SMTP_TIMEOUT_MS, so one phase may use its whole timeout and the rest of a normal
+    // exchange (well under a second) still fits; half the default lease, leaving the ledger's Redis
+    // calls ample margin. A server slower than this for every message is treated as failing.
+    sendTimeoutMs: { doc: 'Deadline for one whole send (all phases); the send is aborted and its connection closed', format: 'positive-int', default: 60_000, env: 'SMTP_SEND_TIMEOUT_MS' },
     breakerThreshold: { doc: 'Consecutive server-level failures (refused, timeout, 421) that open the circuit', format: 'positive-int', default: 5, env: 'SMTP_BREAKER_THRESHOLD' },
     breakerProbeIntervalMs: { doc: 'While the circuit is open, how often the server is probed', format: 'positive-int', default: 5_000, env: 'SMTP_BREAKER_PROBE_INTERVAL_MS' },
   },
@@ -46,7 +52,7 @@ const schema = {
   idempotency: {
     redisUrl: { doc: 'Redis URL for the sent ledger (empty = off)', format: String, default: '', sensitive: true, env: 'IDEMPOTENCY_REDIS_URL' },
     ttlSeconds: { doc: 'How long a sent eventId is remembered', format: 'positive-int', default: 604_800, env: 'IDEMPOTENCY_TTL_SECONDS' },
-    leaseMs: { doc: 'Claim lease while a send is in progress (must outlive SMTP_TIMEOUT_MS)', format: 'positive-int', default: 120_000, env: 'IDEMPOTENCY_LEASE_MS' },
+    leaseMs: { doc: 'Claim lease while a send is in progress (must outlive SMTP_SEND_TIMEOUT_MS)', format: 'positive-int', default: 120_000, env: 'IDEMPOTENCY_LEASE_MS' },
     strict: { doc: 'Pause instead of sending when Redis is unreachable', format: Boolean, default: false, env: 'IDEMPOTENCY_STRICT' },
   },
   http: {
@@ -71,6 +77,8 @@ export interface Config {
     readonly sessionTimeoutMs: number;
     readonly heartbeatIntervalMs: number;
     readonly commitIntervalMs: number;
+    readonly maxAheadPerPartition: number;
+    readonly dlqPublishStallMs: number;
     readonly ssl: boolean;
     readonly sslCaFile: string;
     readonly sslRejectUnauthorized: boolean;
@@ -87,6 +95,7 @@ export interface Config {
     readonly user: string;
     readonly pass: string;
     readonly timeoutMs: number;
+    readonly sendTimeoutMs: number;
     readonly breakerThreshold: number;
     readonly breakerProbeIntervalMs: number;
   };
@@ -271,6 +280,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   const props = problems.length === 0 ? (config.getProperties() as unknown as Config) : undefined;
+  if (props && props.kafka.maxAheadPerPartition < props.email.workerBuffer) {
+    problems.push(`KAFKA_MAX_AHEAD_PER_PARTITION: must be >= EMAIL_WORKER_BUFFER (${props.email.workerBuffer}), got ${props.kafka.maxAheadPerPartition}`);
+  }
   if (props && props.email.workerBuffer < props.email.workerCount) {
     problems.push(`EMAIL_WORKER_BUFFER: must be >= EMAIL_WORKER_COUNT (${props.email.workerCount}), got ${props.email.workerBuffer}`);
   }
@@ -280,8 +292,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (props && (props.smtp.user === '') !== (props.smtp.pass === '')) {
     problems.push('SMTP_USER: SMTP_USER and SMTP_PASS must be set together');
   }
-  if (props && props.idempotency.redisUrl !== '' && props.idempotency.leaseMs <= props.smtp.timeoutMs) {
-    problems.push(`IDEMPOTENCY_LEASE_MS: must be longer than SMTP_TIMEOUT_MS (${props.smtp.timeoutMs}), got ${props.idempotency.leaseMs}`);
+  // A deadline shorter than one phase's timeout would make that timeout unreachable for sends, and hide
+  // a per-phase ETIMEDOUT behind ESENDTIMEOUT.
+  if (props && props.smtp.sendTimeoutMs < props.smtp.timeoutMs) {
+    problems.push(`SMTP_SEND_TIMEOUT_MS: must be >= SMTP_TIMEOUT_MS (${props.smtp.timeoutMs}), got ${props.smtp.sendTimeoutMs}`);
+  }
+  // SMTP_TIMEOUT_MS applies per phase, so one send can last several of them; only the whole-send
+  // deadline bounds how long a claim must hold before another instance may send the same email.
+  if (props && props.idempotency.redisUrl !== '' && props.idempotency.leaseMs <= props.smtp.sendTimeoutMs) {
+    problems.push(`IDEMPOTENCY_LEASE_MS: must be longer than SMTP_SEND_TIMEOUT_MS (${props.smtp.sendTimeoutMs}), got ${props.idempotency.leaseMs}`);
   }
   if (problems.length > 0 || !props) throw new ConfigError(problems);
   return deepFreeze(props);

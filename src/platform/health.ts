@@ -22,6 +22,7 @@ export class Health {
   #joined = false;
   #smtpVerified = false;
   #shuttingDown = false;
+  #blockedPartitions = 0;
   #lastProgress: number;
   /** What the previous liveness check found; construction counts as a check that expected progress. */
   #expectedProgress = true;
@@ -40,6 +41,11 @@ export class Health {
     this.#smtpVerified = verified;
   }
 
+  /** Partitions paused because an offset does not settle (a stuck DLQ publish, say): unready while any. */
+  setBlockedPartitions(count: number): void {
+    this.#blockedPartitions = count;
+  }
+
   beginShutdown(): void {
     this.#shuttingDown = true;
   }
@@ -53,8 +59,8 @@ export class Health {
   }
 
   readiness(): HealthReport {
-    const ok = this.#joined && this.#smtpVerified && !this.#shuttingDown;
-    return { ok, joined: this.#joined, smtpVerified: this.#smtpVerified, shuttingDown: this.#shuttingDown };
+    const ok = this.#joined && this.#smtpVerified && !this.#shuttingDown && this.#blockedPartitions === 0;
+    return { ok, joined: this.#joined, smtpVerified: this.#smtpVerified, shuttingDown: this.#shuttingDown, blockedPartitions: this.#blockedPartitions };
   }
 
   liveness(): HealthReport {

@@ -34,6 +34,8 @@ export function createMetrics({ registry, defaults = true }: { registry: Registr
     settledUncommitted: new Gauge({ name: `${p}settled_uncommitted_messages`, help: 'Settled messages not yet covered by a commit', labelNames: ['topic', 'partition'], registers }),
     oldestUnsettledAge: new Gauge({ name: `${p}oldest_unsettled_age_seconds`, help: 'Age of the oldest message admitted but not settled', labelNames: ['topic', 'partition'], registers }),
     consumerLag: new Gauge({ name: `${p}consumer_lag_messages`, help: 'High watermark minus committed offset, from the last fetch', labelNames: ['topic', 'partition'], registers }),
+    partitionBlocked: new Gauge({ name: `${p}partition_blocked`, help: '1 while a partition is paused because one of its offsets has not settled and admission reached KAFKA_MAX_AHEAD_PER_PARTITION past it', labelNames: ['topic', 'partition'], registers }),
+    dlqPublishStalled: new Gauge({ name: `${p}dlq_publish_stalled_messages`, help: 'DLQ publishes failing for longer than DLQ_PUBLISH_STALL_MS (still retried; their offsets stay uncommitted)', registers }),
     commits: new Counter({ name: `${p}offset_commits_total`, help: 'Offset commits, by result', labelNames: ['result'], registers }),
     rebalances: new Counter({ name: `${p}kafka_rebalances_total`, help: 'Consumer group rebalances seen', registers }),
     crashes: new Counter({ name: `${p}kafka_consumer_crashes_total`, help: 'KafkaJS consumer crashes', labelNames: ['restart'], registers }),

@@ -1,11 +1,23 @@
+import { abortableWait } from '../platform/abortable-wait.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
+import { sleep } from '../platform/sleep.js';
 import type { CommitOffset, OffsetTracker } from './offset-tracker.js';
 
 export interface CommitterOptions {
   readonly tracker: OffsetTracker;
-  /** Commits offsets for the current group generation (KafkaJS `consumer.commitOffsets`). */
-  readonly commit: (offsets: CommitOffset[]) => Promise<void>;
+  /**
+   * Commits offsets for the current group generation and resolves with those the broker confirmed.
+   * KafkaJS's `commitOffsets` can resolve without sending anything (while its runner stops), so
+   * only what the broker answered for counts as committed (issue 11, defect 6).
+   */
+  readonly commit: (offsets: CommitOffset[]) => Promise<readonly CommitOffset[]>;
+  /**
+   * Least time between the starts of two commits. 0 commits as soon as the previous commit returned.
+   * @default 0
+   */
+  readonly minIntervalMs?: number;
+  /** Safety net: how often to look for something to commit (idle partitions, failed commits). */
   readonly intervalMs: number;
   readonly metrics: Metrics;
   readonly logger: Logger;
@@ -13,25 +25,51 @@ export interface CommitterOptions {
 }
 
 /**
- * Commits settled watermarks every `intervalMs`, on demand (`flush`) and one last time before a
- * rebalance. Commits never overlap. While suspended (between "rebalancing" and the new assignment)
- * nothing is committed, so a revoked partition is never committed with the new generation.
+ * Commits settled watermarks when they move (`notify`), at most one commit in flight, coalescing
+ * what settles meanwhile into the next one: after a crash the redelivered-but-sent window is the
+ * sends in flight plus about one commit round trip, not a commit interval of sends. Also commits on
+ * demand (`flush`), on a safety interval, and one last time before a rebalance. While suspended
+ * (from "rebalancing" until the new assignment) nothing is committed, so a revoked partition is
+ * never committed with the new generation.
  */
 export class Committer {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> = Promise.resolve();
+  #pending: Promise<void> | undefined;
+  #lastStartedAt = Number.NEGATIVE_INFINITY;
   #suspended = false;
   #stopped = false;
+  readonly #closing = new AbortController();
+  readonly #resumed = new Set<() => void>();
 
   constructor(private readonly o: CommitterOptions) {}
 
+  get suspended(): boolean {
+    return this.#suspended;
+  }
+
   start(): void {
     if (this.#timer || this.#stopped) return;
-    this.#timer = setInterval(() => void this.flush(), this.o.intervalMs);
+    // The least interval counts from the start too: a member that crashes in its first interval commits nothing.
+    this.#lastStartedAt = Date.now();
+    this.#timer = setInterval(() => this.notify(), this.o.intervalMs);
     this.#timer.unref?.();
   }
 
-  /** Commits what is committable now; resolves when done (errors are logged, not thrown). */
+  /** A watermark moved: commit soon. Cheap to call on every settle. */
+  notify(): void {
+    if (this.#stopped || this.#suspended || this.#pending) return;
+    const next = this.#running.then(async () => {
+      const wait = this.#lastStartedAt + (this.o.minIntervalMs ?? 0) - Date.now();
+      if (wait > 0) await sleep(wait, this.#closing.signal).catch(() => {});
+      this.#pending = undefined;
+      await this.#commitOnce(false);
+    });
+    this.#pending = next;
+    this.#running = next;
+  }
+
+  /** Commits what is committable now (after any commit in flight); errors are logged, not thrown. */
   flush(): Promise<void> {
     return this.#enqueue(false);
   }
@@ -45,11 +83,34 @@ export class Committer {
 
   resume(): void {
     this.#suspended = false;
+    for (const done of [...this.#resumed]) done();
+    this.#resumed.clear();
+    this.notify();
   }
 
-  /** Stops the timer; idempotent. A final `flush()` is the caller's call. */
+  /**
+   * The commit at shutdown. During a rebalance it waits for the new assignment (or `signal`), so
+   * what settled during the drain is committed for the partitions still owned (issue 11, defect 7).
+   */
+  async finalCommit(signal: AbortSignal): Promise<void> {
+    if (this.#suspended) {
+      try {
+        await abortableWait(signal, (done) => {
+          this.#resumed.add(done);
+          return () => this.#resumed.delete(done);
+        });
+      } catch {
+        this.o.logger.warn('no assignment within the shutdown budget; settled offsets stay uncommitted and will be redelivered');
+        return;
+      }
+    }
+    await this.flush();
+  }
+
+  /** Stops the timer and notifications; idempotent. `flush()` and `finalCommit()` still work. */
   stop(): void {
     this.#stopped = true;
+    this.#closing.abort();
     clearInterval(this.#timer);
     this.#timer = undefined;
   }
@@ -63,17 +124,24 @@ export class Committer {
     if (this.#suspended && !force) return;
     const offsets = this.o.tracker.commitCandidates();
     if (offsets.length === 0) return;
+    this.#lastStartedAt = Date.now();
+    let confirmed: readonly CommitOffset[];
     try {
-      await this.o.commit(offsets);
+      confirmed = await this.o.commit(offsets);
     } catch (err) {
       this.o.metrics.commits.inc({ result: 'error' });
       this.o.logger.warn({ err, partitions: offsets.length }, 'offset commit failed; will retry');
       return;
     }
+    if (confirmed.length < offsets.length) {
+      this.o.metrics.commits.inc({ result: 'unconfirmed' });
+      this.o.logger.warn({ partitions: offsets.length, confirmed: confirmed.length }, 'offset commit not confirmed by the broker; will retry');
+    }
+    if (confirmed.length === 0) return;
     this.o.metrics.commits.inc({ result: 'ok' });
-    for (const { topic, partition, offset } of offsets) {
+    for (const { topic, partition, offset } of confirmed) {
       this.o.tracker.markCommitted(topic, partition, offset);
-      this.o.metrics.committedOffset.set({ topic, partition: String(partition) }, Number(offset));
+      if (this.o.tracker.owns(topic, partition)) this.o.metrics.committedOffset.set({ topic, partition: String(partition) }, Number(offset));
     }
     this.o.onCommitted?.();
   }

@@ -67,27 +67,48 @@ const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`
 
 export class OffsetTracker {
   readonly #partitions = new Map<string, PartitionState>();
+  /** The current assignment: only these partitions may be tracked (issue 11, defect 5). */
+  readonly #assigned = new Set<string>();
   #epoch = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /**
    * Admits `offset`; returns undefined when it was already admitted in this assignment (KafkaJS
-   * refetches from the committed offset after a rebalance; those messages are still in process).
+   * refetches from the committed offset after a rebalance; those messages are still in process),
+   * or when the partition is not in the current assignment: a batch still being handled for a
+   * revoked partition must not re-create its state, or its next offset would become committable
+   * while another member owns the partition.
    */
   track(topic: string, partition: number, offsetText: string): Ticket | undefined {
+    const state = this.#stateOf(topic, partition);
+    if (!state) return undefined;
     const offset = BigInt(offsetText);
-    const key = keyOf(topic, partition);
-    let state = this.#partitions.get(key);
-    if (!state) {
-      state = new PartitionState(topic, partition, ++this.#epoch);
-      this.#partitions.set(key, state);
-    }
     if (state.next !== undefined && offset < state.next) return undefined;
     state.admitted.push(offset);
     state.admittedAt.push(this.now());
     state.next = offset + 1n;
     return { topic, partition, offset, epoch: state.epoch };
+  }
+
+  /**
+   * Records that no record below `nextOffset` will ever be delivered beyond those already admitted:
+   * transaction markers, aborted records and compacted-away offsets. Without it the watermark stops
+   * one short of the high watermark of a transactional topic for ever (issue 11, defect 4).
+   * Batches arrive in offset order from the fetch position, so everything before a batch's end that
+   * was not admitted is such a gap.
+   */
+  markGap(topic: string, partition: number, nextOffsetText: string): void {
+    const state = this.#stateOf(topic, partition);
+    if (!state) return;
+    const next = BigInt(nextOffsetText);
+    if (state.next === undefined || next > state.next) state.next = next;
+  }
+
+  /** Offsets admitted and not yet below the watermark: what a stuck offset makes pile up. */
+  ahead(topic: string, partition: number): number {
+    const state = this.#partitions.get(keyOf(topic, partition));
+    return state ? state.admitted.length - state.head : 0;
   }
 
   /** Marks a ticket settled. Idempotent; ignores tickets from a dropped assignment. */
@@ -130,12 +151,16 @@ export class OffsetTracker {
     if (state) state.highWatermark = BigInt(highWatermark);
   }
 
-  /** Keeps only `assignment`; returns the partitions dropped (revoked). Their tickets become void. */
+  /**
+   * Makes `assignment` the current one; returns the partitions dropped (revoked) that had state.
+   * Their tickets become void. `retain([])` forgets everything (membership lost).
+   */
   retain(assignment: readonly TopicPartition[]): TopicPartition[] {
-    const keep = new Set(assignment.map((tp) => keyOf(tp.topic, tp.partition)));
+    this.#assigned.clear();
+    for (const tp of assignment) this.#assigned.add(keyOf(tp.topic, tp.partition));
     const dropped: TopicPartition[] = [];
     for (const [key, state] of this.#partitions) {
-      if (keep.has(key)) continue;
+      if (this.#assigned.has(key)) continue;
       const { topic, partition } = state;
       dropped.push({ topic, partition });
       this.#partitions.delete(key);
@@ -143,8 +168,20 @@ export class OffsetTracker {
     return dropped;
   }
 
+  /** Whether the partition is in the current assignment. */
   owns(topic: string, partition: number): boolean {
-    return this.#partitions.has(keyOf(topic, partition));
+    return this.#assigned.has(keyOf(topic, partition));
+  }
+
+  #stateOf(topic: string, partition: number): PartitionState | undefined {
+    const key = keyOf(topic, partition);
+    if (!this.#assigned.has(key)) return undefined;
+    let state = this.#partitions.get(key);
+    if (!state) {
+      state = new PartitionState(topic, partition, ++this.#epoch);
+      this.#partitions.set(key, state);
+    }
+    return state;
   }
 
   stats(): PartitionStats[] {

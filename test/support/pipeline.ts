@@ -74,6 +74,7 @@ export function buildDispatcher({
   ledger = noLedger,
   breakerThreshold = 1000,
   probe = async () => {},
+  settle,
 }: {
   mailer: Mailer;
   workerCount?: number;
@@ -83,6 +84,8 @@ export function buildDispatcher({
   ledger?: SentLedger;
   breakerThreshold?: number;
   probe?: () => Promise<unknown>;
+  /** Replaces the recording settle (it still records). */
+  settle?: (record: ConsumedRecord, outcome: Outcome, signal: AbortSignal) => Promise<void>;
 }) {
   const metrics = createMetrics({ registry: new Registry(), defaults: false });
   const capacity = new Capacity(buffer);
@@ -92,7 +95,7 @@ export function buildDispatcher({
     threshold: breakerThreshold,
     probeIntervalMs: 500,
     probe,
-    onChange: (state) => (state === 'open' ? dispatcher.pause() : dispatcher.resume()),
+    onChange: (state) => (state === 'open' ? dispatcher.hold('circuit') : dispatcher.unhold('circuit')),
   });
   const dispatcher: Dispatcher = new Dispatcher({
     mailer,
@@ -103,7 +106,8 @@ export function buildDispatcher({
     workerCount,
     rateLimitPerSecond: 0,
     email: { from: 'Acme <welcome@acme.test>', domain: 'acme.test' },
-    settle: async (r, outcome) => {
+    settle: async (r, outcome, signal) => {
+      await settle?.(r, outcome, signal);
       outcomes.push({ record: r, outcome });
     },
     onFatal: (failure) => fatal.push(failure),

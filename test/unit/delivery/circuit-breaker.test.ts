@@ -230,4 +230,33 @@ describe('CircuitBreaker', () => {
       expect(() => breaker?.stop()).not.toThrow();
     });
   });
+
+  describe('when the listener throws (KafkaJS pause() while its consumer group restarts)', () => {
+    it('opening › still schedules the probe and closes when the server answers', async () => {
+      let up = false;
+      const probe = vi.fn(async () => {
+        if (!up) throw new Error('down');
+      });
+      breaker = new CircuitBreaker({ threshold: 1, probeIntervalMs: PROBE_MS, probe, onChange: () => {
+        throw new Error('Consumer group was not initialized, consumer#run must be called first');
+      } });
+      expect(() => breaker?.recordServerFailure('ECONNREFUSED')).not.toThrow();
+      expect(breaker.state).toBe('open');
+      up = true;
+      await vi.advanceTimersByTimeAsync(PROBE_MS);
+      expect(probe).toHaveBeenCalledTimes(1);
+      expect(breaker.state).toBe('closed');
+    });
+
+    it('closing on a successful send › does not throw into the sender', () => {
+      let fail = false;
+      breaker = new CircuitBreaker({ threshold: 1, probeIntervalMs: PROBE_MS, probe: async () => {}, onChange: () => {
+        if (fail) throw new Error('Consumer group was not initialized');
+      } });
+      breaker.recordServerFailure('timeout');
+      fail = true;
+      expect(() => breaker?.recordSuccess()).not.toThrow();
+      expect(breaker.state).toBe('closed');
+    });
+  });
 });

@@ -152,6 +152,93 @@ describe('Dispatcher', () => {
     expect(outcomes.map((o) => o.record.partition)).toEqual([1]);
   });
 
+  it('when a partition is revoked mid-send › its buffer slot stays held until the SMTP exchange ends, and the send is not settled', async () => {
+    let finish: () => void = () => {};
+    const mailer = scriptedMailer(() => new Promise<void>((resolve) => (finish = resolve)));
+    const { submit, outcomes, dispatcher, capacity } = buildDispatcher({ mailer });
+    submit(record(signupValue('m-0'), { partition: 0 }));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(mailer.attempts).toHaveLength(1);
+    expect(dispatcher.abandonPartitions([{ topic: 'signups', partition: 0 }])).toBe(1);
+    expect(capacity.held).toBe(1);
+    finish();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(capacity.held).toBe(0);
+    expect(outcomes).toEqual([]);
+  });
+
+  it('when a partition is revoked while its DLQ publish is in progress › the publish is aborted and nothing is settled', async () => {
+    const aborted: unknown[] = [];
+    const mailer = scriptedMailer(() => {
+      throw smtpError(550);
+    });
+    const { submit, outcomes, dispatcher, capacity } = buildDispatcher({
+      mailer,
+      settle: (_r, _o, signal) =>
+        new Promise<void>((_resolve, reject) => {
+          signal.addEventListener('abort', () => {
+            aborted.push(signal.reason);
+            reject(signal.reason);
+          });
+        }),
+    });
+    submit(record(signupValue('p-0'), { partition: 0 }));
+    await vi.advanceTimersByTimeAsync(10);
+    dispatcher.abandonPartitions([{ topic: 'signups', partition: 0 }]);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(aborted).toHaveLength(1);
+    expect(outcomes).toEqual([]);
+    expect(capacity.held).toBe(0);
+  });
+
+  it('while held for a rebalance › starts no new send, and sends what it held once the hold is lifted', async () => {
+    const mailer = scriptedMailer();
+    const { submit, outcomes, dispatcher } = buildDispatcher({ mailer });
+    dispatcher.hold('rebalance');
+    for (let i = 0; i < 3; i += 1) submit(record(signupValue(`h-${i}`)));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(mailer.attempts).toHaveLength(0);
+    dispatcher.unhold('rebalance');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(mailer.attempts).toHaveLength(3);
+    expect(outcomes.map((o) => o.outcome.kind)).toEqual(['sent', 'sent', 'sent']);
+  });
+
+  it('when a rebalance begins while a ledger claim is pending › the claim is released and the send waits for the hold to lift', async () => {
+    let answer: (v: 'claimed') => void = () => {};
+    const released: string[] = [];
+    const ledger: SentLedger = {
+      claim: () => new Promise((resolve) => (answer = resolve)),
+      release: async (id) => void released.push(id),
+      markSent: async () => {},
+      close: async () => {},
+    };
+    const mailer = scriptedMailer();
+    const { submit, dispatcher } = buildDispatcher({ mailer, ledger });
+    submit(record(signupValue('c-0')));
+    await vi.advanceTimersByTimeAsync(10);
+    dispatcher.hold('rebalance');
+    answer('claimed');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(mailer.attempts).toHaveLength(0);
+    expect(released).toEqual(['c-0']);
+  });
+
+  it('when membership is lost › abandons every job, including its retries', async () => {
+    const mailer = scriptedMailer(() => {
+      throw smtpError(451);
+    });
+    const { submit, outcomes, dispatcher, capacity } = buildDispatcher({ mailer });
+    submit(record(signupValue('l-0'), { partition: 0 }));
+    submit(record(signupValue('l-1'), { partition: 3 }));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(dispatcher.abandonAll()).toBe(2);
+    expect(capacity.held).toBe(0);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(mailer.attempts).toHaveLength(2);
+    expect(outcomes).toEqual([]);
+  });
+
   it('when closed › cancels pending retries and settles nothing more', async () => {
     const mailer = scriptedMailer(() => {
       throw smtpError(451);

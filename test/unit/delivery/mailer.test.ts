@@ -1,8 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
+import { SMTPServer } from 'smtp-server';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
 import { composeWelcomeEmail } from '../../../src/delivery/compose-welcome-email.js';
-import { createSmtpMailer, type Mailer } from '../../../src/delivery/mailer.js';
+import { createSmtpMailer, type Mailer, type SmtpMailerOptions } from '../../../src/delivery/mailer.js';
 import { renderWelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
+import { classifySmtpError } from '../../../src/delivery/smtp-errors.js';
 
 const SITE = { from: 'Acme <welcome@acme.test>', domain: 'acme.test' };
 const signup = (eventId: string, name = 'Zoë O’Hara') =>
@@ -13,12 +16,62 @@ afterEach(async () => {
   for (const stop of cleanup.splice(0).reverse()) await stop();
 });
 
+const PLAIN = { secure: false, requireTls: false, tlsRejectUnauthorized: true, user: '', pass: '' } as const;
+
+function mailerFor(server: { host: string; port: number }, options: Partial<SmtpMailerOptions> = {}): Mailer {
+  const mailer = createSmtpMailer({ ...PLAIN, host: server.host, port: server.port, timeoutMs: 5_000, sendTimeoutMs: 10_000, connections: 2, ...options });
+  cleanup.push(() => mailer.close());
+  return mailer;
+}
+
 async function stack(): Promise<{ sink: SmtpSink; mailer: Mailer }> {
   const sink = await startSmtpSink();
   cleanup.push(() => sink.stop());
-  const mailer = createSmtpMailer({ host: sink.host, port: sink.port, secure: false, requireTls: false, tlsRejectUnauthorized: true, user: '', pass: '', timeoutMs: 5_000, connections: 2 });
-  cleanup.push(() => mailer.close());
-  return { sink, mailer };
+  return { sink, mailer: mailerFor(sink) };
+}
+
+/**
+ * A real SMTP server that waits `replyDelayMs` before its reply to MAIL FROM, RCPT TO and the end of
+ * data: each wait stays under a per-phase timeout, the sum does not. (smtp-server itself holds the
+ * greeting back 100 ms to catch early talkers.)
+ */
+async function startStallingServer({ replyDelayMs }: { replyDelayMs: number }) {
+  const state = { replyDelayMs, connections: 0, closed: 0, received: [] as string[] };
+  const later = (callback: () => void): void => void setTimeout(callback, state.replyDelayMs);
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    disableReverseLookup: true,
+    logger: false,
+    closeTimeout: 50,
+    onConnect(_session, callback) {
+      state.connections++;
+      callback();
+    },
+    onMailFrom(_address, _session, callback) {
+      later(() => callback());
+    },
+    onRcptTo(_address, _session, callback) {
+      later(() => callback());
+    },
+    onData(stream, _session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        state.received.push(/^Message-ID: (.*)\r$/m.exec(Buffer.concat(chunks).toString('utf8'))?.[1] ?? '');
+        later(() => callback());
+      });
+    },
+    onClose() {
+      state.closed++;
+    },
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server.server, 'listening');
+  const address = server.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return Object.assign(state, { host: '127.0.0.1', port });
 }
 
 describe('composeWelcomeEmail', () => {
@@ -70,5 +123,68 @@ describe('createSmtpMailer', () => {
     const [got] = sink.received;
     expect(got?.messageId).toBe('<evt-5@acme.test>');
     expect(got?.envelope.to).toEqual(['zoe@example.test']);
+  });
+});
+
+describe('createSmtpMailer › the whole-send deadline', () => {
+  // Greeting at ~100 ms, then three replies stalled 200 ms each (MAIL at ~300, RCPT at ~500, end of
+  // data at ~700): every wait within the 300 ms per-phase timeout, the whole send far past its 400 ms
+  // deadline, which falls in the middle of the RCPT stall, before a byte of the message is sent.
+  const STALL = { timeoutMs: 300, sendTimeoutMs: 400 };
+  const STALL_MS = 200;
+
+  it('when a server stalls every reply just under the timeout › the send fails with ESENDTIMEOUT soon after the deadline, transient and server-wide', async () => {
+    const server = await startStallingServer({ replyDelayMs: STALL_MS });
+    const mailer = mailerFor(server, STALL);
+    const started = Date.now();
+    const error = await mailer.send(await mailer.prepare(signup('evt-slow'))).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    const elapsed = Date.now() - started;
+    expect(error, 'the send should have been aborted at its deadline').toBeInstanceOf(Error);
+    expect(error).toMatchObject({ code: 'ESENDTIMEOUT' });
+    expect(String((error as Error).message)).not.toMatch(/@/);
+    expect(classifySmtpError(error)).toMatchObject({ kind: 'transient', serverWide: true, code: 'ESENDTIMEOUT' });
+    expect(elapsed).toBeGreaterThanOrEqual(350);
+    expect(elapsed).toBeLessThan(550);
+  });
+
+  it('when the deadline passes › the connection is closed and the server never gets the message, even after its stall ends', async () => {
+    const server = await startStallingServer({ replyDelayMs: STALL_MS });
+    const mailer = mailerFor(server, STALL);
+    await expect(mailer.send(await mailer.prepare(signup('evt-slow')))).rejects.toMatchObject({ code: 'ESENDTIMEOUT' });
+    await vi.waitFor(() => expect(server.closed).toBe(1), { timeout: 200, interval: 5 });
+    // Past the moment the stalled exchange would have finished (~700 ms).
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(server.received).toEqual([]);
+  });
+
+  it('after a send is aborted › the next send on the same mailer goes out over a new connection', async () => {
+    const server = await startStallingServer({ replyDelayMs: STALL_MS });
+    const mailer = mailerFor(server, STALL);
+    await expect(mailer.send(await mailer.prepare(signup('evt-slow')))).rejects.toMatchObject({ code: 'ESENDTIMEOUT' });
+    server.replyDelayMs = 0;
+    await mailer.send(await mailer.prepare(signup('evt-next')));
+    expect(server.received).toEqual(['<evt-next@acme.test>']);
+    expect(server.connections).toBe(2);
+  });
+
+  it('when the caller aborts first › the send stops with nodemailer\u2019s EABORT, not ESENDTIMEOUT, and its connection is closed', async () => {
+    const server = await startStallingServer({ replyDelayMs: STALL_MS });
+    const mailer = mailerFor(server, STALL);
+    const caller = new AbortController();
+    setTimeout(() => caller.abort(new Error('shutting down')), 100);
+    await expect(mailer.send(await mailer.prepare(signup('evt-cancelled')), { signal: caller.signal })).rejects.toMatchObject({ code: 'EABORT' });
+    await vi.waitFor(() => expect(server.closed).toBe(1), { timeout: 200, interval: 5 });
+  });
+
+  it('when the send finishes in time › it succeeds and keeps its pooled connection for the next one', async () => {
+    const server = await startStallingServer({ replyDelayMs: 20 });
+    const mailer = mailerFor(server, STALL);
+    await mailer.send(await mailer.prepare(signup('evt-a')));
+    await mailer.send(await mailer.prepare(signup('evt-b')));
+    expect(server.received).toEqual(['<evt-a@acme.test>', '<evt-b@acme.test>']);
+    expect(server.connections).toBe(1);
   });
 });

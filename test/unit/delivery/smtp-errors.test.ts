@@ -64,6 +64,7 @@ describe('classifySmtpError', () => {
       ['ECONNRESET', smtpError('socket hang up', { code: 'ECONNRESET' })],
       ['EDNS', smtpError('getaddrinfo ENOTFOUND smtp', { code: 'EDNS' })],
       ['ETLS', smtpError('TLS failed', { code: 'ETLS' })],
+      ['ESENDTIMEOUT (the whole send outlived SMTP_SEND_TIMEOUT_MS)', smtpError('SMTP send did not finish within 60000 ms', { code: 'ESENDTIMEOUT' })],
       ['ECONNECTION carrying a 421 greeting', smtpError('421 too many connections', { code: 'ECONNECTION', responseCode: 421 })],
     ])('%s › transient and server-wide', (_label, err) => {
       expect(classifySmtpError(err)).toMatchObject({ kind: 'transient', serverWide: true });

@@ -20,7 +20,7 @@ function payload(offsets: number[], overrides: Partial<EachBatchPayload> = {}) {
   const resolved: string[] = [];
   const heartbeat = vi.fn(async () => {});
   const p = {
-    batch: { topic: 't', partition: 0, highWatermark: String((offsets.at(-1) ?? 0) + 1), messages } as unknown as Batch,
+    batch: { topic: 't', partition: 0, highWatermark: String((offsets.at(-1) ?? 0) + 1), messages, lastOffset: () => String(offsets.at(-1)) } as unknown as Batch,
     resolveOffset: (o: string) => resolved.push(o),
     heartbeat,
     isRunning: () => true,
@@ -30,14 +30,44 @@ function payload(offsets: number[], overrides: Partial<EachBatchPayload> = {}) {
   return { p, resolved, heartbeat };
 }
 
-function setup(limit: number) {
+/** A membership gate of our own: once a heartbeat fails, every batch is refused with that error. */
+function gate() {
+  let known: unknown;
+  const failed: unknown[] = [];
+  return {
+    failed,
+    assertMember: () => {
+      if (known) throw known;
+    },
+    heartbeatFailed: async (err: unknown) => {
+      failed.push(err);
+      known = err;
+    },
+  };
+}
+
+function setup(limit: number, { maxAhead = 10_000 } = {}) {
   const tracker = new OffsetTracker();
+  tracker.retain([{ topic: 't', partition: 0 }]);
   const capacity = new Capacity(limit);
   const submitted: ConsumedRecord[] = [];
+  const full: Array<{ topic: string; partition: number }> = [];
   const stop = new AbortController();
   const metrics = createMetrics({ registry: new Registry(), defaults: false });
-  const handler = createBatchHandler({ tracker, capacity, submit: (r) => submitted.push(r), heartbeatEveryMs: 1000, signal: stop.signal, metrics, logger: silentLogger });
-  return { tracker, capacity, submitted, stop, handler, metrics };
+  const membership = gate();
+  const handler = createBatchHandler({
+    tracker,
+    capacity,
+    submit: (r) => submitted.push(r),
+    membership,
+    heartbeatEveryMs: 1000,
+    maxAheadPerPartition: maxAhead,
+    onPartitionFull: (tp) => full.push(tp),
+    signal: stop.signal,
+    metrics,
+    logger: silentLogger,
+  });
+  return { tracker, capacity, submitted, stop, handler, metrics, membership, full };
 }
 
 describe('batch handler', () => {
@@ -71,7 +101,10 @@ describe('batch handler', () => {
   it('when a rebalance surfaces through the heartbeat while waiting › rethrows it and takes no slot', async () => {
     const { handler, capacity, submitted } = setup(1);
     const rebalance = Object.assign(new Error('rebalance'), { type: 'REBALANCE_IN_PROGRESS' });
-    const { p, resolved } = payload([0, 1], { heartbeat: vi.fn(async () => { throw rebalance; }) });
+    // The first heartbeat (at the start of the batch) succeeds; the next, while waiting, finds the rebalance.
+    const heartbeat = vi.fn(async () => {});
+    heartbeat.mockResolvedValueOnce(undefined).mockRejectedValue(rebalance);
+    const { p, resolved } = payload([0, 1], { heartbeat });
     const run = handler(p);
     const assertion = expect(run).rejects.toBe(rebalance);
     await vi.advanceTimersByTimeAsync(1_000);
@@ -101,5 +134,87 @@ describe('batch handler', () => {
     expect(submitted.map((r) => r.message.offset)).toEqual(['0', '1', '2', '3']);
     expect(again.resolved).toEqual(['1', '2', '3']);
     expect(capacity.held).toBe(4);
+  });
+
+  it('when a rebalance surfaces while waiting › the member commits what it settled before the error goes back to KafkaJS', async () => {
+    const { handler, membership } = setup(1);
+    const rebalance = Object.assign(new Error('rebalance'), { type: 'REBALANCE_IN_PROGRESS' });
+    const heartbeat = vi.fn(async () => {});
+    heartbeat.mockResolvedValueOnce(undefined).mockRejectedValue(rebalance);
+    const run = handler(payload([0, 1], { heartbeat }).p);
+    const assertion = expect(run).rejects.toBe(rebalance);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await assertion;
+    expect(membership.failed).toEqual([rebalance]);
+  });
+
+  it('once a rebalance is known › every batch KafkaJS still has queued returns at once, admitting nothing (no storm)', async () => {
+    const { handler, submitted, capacity } = setup(1);
+    const rebalance = Object.assign(new Error('rebalance'), { type: 'REBALANCE_IN_PROGRESS' });
+    const heartbeat = vi.fn(async () => {});
+    heartbeat.mockResolvedValueOnce(undefined).mockRejectedValue(rebalance);
+    // The buffer is full (one slot) and twenty partitions' batches are queued behind this one.
+    const first = handler(payload([0, 1], { heartbeat }).p).catch((err: unknown) => err);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await first).toBe(rebalance);
+    const started = Date.now();
+    for (let i = 0; i < 20; i += 1) {
+      const queued = payload([2 + i], { heartbeat });
+      await expect(handler(queued.p)).rejects.toBe(rebalance);
+      expect(queued.resolved).toEqual([]);
+    }
+    expect(Date.now() - started).toBe(0);
+    expect(submitted).toHaveLength(1);
+    expect(capacity.held).toBe(1);
+  });
+
+  it('when the heartbeat KafkaJS sent found a rebalance after the previous batch › the next batch learns it from its first heartbeat and admits nothing', async () => {
+    const { handler, submitted, membership } = setup(10);
+    const rebalance = Object.assign(new Error('rebalance'), { type: 'REBALANCE_IN_PROGRESS' });
+    const { p, resolved } = payload([0, 1], { heartbeat: vi.fn(async () => Promise.reject(rebalance)) });
+    await expect(handler(p)).rejects.toBe(rebalance);
+    expect(resolved).toEqual([]);
+    expect(submitted).toEqual([]);
+    expect(membership.failed).toEqual([rebalance]);
+  });
+
+  it('when a batch arrives for a partition not in the assignment › admits nothing from it', async () => {
+    const { handler, submitted, capacity, tracker } = setup(10);
+    tracker.retain([{ topic: 't', partition: 1 }]);
+    const { p, resolved } = payload([0, 1]);
+    await handler(p);
+    expect(resolved).toEqual([]);
+    expect(submitted).toEqual([]);
+    expect(capacity.held).toBe(0);
+  });
+
+  it('when a partition is revoked while its batch waits for space › releases the slot and leaves the rest unread', async () => {
+    const { handler, submitted, capacity, tracker } = setup(1);
+    const { p, resolved } = payload([0, 1, 2]);
+    const run = handler(p);
+    await vi.advanceTimersByTimeAsync(0);
+    tracker.retain([]);
+    capacity.release();
+    await run;
+    expect(resolved).toEqual(['0']);
+    expect(submitted).toHaveLength(1);
+    expect(capacity.held).toBe(0);
+  });
+
+  it('when one offset never settles › stops admitting from that partition at the bound and asks to pause it', async () => {
+    const { handler, submitted, full } = setup(100, { maxAhead: 5 });
+    const { p, resolved } = payload([0, 1, 2, 3, 4, 5, 6, 7]);
+    await handler(p);
+    expect(submitted).toHaveLength(5);
+    expect(resolved).toEqual(['0', '1', '2', '3', '4']);
+    expect(full).toEqual([{ topic: 't', partition: 0 }]);
+  });
+
+  it('when the batch ends with a transaction marker › the watermark may pass it once its records settle', async () => {
+    const { handler, submitted, tracker } = setup(10);
+    const { p } = payload([0, 1], { batch: { topic: 't', partition: 0, highWatermark: '3', messages: payload([0, 1]).p.batch.messages, lastOffset: () => '2' } as unknown as Batch });
+    await handler(p);
+    for (const r of submitted) tracker.settle(r.ticket);
+    expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: '3' }]);
   });
 });

@@ -42,7 +42,9 @@ describe('loadConfig', () => {
           fromBeginning: true,
           sessionTimeoutMs: 30_000,
           heartbeatIntervalMs: 3_000,
-          commitIntervalMs: 1_000,
+          commitIntervalMs: 50,
+          maxAheadPerPartition: 10_000,
+          dlqPublishStallMs: 60_000,
           ssl: false,
           sslCaFile: '',
           sslRejectUnauthorized: true,
@@ -59,6 +61,7 @@ describe('loadConfig', () => {
           user: '',
           pass: '',
           timeoutMs: 30_000,
+          sendTimeoutMs: 60_000,
           breakerThreshold: 5,
           breakerProbeIntervalMs: 5_000,
         },
@@ -108,6 +111,10 @@ describe('loadConfig', () => {
       expect(config.logLevel).toBe('debug');
     });
 
+    it('reads the whole-send deadline SMTP_SEND_TIMEOUT_MS', () => {
+      expect(loadConfig({ ...REQUIRED, SMTP_SEND_TIMEOUT_MS: '45000' }).smtp).toMatchObject({ timeoutMs: 30_000, sendTimeoutMs: 45_000 });
+    });
+
     it('accepts SMTP_USER and SMTP_PASS together', () => {
       expect(loadConfig({ ...REQUIRED, SMTP_USER: 'mailer', SMTP_PASS: SECRET }).smtp).toMatchObject({ user: 'mailer', pass: SECRET });
     });
@@ -140,6 +147,8 @@ describe('loadConfig', () => {
     ['EMAIL_MAX_RETRIES', 'three'],
     ['SMTP_PORT', '99999'],
     ['SMTP_PORT', 'smtp'],
+    ['SMTP_SEND_TIMEOUT_MS', '0'],
+    ['SMTP_SEND_TIMEOUT_MS', '1m'],
     ['KAFKA_BROKERS', 'nope'],
     ['KAFKA_BROKERS', 'kafka-0:9092,kafka-1'],
     ['EMAIL_RETRY_DELAYS_MS', '1,x'],
@@ -177,6 +186,16 @@ describe('loadConfig', () => {
       ]);
     });
 
+    it('when KAFKA_MAX_AHEAD_PER_PARTITION < EMAIL_WORKER_BUFFER › names KAFKA_MAX_AHEAD_PER_PARTITION', () => {
+      expect(problemsFor({ ...REQUIRED, EMAIL_WORKER_BUFFER: '200', KAFKA_MAX_AHEAD_PER_PARTITION: '100' })).toEqual([
+        expect.stringMatching(/^KAFKA_MAX_AHEAD_PER_PARTITION: must be >= EMAIL_WORKER_BUFFER \(200\)/),
+      ]);
+    });
+
+    it('when KAFKA_COMMIT_INTERVAL_MS is 0 › commits as soon as the previous commit returned', () => {
+      expect(loadConfig({ ...REQUIRED, KAFKA_COMMIT_INTERVAL_MS: '0' }).kafka.commitIntervalMs).toBe(0);
+    });
+
     it('when EMAIL_WORKER_BUFFER equals EMAIL_WORKER_COUNT › accepts it', () => {
       expect(loadConfig({ ...REQUIRED, EMAIL_WORKER_COUNT: '10', EMAIL_WORKER_BUFFER: '10' }).email.workerBuffer).toBe(10);
     });
@@ -189,9 +208,38 @@ describe('loadConfig', () => {
       expect(problemsFor({ ...REQUIRED, KAFKA_SASL_MECHANISM: 'plain' })).toEqual([expect.stringMatching(/^KAFKA_SASL_USERNAME: /)]);
     });
 
-    it('when the idempotency lease is not longer than the SMTP timeout › names IDEMPOTENCY_LEASE_MS', () => {
-      const env = { ...REQUIRED, IDEMPOTENCY_REDIS_URL: 'redis://redis:6379', IDEMPOTENCY_LEASE_MS: '30000', SMTP_TIMEOUT_MS: '30000' };
-      expect(problemsFor(env)).toEqual([expect.stringMatching(/^IDEMPOTENCY_LEASE_MS: /)]);
+    describe('the idempotency lease against the whole-send deadline (a send that outlives its lease can be sent twice)', () => {
+      const LEDGER = { ...REQUIRED, IDEMPOTENCY_REDIS_URL: 'redis://redis:6379' };
+
+      it('when the lease is not longer than SMTP_SEND_TIMEOUT_MS › one line naming IDEMPOTENCY_LEASE_MS and SMTP_SEND_TIMEOUT_MS', () => {
+        expect(problemsFor({ ...LEDGER, IDEMPOTENCY_LEASE_MS: '45000', SMTP_SEND_TIMEOUT_MS: '45000' })).toEqual([
+          'IDEMPOTENCY_LEASE_MS: must be longer than SMTP_SEND_TIMEOUT_MS (45000), got 45000',
+        ]);
+      });
+
+      it('when the lease outlives SMTP_TIMEOUT_MS but not the default 60 s send deadline › still rejects it', () => {
+        expect(problemsFor({ ...LEDGER, SMTP_TIMEOUT_MS: '30000', IDEMPOTENCY_LEASE_MS: '45000' })).toEqual([
+          expect.stringMatching(/^IDEMPOTENCY_LEASE_MS: must be longer than SMTP_SEND_TIMEOUT_MS \(60000\)/),
+        ]);
+      });
+
+      it('when the lease is longer than SMTP_SEND_TIMEOUT_MS › accepts it', () => {
+        expect(loadConfig({ ...LEDGER, IDEMPOTENCY_LEASE_MS: '45001', SMTP_SEND_TIMEOUT_MS: '45000' }).idempotency.leaseMs).toBe(45_001);
+      });
+
+      it('when the ledger is off › any lease is accepted', () => {
+        expect(loadConfig({ ...REQUIRED, IDEMPOTENCY_LEASE_MS: '1000' }).idempotency.leaseMs).toBe(1_000);
+      });
+    });
+
+    it('when SMTP_SEND_TIMEOUT_MS is shorter than SMTP_TIMEOUT_MS › one line naming both', () => {
+      expect(problemsFor({ ...REQUIRED, SMTP_TIMEOUT_MS: '30000', SMTP_SEND_TIMEOUT_MS: '29999' })).toEqual([
+        'SMTP_SEND_TIMEOUT_MS: must be >= SMTP_TIMEOUT_MS (30000), got 29999',
+      ]);
+    });
+
+    it('when SMTP_SEND_TIMEOUT_MS equals SMTP_TIMEOUT_MS › accepts it', () => {
+      expect(loadConfig({ ...REQUIRED, SMTP_TIMEOUT_MS: '30000', SMTP_SEND_TIMEOUT_MS: '30000' }).smtp.sendTimeoutMs).toBe(30_000);
     });
   });
 
@@ -299,10 +347,10 @@ describe('configEnvNames', () => {
     expect([...names].sort()).toEqual(
       [
         'KAFKA_BROKERS', 'KAFKA_CLIENT_ID', 'KAFKA_GROUP_ID', 'KAFKA_TOPIC', 'KAFKA_DLQ_TOPIC', 'KAFKA_FROM_BEGINNING',
-        'KAFKA_SESSION_TIMEOUT_MS', 'KAFKA_HEARTBEAT_INTERVAL_MS', 'KAFKA_COMMIT_INTERVAL_MS', 'KAFKA_SSL', 'KAFKA_SSL_CA_FILE',
+        'KAFKA_SESSION_TIMEOUT_MS', 'KAFKA_HEARTBEAT_INTERVAL_MS', 'KAFKA_COMMIT_INTERVAL_MS', 'KAFKA_MAX_AHEAD_PER_PARTITION', 'DLQ_PUBLISH_STALL_MS', 'KAFKA_SSL', 'KAFKA_SSL_CA_FILE',
         'KAFKA_SSL_REJECT_UNAUTHORIZED', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD',
         'SMTP_HOST', 'SMTP_PORT', 'SMTP_SECURE', 'SMTP_REQUIRE_TLS', 'SMTP_TLS_REJECT_UNAUTHORIZED', 'SMTP_USER', 'SMTP_PASS',
-        'SMTP_TIMEOUT_MS', 'SMTP_BREAKER_THRESHOLD', 'SMTP_BREAKER_PROBE_INTERVAL_MS',
+        'SMTP_TIMEOUT_MS', 'SMTP_SEND_TIMEOUT_MS', 'SMTP_BREAKER_THRESHOLD', 'SMTP_BREAKER_PROBE_INTERVAL_MS',
         'EMAIL_FROM', 'EMAIL_WORKER_COUNT', 'EMAIL_WORKER_BUFFER', 'EMAIL_MAX_RETRIES', 'EMAIL_RETRY_DELAYS_MS', 'EMAIL_RATE_LIMIT_PER_SECOND',
         'IDEMPOTENCY_REDIS_URL', 'IDEMPOTENCY_TTL_SECONDS', 'IDEMPOTENCY_LEASE_MS', 'IDEMPOTENCY_STRICT',
         'HTTP_PORT', 'SHUTDOWN_TIMEOUT_MS', 'LIVENESS_STALL_MS', 'LOG_LEVEL',

@@ -12,16 +12,19 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function setup(commit: (o: CommitOffset[]) => Promise<void> = async () => {}) {
+function setup(commit: (o: CommitOffset[]) => Promise<void | readonly CommitOffset[]> = async () => {}, { minIntervalMs = 0 } = {}) {
   const tracker = new OffsetTracker();
+  tracker.retain([0, 1, 2].map((partition) => ({ topic: 't', partition })));
   const commits: CommitOffset[][] = [];
   const committer = new Committer({
     tracker,
+    // By default the broker confirms everything it was sent.
     commit: async (offsets) => {
       commits.push(offsets);
-      await commit(offsets);
+      return (await commit(offsets)) ?? offsets;
     },
     intervalMs: 1000,
+    minIntervalMs,
     metrics: createMetrics({ registry: new Registry(), defaults: false }),
     logger: silentLogger,
   });
@@ -64,5 +67,83 @@ describe('Committer', () => {
     committer.resume();
     await committer.flush();
     expect(commits).toHaveLength(2);
+  });
+
+  it('when the watermark moves › commits at once, one commit in flight, coalescing what settles meanwhile', async () => {
+    let release: () => void = () => {};
+    const { tracker, committer, commits } = setup(() => new Promise<void>((resolve) => (release = resolve)));
+    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    committer.notify();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '1' }]]);
+    for (const offset of ['1', '2', '3']) {
+      tracker.settle(tracker.track('t', 0, offset) as Ticket);
+      committer.notify();
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    expect(commits).toHaveLength(1);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(commits).toHaveLength(2);
+    expect(commits[1]).toEqual([{ topic: 't', partition: 0, offset: '4' }]);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(commits).toHaveLength(2);
+  });
+
+  it('with a least interval between commits › spaces them and still commits the latest watermark', async () => {
+    const { tracker, committer, commits } = setup(undefined, { minIntervalMs: 50 });
+    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    committer.notify();
+    await vi.advanceTimersByTimeAsync(0);
+    tracker.settle(tracker.track('t', 0, '1') as Ticket);
+    committer.notify();
+    await vi.advanceTimersByTimeAsync(49);
+    expect(commits).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(commits.map((c) => c[0]?.offset)).toEqual(['1', '2']);
+  });
+
+  it('when KafkaJS resolves a commit the broker never confirmed › does not mark it committed and proposes it again', async () => {
+    let confirm = false;
+    const { tracker, committer, commits } = setup(async () => (confirm ? undefined : []));
+    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    await committer.flush();
+    expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: '1' }]);
+    confirm = true;
+    await committer.flush();
+    expect(commits).toHaveLength(2);
+    expect(tracker.commitCandidates()).toEqual([]);
+  });
+
+  it('when the broker confirms only some partitions › marks only those committed', async () => {
+    const { tracker, committer } = setup(async (offsets) => offsets.filter((o) => o.partition === 1));
+    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    tracker.settle(tracker.track('t', 1, '0') as Ticket);
+    await committer.flush();
+    expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: '1' }]);
+  });
+
+  it('when shutdown comes during a rebalance › the final commit waits for the new assignment, then commits', async () => {
+    const { tracker, committer, commits } = setup();
+    await committer.flushThenSuspend();
+    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    const final = committer.finalCommit(AbortSignal.timeout(5_000));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(commits).toHaveLength(0);
+    committer.resume();
+    await final;
+    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '1' }]]);
+  });
+
+  it('when no assignment comes within the shutdown budget › the final commit gives up without committing', async () => {
+    const { tracker, committer, commits } = setup();
+    await committer.flushThenSuspend();
+    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    const budget = new AbortController();
+    const final = committer.finalCommit(budget.signal);
+    budget.abort();
+    await final;
+    expect(commits).toHaveLength(0);
   });
 });

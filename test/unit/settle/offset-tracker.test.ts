@@ -4,19 +4,26 @@ import { OffsetTracker, type Ticket } from '../../../src/settle/offset-tracker.j
 
 const T = 'signups';
 
+/** A tracker whose current assignment is partitions 0–3 of T. */
+function assignedTracker(now?: () => number): OffsetTracker {
+  const tracker = new OffsetTracker(now);
+  tracker.retain([0, 1, 2, 3].map((partition) => ({ topic: T, partition })));
+  return tracker;
+}
+
 function admit(tracker: OffsetTracker, offsets: number[], partition = 0): Ticket[] {
   return offsets.map((o) => tracker.track(T, partition, String(o)) as Ticket);
 }
 
 describe('OffsetTracker', () => {
   it('when everything is settled in order › commits one past the last offset', () => {
-    const tracker = new OffsetTracker();
+    const tracker = assignedTracker();
     for (const t of admit(tracker, [0, 1, 2])) tracker.settle(t);
     expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '3' }]);
   });
 
   it('when a middle offset is unsettled › the watermark stops at it', () => {
-    const tracker = new OffsetTracker();
+    const tracker = assignedTracker();
     const [a, , c] = admit(tracker, [10, 11, 12]);
     tracker.settle(a as Ticket);
     tracker.settle(c as Ticket);
@@ -24,30 +31,31 @@ describe('OffsetTracker', () => {
   });
 
   it('when offsets have gaps (compaction, transaction markers) › commits past the last settled one', () => {
-    const tracker = new OffsetTracker();
+    const tracker = assignedTracker();
     for (const t of admit(tracker, [5, 9, 20])) tracker.settle(t);
     expect(tracker.commitCandidates()[0]?.offset).toBe('21');
   });
 
   it('when nothing moved since the last commit › proposes nothing', () => {
-    const tracker = new OffsetTracker();
+    const tracker = assignedTracker();
     for (const t of admit(tracker, [0, 1])) tracker.settle(t);
     tracker.markCommitted(T, 0, '2');
     expect(tracker.commitCandidates()).toEqual([]);
   });
 
   it('when an offset is refetched after a rebalance › refuses to admit it twice', () => {
-    const tracker = new OffsetTracker();
+    const tracker = assignedTracker();
     admit(tracker, [0, 1, 2]);
     expect(tracker.track(T, 0, '1')).toBeUndefined();
     expect(tracker.track(T, 0, '3')).toBeDefined();
   });
 
   it('when a partition is revoked › drops it and ignores late settles from its old tickets', () => {
-    const tracker = new OffsetTracker();
+    const tracker = assignedTracker();
     const [old] = admit(tracker, [0]);
     admit(tracker, [0], 1);
     expect(tracker.retain([{ topic: T, partition: 1 }])).toEqual([{ topic: T, partition: 0 }]);
+    tracker.retain([{ topic: T, partition: 0 }, { topic: T, partition: 1 }]); // assigned back in a later rebalance
     const [fresh] = admit(tracker, [0]);
     tracker.settle(old as Ticket);
     expect(tracker.commitCandidates().find((c) => c.partition === 0)).toEqual({ topic: T, partition: 0, offset: '0' });
@@ -57,7 +65,7 @@ describe('OffsetTracker', () => {
 
   it('reports settled-but-uncommitted counts and the age of the oldest unsettled message', () => {
     let now = 1_000;
-    const tracker = new OffsetTracker(() => now);
+    const tracker = assignedTracker(() => now);
     const [a, b] = admit(tracker, [0, 1, 2]);
     now = 4_000;
     tracker.settle(a as Ticket);
@@ -77,7 +85,7 @@ describe('OffsetTracker', () => {
         fc.func(fc.integer()),
         fc.integer({ min: 0, max: 80 }),
         (offsets, key, settleCount) => {
-          const tracker = new OffsetTracker();
+          const tracker = assignedTracker();
           const tickets = admit(tracker, offsets);
           const order = [...tickets].sort((x, y) => key(Number(x.offset)) - key(Number(y.offset)));
           const settled = new Set<bigint>();
@@ -105,5 +113,50 @@ describe('OffsetTracker', () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  it('when a batch of a revoked partition is still being handled › a late track() is refused and re-creates nothing', () => {
+    const tracker = assignedTracker();
+    admit(tracker, [0, 1]);
+    tracker.retain([{ topic: T, partition: 1 }]);
+    expect(tracker.track(T, 0, '2')).toBeUndefined();
+    expect(tracker.owns(T, 0)).toBe(false);
+    expect(tracker.commitCandidates().some((c) => c.partition === 0)).toBe(false);
+    expect(tracker.stats().some((s) => s.partition === 0)).toBe(false);
+  });
+
+  it('when nothing is assigned yet › tracks nothing', () => {
+    const tracker = new OffsetTracker();
+    expect(tracker.track(T, 0, '0')).toBeUndefined();
+    expect(tracker.commitCandidates()).toEqual([]);
+  });
+
+  it('when a transaction marker follows the last record › commits past the marker once everything is settled', () => {
+    const tracker = assignedTracker();
+    const tickets = admit(tracker, [0, 1, 2]);
+    tracker.markGap(T, 0, '4'); // offset 3 is the commit marker, never delivered
+    tracker.setHighWatermark(T, 0, '4');
+    expect(tracker.commitCandidates()[0]?.offset).toBe('0');
+    for (const t of tickets) tracker.settle(t);
+    expect(tracker.commitCandidates()[0]?.offset).toBe('4');
+    tracker.markCommitted(T, 0, '4');
+    expect(tracker.stats()[0]?.lag).toBe(0n);
+  });
+
+  it('when a batch held only control records or aborted ones › commits past it', () => {
+    const tracker = assignedTracker();
+    tracker.markGap(T, 2, '10');
+    expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 2, offset: '10' }]);
+    tracker.markGap(T, 2, '7');
+    expect(tracker.commitCandidates()[0]?.offset).toBe('10');
+  });
+
+  it('counts how far admission ran past the watermark', () => {
+    const tracker = assignedTracker();
+    const [first, ...rest] = admit(tracker, [0, 1, 2, 3]);
+    for (const t of rest) tracker.settle(t);
+    expect(tracker.ahead(T, 0)).toBe(4);
+    tracker.settle(first as Ticket);
+    expect(tracker.ahead(T, 0)).toBe(0);
   });
 });

@@ -1,0 +1,238 @@
+import type { Consumer, ConsumerCrashEvent, ConsumerEndBatchProcessEvent, ConsumerGroupJoinEvent } from 'kafkajs';
+import type { HoldReason } from '../delivery/dispatcher.js';
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+import type { OffsetTracker, TopicPartition } from '../settle/offset-tracker.js';
+import { removePartitionGauges } from '../settle/partition-gauges.js';
+import { groupErrorKind, type GroupErrorKind } from './group-error.js';
+import type { MembershipGate } from './batch-handler.js';
+
+/** The part of a KafkaJS consumer the lifecycle listens to and drives. */
+export type GroupConsumer = Pick<Consumer, 'events' | 'on' | 'pause' | 'resume'>;
+
+export interface ConsumerLifecycleOptions {
+  readonly consumer: GroupConsumer;
+  readonly topic: string;
+  readonly tracker: OffsetTracker;
+  readonly dispatcher: {
+    hold(reason: HoldReason): void;
+    unhold(reason: HoldReason): void;
+    abandonPartitions(partitions: readonly TopicPartition[]): number;
+    abandonAll(): number;
+  };
+  readonly committer: { flushThenSuspend(): Promise<void>; resume(): void; notify(): void };
+  /** Longest wait for the last commit of a generation before KafkaJS may rejoin. */
+  readonly rejoinCommitBudgetMs: number;
+  /** A partition admitted this many past its watermark is paused until it falls to half. */
+  readonly maxAheadPerPartition: number;
+  /** Membership or pause state changed (readiness, gauges). */
+  readonly onChange: () => void;
+  /** KafkaJS crashed for good: the service must stop. */
+  readonly onFatal: (reason: string) => void;
+  /** Kafka answered (fetch, heartbeat, commit, join). */
+  readonly onContact: () => void;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
+type Phase = 'joining' | 'member' | GroupErrorKind;
+
+/**
+ * The consumer's group membership as the pipeline sees it: joins, rebalances, lost membership,
+ * crashes and restarts, and the pauses that must hold across all of them.
+ *
+ * - A rebalance, once known (a heartbeat says so, or KafkaJS reports it), stops all admission and
+ *   starts no new send; settled offsets are committed with the old generation; then KafkaJS rejoins.
+ * - A lost membership (evicted, fenced, crashed) drops every partition: nothing of theirs is sent
+ *   or settled any more; whoever owns them next redelivers them.
+ * - Pause state (SMTP circuit open, partitions past their bound) is desired state, applied now if
+ *   KafkaJS can take it and again after every (re)join: a restarted consumer group forgets it.
+ */
+export class ConsumerLifecycle implements MembershipGate {
+  #phase: Phase = 'joining';
+  #stopping = false;
+  #rejoinError: unknown;
+  #episode: Promise<void> = Promise.resolve();
+  #circuitOpen = false;
+  #waitingForSpace = false;
+  readonly #blocked = new Map<string, TopicPartition>();
+  readonly #off: Array<() => void> = [];
+
+  constructor(private readonly o: ConsumerLifecycleOptions) {
+    const { consumer } = o;
+    const { GROUP_JOIN, REBALANCING, CRASH, FETCH, HEARTBEAT, COMMIT_OFFSETS, END_BATCH_PROCESS } = consumer.events;
+    this.#off.push(
+      consumer.on(FETCH, () => o.onContact()),
+      consumer.on(HEARTBEAT, () => o.onContact()),
+      consumer.on(COMMIT_OFFSETS, () => o.onContact()),
+      consumer.on(GROUP_JOIN, (event) => this.#joined(event)),
+      consumer.on(REBALANCING, () => void this.#rebalanceKnown('rebalancing', undefined)),
+      consumer.on(CRASH, (event) => this.#crashed(event)),
+      consumer.on(END_BATCH_PROCESS, (event) => this.#batchProcessed(event)),
+    );
+  }
+
+  /** Joined and not rebalancing: the partitions in the tracker are ours. */
+  get joined(): boolean {
+    return this.#phase === 'member';
+  }
+
+  /** In the group, possibly rebalancing: false before the first join and after membership was lost. */
+  get inGroup(): boolean {
+    return this.#phase === 'member' || this.#phase === 'rebalancing';
+  }
+
+  get blockedPartitions(): readonly TopicPartition[] {
+    return [...this.#blocked.values()];
+  }
+
+  assertMember(): void {
+    if ((this.#phase === 'rebalancing' || this.#phase === 'membership-lost') && this.#rejoinError !== undefined) throw this.#rejoinError;
+  }
+
+  async heartbeatFailed(err: unknown): Promise<void> {
+    const kind = groupErrorKind(err);
+    if (kind) await this.#rebalanceKnown(kind, err);
+  }
+
+  setCircuitOpen(open: boolean): void {
+    this.#circuitOpen = open;
+    this.#apply();
+  }
+
+  /** Intake is waiting for buffer space (fetching stopped); only for the fetch_paused gauge. */
+  setWaitingForSpace(waiting: boolean): void {
+    this.#waitingForSpace = waiting;
+    this.#updatePausedGauge();
+  }
+
+  /** A partition reached its bound past the watermark (one offset does not settle): pause it. */
+  blockPartition(tp: TopicPartition): void {
+    const key = keyOf(tp);
+    if (this.#blocked.has(key) || !this.o.tracker.owns(tp.topic, tp.partition)) return;
+    this.#blocked.set(key, tp);
+    this.o.metrics.partitionBlocked.set({ topic: tp.topic, partition: String(tp.partition) }, 1);
+    this.o.logger.error(
+      { topic: tp.topic, partition: tp.partition, ahead: this.o.tracker.ahead(tp.topic, tp.partition), max: this.o.maxAheadPerPartition },
+      'partition paused: an offset has not settled while admission ran this far past it (DLQ unwritable?); unready until it settles',
+    );
+    this.#apply();
+    this.o.onChange();
+  }
+
+  /** Resumes blocked partitions whose backlog past the watermark fell to half the bound. Call periodically. */
+  refresh(): void {
+    let changed = false;
+    for (const [key, tp] of this.#blocked) {
+      if (this.o.tracker.owns(tp.topic, tp.partition) && this.o.tracker.ahead(tp.topic, tp.partition) > this.o.maxAheadPerPartition / 2) continue;
+      this.#blocked.delete(key);
+      this.o.metrics.partitionBlocked.remove({ topic: tp.topic, partition: String(tp.partition) });
+      this.o.logger.info({ topic: tp.topic, partition: tp.partition }, 'partition resumed: its watermark moved');
+      changed = true;
+    }
+    if (changed) {
+      this.#apply();
+      this.o.onChange();
+    }
+  }
+
+  /** Shutdown: fetch nothing more, whatever joins next. */
+  stop(): void {
+    this.#stopping = true;
+    this.#apply();
+  }
+
+  /** Removes the KafkaJS listeners; idempotent. */
+  close(): void {
+    for (const off of this.#off.splice(0)) off();
+  }
+
+  #joined({ payload }: ConsumerGroupJoinEvent): void {
+    const assignment = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+    const revoked = this.o.tracker.retain(assignment);
+    const abandoned = this.o.dispatcher.abandonPartitions(revoked);
+    removePartitionGauges(this.o.metrics, revoked);
+    for (const tp of revoked) this.#unblock(tp);
+    this.#phase = 'member';
+    this.#rejoinError = undefined;
+    this.o.committer.resume();
+    this.o.dispatcher.unhold('rebalance');
+    this.#apply();
+    this.o.onContact();
+    this.o.onChange();
+    this.o.logger.info({ partitions: assignment.map((tp) => tp.partition), revoked: revoked.map((tp) => tp.partition), abandoned, memberId: payload.memberId }, 'joined consumer group');
+  }
+
+  #rebalanceKnown(kind: GroupErrorKind, err: unknown): Promise<void> {
+    // KafkaJS rejoins on the error eachBatch throws; a lost membership must reach it as such.
+    if (err !== undefined && (this.#rejoinError === undefined || kind === 'membership-lost')) this.#rejoinError = err;
+    if (this.#phase === kind || this.#phase === 'membership-lost') return this.#episode;
+    const first = this.#phase === 'member' || this.#phase === 'joining';
+    this.#phase = kind;
+    if (first) this.o.metrics.rebalances.inc();
+    this.o.dispatcher.hold('rebalance');
+    if (kind === 'membership-lost') {
+      this.#dropEverything(err);
+      this.#episode = this.o.committer.flushThenSuspend();
+    } else {
+      this.o.logger.info({ error: (err as Error | undefined)?.message }, 'group rebalancing: admitting nothing, starting no send, committing what settled, rejoining');
+      const budget = new Promise<void>((resolve) => setTimeout(resolve, this.o.rejoinCommitBudgetMs).unref());
+      this.#episode = Promise.race([this.o.committer.flushThenSuspend(), budget]);
+    }
+    this.o.onChange();
+    return this.#episode;
+  }
+
+  /** Every partition is treated as revoked: nothing of theirs is sent or settled any more. */
+  #dropEverything(err: unknown): void {
+    const dropped = this.o.tracker.retain([]);
+    const abandoned = this.o.dispatcher.abandonAll();
+    removePartitionGauges(this.o.metrics, dropped);
+    for (const tp of [...this.#blocked.values()]) this.#unblock(tp);
+    this.o.logger.warn({ error: (err as Error | undefined)?.message, partitions: dropped.length, abandoned }, 'no longer a member of the consumer group: every partition treated as revoked; rejoining');
+  }
+
+  #crashed({ payload }: ConsumerCrashEvent): void {
+    this.o.metrics.crashes.inc({ restart: String(payload.restart) });
+    this.o.logger.error({ err: payload.error, restart: payload.restart }, payload.restart ? 'Kafka consumer crashed; KafkaJS restarts it' : 'Kafka consumer crashed for good; stopping');
+    // KafkaJS rebuilds the consumer group as a new member: this one's partitions are gone.
+    void this.#rebalanceKnown('membership-lost', undefined);
+    if (!payload.restart) this.o.onFatal('consumer crashed');
+  }
+
+  #batchProcessed({ payload }: ConsumerEndBatchProcessEvent): void {
+    // KafkaJS resolves a batch of only control records or aborted transactions itself and never
+    // hands it to eachBatch: let the watermark pass it too, or lag never reaches 0.
+    if (payload.batchSize !== 0 || payload.firstOffset === null || !this.joined) return;
+    this.o.tracker.markGap(payload.topic, payload.partition, (BigInt(payload.lastOffset) + 1n).toString());
+    this.o.committer.notify();
+  }
+
+  #unblock(tp: TopicPartition): void {
+    if (!this.#blocked.delete(keyOf(tp))) return;
+    this.o.metrics.partitionBlocked.remove({ topic: tp.topic, partition: String(tp.partition) });
+  }
+
+  /** Applies the desired pause state; KafkaJS refuses while its consumer group restarts (re-applied on join). */
+  #apply(): void {
+    const { consumer, topic } = this.o;
+    try {
+      if (this.#circuitOpen || this.#stopping) {
+        consumer.pause([{ topic }]);
+      } else {
+        consumer.resume([{ topic }]);
+        const blocked = [...this.#blocked.values()].map((tp) => tp.partition);
+        if (blocked.length > 0) consumer.pause([{ topic, partitions: blocked }]);
+      }
+    } catch (err) {
+      this.o.logger.debug({ err }, 'pause state not applied now; it is re-applied when the consumer joins');
+    }
+    this.#updatePausedGauge();
+  }
+
+  #updatePausedGauge(): void {
+    this.o.metrics.fetchPaused.set(this.#circuitOpen || this.#waitingForSpace || this.#stopping ? 1 : 0);
+  }
+}
+
+const keyOf = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;

@@ -1,0 +1,28 @@
+import type { Consumer, ConsumerCommitOffsetsEvent } from 'kafkajs';
+import type { CommitOffset } from './offset-tracker.js';
+
+/**
+ * Commits through KafkaJS and resolves with the offsets the broker confirmed. KafkaJS's
+ * `commitOffsets` resolves without sending, and swallows errors, while its runner is stopping or
+ * restarting; its COMMIT_OFFSETS event is emitted only after the broker answered the OffsetCommit
+ * request, so that event is the confirmation (issue 11, defect 6).
+ */
+export function createConfirmedCommit(consumer: Pick<Consumer, 'events' | 'on' | 'commitOffsets'>) {
+  return async function commit(offsets: CommitOffset[]): Promise<CommitOffset[]> {
+    const confirmed = new Map<string, bigint>();
+    const off = consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }: ConsumerCommitOffsetsEvent) => {
+      for (const { topic, partitions } of payload.topics) {
+        for (const { partition, offset } of partitions) confirmed.set(`${topic}\u0000${partition}`, BigInt(String(offset)));
+      }
+    });
+    try {
+      await consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
+    } finally {
+      off();
+    }
+    return offsets.filter(({ topic, partition, offset }) => {
+      const got = confirmed.get(`${topic}\u0000${partition}`);
+      return got !== undefined && got >= BigInt(offset);
+    });
+  };
+}
