@@ -106,6 +106,10 @@ export class Dispatcher {
       void this.#finish(job, { kind: 'dead-letter', reason: 'invalid_event', error: parsed.error, smtpCode: undefined, attempts: 0 });
       return;
     }
+    if (parsed.nameDropped) {
+      this.#o.metrics.namesDropped.inc({ reason: parsed.nameDropped });
+      this.#o.logger.info({ ...this.#where(job), reason: parsed.nameDropped }, 'display name dropped; sending without it');
+    }
     job.mail = renderWelcomeEmail(parsed.event, this.#o.email);
     job.occurredAt = Date.parse(parsed.event.occurredAt);
     this.#setState(job, 'preparing');

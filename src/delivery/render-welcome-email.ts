@@ -13,8 +13,16 @@ export interface WelcomeEmail {
   readonly messageId: string;
 }
 
+/**
+ * Nothing a reader would see: white space and default-ignorable characters (ZWJ, ZWNJ, zero-width
+ * space, variation selectors…). The schema keeps those because real names are written with them;
+ * a name made only of them would greet nobody ("Welcome, !").
+ */
+const INVISIBLE = /^[\p{White_Space}\p{Default_Ignorable_Code_Point}]*$/u;
+
 export function renderWelcomeEmail(event: SignupEvent, { from, domain }: { from: string; domain: string }): WelcomeEmail {
-  const name = event.user.name?.trim() ?? '';
+  const trimmed = event.user.name?.trim() ?? '';
+  const name = INVISIBLE.test(trimmed) ? '' : trimmed;
   const greeting = name ? `Welcome, ${name}!` : 'Welcome!';
   const text = [
     `${greeting}`,

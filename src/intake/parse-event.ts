@@ -1,9 +1,13 @@
-import { signupEventSchema, type SignupEvent } from './signup-event.js';
+import { nameProblem, signupEventSchema, type NameProblem, type SignupEvent } from './signup-event.js';
 
 /** Values over this size are refused before decoding. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
 
-export type ParseResult = { ok: true; event: SignupEvent } | { ok: false; error: string };
+/**
+ * An event, or why the value can never be one. `nameDropped` is set, with the reason, when the event
+ * was valid but its display name was not: the event comes without the name and is still sent.
+ */
+export type ParseResult = { ok: true; event: SignupEvent; nameDropped?: NameProblem } | { ok: false; error: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -27,7 +31,16 @@ export function parseEvent(value: Buffer | null | undefined): ParseResult {
     return { ok: false, error: err instanceof RangeError ? 'value is nested too deeply' : 'value is not JSON' };
   }
   const result = signupEventSchema.safeParse(json);
-  if (result.success) return { ok: true, event: result.data };
+  if (result.success) {
+    const dropped = result.data.user.name === undefined ? droppedName(json) : undefined;
+    return dropped ? { ok: true, event: result.data, nameDropped: dropped } : { ok: true, event: result.data };
+  }
   const issues = result.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
   return { ok: false, error: `schema violation: ${issues.join('; ')}` };
+}
+
+/** Why the schema dropped the name of a valid event, if it had one: the schema checked it is a string. */
+function droppedName(json: unknown): NameProblem | undefined {
+  const name = (json as { user: { name?: unknown } }).user.name;
+  return typeof name === 'string' ? nameProblem(name) : undefined;
 }

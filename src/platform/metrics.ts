@@ -17,6 +17,7 @@ export function createMetrics({ registry, defaults = true }: { registry: Registr
     registry,
     consumed: new Counter({ name: `${p}messages_consumed_total`, help: 'Kafka messages admitted into the pipeline', labelNames: ['topic'], registers }),
     sent: new Counter({ name: `${p}emails_sent_total`, help: 'Emails accepted by the SMTP server', registers }),
+    namesDropped: new Counter({ name: `${p}names_dropped_total`, help: 'Emails sent without the display name because the name could disguise or inject (bidi controls, line breaks, encoded words…)', labelNames: ['reason'], registers }),
     duplicatesSkipped: new Counter({ name: `${p}duplicates_skipped_total`, help: 'Events skipped because the sent ledger already had them', registers }),
     sendFailures: new Counter({ name: `${p}send_failures_total`, help: 'Failed SMTP attempts by class', labelNames: ['class'], registers }),
     retries: new Counter({ name: `${p}retries_total`, help: 'Retries scheduled, by retry number (1 = first retry)', labelNames: ['attempt'], registers }),

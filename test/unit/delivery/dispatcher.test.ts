@@ -239,6 +239,15 @@ describe('Dispatcher', () => {
     expect(outcomes).toEqual([]);
   });
 
+  it('when only the display name could disguise (a bidi override) › sends without it and counts the dropped name', async () => {
+    const mailer = scriptedMailer();
+    const { submit, outcomes, metrics } = buildDispatcher({ mailer });
+    submit(record(signupValue('n-0', { user: { id: 'u', email: 'n-0@example.test', name: 'Ada \u202Egnp.exe' } })));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(outcomes.map((o) => o.outcome.kind)).toEqual(['sent']);
+    expect((await metrics.namesDropped.get()).values).toEqual([expect.objectContaining({ labels: { reason: 'bidi_control' }, value: 1 })]);
+  });
+
   it('when closed › cancels pending retries and settles nothing more', async () => {
     const mailer = scriptedMailer(() => {
       throw smtpError(451);

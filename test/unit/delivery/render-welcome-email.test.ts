@@ -1,5 +1,6 @@
 import { simpleParser, type AddressObject } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { parseEvent } from '../../../src/intake/parse-event.js';
 import type { SignupEvent } from '../../../src/intake/signup-event.js';
 import { composeWelcomeEmail } from '../../../src/delivery/compose-welcome-email.js';
 import { renderWelcomeEmail, type WelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
@@ -58,6 +59,57 @@ describe('renderWelcomeEmail', () => {
       expect(mail.subject).toBe('Welcome!');
       expect(mail.to).toEqual({ name: '', address: 'ada@example.test' });
       expect(mail.html).toContain('<h1>Welcome!</h1>');
+    });
+  });
+
+  describe('when the name is written with joiners or emoji sequences', () => {
+    it.each([
+      ['Persian with a ZWNJ', 'می\u200cخواهم'],
+      ['Hindi with a ZWJ', 'लक्\u200dष्मी'],
+      ['Malayalam with ZWJ chillus', 'അന്\u200dവര്\u200d'],
+      ['a ZWJ emoji family', '\u{1F468}\u200d\u{1F469}\u200d\u{1F467} Smith'],
+    ])('%s › greets the user by the name exactly as given, in the subject, both bodies and the To name', (_label, name) => {
+      const mail = renderWelcomeEmail(signup({ name }), SITE);
+      expect(mail.subject).toBe(`Welcome, ${name}!`);
+      expect(mail.to).toEqual({ name, address: 'ada@example.test' });
+      expect(mail.text.split('\n')[0]).toBe(`Welcome, ${name}!`);
+      expect(mail.html).toContain(`<h1>Welcome, ${name}!</h1>`);
+    });
+  });
+
+  describe('when the name has nothing a reader would see', () => {
+    it.each([
+      ['only a zero-width joiner', '\u200d'],
+      ['joiners and spaces', ' \u200c\u200d '],
+      ['a zero-width space and a word joiner', '\u200b\u2060'],
+      ['a lone variation selector', '\ufe0f'],
+    ])('%s › the subject is "Welcome!" and the recipient name is empty', (_label, name) => {
+      const mail = renderWelcomeEmail(signup({ name }), SITE);
+      expect(mail.subject).toBe('Welcome!');
+      expect(mail.to).toEqual({ name: '', address: 'ada@example.test' });
+      expect(mail.html).toContain('<h1>Welcome!</h1>');
+    });
+  });
+
+  describe('when parseEvent dropped the name, because only the name was bad', () => {
+    /** The event as the dispatcher gets it: through parseEvent, which drops a name that could disguise or inject. */
+    function renderParsed(name: string): WelcomeEmail {
+      const parsed = parseEvent(Buffer.from(JSON.stringify(signup({ name }))));
+      if (!parsed.ok) throw new Error(`parseEvent refused the event: ${parsed.error}`);
+      return renderWelcomeEmail(parsed.event, SITE);
+    }
+
+    it.each([
+      ['a right-to-left override (U+202E)', 'Ada\u202eecalevoL'],
+      ['CR/LF and a Bcc', 'Ada\r\nBcc: victim@evil.test'],
+      ['an encoded word', '=?utf-8?Q?Security_Team?='],
+    ])('%s › the email still goes to the user, greeted without a name', (_label, name) => {
+      const mail = renderParsed(name);
+      expect(mail.to).toEqual({ name: '', address: 'ada@example.test' });
+      expect(mail.subject).toBe('Welcome!');
+      expect(mail.text.split('\n')[0]).toBe('Welcome!');
+      expect(mail.html).toContain('<h1>Welcome!</h1>');
+      expect(`${mail.subject}${mail.text}${mail.html}`).not.toMatch(/\u202e|Bcc|evil|Security/);
     });
   });
 

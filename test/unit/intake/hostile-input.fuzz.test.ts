@@ -17,7 +17,23 @@ const hostile = fc.constantFrom(
   '<script>alert(1)</script>', '<SCRIPT src=//evil.test>', '<img src=x onerror=alert(1)>', '"', "'", '\\"', ',', ';', ':', '<', '>', '@', '(', ')', '[', ']', '\\',
   'Evil <x@evil.test>, other@evil.test', 'undisclosed-recipients:;', '=?utf-8?B?PHNjcmlwdD4=?=', '=?utf-8?Q?a=0D=0ABcc:_x@evil.test?=', '%0d%0aBcc:%20x@evil.test',
   '&lt;script&gt;', 'Zoë', '山田太郎', '😀', 'ß', 'x'.repeat(120), ' ',
+  // Invisible characters that reorder, hide or restyle the text around them.
+  '\u202d', '\u2066', '\u2067', '\u2068', '\u2069', '\u200e', '\u200f', '\u061c', '\u{E0041}\u{E0042}', '\u{E0001}', '\ufff9', '\u206e',
+  // Format characters real names are written with: they must survive.
+  '\u200c', '\u200d', '\ufe0f', '\u00ad', '\u200b', 'می\u200cخواهم', 'लक्\u200dष्मी', 'അന്\u200dവര്\u200d', '\u{1F469}\u200d\u{1F4BB}', '\u{1F468}\u200d\u{1F469}\u200d\u{1F467}',
+  '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}',
 );
+
+/**
+ * What a display name must never carry into a greeting or a header (the policy in src/intake/signup-event.ts,
+ * written out again here so the test does not trust the code it checks): controls and line breaks, bidi controls,
+ * tag characters, interlinear annotations, deprecated format characters, and encoded words.
+ */
+const DISGUISING = /[\p{Cc}\u2028\u2029\p{Bidi_Control}\u206a-\u206f\ufff9-\ufffb]|=\?/u;
+const TAG_CHARACTER = /[\u{E0000}-\u{E007F}]/u;
+/** An emoji subdivision flag (UTS #51): black flag, a CLDR subdivision id in tag letters, cancel tag. */
+const SUBDIVISION_FLAG = /\u{1F3F4}(?:[\u{E0061}-\u{E007A}]{2}|[\u{E0030}-\u{E0039}]{3})[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{1,4}\u{E007F}/gu;
+const disguising = (name: string) => DISGUISING.test(name) || TAG_CHARACTER.test(name.replace(SUBDIVISION_FLAG, ''));
 
 const text = (maxLength: number) =>
   fc.oneof(
@@ -54,9 +70,11 @@ const event = fc.record(
         id: fc.oneof({ weight: 19, arbitrary: fc.string({ minLength: 1, maxLength: 20 }) }, { weight: 1, arbitrary: fc.integer() }),
         email,
         name: fc.oneof(
-          // Hostile but free of control characters, so most of these pass the schema and reach the renderer.
-          { weight: 6, arbitrary: text(220).map((s) => s.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '')) },
+          // Hostile but free of what the schema refuses, so most of these keep their name and reach the renderer.
+          { weight: 6, arbitrary: text(220).map((s) => s.replace(/[\p{Cc}\u2028\u2029\p{Bidi_Control}\u206a-\u206f\ufff9-\ufffb\u{E0000}-\u{E007F}]/gu, '')) },
           { weight: 3, arbitrary: text(220) },
+          // A real name around something that could disguise or inject: the name goes, the email stays.
+          { weight: 2, arbitrary: fc.tuple(text(40), fc.constantFrom('\r\n', '\u2028', '\u0085', '\u202e', '\u2067', '\u200f', '\u{E0041}', '=?'), text(40)).map((parts) => parts.join('')) },
           { weight: 1, arbitrary: fc.oneof(fc.constant(null), fc.integer()) },
         ),
         locale: fc.oneof({ weight: 8, arbitrary: fc.constantFrom('en', 'en-GB', 'pt_BR', 'zh-Hant-TW') }, { weight: 1, arbitrary: text(12) }),
@@ -94,6 +112,12 @@ function readerView(m: ParsedMail) {
   return { from: mailboxes(m.from), to: mailboxes(m.to), subject: m.subject, text: m.text, html: m.html, messageId: m.messageId };
 }
 
+/** A name as a reader gets it back: UTF-8 cannot carry a lone surrogate, so it arrives as U+FFFD. */
+const asUtf8 = (name: string) => Buffer.from(name, 'utf8').toString('utf8');
+
+/** Nothing a reader would see: such a name is no name (src/delivery/render-welcome-email.ts). */
+const INVISIBLE = /^[\p{White_Space}\p{Default_Ignorable_Code_Point}]*$/u;
+
 /** Every physical header line is a field start or a fold: no bare CR/LF, nothing injected. */
 function assertWellFormedHead(raw: string): string[] {
   const end = raw.indexOf('\r\n\r\n');
@@ -116,6 +140,7 @@ describe('hostile sign-up events, end to end through parse, render and compose',
   it(`over ${RUNS} generated payloads › parseEvent never throws, and an accepted event yields one mail to exactly its user`, async () => {
     let accepted = 0;
     let named = 0;
+    let dropped = 0;
     await fc.assert(
       fc.asyncProperty(payload, async (value) => {
         const result = parseEvent(value);
@@ -127,9 +152,16 @@ describe('hostile sign-up events, end to end through parse, render and compose',
         accepted += 1;
         const { event: parsed } = result;
         if (parsed.user.name?.trim()) named += 1;
+        // A name that could disguise or inject is dropped, never passed on.
+        if (result.nameDropped) {
+          dropped += 1;
+          expect(parsed.user.name).toBeUndefined();
+        }
+        if (parsed.user.name !== undefined) expect(disguising(parsed.user.name)).toBe(false);
 
         const mail = renderWelcomeEmail(parsed, SITE);
         expect(mail.to.address).toBe(parsed.user.email);
+        if (result.nameDropped) expect([mail.to.name, mail.subject]).toEqual(['', 'Welcome!']);
         expect(mail.html).not.toMatch(/<script/i);
         const h1 = /<h1>([\s\S]*)<\/h1>/.exec(mail.html)?.[1] ?? '';
         expect(h1).not.toMatch(/[<>"']/);
@@ -140,6 +172,11 @@ describe('hostile sign-up events, end to end through parse, render and compose',
 
         const raw = composed.raw as Buffer;
         const fields = assertWellFormedHead(raw.toString('utf8'));
+        // No name reaches the head raw: it is plain ASCII, and a name is letters and digits or encoded words.
+        const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('latin1');
+        expect(head).toMatch(/^[\t\r\n -~]*$/);
+        const to = head.split(/\r\n(?![ \t])/).find((field) => /^to:/i.test(field))?.slice(3).replace(/\r\n/g, '').trim() ?? '';
+        expect(to).toMatch(/^(?:(?:[A-Za-z0-9]+(?: [A-Za-z0-9]+)*|(?:=\?UTF-8\?[BQ]\?[!->@-~]*\?=)(?: =\?UTF-8\?[BQ]\?[!->@-~]*\?=)*) )?<?[!-~]+>?$/i);
         expect(fields.filter((field) => field === 'to')).toHaveLength(1);
         expect(fields.filter((field) => field === 'cc' || field === 'bcc')).toEqual([]);
         expect(fields.filter((field) => !ALLOWED_FIELDS.has(field))).toEqual([]);
@@ -149,6 +186,10 @@ describe('hostile sign-up events, end to end through parse, render and compose',
         expect(message.cc).toBeUndefined();
         expect(message.bcc).toBeUndefined();
         expect(message.messageId).toBe(`<${parsed.eventId}@acme.test>`);
+        // The name a reader sees is the name the user gave, joiners and all, or none.
+        const shown = (message.to as AddressObject).value[0]?.name ?? '';
+        const given = asUtf8(parsed.user.name?.trim() ?? '');
+        expect(shown).toBe(INVISIBLE.test(given) ? '' : given);
 
         // The service's own composer and nodemailer's say the same thing to a mail reader.
         const reference = await simpleParser((await composeWithNodemailer(mail)).raw as Buffer);
@@ -159,7 +200,26 @@ describe('hostile sign-up events, end to end through parse, render and compose',
     // The property says nothing if almost every payload was refused: make sure many got through.
     expect(accepted).toBeGreaterThan(RUNS * 0.15);
     expect(named).toBeGreaterThan(RUNS * 0.1);
+    expect(dropped).toBeGreaterThan(RUNS * 0.02);
   }, 120_000);
+
+  it(`over ${RUNS} generated names in an otherwise valid event › the event is never refused for its name: the name is kept verbatim, or dropped when it could disguise or inject`, () => {
+    const valid = { eventId: 'evt-1', type: 'user.signed_up', occurredAt: '2024-05-01T12:30:00Z', user: { id: 'u-1', email: 'ada@example.test' } };
+    let kept = 0;
+    fc.assert(
+      fc.property(fc.oneof(text(220), fc.string({ unit: 'grapheme', maxLength: 60 }), hostile), (name) => {
+        const result = parseEvent(Buffer.from(JSON.stringify({ ...valid, user: { ...valid.user, name } }), 'utf8'));
+        if (!result.ok) throw new Error(`refused for its name: ${result.error}`);
+        expect(result.event.user.email).toBe('ada@example.test');
+        const refuse = name.length > 200 || disguising(name);
+        expect(result.event.user.name).toBe(refuse ? undefined : name);
+        expect(result.nameDropped === undefined).toBe(!refuse);
+        if (!refuse) kept += 1;
+      }),
+      { numRuns: RUNS },
+    );
+    expect(kept).toBeGreaterThan(RUNS * 0.2);
+  });
 
   it('parseEvent never throws on arbitrary bytes', () => {
     fc.assert(

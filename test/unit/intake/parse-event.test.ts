@@ -154,13 +154,6 @@ describe('parseEvent', () => {
       ['no email', event({}, { email: undefined }), 'user.email: '],
       ['a numeric email', event({}, { email: 42 }), 'user.email: '],
       ['a name that is a number', event({}, { name: 7 }), 'user.name: '],
-      ['a 201-character name', event({}, { name: 'n'.repeat(201) }), 'user.name: '],
-      ['a name with CR/LF (header injection)', event({}, { name: 'Ada\r\nBcc: victim@evil.test' }), 'user.name: must not contain control characters'],
-      ['a name with a bare LF', event({}, { name: 'Ada\nLovelace' }), 'user.name: must not contain control characters'],
-      ['a name with a bare CR', event({}, { name: 'Ada\rLovelace' }), 'user.name: must not contain control characters'],
-      ['a name with a NUL', event({}, { name: 'Ada\u0000' }), 'user.name: must not contain control characters'],
-      ['a name with a Unicode line separator', event({}, { name: 'Ada\u2028Lovelace' }), 'user.name: must not contain control characters'],
-      ['a name with a right-to-left override', event({}, { name: 'Ada\u202eecalevoL' }), 'user.name: must not contain control characters'],
       ['a locale that is not a BCP 47 tag', event({}, { locale: 'en"><script>' }), 'user.locale: must be a BCP 47 tag'],
     ])('%s › refused, naming the field', (_label, value, reason) => {
       const error = refused(parseEvent(bytes(value)));
@@ -208,11 +201,92 @@ describe('parseEvent', () => {
   });
 });
 
+
 describe('parseEvent › display names', () => {
-  it('refuses a MIME encoded word in the name, which a mail reader would decode into other text', () => {
-    const value = Buffer.from(JSON.stringify({ eventId: 'e1', type: 'user.signed_up', occurredAt: '2026-01-01T00:00:00Z', user: { id: 'u', email: 'a@example.test', name: '=?utf-8?Q?Security_Team?=' } }));
-    const result = parseEvent(value);
-    expect(result.ok).toBe(false);
-    expect(result.ok ? '' : result.error).toContain('encoded words');
+  const named = (name: unknown, user: Record<string, unknown> = {}) => parseEvent(bytes(event({}, { ...user, name })));
+  /** The same event with no name at all: what a dropped name leaves. */
+  const unnamed = (user: Record<string, unknown> = {}) => ({ ...event(), user: { id: 'user-42', email: EMAIL, locale: 'en-GB', ...user } });
+
+  describe('when the name is written with joiners, variation selectors or other harmless format characters', () => {
+    it.each([
+      ['Persian with a zero-width non-joiner (U+200C)', 'می\u200cخواهم'],
+      ['a Persian family name ending in a ZWNJ suffix', 'مهرداد\u200cی'],
+      ['a Persian first and last name', 'سارا می\u200cرزایی'],
+      ['Hindi with a zero-width joiner for a half form (U+200D)', 'लक्\u200dष्मी'],
+      ['Hindi with a ZWNJ that breaks a conjunct', 'रक्\u200cषा'],
+      ['Malayalam with ZWJ chillu letters', 'അന്\u200dവര്\u200d'],
+      ['a ZWJ emoji (woman technologist)', 'Ada \u{1F469}\u200d\u{1F4BB}'],
+      ['a ZWJ emoji family', '\u{1F468}\u200d\u{1F469}\u200d\u{1F467} Smith'],
+      ['an emoji with a variation selector', 'Ada \u2764\ufe0f'],
+      ['a subdivision flag (an emoji tag sequence)', 'Ada \u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}'],
+      ['a soft hyphen', 'Ada\u00adLovelace'],
+      ['a zero-width space and a word joiner', 'Ada\u200bLove\u2060lace'],
+    ])('%s › accepted, the name kept verbatim and nothing dropped', (_label, name) => {
+      expect(named(name)).toStrictEqual({ ok: true, event: event({}, { name }) });
+    });
+  });
+
+  describe('when only the name could disguise text or inject a header › the event is accepted without the name, saying why', () => {
+    it.each([
+      ['CR/LF and a Bcc (header injection)', 'Ada\r\nBcc: victim@evil.test', 'line_break'],
+      ['a bare LF', 'Ada\nLovelace', 'line_break'],
+      ['a bare CR', 'Ada\rLovelace', 'line_break'],
+      ['a vertical tab', 'Ada\u000bLovelace', 'line_break'],
+      ['a form feed', 'Ada\u000cLovelace', 'line_break'],
+      ['a next-line (U+0085)', 'Ada\u0085Lovelace', 'line_break'],
+      ['a Unicode line separator', 'Ada\u2028Lovelace', 'line_break'],
+      ['a Unicode paragraph separator', 'Ada\u2029Lovelace', 'line_break'],
+      ['a NUL', 'Ada\u0000', 'control_character'],
+      ['a tab', 'Ada\tLovelace', 'control_character'],
+      ['an ANSI escape', 'Ada\u001b[31m', 'control_character'],
+      ['a DEL', 'Ada\u007f', 'control_character'],
+      ['a C1 control (CSI)', 'Ada\u009b31m', 'control_character'],
+      ['a right-to-left override (U+202E)', 'Ada\u202eecalevoL', 'bidi_control'],
+      ['a left-to-right override (U+202D)', '\u202dAda', 'bidi_control'],
+      ['a left-to-right embedding (U+202A)', '\u202aAda', 'bidi_control'],
+      ['a right-to-left embedding (U+202B)', '\u202bAda', 'bidi_control'],
+      ['a pop directional formatting (U+202C)', 'Ada\u202c', 'bidi_control'],
+      ['a left-to-right isolate (U+2066)', '\u2066Ada\u2069', 'bidi_control'],
+      ['a right-to-left isolate (U+2067)', '\u2067Ada', 'bidi_control'],
+      ['a first-strong isolate (U+2068)', '\u2068Ada', 'bidi_control'],
+      ['a pop directional isolate (U+2069)', 'Ada\u2069', 'bidi_control'],
+      ['a left-to-right mark (U+200E)', 'Ada\u200e', 'bidi_control'],
+      ['a right-to-left mark (U+200F)', 'Ada\u200f (admin)', 'bidi_control'],
+      ['an Arabic letter mark (U+061C)', 'Ada\u061c', 'bidi_control'],
+      ['hidden tag characters (ASCII smuggling)', `Ada${[...'ignore all'].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('')}`, 'format_character'],
+      ['a language tag (U+E0001)', 'Ada\u{E0001}\u{E0065}\u{E006E}', 'format_character'],
+      ['an interlinear annotation (U+FFF9…U+FFFB)', 'Ada\ufff9hidden\ufffashown\ufffb', 'format_character'],
+      ['a deprecated shaping control (U+206E)', 'Ada\u206e123', 'format_character'],
+      ['a MIME encoded word, which a mail reader would decode into other text', '=?utf-8?Q?Security_Team?=', 'encoded_word'],
+      ['an encoded word after a real name', 'Ada =?utf-8?B?U2VjdXJpdHk=?=', 'encoded_word'],
+      ['201 characters', 'n'.repeat(201), 'too_long'],
+    ])('%s', (_label, name, reason) => {
+      expect(named(name)).toStrictEqual({ ok: true, event: unnamed(), nameDropped: reason });
+    });
+
+    it('a name of a million characters › dropped as too long, not the event', () => {
+      expect(named('n'.repeat(1_000_000 - 200))).toStrictEqual({ ok: true, event: unnamed(), nameDropped: 'too_long' });
+    });
+
+    it('an event without a locale and a bad name › keeps every other field it had', () => {
+      const result = parseEvent(bytes({ ...event(), user: { id: 'user-42', email: EMAIL, name: 'Ada\u202e' } }));
+      expect(result).toStrictEqual({ ok: true, event: { ...event(), user: { id: 'user-42', email: EMAIL } }, nameDropped: 'bidi_control' });
+    });
+  });
+
+  describe('when the name is bad and so is something else › the event is still refused', () => {
+    it('an invalid address › refused as an invalid address, echoing neither the address nor the name', () => {
+      const error = refused(named('Ada\r\nBcc: victim@evil.test', { email: 'a@good.test\r\nRCPT TO:<b@evil.test>' }));
+      expect(error).toBe('schema violation: user.email: invalid email address');
+      expect(error).not.toContain('victim');
+    });
+
+    it('an unsupported type › refused as an unsupported type', () => {
+      expect(refused(parseEvent(bytes(event({ type: 'user.deleted' }, { name: 'Ada\u202e' }))))).toContain('type: unsupported type');
+    });
+
+    it('a name that is not a string › refused, naming the field: a producer bug, not a name someone typed', () => {
+      expect(refused(named(['Ada']))).toMatch(/^schema violation: user\.name: /);
+    });
   });
 });

@@ -1,0 +1,240 @@
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { HoldReason } from '../../../src/delivery/dispatcher.js';
+import { ConsumerLifecycle } from '../../../src/intake/consumer-lifecycle.js';
+import { createMetrics } from '../../../src/platform/metrics.js';
+import { OffsetTracker, type Ticket, type TopicPartition } from '../../../src/settle/offset-tracker.js';
+import { fakeConsumer, kafkaError } from '../../support/fake-consumer.js';
+import { silentLogger } from '../../support/pipeline.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const T = 'signups';
+
+function setup({ commit = async () => {} }: { commit?: () => Promise<void> } = {}) {
+  const kafka = fakeConsumer();
+  const tracker = new OffsetTracker();
+  const metrics = createMetrics({ registry: new Registry(), defaults: false });
+  const holds = new Set<HoldReason>();
+  const abandoned: Array<readonly TopicPartition[] | 'all'> = [];
+  const dispatcher = {
+    hold: (r: HoldReason) => void holds.add(r),
+    unhold: (r: HoldReason) => void holds.delete(r),
+    abandonPartitions: (p: readonly TopicPartition[]) => (p.length > 0 && abandoned.push(p), p.length),
+    abandonAll: () => (abandoned.push('all'), 0),
+  };
+  const committer = { suspended: false, flushes: 0, notified: 0 };
+  const fatal: string[] = [];
+  const lifecycle = new ConsumerLifecycle({
+    consumer: kafka.consumer,
+    topic: T,
+    tracker,
+    dispatcher,
+    committer: {
+      flushThenSuspend: async () => {
+        committer.flushes += 1;
+        committer.suspended = true;
+        await commit();
+      },
+      resume: () => void (committer.suspended = false),
+      notify: () => void (committer.notified += 1),
+    },
+    rejoinCommitBudgetMs: 3_000,
+    maxAheadPerPartition: 10,
+    onChange: () => {},
+    onFatal: (reason) => fatal.push(reason),
+    onContact: () => {},
+    metrics,
+    logger: silentLogger,
+  });
+  return { kafka, tracker, metrics, holds, abandoned, committer, fatal, lifecycle };
+}
+
+const seriesOf = async (gauge: { get(): Promise<{ values: Array<{ labels: Record<string, unknown> }> }> }) => (await gauge.get()).values.map((v) => v.labels.partition);
+
+describe('ConsumerLifecycle', () => {
+  it('on joining › owns the assigned partitions and nothing else', () => {
+    const { kafka, tracker, lifecycle } = setup();
+    kafka.join({ [T]: [0, 2] });
+    expect(lifecycle.joined).toBe(true);
+    expect(tracker.owns(T, 0)).toBe(true);
+    expect(tracker.owns(T, 1)).toBe(false);
+  });
+
+  describe('when a heartbeat reports a rebalance', () => {
+    it('starts no new send, commits what settled once, then makes every batch throw the error KafkaJS rejoins on', async () => {
+      const { kafka, lifecycle, holds, committer } = setup();
+      kafka.join({ [T]: [0, 1] });
+      const rebalance = kafkaError('REBALANCE_IN_PROGRESS');
+      await lifecycle.heartbeatFailed(rebalance);
+      await lifecycle.heartbeatFailed(rebalance);
+      expect(holds.has('rebalance')).toBe(true);
+      expect(committer).toMatchObject({ flushes: 1, suspended: true });
+      expect(() => lifecycle.assertMember()).toThrow(rebalance);
+      expect(lifecycle.inGroup).toBe(true);
+    });
+
+    it('when the last commit hangs › gives up waiting after the budget so the member still rejoins in time', async () => {
+      const { kafka, lifecycle } = setup({ commit: () => new Promise(() => {}) });
+      kafka.join({ [T]: [0] });
+      let returned = false;
+      void lifecycle.heartbeatFailed(kafkaError('REBALANCE_IN_PROGRESS')).then(() => (returned = true));
+      await vi.advanceTimersByTimeAsync(2_999);
+      expect(returned).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(returned).toBe(true);
+    });
+
+    it('after the new assignment › keeps the retained partitions, drops the revoked ones and their series, and lets sends go on', async () => {
+      const { kafka, lifecycle, tracker, holds, abandoned, committer, metrics } = setup();
+      kafka.join({ [T]: [0, 1] });
+      tracker.settle(tracker.track(T, 0, '0') as Ticket);
+      tracker.track(T, 1, '0');
+      for (const partition of [0, 1]) metrics.consumerLag.set({ topic: T, partition: String(partition) }, 5);
+      await lifecycle.heartbeatFailed(kafkaError('REBALANCE_IN_PROGRESS'));
+      kafka.join({ [T]: [0] });
+      expect(() => lifecycle.assertMember()).not.toThrow();
+      expect(holds.size).toBe(0);
+      expect(committer.suspended).toBe(false);
+      expect(abandoned).toEqual([[{ topic: T, partition: 1 }]]);
+      expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '1' }]);
+      expect(await seriesOf(metrics.consumerLag)).toEqual(['0']);
+    });
+
+    it('counts one rebalance however many signals report it', async () => {
+      const { kafka, lifecycle, metrics } = setup();
+      kafka.join({ [T]: [0] });
+      await lifecycle.heartbeatFailed(kafkaError('REBALANCE_IN_PROGRESS'));
+      kafka.rebalancing();
+      expect((await metrics.rebalances.get()).values[0]?.value).toBe(1);
+    });
+  });
+
+  it('when a heartbeat says the member is unknown (evicted) › every partition is treated as revoked at once', async () => {
+    const { kafka, lifecycle, tracker, abandoned, holds } = setup();
+    kafka.join({ [T]: [0, 1] });
+    tracker.track(T, 0, '0');
+    const evicted = kafkaError('UNKNOWN_MEMBER_ID');
+    await lifecycle.heartbeatFailed(evicted);
+    expect(abandoned).toEqual(['all']);
+    expect(holds.has('rebalance')).toBe(true);
+    expect(tracker.owns(T, 0)).toBe(false);
+    expect(tracker.commitCandidates()).toEqual([]);
+    expect(() => lifecycle.assertMember()).toThrow(evicted);
+    expect(lifecycle.inGroup).toBe(false);
+  });
+
+  it('when a rebalance turns into a lost membership › throws the membership error so KafkaJS rejoins as a new member', async () => {
+    const { kafka, lifecycle, abandoned } = setup();
+    kafka.join({ [T]: [0] });
+    await lifecycle.heartbeatFailed(kafkaError('REBALANCE_IN_PROGRESS'));
+    const fenced = kafkaError('ILLEGAL_GENERATION');
+    await lifecycle.heartbeatFailed(fenced);
+    expect(() => lifecycle.assertMember()).toThrow(fenced);
+    expect(abandoned).toEqual(['all']);
+  });
+
+  it('a heartbeat error that says nothing about the group (network) › changes nothing', async () => {
+    const { kafka, lifecycle, holds } = setup();
+    kafka.join({ [T]: [0] });
+    await lifecycle.heartbeatFailed(Object.assign(new Error('Connection timeout'), { name: 'KafkaJSConnectionError' }));
+    expect(holds.size).toBe(0);
+    expect(() => lifecycle.assertMember()).not.toThrow();
+  });
+
+  describe('KafkaJS crash and restart', () => {
+    it('when the circuit opens while the consumer group is being rebuilt › the pause is applied when the rebuilt group joins', () => {
+      const { kafka, lifecycle } = setup();
+      kafka.join({ [T]: [0] });
+      kafka.crash(Object.assign(new Error('Connection error'), { retriable: true }), true);
+      kafka.setInitialized(false);
+      expect(() => lifecycle.setCircuitOpen(true)).not.toThrow();
+      expect(kafka.calls).toEqual([{ op: 'resume', topics: [{ topic: T }] }]);
+      kafka.setInitialized(true);
+      kafka.join({ [T]: [0] }, 'member-2');
+      expect(kafka.calls.at(-1)).toEqual({ op: 'pause', topics: [{ topic: T }] });
+    });
+
+    it('a crash-restart makes a new member › drops every partition; a crash for good stops the service', () => {
+      const { kafka, tracker, abandoned, fatal } = setup();
+      kafka.join({ [T]: [0] });
+      kafka.crash(new Error('boom'), true);
+      expect(abandoned).toEqual(['all']);
+      expect(tracker.owns(T, 0)).toBe(false);
+      expect(fatal).toEqual([]);
+      kafka.crash(new Error('boom'), false);
+      expect(fatal).toEqual(['consumer crashed']);
+    });
+  });
+
+  describe('pauses', () => {
+    it('a partition past its bound › is paused, reported and unready, and resumed once its watermark moved', async () => {
+      const { kafka, lifecycle, tracker, metrics } = setup();
+      kafka.join({ [T]: [0, 1] });
+      const tickets = Array.from({ length: 10 }, (_, i) => tracker.track(T, 1, String(i)) as Ticket);
+      lifecycle.blockPartition({ topic: T, partition: 1 });
+      expect(kafka.calls.at(-1)).toEqual({ op: 'pause', topics: [{ topic: T, partitions: [1] }] });
+      expect(lifecycle.blockedPartitions).toEqual([{ topic: T, partition: 1 }]);
+      expect(await seriesOf(metrics.partitionBlocked)).toEqual(['1']);
+      lifecycle.refresh();
+      expect(lifecycle.blockedPartitions).toHaveLength(1);
+      for (const t of tickets) tracker.settle(t);
+      lifecycle.refresh();
+      expect(lifecycle.blockedPartitions).toEqual([]);
+      expect(kafka.calls.at(-1)).toEqual({ op: 'resume', topics: [{ topic: T }] });
+      expect(await seriesOf(metrics.partitionBlocked)).toEqual([]);
+    });
+
+    it('the circuit closing › resumes the topic but keeps blocked partitions paused', () => {
+      const { kafka, lifecycle, tracker } = setup();
+      kafka.join({ [T]: [0, 1] });
+      tracker.track(T, 1, '0');
+      lifecycle.setCircuitOpen(true);
+      lifecycle.blockPartition({ topic: T, partition: 1 });
+      lifecycle.setCircuitOpen(false);
+      expect(kafka.calls.slice(-2)).toEqual([
+        { op: 'resume', topics: [{ topic: T }] },
+        { op: 'pause', topics: [{ topic: T, partitions: [1] }] },
+      ]);
+    });
+
+    it('the circuit open › reports fetching paused', async () => {
+      const { kafka, lifecycle, metrics } = setup();
+      kafka.join({ [T]: [0] });
+      lifecycle.setCircuitOpen(true);
+      expect((await metrics.fetchPaused.get()).values[0]?.value).toBe(1);
+      lifecycle.setCircuitOpen(false);
+      expect((await metrics.fetchPaused.get()).values[0]?.value).toBe(0);
+    });
+
+    it('when stopping › stays paused whatever joins next', () => {
+      const { kafka, lifecycle } = setup();
+      kafka.join({ [T]: [0] });
+      lifecycle.stop();
+      kafka.join({ [T]: [0] });
+      expect(kafka.calls.at(-1)).toEqual({ op: 'pause', topics: [{ topic: T }] });
+    });
+  });
+
+  it('a batch of only transaction markers or aborted records, which KafkaJS resolves itself › the watermark passes it', () => {
+    const { kafka, tracker, committer } = setup();
+    kafka.join({ [T]: [0] });
+    kafka.endBatch({ topic: T, partition: 0, batchSize: 0, firstOffset: '7', lastOffset: '8' });
+    expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '9' }]);
+    expect(committer.notified).toBe(1);
+    kafka.endBatch({ topic: T, partition: 0, batchSize: 3, firstOffset: '9', lastOffset: '11' });
+    expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '9' }]);
+  });
+
+  it('close() › stops listening to KafkaJS', () => {
+    const { kafka, lifecycle, tracker } = setup();
+    lifecycle.close();
+    kafka.join({ [T]: [0] });
+    expect(tracker.owns(T, 0)).toBe(false);
+  });
+});
