@@ -61,9 +61,10 @@ describe('the service as a process', () => {
     run(env);
     await until(() => ids.every((id) => sink.seen(`<${id}@acme.test>`)), { what: 'every event delivered', timeoutMs: 90_000 });
     await until(async () => (await committedLag(world)) === 0, { what: 'committed lag 0' });
-    // Duplicates are what was in process or settled-but-uncommitted at the kill (≤ buffer + ~1 s of sends).
+    // Duplicates are the sends in flight (5) plus what settled within one commit round trip; with a
+    // commit per second (the old rule) it was about a second of sends (~250 here).
     console.info(`SIGKILL mid-load: ${sink.duplicates} duplicate(s) of ${ids.length}`);
-    expect(sink.count).toBe(ids.length + sink.duplicates);
+    expect(sink.duplicates).toBeLessThanOrEqual(50);
   });
 
   it('when the SMTP password is wrong › exits non-zero, dead-letters nothing, commits nothing, never logs the password', async () => {

@@ -48,7 +48,8 @@ describe('rebalances under load', () => {
     expect(await metricValue(steady, 'email_dispatcher_kafka_rebalances_total')).toBeGreaterThanOrEqual(1);
     // Duplicates come only from work in process on a partition that moved (no sent ledger here).
     console.info(`${rounds} join/leave rounds: ${sink.duplicates} duplicate(s) of ${ids.length}`);
-    expect(sink.count).toBe(ids.length + sink.duplicates);
+    // Each join and each leave may repeat only the sends in flight on a moved partition: ≤ 2 members × 5 workers.
+    expect(sink.duplicates).toBeLessThanOrEqual(rounds * 2 * 2 * 5);
   });
 
   it('when two instances are stopped and started alternately › delivers everything and keeps making progress', async () => {
@@ -71,5 +72,7 @@ describe('rebalances under load', () => {
     await until(() => ids.every((id) => sink.seen(`<${id}@acme.test>`)), { what: 'every event delivered', timeoutMs: 120_000 });
     await until(async () => (await committedLag(world)) === 0, { what: 'committed lag 0' });
     console.info(`alternating bounces: ${sink.duplicates} duplicate(s) of ${ids.length}`);
+    // Each stop and each start is a scale event; each may repeat only the sends in flight (≤ 2 × 5).
+    expect(sink.duplicates).toBeLessThanOrEqual(scaled(2, 5) * 4 * 2 * 5);
   });
 });
