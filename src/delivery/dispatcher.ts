@@ -1,4 +1,5 @@
 import PQueue from 'p-queue';
+import { abortableWait } from '../platform/abortable-wait.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { parseEvent } from '../intake/parse-event.js';
@@ -69,6 +70,7 @@ export class Dispatcher {
   readonly #jobs = new Set<Job>();
   readonly #closing = new AbortController();
   readonly #holds = new Set<HoldReason>();
+  readonly #sendsIdle = new Set<() => void>();
   #fatal = false;
   #counts = { queued: 0, sending: 0, waiting: 0 };
 
@@ -125,6 +127,15 @@ export class Dispatcher {
   unhold(reason: HoldReason): void {
     this.#holds.delete(reason);
     if (this.#holds.size === 0 && !this.#fatal && !this.#closing.signal.aborted) this.#queue.start();
+  }
+
+  /** Resolves when no SMTP send (or its ledger claim) is in progress; with a hold, none starts again. */
+  whenNoSendInFlight(signal?: AbortSignal): Promise<void> {
+    if (this.#counts.sending === 0) return Promise.resolve();
+    return abortableWait(signal, (done) => {
+      this.#sendsIdle.add(done);
+      return () => this.#sendsIdle.delete(done);
+    });
   }
 
   /** Drops every job (membership lost): nothing of theirs is settled; the next owners redeliver them. */
@@ -345,6 +356,10 @@ export class Dispatcher {
     if (to) c[to] += 1;
     this.#o.metrics.queued.set(c.queued);
     this.#o.metrics.inFlight.set(c.sending);
+    if (c.sending === 0 && this.#sendsIdle.size > 0) {
+      for (const done of [...this.#sendsIdle]) done();
+      this.#sendsIdle.clear();
+    }
     this.#o.metrics.retryWaiting.set(c.waiting);
   }
 

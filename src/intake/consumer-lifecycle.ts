@@ -19,9 +19,10 @@ export interface ConsumerLifecycleOptions {
     unhold(reason: HoldReason): void;
     abandonPartitions(partitions: readonly TopicPartition[]): number;
     abandonAll(): number;
+    whenNoSendInFlight(signal?: AbortSignal): Promise<void>;
   };
-  readonly committer: { flushThenSuspend(): Promise<void>; resume(): void; notify(): void };
-  /** Longest wait for the last commit of a generation before KafkaJS may rejoin. */
+  readonly committer: { flushThenSuspend(): Promise<void>; suspend(): void; resume(): void; notify(): void };
+  /** Longest wait for the sends in flight to end and the last commit of a generation before KafkaJS may rejoin. */
   readonly rejoinCommitBudgetMs: number;
   /** A partition admitted this many past its watermark is paused until it falls to half. */
   readonly maxAheadPerPartition: number;
@@ -174,13 +175,32 @@ export class ConsumerLifecycle implements MembershipGate {
     if (kind === 'membership-lost') {
       this.#dropEverything(err);
       this.#episode = this.o.committer.flushThenSuspend();
+    } else if (err === undefined) {
+      // KafkaJS is already rejoining (its REBALANCING event): commit once more, now, before the new generation.
+      this.#episode = this.#withinBudget(() => this.o.committer.flushThenSuspend());
     } else {
-      this.o.logger.info({ error: (err as Error | undefined)?.message }, 'group rebalancing: admitting nothing, starting no send, committing what settled, rejoining');
-      const budget = new Promise<void>((resolve) => setTimeout(resolve, this.o.rejoinCommitBudgetMs).unref());
-      this.#episode = Promise.race([this.o.committer.flushThenSuspend(), budget]);
+      // KafkaJS cannot rejoin before the batch that learned of it returns: let the sends in flight
+      // finish (none starts now) so their offsets make the last commit, within the budget.
+      this.o.logger.info({ error: (err as Error).message }, 'group rebalancing: admitting nothing, starting no send, committing what settled, rejoining');
+      this.#episode = this.#withinBudget(async (signal) => {
+        await this.o.dispatcher.whenNoSendInFlight(signal).catch(() => {});
+        await this.o.committer.flushThenSuspend();
+      });
     }
     this.o.onChange();
     return this.#episode;
+  }
+
+  #withinBudget(work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    const budget = new AbortController();
+    const timer = setTimeout(() => budget.abort(new Error('rejoin budget spent')), this.o.rejoinCommitBudgetMs);
+    timer.unref?.();
+    // Out of budget: commit nothing more with this generation, whatever is still pending.
+    const expired = new Promise<void>((resolve) => budget.signal.addEventListener('abort', () => {
+      this.o.committer.suspend();
+      resolve();
+    }, { once: true }));
+    return Promise.race([work(budget.signal), expired]).finally(() => clearTimeout(timer));
   }
 
   /** Every partition is treated as revoked: nothing of theirs is sent or settled any more. */

@@ -81,6 +81,11 @@ export class Committer {
     return done;
   }
 
+  /** Commits nothing more until `resume` (a commit already running finishes). */
+  suspend(): void {
+    this.#suspended = true;
+  }
+
   resume(): void {
     this.#suspended = false;
     for (const done of [...this.#resumed]) done();

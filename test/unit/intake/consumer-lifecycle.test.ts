@@ -16,7 +16,7 @@ afterEach(() => {
 
 const T = 'signups';
 
-function setup({ commit = async () => {} }: { commit?: () => Promise<void> } = {}) {
+function setup({ commit = async () => {}, sendsIdle = async () => {} }: { commit?: () => Promise<void>; sendsIdle?: () => Promise<void> } = {}) {
   const kafka = fakeConsumer();
   const tracker = new OffsetTracker();
   const metrics = createMetrics({ registry: new Registry(), defaults: false });
@@ -27,6 +27,7 @@ function setup({ commit = async () => {} }: { commit?: () => Promise<void> } = {
     unhold: (r: HoldReason) => void holds.delete(r),
     abandonPartitions: (p: readonly TopicPartition[]) => (p.length > 0 && abandoned.push(p), p.length),
     abandonAll: () => (abandoned.push('all'), 0),
+    whenNoSendInFlight: sendsIdle,
   };
   const committer = { suspended: false, flushes: 0, notified: 0 };
   const fatal: string[] = [];
@@ -41,6 +42,7 @@ function setup({ commit = async () => {} }: { commit?: () => Promise<void> } = {
         committer.suspended = true;
         await commit();
       },
+      suspend: () => void (committer.suspended = true),
       resume: () => void (committer.suspended = false),
       notify: () => void (committer.notified += 1),
     },
@@ -77,6 +79,28 @@ describe('ConsumerLifecycle', () => {
       expect(committer).toMatchObject({ flushes: 1, suspended: true });
       expect(() => lifecycle.assertMember()).toThrow(rebalance);
       expect(lifecycle.inGroup).toBe(true);
+    });
+
+    it('lets the sends in flight finish before the last commit, so their offsets are committed too', async () => {
+      let idle: () => void = () => {};
+      const { kafka, lifecycle, committer } = setup({ sendsIdle: () => new Promise<void>((resolve) => (idle = resolve)) });
+      kafka.join({ [T]: [0] });
+      const done = lifecycle.heartbeatFailed(kafkaError('REBALANCE_IN_PROGRESS'));
+      await vi.advanceTimersByTimeAsync(100);
+      expect(committer.flushes).toBe(0);
+      idle();
+      await done;
+      expect(committer.flushes).toBe(1);
+    });
+
+    it('when a send hangs › commits without it once the budget is spent', async () => {
+      const { kafka, lifecycle, committer } = setup({ sendsIdle: () => new Promise<void>(() => {}) });
+      kafka.join({ [T]: [0] });
+      let returned = false;
+      void lifecycle.heartbeatFailed(kafkaError('REBALANCE_IN_PROGRESS')).then(() => (returned = true));
+      await vi.advanceTimersByTimeAsync(3_000);
+      expect(returned).toBe(true);
+      expect(committer.suspended).toBe(true);
     });
 
     it('when the last commit hangs › gives up waiting after the budget so the member still rejoins in time', async () => {
