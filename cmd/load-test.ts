@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { ensureKafka, localKafkaOptionsFromEnv, type LocalKafka } from '../dev/local-kafka.js';
-import { kafkaClientConfig } from '../src/app.js';
+import { kafkaClientConfig } from '../src/platform/kafka-client-config.js';
 import { formatSummary } from '../src/loadtest/format-summary.js';
 import { parseLoadTestArgs, USAGE, UsageError, type LoadTestFlags } from '../src/loadtest/load-test-options.js';
 import { runLoadTest } from '../src/loadtest/run-load-test.js';

@@ -5,7 +5,7 @@
  */
 import { Kafka } from 'kafkajs';
 import { pino } from 'pino';
-import { kafkaClientConfig } from '../src/app.js';
+import { kafkaClientConfig } from '../src/platform/kafka-client-config.js';
 import { ConfigError, loadConfig, type Config } from '../src/platform/config.js';
 import { createLogger } from '../src/platform/logger.js';
 import { formatSummary, formatTable } from '../src/redrive/format-report.js';

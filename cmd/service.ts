@@ -3,7 +3,8 @@
  * The service entry point: validate config (exit 2 with one line per bad variable), start, and
  * shut down gracefully on SIGTERM/SIGINT; a second signal exits at once.
  */
-import { createApp, FatalStartupError } from '../src/app.js';
+import { createApp } from '../src/app.js';
+import { FatalStartupError } from '../src/delivery/smtp-verifier.js';
 import { ConfigError, loadConfig, type Config } from '../src/platform/config.js';
 import { createLogger } from '../src/platform/logger.js';
 

@@ -1,0 +1,66 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createSmtpVerifier, FatalStartupError } from '../../../src/delivery/smtp-verifier.js';
+import { silentLogger, smtpError } from '../../support/pipeline.js';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const authFailure = () => Object.assign(new Error('535 5.7.8 Authentication credentials invalid'), { code: 'EAUTH', responseCode: 535 });
+
+function setup(answers: Array<'ok' | 'down' | 'auth'>) {
+  const verified: number[] = [];
+  const fatal: string[] = [];
+  const verify = vi.fn(async () => {
+    const answer = answers.shift() ?? 'ok';
+    if (answer === 'down') throw smtpError(undefined, 'ECONNREFUSED');
+    if (answer === 'auth') throw authFailure();
+  });
+  const verifier = createSmtpVerifier({ verify, retryMs: 5_000, onVerified: () => verified.push(Date.now()), onFatal: (r) => fatal.push(r), logger: silentLogger });
+  return { verifier, verify, verified, fatal };
+}
+
+describe('SMTP verifier', () => {
+  it('when the server answers at start › is verified before consuming', async () => {
+    const { verifier, verified } = setup(['ok']);
+    await verifier.start();
+    expect(verified).toHaveLength(1);
+  });
+
+  it('when the credentials are rejected at start › the start fails (nothing consumed, nothing dead-lettered)', async () => {
+    const { verifier, verified } = setup(['auth']);
+    await expect(verifier.start()).rejects.toBeInstanceOf(FatalStartupError);
+    expect(verified).toEqual([]);
+  });
+
+  it('when the server is down at start › starts anyway and retries every interval until it answers', async () => {
+    const { verifier, verify, verified } = setup(['down', 'down', 'ok']);
+    await verifier.start();
+    expect(verified).toEqual([]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(verify).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(verified).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(verify).toHaveBeenCalledTimes(3);
+  });
+
+  it('when the credentials are rejected later › asks the service to stop', async () => {
+    const { verifier, fatal } = setup(['down', 'auth']);
+    await verifier.start();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(fatal).toEqual(['SMTP authentication failed']);
+  });
+
+  it('stop() › ends the background retries; idempotent', async () => {
+    const { verifier, verify } = setup(['down', 'down', 'down']);
+    await verifier.start();
+    verifier.stop();
+    verifier.stop();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(verify).toHaveBeenCalledTimes(1);
+  });
+});

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { runShutdownSteps } from '../../../src/platform/shutdown-steps.js';
+import { createLogger } from '../../../src/platform/logger.js';
+
+describe('shutdown steps', () => {
+  it('run in order, and a failing step neither stops the rest nor escapes; it is logged by name', async () => {
+    const ran: string[] = [];
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'error', destination: { write: (line: string) => void lines.push(line) } });
+    await runShutdownSteps(
+      [
+        ['first', () => void ran.push('first')],
+        ['broken', async () => {
+          ran.push('broken');
+          throw new Error('producer already gone');
+        }],
+        ['last', async () => void ran.push('last')],
+      ],
+      logger,
+    );
+    expect(ran).toEqual(['first', 'broken', 'last']);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ step: 'broken', msg: 'shutdown step failed' });
+  });
+});
