@@ -2,12 +2,11 @@ import PQueue from 'p-queue';
 import { abortableWait } from '../platform/abortable-wait.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
-import { parseEvent } from '../intake/parse-event.js';
-import type { TopicPartition } from '../settle/offset-tracker.js';
+import { partitionKey, type TopicPartition } from '../pipeline/topic-partition.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Capacity } from './capacity.js';
 import type { Mailer, PreparedMail } from './mailer.js';
-import type { ConsumedRecord, Outcome } from './outcome.js';
+import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
 import { renderWelcomeEmail, type WelcomeEmail } from './render-welcome-email.js';
 import { nextRetry, retryDelayMs, type RetryPolicy } from './retry-policy.js';
 import { LedgerUnavailableError, type SentLedger } from './sent-ledger.js';
@@ -89,10 +88,10 @@ export class Dispatcher {
 
   /** Takes an admitted record (capacity already acquired by intake). Never throws, never blocks. */
   submit(record: ConsumedRecord): void {
-    const parsed = parseEvent(record.message.value);
+    const { parsed } = record;
     const job: Job = {
       record,
-      eventId: parsed.ok ? parsed.event.eventId : undefined,
+      eventId: record.eventId,
       mail: undefined,
       prepared: undefined,
       occurredAt: undefined,
@@ -150,10 +149,10 @@ export class Dispatcher {
    * nothing of theirs is settled; the new owner redelivers them.
    */
   abandonPartitions(partitions: readonly TopicPartition[]): number {
-    const revoked = new Set(partitions.map((tp) => `${tp.topic}\u0000${tp.partition}`));
+    const revoked = new Set(partitions.map(partitionKey));
     let count = 0;
     for (const job of this.#jobs) {
-      if (revoked.has(`${job.record.topic}\u0000${job.record.partition}`)) {
+      if (revoked.has(partitionKey(job.record))) {
         this.#abandon(job);
         count += 1;
       }

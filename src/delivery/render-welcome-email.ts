@@ -1,5 +1,5 @@
 import escapeHtml from 'escape-html';
-import type { SignupEvent } from '../intake/signup-event.js';
+import type { SignupEvent } from '../pipeline/signup-event.js';
 
 /** What the mailer sends: only fields the service controls, plus the user's name and address. */
 export interface WelcomeEmail {

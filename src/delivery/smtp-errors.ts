@@ -1,3 +1,4 @@
+import { truncate } from '../platform/truncate.js';
 import { scrubAddresses } from '../platform/logger.js';
 import { ESENDTIMEOUT } from './send-timeout-error.js';
 
@@ -22,10 +23,6 @@ const NETWORK_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', ESENDTIMEOUT, 'ESOCKE
 const AUTH_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2']);
 /** nodemailer's `command` for replies that concern the session or our sender, not a recipient. */
 const SESSION_COMMANDS = ['CONN', 'EHLO', 'HELO', 'LHLO', 'STARTTLS', 'AUTH', 'MAIL FROM'];
-
-export function truncate(text: string, max = 1024): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
-}
 
 /** Classifies an error thrown by nodemailer (`code`, `responseCode`, `command`; see nodemailer lib/errors). */
 export function classifySmtpError(err: unknown): SmtpFailure {

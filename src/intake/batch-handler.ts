@@ -1,8 +1,9 @@
 import type { EachBatchPayload } from 'kafkajs';
 import type { Capacity } from '../delivery/capacity.js';
-import type { ConsumedRecord } from '../delivery/outcome.js';
+import type { ConsumedRecord } from '../pipeline/outcome.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
+import { toConsumedRecord } from './to-consumed-record.js';
 import type { OffsetTracker, TopicPartition } from '../settle/offset-tracker.js';
 
 /** What intake needs to know of the group membership (the consumer lifecycle). */
@@ -96,7 +97,7 @@ export function createBatchHandler(o: BatchHandlerOptions) {
       resolveOffset(message.offset);
       // A transaction marker after the last record is never delivered: the watermark may pass it.
       if (message === last) o.tracker.markGap(topic, partition, (BigInt(batch.lastOffset()) + 1n).toString());
-      o.submit({ topic, partition, message, ticket });
+      o.submit(toConsumedRecord(message, ticket));
     }
   };
 }

@@ -2,7 +2,8 @@ import type { Consumer, ConsumerCrashEvent, ConsumerEndBatchProcessEvent, Consum
 import type { HoldReason } from '../delivery/dispatcher.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
-import type { OffsetTracker, TopicPartition } from '../settle/offset-tracker.js';
+import { partitionKey as keyOf, type TopicPartition } from '../pipeline/topic-partition.js';
+import type { OffsetTracker } from '../settle/offset-tracker.js';
 import { removePartitionGauges } from '../settle/partition-gauges.js';
 import { groupErrorKind, type GroupErrorKind } from './group-error.js';
 import type { MembershipGate } from './batch-handler.js';
@@ -255,4 +256,3 @@ export class ConsumerLifecycle implements MembershipGate {
   }
 }
 
-const keyOf = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;

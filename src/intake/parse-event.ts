@@ -1,13 +1,11 @@
-import { nameProblem, signupEventSchema, type NameProblem, type SignupEvent } from './signup-event.js';
+import type { ParseResult } from '../pipeline/parse-result.js';
+import { nameProblem, signupEventSchema, type NameProblem } from '../pipeline/signup-event.js';
+
+export type { ParseResult } from '../pipeline/parse-result.js';
 
 /** Values over this size are refused before decoding. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
 
-/**
- * An event, or why the value can never be one. `nameDropped` is set, with the reason, when the event
- * was valid but its display name was not: the event comes without the name and is still sent.
- */
-export type ParseResult = { ok: true; event: SignupEvent; nameDropped?: NameProblem } | { ok: false; error: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

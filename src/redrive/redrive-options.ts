@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import type { DlqReason } from '../delivery/outcome.js';
+import type { DlqReason } from '../pipeline/outcome.js';
 
 export const DLQ_REASONS = ['invalid_event', 'smtp_permanent', 'retries_exhausted'] as const satisfies readonly DlqReason[];
 

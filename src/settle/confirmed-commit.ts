@@ -1,4 +1,5 @@
 import type { Consumer, ConsumerCommitOffsetsEvent } from 'kafkajs';
+import { partitionKey } from '../pipeline/topic-partition.js';
 import type { CommitOffset } from './offset-tracker.js';
 
 /**
@@ -12,7 +13,7 @@ export function createConfirmedCommit(consumer: Pick<Consumer, 'events' | 'on' |
     const confirmed = new Map<string, bigint>();
     const off = consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }: ConsumerCommitOffsetsEvent) => {
       for (const { topic, partitions } of payload.topics) {
-        for (const { partition, offset } of partitions) confirmed.set(`${topic}\u0000${partition}`, BigInt(String(offset)));
+        for (const { partition, offset } of partitions) confirmed.set(partitionKey({ topic, partition }), BigInt(String(offset)));
       }
     });
     try {
@@ -21,7 +22,7 @@ export function createConfirmedCommit(consumer: Pick<Consumer, 'events' | 'on' |
       off();
     }
     return offsets.filter(({ topic, partition, offset }) => {
-      const got = confirmed.get(`${topic}\u0000${partition}`);
+      const got = confirmed.get(partitionKey({ topic, partition }));
       return got !== undefined && got >= BigInt(offset);
     });
   };

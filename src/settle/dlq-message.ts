@@ -1,6 +1,6 @@
 import type { IHeaders, Message } from 'kafkajs';
-import type { ConsumedRecord, Outcome } from '../delivery/outcome.js';
-import { truncate } from '../delivery/smtp-errors.js';
+import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
+import { truncate } from '../platform/truncate.js';
 import { scrubAddresses } from '../platform/logger.js';
 
 export type DeadLetter = Extract<Outcome, { kind: 'dead-letter' }>;

@@ -1,5 +1,5 @@
 import type { Message, Producer } from 'kafkajs';
-import type { ConsumedRecord } from '../delivery/outcome.js';
+import type { ConsumedRecord } from '../pipeline/outcome.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { sleep } from '../platform/sleep.js';

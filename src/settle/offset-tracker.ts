@@ -1,3 +1,7 @@
+import { partitionKey, type Ticket, type TopicPartition } from '../pipeline/topic-partition.js';
+
+export type { Ticket, TopicPartition } from '../pipeline/topic-partition.js';
+
 /**
  * The commit rule lives here. Per partition, the committable offset is the lowest admitted offset
  * not yet settled (sent, skipped as duplicate, or acknowledged on the DLQ), or one past the highest
@@ -5,16 +9,6 @@
  * passes an unsettled offset. Offsets are bigint: Kafka offsets are int64.
  */
 
-export interface TopicPartition {
-  readonly topic: string;
-  readonly partition: number;
-}
-
-/** Proof of admission; settling with a ticket from a dropped (revoked) partition is ignored. */
-export interface Ticket extends TopicPartition {
-  readonly offset: bigint;
-  readonly epoch: number;
-}
 
 export interface CommitOffset extends TopicPartition {
   /** The next offset to consume, as KafkaJS expects it (string). */
@@ -63,7 +57,7 @@ class PartitionState {
   }
 }
 
-const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+const keyOf = (topic: string, partition: number) => partitionKey({ topic, partition });
 
 export class OffsetTracker {
   readonly #partitions = new Map<string, PartitionState>();

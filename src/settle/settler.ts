@@ -1,4 +1,4 @@
-import type { ConsumedRecord, Outcome } from '../delivery/outcome.js';
+import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { DlqPublisher } from './dlq-publisher.js';
@@ -24,7 +24,7 @@ export function createSettler({ tracker, publishDlq, metrics, logger, onProgress
         await publishDlq(record, outcome, signal);
         metrics.deadLettered.inc({ reason: outcome.reason });
         logger.warn(
-          { topic: record.topic, partition: record.partition, offset: record.message.offset, eventId: eventIdOf(record), reason: outcome.reason, smtpCode: outcome.smtpCode, attempts: outcome.attempts, error: outcome.error },
+          { topic: record.topic, partition: record.partition, offset: record.message.offset, eventId: record.eventId, reason: outcome.reason, smtpCode: outcome.smtpCode, attempts: outcome.attempts, error: outcome.error },
           'message dead-lettered',
         );
         break;
@@ -37,12 +37,4 @@ export function createSettler({ tracker, publishDlq, metrics, logger, onProgress
     tracker.settle(record.ticket);
     onProgress();
   };
-}
-
-/** Best-effort eventId for logs, from a value that may be invalid. */
-function eventIdOf(record: ConsumedRecord): string | undefined {
-  const value = record.message.value;
-  if (!value || value.length > 4096) return undefined;
-  const match = /"eventId"\s*:\s*"([A-Za-z0-9._-]{1,128})"/.exec(value.toString('utf8'));
-  return match?.[1];
 }

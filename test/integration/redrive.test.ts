@@ -5,7 +5,8 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../../dev/smtp-sink.js';
 import type { App } from '../../src/app.js';
-import type { ConsumedRecord, DlqReason } from '../../src/delivery/outcome.js';
+import { toConsumedRecord } from '../../src/intake/to-consumed-record.js';
+import type { ConsumedRecord, DlqReason } from '../../src/pipeline/outcome.js';
 import { REDRIVE_COUNT_HEADER } from '../../src/redrive/dlq-record.js';
 import { REDRIVE_ERROR_CODES } from '../../src/redrive/redrive-error.js';
 import { redriveGroupId } from '../../src/redrive/redrive-group.js';
@@ -45,7 +46,7 @@ async function deadLetter(specs: readonly DeadLetterSpec[], { topic = world.dlqT
     const headers: Record<string, Buffer> = { 'trace-id': Buffer.from(`trace-${eventId}`) };
     if (redriveCount !== undefined) headers[REDRIVE_COUNT_HEADER] = Buffer.from(String(redriveCount));
     const message = { key: Buffer.from(`user-${eventId}`), value: Buffer.from(JSON.stringify(signupEvent(eventId))), headers, timestamp: '1700000000000', attributes: 0, offset: String(offset) };
-    const consumed = { topic: world.topic, partition, message: message as unknown as KafkaMessage, ticket: { topic: world.topic, partition, offset: BigInt(offset), epoch: 1 } } satisfies ConsumedRecord;
+    const consumed: ConsumedRecord = toConsumedRecord(message as unknown as KafkaMessage, { topic: world.topic, partition, offset: BigInt(offset), epoch: 1 });
     const outcome = { kind: 'dead-letter', reason, error: '550 5.1.1 mailbox unavailable', smtpCode: 550, attempts: reason === 'retries_exhausted' ? 4 : 1 } as const;
     return buildDlqMessage(consumed, outcome, { groupId: world.groupId, failedAt: new Date(failedAt) });
   });

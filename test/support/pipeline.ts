@@ -5,9 +5,10 @@ import { Capacity } from '../../src/delivery/capacity.js';
 import { CircuitBreaker } from '../../src/delivery/circuit-breaker.js';
 import { Dispatcher } from '../../src/delivery/dispatcher.js';
 import type { Mailer } from '../../src/delivery/mailer.js';
-import type { ConsumedRecord, Outcome } from '../../src/delivery/outcome.js';
+import type { ConsumedRecord, Outcome } from '../../src/pipeline/outcome.js';
 import type { WelcomeEmail } from '../../src/delivery/render-welcome-email.js';
 import { noLedger, type SentLedger } from '../../src/delivery/sent-ledger.js';
+import { toConsumedRecord } from '../../src/intake/to-consumed-record.js';
 import { createMetrics } from '../../src/platform/metrics.js';
 
 export const silentLogger = pino({ level: 'silent' });
@@ -28,7 +29,7 @@ export function signupValue(eventId: string, overrides: Record<string, unknown> 
 
 export function record(value: Buffer | null, { partition = 0, offset = nextOffset++, topic = 'signups' } = {}): ConsumedRecord {
   const message = { key: Buffer.from('k'), value, headers: { trace: Buffer.from('t-1') }, timestamp: '1700000000000', attributes: 0, offset: String(offset) } as unknown as KafkaMessage;
-  return { topic, partition, message, ticket: { topic, partition, offset: BigInt(offset), epoch: 1 } };
+  return toConsumedRecord(message, { topic, partition, offset: BigInt(offset), epoch: 1 });
 }
 
 export type Behaviour = (mail: WelcomeEmail, attempt: number) => Promise<void> | void;

@@ -66,6 +66,8 @@ async function startStallingServer({ replyDelayMs }: { replyDelayMs: number }) {
       state.closed++;
     },
   });
+  // A client that aborts destroys its socket: the server sees ECONNRESET, which is expected here.
+  server.on('error', () => {});
   server.listen(0, '127.0.0.1');
   await once(server.server, 'listening');
   const address = server.server.address();

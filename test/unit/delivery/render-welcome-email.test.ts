@@ -1,7 +1,7 @@
 import { simpleParser, type AddressObject } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { parseEvent } from '../../../src/intake/parse-event.js';
-import type { SignupEvent } from '../../../src/intake/signup-event.js';
+import type { SignupEvent } from '../../../src/pipeline/signup-event.js';
 import { composeWelcomeEmail } from '../../../src/delivery/compose-welcome-email.js';
 import { renderWelcomeEmail, type WelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifySmtpError, truncate } from '../../../src/delivery/smtp-errors.js';
+import { classifySmtpError } from '../../../src/delivery/smtp-errors.js';
+import { truncate } from '../../../src/platform/truncate.js';
 
 /** An error shaped like nodemailer's (lib/errors: `code`, `responseCode`, `command`). */
 function smtpError(message: string, fields: { code?: string; responseCode?: number; command?: string } = {}): Error {

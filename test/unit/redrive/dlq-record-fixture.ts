@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { ConsumedRecord, DlqReason } from '../../../src/delivery/outcome.js';
+import { toConsumedRecord } from '../../../src/intake/to-consumed-record.js';
+import type { ConsumedRecord, DlqReason } from '../../../src/pipeline/outcome.js';
 import { buildDlqMessage } from '../../../src/settle/dlq-message.js';
 
 export interface DlqFixture {
@@ -22,7 +23,7 @@ export function dlqMessage({ eventId = 'e-1', reason = 'retries_exhausted', fail
     attributes: 0,
     offset: String(offset),
   } as unknown as KafkaMessage;
-  const consumed: ConsumedRecord = { topic: 'signups', partition, message: original, ticket: { topic: 'signups', partition, offset: BigInt(offset), epoch: 1 } };
+  const consumed: ConsumedRecord = toConsumedRecord(original, { topic: 'signups', partition, offset: BigInt(offset), epoch: 1 });
   const built = buildDlqMessage(consumed, { kind: 'dead-letter', reason, error: 'failed', smtpCode: 451, attempts: 4 }, { groupId: 'email-dispatcher', failedAt: new Date(failedAt) });
   const asBuffers = Object.fromEntries(Object.entries(built.headers ?? {}).map(([k, v]) => [k, Buffer.from(String(v))]));
   return { key: built.key, value: built.value, headers: asBuffers, timestamp: '1700000001000', attributes: 0, offset: dlqOffset } as unknown as KafkaMessage;

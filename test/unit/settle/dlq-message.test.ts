@@ -1,6 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import type { ConsumedRecord } from '../../../src/delivery/outcome.js';
+import { toConsumedRecord } from '../../../src/intake/to-consumed-record.js';
+import type { ConsumedRecord } from '../../../src/pipeline/outcome.js';
 import { buildDlqMessage, DLQ_HEADERS, type DeadLetter } from '../../../src/settle/dlq-message.js';
 
 const FAILED_AT = new Date('2024-05-01T12:34:56.789Z');
@@ -11,12 +12,10 @@ const VALUE = Buffer.from('{"eventId":"evt-1","user":{"email":"ada@example.test"
 const BINARY = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x0a]);
 
 function record(headers: KafkaMessage['headers'] = {}, message: Partial<KafkaMessage> = {}): ConsumedRecord {
-  return {
-    topic: 'user-signups',
-    partition: 7,
-    message: { key: KEY, value: VALUE, timestamp: '1714566896000', attributes: 0, offset: '123456789012', headers, ...message } as KafkaMessage,
-    ticket: { topic: 'user-signups', partition: 7, offset: 123456789012n, epoch: 1 },
-  };
+  return toConsumedRecord(
+    { key: KEY, value: VALUE, timestamp: '1714566896000', attributes: 0, offset: '123456789012', headers, ...message } as KafkaMessage,
+    { topic: 'user-signups', partition: 7, offset: 123456789012n, epoch: 1 },
+  );
 }
 
 function deadLetter(overrides: Partial<DeadLetter> = {}): DeadLetter {

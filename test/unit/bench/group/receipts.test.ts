@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { attribute, countBetween, longestGap, lowerBound, Receipts } from '../../../../bench/group/receipts.js';
 
 describe('Receipts', () => {
-  it('counts a Message-ID received again as a duplicate, with the time of its first copy', () => {
+  it('counts a Message-ID received again as a duplicate, with the time of the copy before it', () => {
     const r = new Receipts();
     expect(r.add('<a@x>', 10)).toBe(false);
     expect(r.add('<b@x>', 20)).toBe(false);
@@ -10,7 +10,7 @@ describe('Receipts', () => {
     expect(r.add('<a@x>', 40)).toBe(true);
     expect({ total: r.total, unique: r.unique, duplicates: r.duplicates, ids: r.duplicatedIds() }).toEqual({ total: 4, unique: 2, duplicates: 2, ids: 1 });
     expect(r.duplicateTimes).toEqual([30, 40]);
-    expect(r.duplicateFirstTimes).toEqual([10, 10]);
+    expect(r.duplicatePreviousTimes).toEqual([10, 30]);
   });
 });
 

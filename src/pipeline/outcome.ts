@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { Ticket } from '../settle/offset-tracker.js';
+import type { ParseResult } from './parse-result.js';
+import type { Ticket } from './topic-partition.js';
 
 export type DlqReason = 'invalid_event' | 'smtp_permanent' | 'retries_exhausted';
 
@@ -21,4 +22,8 @@ export interface ConsumedRecord {
   readonly partition: number;
   readonly message: KafkaMessage;
   readonly ticket: Ticket;
+  /** What intake made of the value: the event, or why it can never be one. */
+  readonly parsed: ParseResult;
+  /** The event's id when it parsed (for logs and the ledger); undefined otherwise. */
+  readonly eventId: string | undefined;
 }
