@@ -31,6 +31,9 @@ function run(env: Record<string, string>): ServiceProcess {
 }
 
 async function terminate(service: ServiceProcess): Promise<void> {
+  // A SIGTERM while the process is still loading its modules kills it by the default action (143):
+  // the test bounces a running service, so wait until it has joined.
+  await service.waitForLog((l) => l.msg === 'joined consumer group', 60_000);
   service.kill('SIGTERM');
   expect(await service.exited).toBe(0);
   running.delete(service);
@@ -43,7 +46,7 @@ describe('SIGTERM bounces under load', () => {
     const ids = Array.from({ length: scaled(800, 4_000) }, (_, i) => `b1-${i}`);
     await produceEvents(world, ids);
     sink.setLatency(10);
-    const env = serviceEnv(world, sink.port, { EMAIL_WORKER_COUNT: '5', EMAIL_WORKER_BUFFER: '40' });
+    const env = serviceEnv(world, sink.port, { EMAIL_WORKER_COUNT: '5', EMAIL_WORKER_BUFFER: '40', LOG_LEVEL: 'info' });
     for (let bounce = 0; bounce < scaled(3, 5) && !delivered(ids); bounce += 1) {
       const service = run(env);
       const before = sink.count;
@@ -60,7 +63,7 @@ describe('SIGTERM bounces under load', () => {
     const ids = Array.from({ length: scaled(800, 4_000) }, (_, i) => `b2-${i}`);
     await produceEvents(world, ids);
     sink.setLatency(10);
-    const env = serviceEnv(world, sink.port, { EMAIL_WORKER_COUNT: '5', EMAIL_WORKER_BUFFER: '40' });
+    const env = serviceEnv(world, sink.port, { EMAIL_WORKER_COUNT: '5', EMAIL_WORKER_BUFFER: '40', LOG_LEVEL: 'info' });
     const pair = [run(env), run(env)];
     for (let bounce = 0; bounce < scaled(3, 5) && !delivered(ids); bounce += 1) {
       const i = bounce % 2;
