@@ -8,7 +8,8 @@ import type { Capacity } from './capacity.js';
 import type { Mailer, PreparedMail } from './mailer.js';
 import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
 import { renderWelcomeEmail, type WelcomeEmail } from './render-welcome-email.js';
-import { nextRetry, retryDelayMs, type RetryPolicy } from './retry-policy.js';
+import { decideOnFailure } from './failure-decision.js';
+import { retryDelayMs, type RetryPolicy } from '../platform/retry-policy.js';
 import { LedgerUnavailableError, type SentLedger } from './sent-ledger.js';
 import { classifySmtpError, type SmtpFailure } from './smtp-errors.js';
 
@@ -263,43 +264,34 @@ export class Dispatcher {
   }
 
   #onFailure(job: Job, failure: SmtpFailure): void {
-    const { logger } = this.#o;
     const where = this.#where(job);
-    switch (failure.kind) {
-      case 'fatal': {
+    const serverDown = failure.kind === 'transient' && failure.serverWide && this.#o.breaker.recordServerFailure(failure.message);
+    const decision = decideOnFailure({ failure, attemptsBefore: job.attempts, policy: this.#o.policy, serverDown });
+    switch (decision.kind) {
+      case 'stop':
         this.#fatal = true;
         this.#queue.pause();
-        logger.fatal({ ...where, code: failure.code, responseCode: failure.responseCode, error: failure.message }, 'SMTP rejected our credentials or configuration; stopping without dead-lettering');
+        this.#o.logger.fatal({ ...where, code: failure.code, responseCode: failure.responseCode, error: failure.message }, 'SMTP rejected our credentials or configuration; stopping without dead-lettering');
         this.#abandon(job);
         this.#o.onFatal(failure);
         return;
-      }
-      case 'permanent': {
-        job.attempts += 1;
-        void this.#finish(job, { kind: 'dead-letter', reason: 'smtp_permanent', error: failure.message, smtpCode: failure.responseCode, attempts: job.attempts });
+      case 'hold':
+        this.#queue.pause();
+        this.#enqueue(job);
         return;
-      }
-      case 'transient': {
-        if (failure.serverWide && this.#o.breaker.recordServerFailure(failure.message)) {
-          // The server as a whole is down: hold the job without spending an attempt.
-          this.#queue.pause();
-          this.#enqueue(job);
-          return;
-        }
-        job.attempts += 1;
-        const delay = nextRetry(this.#o.policy, job.attempts);
-        if (delay === undefined) {
-          void this.#finish(job, { kind: 'dead-letter', reason: 'retries_exhausted', error: failure.message, smtpCode: failure.responseCode, attempts: job.attempts });
-          return;
-        }
-        this.#o.metrics.retries.inc({ attempt: String(job.attempts) });
-        logger.info({ ...where, attempt: job.attempts, delayMs: delay, code: failure.code, responseCode: failure.responseCode }, 'transient SMTP failure; retry scheduled');
-        this.#scheduleRetry(job, delay);
+      case 'dead-letter':
+        job.attempts = decision.attempts;
+        void this.#finish(job, { kind: 'dead-letter', reason: decision.reason, error: failure.message, smtpCode: failure.responseCode, attempts: decision.attempts });
         return;
-      }
+      case 'retry':
+        job.attempts = decision.attempts;
+        this.#o.metrics.retries.inc({ attempt: String(decision.attempts) });
+        this.#o.logger.info({ ...where, attempt: decision.attempts, delayMs: decision.delayMs, code: failure.code, responseCode: failure.responseCode }, 'transient SMTP failure; retry scheduled');
+        this.#scheduleRetry(job, decision.delayMs);
+        return;
       default: {
-        const never: never = failure.kind;
-        throw new Error(`unknown failure kind ${String(never)}`);
+        const never: never = decision;
+        throw new Error(`unknown decision ${JSON.stringify(never)}`);
       }
     }
   }

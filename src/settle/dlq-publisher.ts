@@ -2,6 +2,7 @@ import type { Message, Producer } from 'kafkajs';
 import type { ConsumedRecord } from '../pipeline/outcome.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
+import { retryDelayMs } from '../platform/retry-policy.js';
 import { sleep } from '../platform/sleep.js';
 import { buildDlqMessage, DLQ_HEADERS, type DeadLetter } from './dlq-message.js';
 
@@ -65,7 +66,7 @@ export function createDlqPublisher({ producer, topic, groupId, metrics, logger, 
           }
           metrics.dlqPublishErrors.inc();
           logger.error({ err, ...where, attempt }, 'DLQ produce failed; retrying (offset not committed)');
-          await sleep(backoffMs[Math.min(attempt, backoffMs.length) - 1] ?? 1000, signal);
+          await sleep(retryDelayMs({ maxRetries: Number.POSITIVE_INFINITY, delaysMs: backoffMs }, attempt), signal);
         }
       }
     } finally {
