@@ -21,7 +21,7 @@ const schema = {
     ssl: { doc: 'Use TLS to the brokers', format: Boolean, default: false, env: 'KAFKA_SSL' },
     sslCaFile: { doc: 'PEM file with the CA for the brokers (optional)', format: String, default: '', env: 'KAFKA_SSL_CA_FILE' },
     sslRejectUnauthorized: { doc: 'Verify the brokers\u2019 certificates', format: Boolean, default: true, env: 'KAFKA_SSL_REJECT_UNAUTHORIZED' },
-    saslMechanism: { doc: 'SASL mechanism', format: ['', 'plain', 'scram-sha-256', 'scram-sha-512'], default: '', env: 'KAFKA_SASL_MECHANISM' },
+    saslMechanism: { doc: 'SASL mechanism', format: ['', 'plain', 'scram-sha-256', 'scram-sha-512'] as const, default: '', env: 'KAFKA_SASL_MECHANISM' },
     saslUsername: { doc: 'SASL user', format: String, default: '', env: 'KAFKA_SASL_USERNAME' },
     saslPassword: { doc: 'SASL password (or KAFKA_SASL_PASSWORD_FILE)', format: String, default: '', sensitive: true, env: 'KAFKA_SASL_PASSWORD' },
   },
@@ -60,64 +60,19 @@ const schema = {
   },
   shutdownTimeoutMs: { doc: 'Time for in-flight sends and due retries to finish on shutdown', format: 'positive-int', default: 25_000, env: 'SHUTDOWN_TIMEOUT_MS' },
   livenessStallMs: { doc: 'No progress for this long while work is pending fails /livez', format: 'positive-int', default: 300_000, env: 'LIVENESS_STALL_MS' },
-  logLevel: { doc: 'pino log level', format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', env: 'LOG_LEVEL' },
+  logLevel: { doc: 'pino log level', format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'info', env: 'LOG_LEVEL' },
 };
 
 /** Secrets that may also be read from a file named by `<NAME>_FILE` (Kubernetes secret volumes). */
 const FILE_SECRETS = ['SMTP_PASS', 'KAFKA_SASL_PASSWORD', 'IDEMPOTENCY_REDIS_URL'] as const;
 
-export interface Config {
-  readonly kafka: {
-    readonly brokers: readonly string[];
-    readonly clientId: string;
-    readonly groupId: string;
-    readonly topic: string;
-    readonly dlqTopic: string;
-    readonly fromBeginning: boolean;
-    readonly sessionTimeoutMs: number;
-    readonly heartbeatIntervalMs: number;
-    readonly commitIntervalMs: number;
-    readonly maxAheadPerPartition: number;
-    readonly dlqPublishStallMs: number;
-    readonly ssl: boolean;
-    readonly sslCaFile: string;
-    readonly sslRejectUnauthorized: boolean;
-    readonly saslMechanism: '' | 'plain' | 'scram-sha-256' | 'scram-sha-512';
-    readonly saslUsername: string;
-    readonly saslPassword: string;
-  };
-  readonly smtp: {
-    readonly host: string;
-    readonly port: number;
-    readonly secure: boolean;
-    readonly requireTls: boolean;
-    readonly tlsRejectUnauthorized: boolean;
-    readonly user: string;
-    readonly pass: string;
-    readonly timeoutMs: number;
-    readonly sendTimeoutMs: number;
-    readonly breakerThreshold: number;
-    readonly breakerProbeIntervalMs: number;
-  };
-  readonly email: {
-    readonly from: string;
-    readonly workerCount: number;
-    readonly workerBuffer: number;
-    readonly maxRetries: number;
-    readonly retryDelaysMs: readonly number[];
-    readonly rateLimitPerSecond: number;
-  };
-  readonly idempotency: {
-    readonly redisUrl: string;
-    readonly ttlSeconds: number;
-    readonly leaseMs: number;
-    readonly strict: boolean;
-  };
-  readonly http: { readonly port: number };
-  readonly shutdownTimeoutMs: number;
-  readonly livenessStallMs: number;
-  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-}
+/** A schema leaf's value: one of an enum format's values, else its default's type, widened. */
+type LeafValue<L> = L extends { format: readonly (infer U)[] } ? U : L extends { default: infer D } ? Widen<D> : never;
+type Widen<D> = D extends boolean ? boolean : D extends number ? number : D extends string ? string : D extends readonly (infer E)[] ? readonly Widen<E>[] : D;
+type ConfigOf<S> = { readonly [K in keyof S]: S[K] extends { env: string } ? LeafValue<S[K]> : ConfigOf<S[K]> };
+
+/** The validated, frozen configuration: derived from the schema, never written twice. */
+export type Config = ConfigOf<typeof schema>;
 
 /** Thrown by `loadConfig`; `problems` holds one line per bad variable, each naming it. */
 export class ConfigError extends Error {
@@ -205,6 +160,27 @@ export const REQUIRED_ENV = ['KAFKA_BROKERS', 'SMTP_HOST', 'EMAIL_FROM'] as cons
 
 const BOOLEAN_ENV = new Set([...LEAVES.values()].filter((leaf) => leaf.format === Boolean).map((leaf) => leaf.env as string));
 
+/** Rules between variables, each naming the variable to change; run once every variable is valid on its own. */
+const CROSS_RULES: ReadonlyArray<(c: Config) => string | undefined> = [
+  ({ kafka, email }) =>
+    kafka.maxAheadPerPartition < email.workerBuffer ? `KAFKA_MAX_AHEAD_PER_PARTITION: must be >= EMAIL_WORKER_BUFFER (${email.workerBuffer}), got ${kafka.maxAheadPerPartition}` : undefined,
+  ({ email }) => (email.workerBuffer < email.workerCount ? `EMAIL_WORKER_BUFFER: must be >= EMAIL_WORKER_COUNT (${email.workerCount}), got ${email.workerBuffer}` : undefined),
+  ({ kafka }) =>
+    kafka.saslMechanism !== '' && (kafka.saslUsername === '' || kafka.saslPassword === '')
+      ? 'KAFKA_SASL_USERNAME: KAFKA_SASL_MECHANISM is set, so KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required'
+      : undefined,
+  ({ smtp }) => ((smtp.user === '') !== (smtp.pass === '') ? 'SMTP_USER: SMTP_USER and SMTP_PASS must be set together' : undefined),
+  // A deadline shorter than one phase's timeout would make that timeout unreachable for sends, and hide
+  // a per-phase ETIMEDOUT behind ESENDTIMEOUT.
+  ({ smtp }) => (smtp.sendTimeoutMs < smtp.timeoutMs ? `SMTP_SEND_TIMEOUT_MS: must be >= SMTP_TIMEOUT_MS (${smtp.timeoutMs}), got ${smtp.sendTimeoutMs}` : undefined),
+  // SMTP_TIMEOUT_MS applies per phase, so one send can last several of them; only the whole-send
+  // deadline bounds how long a claim must hold before another instance may send the same email.
+  ({ idempotency, smtp }) =>
+    idempotency.redisUrl !== '' && idempotency.leaseMs <= smtp.sendTimeoutMs
+      ? `IDEMPOTENCY_LEASE_MS: must be longer than SMTP_SEND_TIMEOUT_MS (${smtp.sendTimeoutMs}), got ${idempotency.leaseMs}`
+      : undefined,
+];
+
 /**
  * Reads, validates and freezes the configuration from `env`. Throws `ConfigError` with one line per
  * bad variable; never echoes a secret's value.
@@ -280,28 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   const props = problems.length === 0 ? (config.getProperties() as unknown as Config) : undefined;
-  if (props && props.kafka.maxAheadPerPartition < props.email.workerBuffer) {
-    problems.push(`KAFKA_MAX_AHEAD_PER_PARTITION: must be >= EMAIL_WORKER_BUFFER (${props.email.workerBuffer}), got ${props.kafka.maxAheadPerPartition}`);
-  }
-  if (props && props.email.workerBuffer < props.email.workerCount) {
-    problems.push(`EMAIL_WORKER_BUFFER: must be >= EMAIL_WORKER_COUNT (${props.email.workerCount}), got ${props.email.workerBuffer}`);
-  }
-  if (props && props.kafka.saslMechanism !== '' && (props.kafka.saslUsername === '' || props.kafka.saslPassword === '')) {
-    problems.push('KAFKA_SASL_USERNAME: KAFKA_SASL_MECHANISM is set, so KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required');
-  }
-  if (props && (props.smtp.user === '') !== (props.smtp.pass === '')) {
-    problems.push('SMTP_USER: SMTP_USER and SMTP_PASS must be set together');
-  }
-  // A deadline shorter than one phase's timeout would make that timeout unreachable for sends, and hide
-  // a per-phase ETIMEDOUT behind ESENDTIMEOUT.
-  if (props && props.smtp.sendTimeoutMs < props.smtp.timeoutMs) {
-    problems.push(`SMTP_SEND_TIMEOUT_MS: must be >= SMTP_TIMEOUT_MS (${props.smtp.timeoutMs}), got ${props.smtp.sendTimeoutMs}`);
-  }
-  // SMTP_TIMEOUT_MS applies per phase, so one send can last several of them; only the whole-send
-  // deadline bounds how long a claim must hold before another instance may send the same email.
-  if (props && props.idempotency.redisUrl !== '' && props.idempotency.leaseMs <= props.smtp.sendTimeoutMs) {
-    problems.push(`IDEMPOTENCY_LEASE_MS: must be longer than SMTP_SEND_TIMEOUT_MS (${props.smtp.sendTimeoutMs}), got ${props.idempotency.leaseMs}`);
-  }
+  if (props) for (const rule of CROSS_RULES) problems.push(...[rule(props)].filter((p): p is string => p !== undefined));
   if (problems.length > 0 || !props) throw new ConfigError(problems);
   return deepFreeze(props);
 }
