@@ -1,9 +1,9 @@
 import PQueue from 'p-queue';
-import { abortableWait } from '../platform/abortable-wait.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { partitionKey, type TopicPartition } from '../pipeline/topic-partition.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
+import { JobBoard, newJob, type Job } from './job-board.js';
 import type { Capacity } from './capacity.js';
 import type { Mailer, PreparedMail } from './mailer.js';
 import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
@@ -31,27 +31,17 @@ export interface DispatcherOptions {
   readonly logger: Logger;
 }
 
-interface Job {
-  readonly record: ConsumedRecord;
-  readonly eventId: string | undefined;
-  mail: WelcomeEmail | undefined;
-  prepared: PreparedMail | undefined;
-  occurredAt: number | undefined;
-  attempts: number;
-  state: 'new' | 'preparing' | 'queued' | 'sending' | 'waiting' | 'settling' | 'done';
-  timer: NodeJS.Timeout | undefined;
-  abandoned: boolean;
-  /** True while the SMTP exchange runs: an abandoned job keeps its slot until it ends. */
-  inSend: boolean;
-  /** Aborts this job's settle (a DLQ publish) when it is abandoned. */
-  readonly abandon: AbortController;
-}
-
 /**
  * Why sends are held: the SMTP circuit is open, or a rebalance is under way (partitions may move,
  * so nothing new starts until the new assignment is known).
  */
 export type HoldReason = 'circuit' | 'rebalance';
+
+/** What a worker sends: the event's id (for the sent ledger) and the composed message. */
+interface Letter {
+  readonly eventId: string;
+  readonly prepared: PreparedMail;
+}
 
 /** Messages composed at once ahead of the workers: enough to keep them fed, in admission order. */
 const PREPARE_CONCURRENCY = 4;
@@ -67,15 +57,14 @@ export class Dispatcher {
   readonly #o: DispatcherOptions;
   readonly #queue: PQueue;
   readonly #preparing = new PQueue({ concurrency: PREPARE_CONCURRENCY });
-  readonly #jobs = new Set<Job>();
+  readonly #board: JobBoard;
   readonly #closing = new AbortController();
   readonly #holds = new Set<HoldReason>();
-  readonly #sendsIdle = new Set<() => void>();
   #fatal = false;
-  #counts = { queued: 0, sending: 0, waiting: 0 };
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
+    this.#board = new JobBoard(options.metrics);
     this.#queue = new PQueue({
       concurrency: options.workerCount,
       ...(options.rateLimitPerSecond > 0 ? { interval: 1000, intervalCap: options.rateLimitPerSecond } : {}),
@@ -83,27 +72,15 @@ export class Dispatcher {
   }
 
   /** Messages in the pool by state (the gauges read these). */
-  get counts(): { readonly queued: number; readonly sending: number; readonly waiting: number; readonly total: number } {
-    return { ...this.#counts, total: this.#jobs.size };
+  get counts(): JobBoard['counts'] {
+    return this.#board.counts;
   }
 
   /** Takes an admitted record (capacity already acquired by intake). Never throws, never blocks. */
   submit(record: ConsumedRecord): void {
     const { parsed } = record;
-    const job: Job = {
-      record,
-      eventId: record.eventId,
-      mail: undefined,
-      prepared: undefined,
-      occurredAt: undefined,
-      attempts: 0,
-      state: 'new',
-      timer: undefined,
-      abandoned: false,
-      inSend: false,
-      abandon: new AbortController(),
-    };
-    this.#jobs.add(job);
+    const job = newJob(record);
+    this.#board.add(job);
     if (!parsed.ok) {
       void this.#finish(job, { kind: 'dead-letter', reason: 'invalid_event', error: parsed.error, smtpCode: undefined, attempts: 0 });
       return;
@@ -112,10 +89,10 @@ export class Dispatcher {
       this.#o.metrics.namesDropped.inc({ reason: parsed.nameDropped });
       this.#o.logger.info({ ...this.#where(job), reason: parsed.nameDropped }, 'display name dropped; sending without it');
     }
-    job.mail = renderWelcomeEmail(parsed.event, this.#o.email);
+    const mail = renderWelcomeEmail(parsed.event, this.#o.email);
     job.occurredAt = Date.parse(parsed.event.occurredAt);
-    this.#setState(job, 'preparing');
-    this.#preparing.add(() => this.#prepare(job)).catch((err: unknown) => this.#o.logger.error({ err }, 'unexpected dispatcher error'));
+    this.#board.move(job, 'preparing');
+    this.#preparing.add(() => this.#prepare(job, parsed.event.eventId, mail)).catch((err: unknown) => this.#o.logger.error({ err }, 'unexpected dispatcher error'));
   }
 
   /** Starts no new send until every hold is lifted; sends in flight finish. */
@@ -131,18 +108,14 @@ export class Dispatcher {
 
   /** Resolves when no SMTP send (or its ledger claim) is in progress; with a hold, none starts again. */
   whenNoSendInFlight(signal?: AbortSignal): Promise<void> {
-    if (this.#counts.sending === 0) return Promise.resolve();
-    return abortableWait(signal, (done) => {
-      this.#sendsIdle.add(done);
-      return () => this.#sendsIdle.delete(done);
-    });
+    return this.#board.whenNoSendInFlight(signal);
   }
 
   /** Drops every job (membership lost): nothing of theirs is settled; the next owners redeliver them. */
   abandonAll(): number {
-    const count = this.#jobs.size;
-    for (const job of [...this.#jobs]) this.#abandon(job);
-    return count;
+    const jobs = this.#board.all();
+    for (const job of jobs) this.#abandon(job);
+    return jobs.length;
   }
 
   /**
@@ -152,7 +125,7 @@ export class Dispatcher {
   abandonPartitions(partitions: readonly TopicPartition[]): number {
     const revoked = new Set(partitions.map(partitionKey));
     let count = 0;
-    for (const job of this.#jobs) {
+    for (const job of this.#board.all()) {
       if (revoked.has(partitionKey(job.record))) {
         this.#abandon(job);
         count += 1;
@@ -171,39 +144,39 @@ export class Dispatcher {
     this.#queue.pause();
     this.#queue.clear();
     this.#preparing.clear();
-    for (const job of [...this.#jobs]) this.#abandon(job);
+    for (const job of this.#board.all()) this.#abandon(job);
   }
 
-  async #prepare(job: Job): Promise<void> {
+  async #prepare(job: Job, eventId: string, mail: WelcomeEmail): Promise<void> {
     if (job.abandoned) return;
+    let letter: Letter;
     try {
-      job.prepared = await this.#o.mailer.prepare(job.mail as WelcomeEmail);
+      letter = { eventId, prepared: await this.#o.mailer.prepare(mail) };
     } catch (err) {
       const error = `the email could not be composed: ${err instanceof Error ? err.message : String(err)}`;
       void this.#finish(job, { kind: 'dead-letter', reason: 'invalid_event', error, smtpCode: undefined, attempts: 0 });
       return;
     }
-    if (!job.abandoned) this.#enqueue(job);
+    if (!job.abandoned) this.#enqueue(job, letter);
   }
 
-  #enqueue(job: Job): void {
-    this.#setState(job, 'queued');
+  #enqueue(job: Job, letter: Letter): void {
+    this.#board.move(job, 'queued');
     this.#queue
-      .add(() => this.#attempt(job))
+      .add(() => this.#attempt(job, letter))
       .catch((err: unknown) => this.#o.logger.error({ err }, 'unexpected dispatcher error'));
   }
 
-  async #attempt(job: Job): Promise<void> {
+  async #attempt(job: Job, letter: Letter): Promise<void> {
     if (job.abandoned || job.state !== 'queued') return;
     if (this.#o.breaker.state === 'open' || this.#holds.size > 0) {
       // The circuit opened, or a rebalance began, after this job was queued: hold it, spend nothing.
       this.#queue.pause();
-      this.#enqueue(job);
+      this.#enqueue(job, letter);
       return;
     }
-    const eventId = job.eventId as string;
-    const prepared = job.prepared as PreparedMail;
-    this.#setState(job, 'sending');
+    const { eventId, prepared } = letter;
+    this.#board.move(job, 'sending');
     try {
       const claim = await this.#o.ledger.claim(eventId);
       if (claim === 'already-sent') {
@@ -213,14 +186,14 @@ export class Dispatcher {
       }
       if (claim === 'busy') {
         // Another instance is sending it right now (rebalance overlap); look again later.
-        this.#scheduleRetry(job, retryDelayMs(this.#o.policy, 1));
+        this.#scheduleRetry(job, retryDelayMs(this.#o.policy, 1), letter);
         return;
       }
     } catch (err) {
       const unavailable = err instanceof LedgerUnavailableError;
       // The ledger logs the outage itself (rate-limited); one line per held message would flood.
       this.#o.logger.debug({ err, eventId, unavailable }, 'sent ledger claim failed; holding message');
-      this.#scheduleRetry(job, retryDelayMs(this.#o.policy, 1));
+      this.#scheduleRetry(job, retryDelayMs(this.#o.policy, 1), letter);
       return;
     }
     if (job.abandoned || this.#holds.size > 0) {
@@ -228,7 +201,7 @@ export class Dispatcher {
       // owner need not wait out the lease; a held job goes back to the queue.
       await this.#o.ledger.release(eventId).catch(() => {});
       if (job.abandoned) this.#release(job);
-      else this.#enqueue(job);
+      else this.#enqueue(job, letter);
       return;
     }
 
@@ -243,7 +216,7 @@ export class Dispatcher {
       this.#o.metrics.sendFailures.inc({ class: failure.kind });
       await this.#o.ledger.release(eventId).catch(() => {});
       if (job.abandoned) this.#release(job);
-      else this.#onFailure(job, failure);
+      else this.#onFailure(job, failure, letter);
       return;
     }
     job.inSend = false;
@@ -263,7 +236,7 @@ export class Dispatcher {
     else await this.#finish(job, { kind: 'sent', attempts: job.attempts });
   }
 
-  #onFailure(job: Job, failure: SmtpFailure): void {
+  #onFailure(job: Job, failure: SmtpFailure, letter: Letter): void {
     const where = this.#where(job);
     const serverDown = failure.kind === 'transient' && failure.serverWide && this.#o.breaker.recordServerFailure(failure.message);
     const decision = decideOnFailure({ failure, attemptsBefore: job.attempts, policy: this.#o.policy, serverDown });
@@ -277,7 +250,7 @@ export class Dispatcher {
         return;
       case 'hold':
         this.#queue.pause();
-        this.#enqueue(job);
+        this.#enqueue(job, letter);
         return;
       case 'dead-letter':
         job.attempts = decision.attempts;
@@ -287,7 +260,7 @@ export class Dispatcher {
         job.attempts = decision.attempts;
         this.#o.metrics.retries.inc({ attempt: String(decision.attempts) });
         this.#o.logger.info({ ...where, attempt: decision.attempts, delayMs: decision.delayMs, code: failure.code, responseCode: failure.responseCode }, 'transient SMTP failure; retry scheduled');
-        this.#scheduleRetry(job, decision.delayMs);
+        this.#scheduleRetry(job, decision.delayMs, letter);
         return;
       default: {
         const never: never = decision;
@@ -297,18 +270,18 @@ export class Dispatcher {
   }
 
   /** The job waits on a timer, holding no worker slot. */
-  #scheduleRetry(job: Job, delayMs: number): void {
+  #scheduleRetry(job: Job, delayMs: number, letter: Letter): void {
     if (job.abandoned) return;
-    this.#setState(job, 'waiting');
+    this.#board.move(job, 'waiting');
     job.timer = setTimeout(() => {
       job.timer = undefined;
-      if (!job.abandoned) this.#enqueue(job);
+      if (!job.abandoned) this.#enqueue(job, letter);
     }, delayMs);
   }
 
   async #finish(job: Job, outcome: Outcome): Promise<void> {
     if (job.abandoned) return;
-    this.#setState(job, 'settling');
+    this.#board.move(job, 'settling');
     try {
       await this.#o.settle(job.record, outcome, AbortSignal.any([this.#closing.signal, job.abandon.signal]));
     } catch (err) {
@@ -333,25 +306,8 @@ export class Dispatcher {
 
   #release(job: Job): void {
     if (job.state === 'done') return;
-    this.#setState(job, 'done');
-    this.#jobs.delete(job);
+    this.#board.move(job, 'done');
     this.#o.capacity.release();
-  }
-
-  #setState(job: Job, state: Job['state']): void {
-    const c = this.#counts;
-    const from = countedAs(job.state);
-    const to = countedAs(state);
-    if (from) c[from] -= 1;
-    job.state = state;
-    if (to) c[to] += 1;
-    this.#o.metrics.queued.set(c.queued);
-    this.#o.metrics.inFlight.set(c.sending);
-    if (c.sending === 0 && this.#sendsIdle.size > 0) {
-      for (const done of [...this.#sendsIdle]) done();
-      this.#sendsIdle.clear();
-    }
-    this.#o.metrics.retryWaiting.set(c.waiting);
   }
 
   #where(job: Job) {
@@ -360,8 +316,3 @@ export class Dispatcher {
   }
 }
 
-/** The gauge a state counts in: a job being composed is waiting for a worker too. */
-function countedAs(state: Job['state']): 'queued' | 'sending' | 'waiting' | undefined {
-  if (state === 'preparing') return 'queued';
-  return state === 'queued' || state === 'sending' || state === 'waiting' ? state : undefined;
-}
