@@ -1,5 +1,5 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { produceEvents } from '../src/loadtest/produce-events.js';
+import { produceEvents } from '../dev/loadtest/produce-events.js';
 
 /**
  * A fresh topic (and its DLQ) holding `messages` sign-up events of `eventBytes` each, keys over

@@ -24,8 +24,8 @@ import { composeWelcomeEmail, composeWithNodemailer, type PreparedMail } from '.
 import { createSmtpMailer, type Mailer } from '../src/delivery/mailer.js';
 import { renderWelcomeEmail, type WelcomeEmail } from '../src/delivery/render-welcome-email.js';
 import { parseEvent } from '../src/intake/parse-event.js';
-import { median, summarize } from '../src/loadtest/percentile.js';
-import { signupFixture } from '../src/loadtest/signup-fixture.js';
+import { median, summarize } from '../dev/loadtest/percentile.js';
+import { signupFixture } from '../dev/loadtest/signup-fixture.js';
 import { sleep } from '../src/platform/sleep.js';
 import { createBacklog } from './backlog.js';
 import type { PhaseSecond } from './phase-sink.js';

@@ -5,7 +5,7 @@
  * one JSON line of percentiles per second while mail flows.
  */
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
-import { summarize } from '../src/loadtest/percentile.js';
+import { summarize } from '../dev/loadtest/percentile.js';
 
 export interface PhaseSecond {
   readonly accepted: number;

@@ -1,4 +1,4 @@
-import { median } from '../src/loadtest/percentile.js';
+import { median } from '../dev/loadtest/percentile.js';
 import type { BenchResult } from './result.js';
 import type { ThroughputCell } from './scenarios/throughput.js';
 import type { VariantName } from './variants.js';

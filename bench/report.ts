@@ -1,4 +1,4 @@
-import type { Spread } from '../src/loadtest/percentile.js';
+import type { Spread } from '../dev/loadtest/percentile.js';
 import { ratios } from './ratios.js';
 import type { BenchResult } from './result.js';
 import { VARIANTS } from './variants.js';

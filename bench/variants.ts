@@ -9,7 +9,7 @@ import { createApp } from '../src/app.js';
 import { smtpTransportOptions, type Mailer } from '../src/delivery/mailer.js';
 import { renderWelcomeEmail } from '../src/delivery/render-welcome-email.js';
 import { parseEvent } from '../src/intake/parse-event.js';
-import { signupFixture } from '../src/loadtest/signup-fixture.js';
+import { signupFixture } from '../dev/loadtest/signup-fixture.js';
 import { loadConfig } from '../src/platform/config.js';
 
 export type VariantName = 'B0' | 'B1' | "B1'" | 'ours' | 'B0pre';

@@ -16,10 +16,10 @@ import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { ensureKafka, localKafkaOptionsFromEnv, type LocalKafka } from '../dev/local-kafka.js';
 import { kafkaClientConfig } from '../src/platform/kafka-client-config.js';
-import { formatSummary } from '../src/loadtest/format-summary.js';
-import { parseLoadTestArgs, USAGE, UsageError, type LoadTestFlags } from '../src/loadtest/load-test-options.js';
-import { runLoadTest } from '../src/loadtest/run-load-test.js';
-import { serviceEnvFrom } from '../src/loadtest/service-process.js';
+import { formatSummary } from '../dev/loadtest/format-summary.js';
+import { parseLoadTestArgs, USAGE, UsageError, type LoadTestFlags } from '../dev/loadtest/load-test-options.js';
+import { runLoadTest } from '../dev/loadtest/run-load-test.js';
+import { serviceEnvFrom } from '../dev/loadtest/service-process.js';
 import { ConfigError, loadConfig } from '../src/platform/config.js';
 import { createLogger } from '../src/platform/logger.js';
 

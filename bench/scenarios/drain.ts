@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { spread, type Spread } from '../../src/loadtest/percentile.js';
+import { spread, type Spread } from '../../dev/loadtest/percentile.js';
 import { createBacklog } from '../backlog.js';
 import { countingNoopMailer, ours } from '../variants.js';
 import type { ScenarioContext } from './context.js';

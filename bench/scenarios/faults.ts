@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { spread, type Spread } from '../../src/loadtest/percentile.js';
+import { spread, type Spread } from '../../dev/loadtest/percentile.js';
 import { measure, type Measurement } from '../measure.js';
 import { ours, oursBuffer } from '../variants.js';
 import type { ScenarioContext } from './context.js';

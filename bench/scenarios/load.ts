@@ -1,5 +1,5 @@
-import type { Percentiles } from '../../src/loadtest/percentile.js';
-import { runLoadTest, type LoadTestResult } from '../../src/loadtest/run-load-test.js';
+import type { Percentiles } from '../../dev/loadtest/percentile.js';
+import { runLoadTest, type LoadTestResult } from '../../dev/loadtest/run-load-test.js';
 import type { ScenarioContext } from './context.js';
 
 /** One load-test run through the compiled service (dist/, no TypeScript loader) spawned as a child. */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { spread, type Spread } from '../../src/loadtest/percentile.js';
+import { spread, type Spread } from '../../dev/loadtest/percentile.js';
 import { measure, type Measurement } from '../measure.js';
 import { transactionTimeMs } from '../transaction-time.js';
 import { oursBuffer, startVariant, type VariantName } from '../variants.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
-import type { LoadTestResult } from '../../src/loadtest/run-load-test.js';
+import type { LoadTestResult } from '../../dev/loadtest/run-load-test.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../src/loadtest/free-port.js';
+import { freePort } from '../../dev/loadtest/free-port.js';
 import { produceEvents, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../src/loadtest/free-port.js';
+import { freePort } from '../../dev/loadtest/free-port.js';
 import { startSmtpSink, type SmtpSink } from '../../dev/smtp-sink.js';
 import { committedLag, createWorld, produceEvents, readDlq, serviceEnv, until, type World } from '../support/app-harness.js';
 import { startService, type ServiceProcess } from '../support/service-process.js';

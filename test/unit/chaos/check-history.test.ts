@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkHistory, violations } from '../../../test/chaos/check-history.js';
+import { checkHistory } from '../../../test/chaos/check-history.js';
+import { violations } from '../../../test/chaos/violations.js';
 import type { ChaosHistory, DlqEntry, LogRecord, PartitionOffsets, ProducedEvent } from '../../../test/chaos/history.js';
 
 const DOMAIN = 'acme.test';
@@ -85,6 +86,7 @@ describe('checkHistory', () => {
     expect(v.lost).toEqual([]);
     expect(violations(v, { maxExtraCopies: 1 })).toEqual(['duplicates 2 extra copies exceed the bound 1']);
     expect(violations(v, { maxExtraCopies: 2 })).toEqual([]);
+    expect(violations(v, { maxExtraCopies: 2, maxExtraMails: 1 })).toEqual(['duplicates 2 extra mails exceed the bound 1 (sent ledger on)']);
   });
 
   it('when an event is dead-lettered twice, or accepted and dead-lettered › both count as extra copies', () => {

@@ -30,7 +30,7 @@ const result: ChaosResult = {
     finalLag: 1n,
     anomalies: [],
   },
-  bound: { bound: 500, perDisruption: [250, 250] },
+  bound: { atLeastOnce: 500, mails: 500, perDisruption: [250, 250] },
   drain: { drained: true, waitedMs: 4_000, unsettled: 0 },
   finalExits: [{ name: 'svc-4', code: 0 }],
   violations: ['stuck partitions 1: p2 committed 10 < end 11 (only transaction markers / aborted records behind)'],

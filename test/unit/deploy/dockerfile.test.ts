@@ -50,7 +50,9 @@ const inContext = (path: string) => allowed.some((a) => path === a || path.start
  */
 function compiledSources(include: readonly string[]): string[] {
   const seen = new Set<string>();
-  const queue = include.flatMap((dir) => readdirSync(ROOT + dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => `${dir}/${f}`));
+  const queue = include.flatMap((entry) =>
+    entry.endsWith('.ts') ? [entry] : readdirSync(ROOT + entry, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => `${entry}/${f}`),
+  );
   while (queue.length > 0) {
     const file = queue.pop() as string;
     if (seen.has(file)) continue;
@@ -85,14 +87,22 @@ describe('deploy/Dockerfile', () => {
     expect(existsSync(`${ROOT}cmd/service.ts`)).toBe(true);
   });
 
-  it('has in its build context every file the build compiles (src/, cmd/ and what they import)', () => {
+  it('has in its build context every file the build compiles (tsconfig.build.json and what it imports)', () => {
     const copied = contextCopies(stage('build')).map((c) => c.replace(/^\.\//, ''));
-    const compiled = compiledSources(['src', 'cmd']);
+    const { include } = JSON.parse(readText('tsconfig.build.json')) as { include: string[] };
+    const compiled = compiledSources(include);
     expect(compiled).toContain('cmd/service.ts');
     for (const file of compiled) {
       expect(inContext(file), `${file} is left out by .dockerignore`).toBe(true);
       expect(copied.some((c) => file === c || file.startsWith(`${c}/`)), `${file} is not copied into the build stage`).toBe(true);
     }
+  });
+
+  it('compiles only what the image runs: the service and the redrive CLI, nothing of dev/, bench/ or the dev entry points', () => {
+    const { include } = JSON.parse(readText('tsconfig.build.json')) as { include: string[] };
+    const compiled = compiledSources(include);
+    expect(compiled.filter((f) => f.startsWith('cmd/'))).toEqual(['cmd/redrive.ts', 'cmd/service.ts']);
+    expect(compiled.filter((f) => !f.startsWith('src/') && !f.startsWith('cmd/'))).toEqual([]);
   });
 
   it('sends nothing but the sources to the Docker daemon (.dockerignore allow-list)', () => {

@@ -27,6 +27,11 @@ describe('rebalanceStats', () => {
     expect(s.maxJoinSyncMs).toBe(60_200);
   });
 
+  it('leaves the group unstable while a member told of a further rebalance has not joined again', () => {
+    const remaining = [joined(0), told(1_100), joined(22_000), told(23_200)];
+    expect(rebalanceStats([remaining], 1_000, 33_000)).toMatchObject({ stableAfterMs: undefined, joins: 1, slowestRejoinMs: 20_900, neverRejoined: 0 });
+  });
+
   it('ignores joins outside the window', () => {
     expect(rebalanceStats([[joined(500), joined(90_000)]], 1_000, 80_000)).toMatchObject({ stableAfterMs: undefined, joins: 0 });
   });

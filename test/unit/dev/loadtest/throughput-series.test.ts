@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { perSecond, steadyRate } from '../../../src/loadtest/throughput-series.js';
+import { perSecond, steadyRate } from '../../../../dev/loadtest/throughput-series.js';
 
 describe('perSecond', () => {
   it('counts events into whole seconds from the start and drops the partial last second', () => {

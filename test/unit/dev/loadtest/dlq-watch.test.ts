@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dlqEventId } from '../../../src/loadtest/dlq-watch.js';
+import { dlqEventId } from '../../../../dev/loadtest/dlq-watch.js';
 
 describe('dlqEventId', () => {
   it('reads the eventId of the original event in a DLQ record value', () => {

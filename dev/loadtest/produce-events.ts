@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import { sleep } from '../platform/sleep.js';
+import { sleep } from '../../src/platform/sleep.js';
 import { signupFixture } from './signup-fixture.js';
 
 export interface ProduceOptions {

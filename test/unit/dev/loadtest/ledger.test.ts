@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Ledger, reconcileExternal } from '../../../src/loadtest/ledger.js';
+import { Ledger, reconcileExternal } from '../../../../dev/loadtest/ledger.js';
 
 function ledgerOf(ids: string[], at = 1000): Ledger {
   const ledger = new Ledger();

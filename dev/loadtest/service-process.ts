@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
 import path from 'node:path';
-import { configEnvNames } from '../platform/config.js';
+import { configEnvNames } from '../../src/platform/config.js';
 
 export interface ServiceProcessOptions {
   /** The repository root (holds cmd/ and, after `npm run build`, dist/). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heapTrend, parseMemoryMetrics, readProcMemory } from '../../../src/loadtest/memory-sampler.js';
+import { heapTrend, parseMemoryMetrics, readProcMemory } from '../../../../dev/loadtest/memory-sampler.js';
 
 describe('parseMemoryMetrics', () => {
   it('reads RSS and heap in use from prom-client default metrics, in MiB', () => {

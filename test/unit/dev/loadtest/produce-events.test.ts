@@ -1,6 +1,6 @@
 import type { Producer } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { batchSize, produceEvents } from '../../../src/loadtest/produce-events.js';
+import { batchSize, produceEvents } from '../../../../dev/loadtest/produce-events.js';
 
 describe('produceEvents', () => {
   it('batches a tenth of a second at a target rate, 500 at full speed', () => {

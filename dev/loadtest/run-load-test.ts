@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Kafka, logLevel, Partitioners, type KafkaConfig } from 'kafkajs';
-import { sleep } from '../platform/sleep.js';
+import { sleep } from '../../src/platform/sleep.js';
 import { committedLag, watchDlq } from './dlq-watch.js';
 import { Ledger, reconcileExternal, type Reconciliation } from './ledger.js';
 import { startLedgerSink, type LedgerSink } from './ledger-sink.js';

@@ -1,4 +1,4 @@
-import { sleep } from '../platform/sleep.js';
+import { sleep } from '../../src/platform/sleep.js';
 
 /** Polls `done` every `everyMs` until it is true (true) or `deadline` passes (false). */
 export async function waitUntil(done: () => Promise<boolean>, { deadline, everyMs, signal }: { deadline: number; everyMs: number; signal?: AbortSignal }): Promise<boolean> {

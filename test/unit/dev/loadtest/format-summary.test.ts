@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketSeries } from '../../../src/loadtest/format-summary.js';
+import { bucketSeries } from '../../../../dev/loadtest/format-summary.js';
 
 describe('bucketSeries', () => {
   it('averages a long per-second series into at most `points` buckets', () => {

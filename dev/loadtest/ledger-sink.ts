@@ -1,4 +1,4 @@
-import { startSmtpSink, type SmtpSink } from '../../dev/smtp-sink.js';
+import { startSmtpSink, type SmtpSink } from '../smtp-sink.js';
 import type { Ledger } from './ledger.js';
 import { eventIdFromMessageId } from './signup-fixture.js';
 

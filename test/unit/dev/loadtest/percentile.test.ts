@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { median, percentile, spread, summarize } from '../../../src/loadtest/percentile.js';
+import { median, percentile, spread, summarize } from '../../../../dev/loadtest/percentile.js';
 
 describe('percentile (nearest rank)', () => {
   const hundred = Array.from({ length: 100 }, (_, i) => i + 1);

@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { chaosServiceEnv, SERVICE_SETTINGS } from '../../../test/chaos/service-env.js';
+import { loadConfig } from '../../../src/platform/config.js';
+
+const base = { brokers: ['127.0.0.1:41000'], topic: 'chaos-x', dlqTopic: 'chaos-x.dlq', groupId: 'chaos-x.dispatcher', smtpPort: 2525 };
+
+describe('chaosServiceEnv', () => {
+  it('is a valid service configuration with the settings the checker reasons from', () => {
+    const config = loadConfig(chaosServiceEnv(base));
+    expect(config.email.workerCount).toBe(SERVICE_SETTINGS.workerCount);
+    expect(config.email.workerBuffer).toBe(SERVICE_SETTINGS.buffer);
+    expect(config.email.retryDelaysMs).toEqual(SERVICE_SETTINGS.retry.delaysMs);
+    expect(config.email.maxRetries).toBe(SERVICE_SETTINGS.retry.maxRetries);
+    expect(config.kafka.commitIntervalMs).toBe(SERVICE_SETTINGS.commitIntervalMs);
+    expect(config.idempotency.redisUrl).toBe('');
+  });
+
+  it('with Redis › still valid: the sent ledger’s lease outlives the whole-send deadline', () => {
+    const config = loadConfig(chaosServiceEnv({ ...base, redisUrl: 'redis://127.0.0.1:6390' }));
+    expect(config.idempotency.redisUrl).toBe('redis://127.0.0.1:6390');
+  });
+});
