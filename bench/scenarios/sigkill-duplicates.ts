@@ -116,6 +116,9 @@ async function runArm(ctx: GroupBenchContext, o: SigkillOptions, backlog: number
       extra: {
         KAFKA_SESSION_TIMEOUT_MS: String(o.sessionTimeoutMs),
         SMTP_TIMEOUT_MS: String(o.smtpTimeoutMs),
+        // The whole-send deadline must stay under the lease (the service refuses to start otherwise);
+        // code without the variable ignores it.
+        SMTP_SEND_TIMEOUT_MS: String(o.smtpTimeoutMs),
         ...(redis ? { IDEMPOTENCY_REDIS_URL: redis.url, IDEMPOTENCY_LEASE_MS: String(o.leaseMs) } : {}),
       },
     });

@@ -1,0 +1,229 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { startSmtpSink } from '../../dev/smtp-sink.js';
+import { watchDlq, type DlqWatch } from '../../dev/loadtest/dlq-watch.js';
+import type { ChaosBroker } from './chaos-broker.js';
+import type { ChaosResult } from './chaos-result.js';
+import type { ChaosScale, LedgerMode } from './chaos-scale.js';
+import { checkHistory } from './check-history.js';
+import type { ChaosHistory } from './history.js';
+import { readDeadLetters, readLog, readOffsets } from './collect-history.js';
+import { waitForDrain } from './drain.js';
+import { duplicateBound, type Disruption } from './duplicate-bound.js';
+import { startEventProducer, type EventProducer } from './event-producer.js';
+import { describeSchedule } from './fault.js';
+import { FaultRunner } from './fault-runner.js';
+import { summary, toJson } from './format-report.js';
+import { startMetricsSampler, type MetricsSampler } from './metrics-sampler.js';
+import { planSchedule } from './plan-schedule.js';
+import { createPrng } from './prng.js';
+import { retriesCouldExhaust, retryWindowMs } from './retries-could-exhaust.js';
+import { retrying } from './retrying.js';
+import { chaosServiceEnv, FROM_DOMAIN, SERVICE_SETTINGS } from './service-env.js';
+import { ServiceFleet, type FleetEvent } from './service-fleet.js';
+import { violations } from './violations.js';
+
+export interface RunChaosOptions {
+  readonly seed: number;
+  readonly scale: ChaosScale;
+  readonly ledger: LedgerMode;
+  readonly broker: ChaosBroker;
+  /** For the Redis sent ledger. */
+  readonly redisUrl?: string;
+  readonly projectRoot: string;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * One chaos run: fresh topics and group on the chaos broker, an SMTP sink, service instances as
+ * child processes, a producer running throughout and a seeded fault schedule; then every fault is
+ * healed, the group drains (bounded), the instances stop gracefully and the history checker judges
+ * what happened.
+ */
+export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
+  const started = Date.now();
+  const { scale, broker, log } = o;
+  const runId = `${o.seed.toString(36)}-${Date.now().toString(36)}`;
+  const topic = `chaos-${runId}`;
+  const dlqTopic = `${topic}.dlq`;
+  const groupId = `${topic}.dispatcher`;
+  const reportDir = path.join(o.projectRoot, '.local', 'chaos', runId);
+  mkdirSync(reportDir, { recursive: true });
+  const prng = createPrng(o.seed);
+  const window = retryWindowMs(SERVICE_SETTINGS.retry);
+  const schedule = planSchedule({
+    prng: prng.fork('schedule'),
+    durationMs: scale.chaosMs,
+    faults: scale.faults,
+    everyKindOnce: scale.everyKindOnce,
+    instances: scale.instances,
+    retryWindowMs: window,
+    ranges: scale.ranges,
+  });
+  log(`chaos seed ${o.seed} (${scale.name}${o.ledger === 'redis' ? ', Redis sent ledger' : ''}), topic ${topic}, schedule:\n${describeSchedule(schedule)}`);
+
+  const kafka = new Kafka({ clientId: `chaos-${runId}`, brokers: broker.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 3_000 } });
+  const admin = kafka.admin();
+  let chaosStart = Date.now();
+  const clock = (): number => Date.now() - chaosStart;
+  const accepted: Array<string | undefined> = [];
+  /** When each mail was accepted (chaos-phase ms), for timelines in a defect report. */
+  const acceptedAt: number[] = [];
+  const acceptedIds = new Set<string>();
+  const sink = await startSmtpSink({
+    store: false,
+    onMail: (mail) => {
+      accepted.push(mail.messageId);
+      acceptedAt.push(clock());
+      const id = /^<([^@>]+)@/.exec(mail.messageId ?? '')?.[1];
+      if (id !== undefined) acceptedIds.add(id);
+    },
+  });
+  const fleet = new ServiceFleet({
+    projectRoot: o.projectRoot,
+    logDir: reportDir,
+    clock,
+    env: chaosServiceEnv({ brokers: broker.brokers, topic, dlqTopic, groupId, smtpPort: sink.port, ...(o.ledger === 'redis' && o.redisUrl ? { redisUrl: o.redisUrl } : {}) }),
+    onEvent: (e) => {
+      if (e.what === 'unexpected-exit') log(`t+${(e.atMs / 1000).toFixed(1)}s  ${e.member} exited ${e.code} by itself; starting a new instance`);
+    },
+  });
+  // The service's own watchdog exits 10 s after its drain budget; give it that and a little more.
+  const terminateGraceMs = SERVICE_SETTINGS.shutdownTimeoutMs + 15_000;
+  let producer: EventProducer | undefined;
+  let dlqWatch: DlqWatch | undefined;
+  let sampler: MetricsSampler | undefined;
+  const runner = new FaultRunner({ fleet, broker, sink, admin, topic, partitions: scale.partitions, terminateGraceMs, clock, log });
+
+  try {
+    await broker.start();
+    await admin.connect();
+    await retrying('creating the topics', () => admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: scale.partitions }, { topic: dlqTopic, numPartitions: 1 }] }));
+    const first = await Promise.all(Array.from({ length: scale.instances.initial }, () => fleet.start()));
+    await Promise.all(first.map((m) => fleet.waitReady(m)));
+
+    chaosStart = Date.now();
+    sampler = startMetricsSampler({ members: () => fleet.running(), clock, file: path.join(reportDir, 'metrics.jsonl') });
+    producer = await startEventProducer({
+      kafka,
+      topic,
+      runId,
+      prng: prng.fork('producer'),
+      ratePerSecond: scale.ratePerSecond,
+      invalidShare: scale.invalidShare,
+      transactionShare: scale.transactionShare,
+      partitions: () => runner.producerPartitions,
+      log,
+    });
+    runner.schedule(schedule);
+    await new Promise((resolve) => setTimeout(resolve, scale.chaosMs));
+    const chaosMs = clock();
+
+    log(`t+${(chaosMs / 1000).toFixed(1)}s  chaos over: producer stops, every fault heals`);
+    await producer.stop();
+    await runner.heal();
+    await sink.setDown(false);
+    sink.setLatency(0);
+    sink.setFailureRate({ transient: 0, permanent: 0 });
+    if (!broker.up) await broker.start();
+    while (fleet.running().length < scale.instances.initial) await fleet.start();
+
+    const log1 = await retrying(`reading ${topic} back`, () => readLog(kafka, topic), { timeoutMs: 120_000 });
+    log(`read back ${log1.length} records of ${topic} (read_committed)`);
+    const dlqSeen = new Set<string>();
+    dlqWatch = await retrying('watching the DLQ', () =>
+      watchDlq({ kafka, admin, topic: dlqTopic, groupId: `chaos-dlq-watch-${runId}`, fromBeginning: true, onRecord: (r) => r.eventId !== undefined && dlqSeen.add(r.eventId) }),
+    );
+    const drain = await waitForDrain({
+      due: log1,
+      settled: (id) => acceptedIds.has(id) || dlqSeen.has(id),
+      offsets: () => readOffsets(admin, groupId, topic),
+      timeoutMs: scale.drainMs,
+      log,
+    });
+    log(`drain ${drain.drained ? 'complete' : `NOT complete (${drain.unsettled} unsettled)`} after ${(drain.waitedMs / 1000).toFixed(0)} s; stopping the instances`);
+    // Late duplicates (a send that was in flight somewhere) get a moment to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const closeAt = clock();
+    const finalExits = await fleet.close(terminateGraceMs);
+    sampler.stop();
+    await dlqWatch.stop();
+
+    const { entries: dlq } = await retrying(`reading ${dlqTopic}`, () => readDeadLetters(kafka, dlqTopic, topic), { timeoutMs: 120_000 });
+    const partitions = await retrying('reading the committed and end offsets', () => readOffsets(admin, groupId, topic));
+    const dlqReasonsAllowed = { smtpPermanent: false, retriesExhausted: retriesCouldExhaust(runner.failureWindows, SERVICE_SETTINGS.retry) };
+    const history: ChaosHistory = { produced: producer.produced, log: log1, acceptedMessageIds: accepted, messageIdDomain: FROM_DOMAIN, dlq, partitions, dlqReasonsAllowed };
+    // The checker's whole input, to judge a run again offline (checkHistory(JSON.parse(…)) with offsets as bigint).
+    writeFileSync(path.join(reportDir, 'history.json'), toJson(history));
+    writeFileSync(path.join(reportDir, 'acceptances.json'), JSON.stringify(accepted.map((id, i) => [acceptedAt[i], id])));
+    const verdict = checkHistory(history);
+
+    const bound = duplicateBound({
+      disruptions: [...runner.disruptions, ...memberDisruptions(fleet.events, closeAt)],
+      failureWindows: runner.failureWindows,
+      brokerOutages: runner.brokerOutages,
+      acceptedAtMs: acceptedAt,
+      maxInstances: Math.max(scale.instances.max, peakMembers(fleet.events)),
+      bufferPerInstance: SERVICE_SETTINGS.buffer,
+      workerCount: SERVICE_SETTINGS.workerCount,
+      commitIntervalMs: SERVICE_SETTINGS.commitIntervalMs,
+      retryWindowMs: window,
+      ledger: o.ledger === 'redis',
+    });
+    const result: ChaosResult = {
+      seed: o.seed,
+      scale: scale.name,
+      ledger: o.ledger,
+      runId,
+      topic,
+      groupId,
+      reportDir,
+      schedule,
+      applied: runner.applied,
+      fleetEvents: fleet.events,
+      producer: { ...producer.stats },
+      partitions: { start: scale.partitions, end: partitions.length },
+      dlqReasonsAllowed,
+      verdict,
+      bound,
+      drain,
+      finalExits,
+      violations: violations(verdict, { maxExtraCopies: bound.atLeastOnce, maxExtraMails: bound.mails }),
+      chaosMs,
+      durationMs: Date.now() - started,
+    };
+    writeFileSync(path.join(reportDir, 'report.json'), toJson({ ...result, produced: producer.produced.length, acceptances: accepted.length }));
+    writeFileSync(path.join(reportDir, 'summary.txt'), `${summary(result)}\n`);
+    return result;
+  } finally {
+    sampler?.stop();
+    fleet.killAll();
+    await producer?.stop().catch(() => undefined);
+    await dlqWatch?.stop().catch(() => undefined);
+    await runner.heal().catch(() => undefined);
+    await sink.stop();
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * Members starting and exiting during the run (not the first ones, not the final stop): each moves
+ * partitions. An exit other than 0 is a crash: no graceful shutdown, no final commit.
+ */
+function memberDisruptions(events: readonly FleetEvent[], before: number): Disruption[] {
+  return events
+    .filter((e) => e.atMs >= 0 && e.atMs < before && (e.what === 'started' || e.what === 'exited' || e.what === 'unexpected-exit'))
+    .map((e) => ({ atMs: e.atMs, kind: `${e.member} ${e.what}`, crash: e.what !== 'started' && e.code !== 0 }));
+}
+
+/** The most members alive at once, from the fleet's start and exit events. */
+function peakMembers(events: ReadonlyArray<{ what: string }>): number {
+  let alive = 0;
+  let peak = 0;
+  for (const e of events) {
+    if (e.what === 'started') peak = Math.max(peak, ++alive);
+    else if (e.what === 'exited' || e.what === 'unexpected-exit') alive -= 1;
+  }
+  return peak;
+}
