@@ -193,7 +193,7 @@ export function createApp(options: AppOptions): App {
   function stop({ exitCode = 0, reason = 'stop requested' }: { exitCode?: number; reason?: string } = {}): Promise<number> {
     stopping ??= (async () => {
       const deadline = Date.now() + config.shutdownTimeoutMs;
-      const remaining = (atLeast = 0) => AbortSignal.timeout(Math.max(deadline - Date.now(), atLeast));
+      const remaining = (atLeast = 0) => Math.max(deadline - Date.now(), atLeast);
       logger.info({ reason, held: capacity.held }, 'shutting down');
       health.beginShutdown();
       updateReady();
@@ -206,17 +206,18 @@ export function createApp(options: AppOptions): App {
           }],
           ['drain', async () => {
             if (exitCode !== 0) return;
-            await capacity.whenEmpty(remaining()).catch(() => logger.warn({ held: capacity.held }, 'shutdown timeout reached; unsettled messages stay uncommitted and will be redelivered'));
+            await capacity.whenEmpty(AbortSignal.timeout(remaining())).catch(() => logger.warn({ held: capacity.held }, 'shutdown timeout reached; unsettled messages stay uncommitted and will be redelivered'));
           }],
           ['abandon unsettled', () => dispatcher.close()],
           // During a rebalance this waits for the new assignment; at least a few seconds even when the drain used the budget.
           ['final commit', () => {
             committer.stop();
-            return committer.finalCommit(remaining(3_000));
-          }],
-          ['leave group', () => consumer.disconnect()],
+            return committer.finalCommit(AbortSignal.timeout(remaining(3_000)));
+          }, () => remaining(3_000)],
+          // Past the drain budget, a broker that does not answer gets a few seconds, not the grace period.
+          ['leave group', () => consumer.disconnect(), () => 4_000],
           ['stop listening to the consumer', () => lifecycle.close()],
-          ['close producer', () => producer.disconnect()],
+          ['close producer', () => producer.disconnect(), () => 2_000],
           ['close SMTP pool', () => mailer.close()],
           ['close ledger', () => ledger.close()],
           ['stop circuit breaker', () => breaker.stop()],

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runShutdownSteps } from '../../../src/platform/shutdown-steps.js';
 import { createLogger } from '../../../src/platform/logger.js';
 
@@ -21,5 +21,26 @@ describe('shutdown steps', () => {
     expect(ran).toEqual(['first', 'broken', 'last']);
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0] as string)).toMatchObject({ step: 'broken', msg: 'shutdown step failed' });
+  });
+
+  it('a step that does not finish within its bound › is left behind and the rest still run', async () => {
+    vi.useFakeTimers();
+    try {
+      const ran: string[] = [];
+      const done = runShutdownSteps(
+        [
+          ['leave group (broker down)', () => new Promise(() => {}), () => 4_000],
+          ['close HTTP', () => void ran.push('close HTTP')],
+        ],
+        createLogger({ level: 'silent' }),
+      );
+      await vi.advanceTimersByTimeAsync(3_999);
+      expect(ran).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      await done;
+      expect(ran).toEqual(['close HTTP']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
