@@ -2,11 +2,12 @@ import type { Consumer, ConsumerCrashEvent, ConsumerEndBatchProcessEvent, Consum
 import type { HoldReason } from '../delivery/dispatcher.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
-import { partitionKey as keyOf, type TopicPartition } from '../pipeline/topic-partition.js';
+import type { TopicPartition } from '../pipeline/topic-partition.js';
 import type { OffsetTracker } from '../settle/offset-tracker.js';
 import { removePartitionGauges } from '../settle/partition-gauges.js';
 import { groupErrorKind, type GroupErrorKind } from './group-error.js';
 import type { MembershipGate } from './batch-handler.js';
+import { PauseState } from './pause-state.js';
 
 /** The part of a KafkaJS consumer the lifecycle listens to and drives. */
 export type GroupConsumer = Pick<Consumer, 'events' | 'on' | 'pause' | 'resume'>;
@@ -52,16 +53,14 @@ type Phase = 'joining' | 'member' | GroupErrorKind;
  */
 export class ConsumerLifecycle implements MembershipGate {
   #phase: Phase = 'joining';
-  #stopping = false;
   #rejoinError: unknown;
   #episode: Promise<void> = Promise.resolve();
-  #circuitOpen = false;
-  #waitingForSpace = false;
-  readonly #blocked = new Map<string, TopicPartition>();
+  readonly #pauses: PauseState;
   readonly #off: Array<() => void> = [];
 
   constructor(private readonly o: ConsumerLifecycleOptions) {
     const { consumer } = o;
+    this.#pauses = new PauseState({ consumer, topic: o.topic, metrics: o.metrics, logger: o.logger });
     const { GROUP_JOIN, REBALANCING, CRASH, FETCH, HEARTBEAT, COMMIT_OFFSETS, END_BATCH_PROCESS } = consumer.events;
     this.#off.push(
       consumer.on(FETCH, () => o.onContact()),
@@ -85,7 +84,7 @@ export class ConsumerLifecycle implements MembershipGate {
   }
 
   get blockedPartitions(): readonly TopicPartition[] {
-    return [...this.#blocked.values()];
+    return this.#pauses.blocked;
   }
 
   assertMember(): void {
@@ -98,50 +97,43 @@ export class ConsumerLifecycle implements MembershipGate {
   }
 
   setCircuitOpen(open: boolean): void {
-    this.#circuitOpen = open;
-    this.#apply();
+    this.#pauses.setCircuitOpen(open);
   }
 
   /** Intake is waiting for buffer space (fetching stopped); only for the fetch_paused gauge. */
   setWaitingForSpace(waiting: boolean): void {
-    this.#waitingForSpace = waiting;
-    this.#updatePausedGauge();
+    this.#pauses.setWaitingForSpace(waiting);
   }
 
   /** A partition reached its bound past the watermark (one offset does not settle): pause it. */
   blockPartition(tp: TopicPartition): void {
-    const key = keyOf(tp);
-    if (this.#blocked.has(key) || !this.o.tracker.owns(tp.topic, tp.partition)) return;
-    this.#blocked.set(key, tp);
-    this.o.metrics.partitionBlocked.set({ topic: tp.topic, partition: String(tp.partition) }, 1);
+    if (this.#pauses.isBlocked(tp) || !this.o.tracker.owns(tp.topic, tp.partition)) return;
     this.o.logger.error(
       { topic: tp.topic, partition: tp.partition, ahead: this.o.tracker.ahead(tp.topic, tp.partition), max: this.o.maxAheadPerPartition },
       'partition paused: an offset has not settled while admission ran this far past it (DLQ unwritable?); unready until it settles',
     );
-    this.#apply();
+    this.#pauses.block(tp);
     this.o.onChange();
   }
 
   /** Resumes blocked partitions whose backlog past the watermark fell to half the bound. Call periodically. */
   refresh(): void {
     let changed = false;
-    for (const [key, tp] of this.#blocked) {
+    for (const tp of this.#pauses.blocked) {
       if (this.o.tracker.owns(tp.topic, tp.partition) && this.o.tracker.ahead(tp.topic, tp.partition) > this.o.maxAheadPerPartition / 2) continue;
-      this.#blocked.delete(key);
-      this.o.metrics.partitionBlocked.remove({ topic: tp.topic, partition: String(tp.partition) });
+      this.#pauses.unblock(tp);
       this.o.logger.info({ topic: tp.topic, partition: tp.partition }, 'partition resumed: its watermark moved');
       changed = true;
     }
     if (changed) {
-      this.#apply();
+      this.#pauses.apply();
       this.o.onChange();
     }
   }
 
   /** Shutdown: fetch nothing more, whatever joins next. */
   stop(): void {
-    this.#stopping = true;
-    this.#apply();
+    this.#pauses.stop();
   }
 
   /** Removes the KafkaJS listeners; idempotent. */
@@ -154,12 +146,12 @@ export class ConsumerLifecycle implements MembershipGate {
     const revoked = this.o.tracker.retain(assignment);
     const abandoned = this.o.dispatcher.abandonPartitions(revoked);
     removePartitionGauges(this.o.metrics, revoked);
-    for (const tp of revoked) this.#unblock(tp);
+    for (const tp of revoked) this.#pauses.unblock(tp);
     this.#phase = 'member';
     this.#rejoinError = undefined;
     this.o.committer.resume();
     this.o.dispatcher.unhold('rebalance');
-    this.#apply();
+    this.#pauses.apply();
     this.o.onContact();
     this.o.onChange();
     this.o.logger.info({ partitions: assignment.map((tp) => tp.partition), revoked: revoked.map((tp) => tp.partition), abandoned, memberId: payload.memberId }, 'joined consumer group');
@@ -209,7 +201,7 @@ export class ConsumerLifecycle implements MembershipGate {
     const dropped = this.o.tracker.retain([]);
     const abandoned = this.o.dispatcher.abandonAll();
     removePartitionGauges(this.o.metrics, dropped);
-    for (const tp of [...this.#blocked.values()]) this.#unblock(tp);
+    for (const tp of this.#pauses.blocked) this.#pauses.unblock(tp);
     this.o.logger.warn({ error: (err as Error | undefined)?.message, partitions: dropped.length, abandoned }, 'no longer a member of the consumer group: every partition treated as revoked; rejoining');
   }
 
@@ -228,31 +220,4 @@ export class ConsumerLifecycle implements MembershipGate {
     this.o.tracker.markGap(payload.topic, payload.partition, (BigInt(payload.lastOffset) + 1n).toString());
     this.o.committer.notify();
   }
-
-  #unblock(tp: TopicPartition): void {
-    if (!this.#blocked.delete(keyOf(tp))) return;
-    this.o.metrics.partitionBlocked.remove({ topic: tp.topic, partition: String(tp.partition) });
-  }
-
-  /** Applies the desired pause state; KafkaJS refuses while its consumer group restarts (re-applied on join). */
-  #apply(): void {
-    const { consumer, topic } = this.o;
-    try {
-      if (this.#circuitOpen || this.#stopping) {
-        consumer.pause([{ topic }]);
-      } else {
-        consumer.resume([{ topic }]);
-        const blocked = [...this.#blocked.values()].map((tp) => tp.partition);
-        if (blocked.length > 0) consumer.pause([{ topic, partitions: blocked }]);
-      }
-    } catch (err) {
-      this.o.logger.debug({ err }, 'pause state not applied now; it is re-applied when the consumer joins');
-    }
-    this.#updatePausedGauge();
-  }
-
-  #updatePausedGauge(): void {
-    this.o.metrics.fetchPaused.set(this.#circuitOpen || this.#waitingForSpace || this.#stopping ? 1 : 0);
-  }
 }
-

@@ -1,0 +1,58 @@
+import convict from 'convict';
+
+/**
+ * The value formats of the configuration schema (registered with convict once, on import): each says
+ * what it expects in words an operator can act on, never echoing the value.
+ */
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
+// `Name <local@domain>` or a bare address; the domain is needed for deterministic Message-IDs.
+export const FROM = /^(?:[^<>\r\n]*<[^<>@\s"]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)>|[^<>@\s"]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+))$/;
+
+function splitList(value: unknown): unknown {
+  return typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : value;
+}
+
+convict.addFormats({
+  'broker-list': {
+    validate(value: unknown) {
+      if (!Array.isArray(value) || value.length === 0) throw new Error('expected a comma-separated list of host:port, e.g. "kafka-0:9092,kafka-1:9092"');
+      for (const item of value) {
+        if (typeof item !== 'string' || !HOST_PORT.test(item)) throw new Error(`expected host:port entries, got "${String(item)}"`);
+      }
+    },
+    coerce: splitList,
+  },
+  'duration-list': {
+    validate(value: unknown) {
+      if (!Array.isArray(value) || value.length === 0 || value.some((n) => !Number.isInteger(n) || n < 0)) {
+        throw new Error('expected a comma-separated list of non-negative integer milliseconds, e.g. "1000,5000,10000"');
+      }
+    },
+    coerce: (value: unknown) => {
+      const list = splitList(value);
+      return Array.isArray(list) ? list.map((s) => (/^\d+$/.test(String(s)) ? Number(s) : Number.NaN)) : list;
+    },
+  },
+  'nonempty-string': {
+    validate(value: unknown) {
+      if (typeof value !== 'string' || value.trim() === '') throw new Error('is required and must not be empty');
+    },
+  },
+  'from-address': {
+    validate(value: unknown) {
+      if (typeof value !== 'string' || !FROM.test(value)) throw new Error('expected an address like "Acme <welcome@acme.test>" or "welcome@acme.test"');
+    },
+  },
+  'positive-int': {
+    validate(value: unknown) {
+      if (!Number.isSafeInteger(value) || (value as number) < 1) throw new Error('expected an integer >= 1');
+    },
+    coerce: (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : typeof v === 'string' ? Number.NaN : v),
+  },
+  'non-negative-int': {
+    validate(value: unknown) {
+      if (!Number.isSafeInteger(value) || (value as number) < 0) throw new Error('expected an integer >= 0');
+    },
+    coerce: (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : typeof v === 'string' ? Number.NaN : v),
+  },
+});

@@ -1,0 +1,74 @@
+/**
+ * The service's whole configuration contract. Every key is read from exactly one environment
+ * variable (named in `env`); `configEnvNames()` lists them for the manifest/compose checks.
+ */
+export const schema = {
+  kafka: {
+    brokers: { doc: 'Comma-separated host:port list', format: 'broker-list', default: [] as string[], env: 'KAFKA_BROKERS' },
+    clientId: { doc: 'Kafka client id', format: 'nonempty-string', default: 'email-dispatcher', env: 'KAFKA_CLIENT_ID' },
+    groupId: { doc: 'Consumer group id', format: 'nonempty-string', default: 'email-dispatcher', env: 'KAFKA_GROUP_ID' },
+    topic: { doc: 'Sign-up event topic', format: 'nonempty-string', default: 'user-signups', env: 'KAFKA_TOPIC' },
+    dlqTopic: { doc: 'Dead-letter topic', format: 'nonempty-string', default: 'user-signups.dlq', env: 'KAFKA_DLQ_TOPIC' },
+    fromBeginning: { doc: 'Where a group with no committed offset starts (true = earliest, so nothing is skipped)', format: Boolean, default: true, env: 'KAFKA_FROM_BEGINNING' },
+    sessionTimeoutMs: { doc: 'Consumer group session timeout', format: 'positive-int', default: 30_000, env: 'KAFKA_SESSION_TIMEOUT_MS' },
+    heartbeatIntervalMs: { doc: 'Consumer heartbeat interval', format: 'positive-int', default: 3_000, env: 'KAFKA_HEARTBEAT_INTERVAL_MS' },
+    commitIntervalMs: { doc: 'Least time between two offset commits (commits follow settled messages, one in flight)', format: 'non-negative-int', default: 50, env: 'KAFKA_COMMIT_INTERVAL_MS' },
+    maxAheadPerPartition: { doc: 'Offsets a partition may hold admitted past an unsettled one before it is paused', format: 'positive-int', default: 10_000, env: 'KAFKA_MAX_AHEAD_PER_PARTITION' },
+    dlqPublishStallMs: { doc: 'A DLQ publish not acknowledged after this long is reported stalled', format: 'positive-int', default: 60_000, env: 'DLQ_PUBLISH_STALL_MS' },
+    ssl: { doc: 'Use TLS to the brokers', format: Boolean, default: false, env: 'KAFKA_SSL' },
+    sslCaFile: { doc: 'PEM file with the CA for the brokers (optional)', format: String, default: '', env: 'KAFKA_SSL_CA_FILE' },
+    sslRejectUnauthorized: { doc: 'Verify the brokers\u2019 certificates', format: Boolean, default: true, env: 'KAFKA_SSL_REJECT_UNAUTHORIZED' },
+    saslMechanism: { doc: 'SASL mechanism', format: ['', 'plain', 'scram-sha-256', 'scram-sha-512'] as const, default: '', env: 'KAFKA_SASL_MECHANISM' },
+    saslUsername: { doc: 'SASL user', format: String, default: '', env: 'KAFKA_SASL_USERNAME' },
+    saslPassword: { doc: 'SASL password (or KAFKA_SASL_PASSWORD_FILE)', format: String, default: '', sensitive: true, env: 'KAFKA_SASL_PASSWORD' },
+  },
+  smtp: {
+    host: { doc: 'SMTP server host', format: 'nonempty-string', default: '', env: 'SMTP_HOST' },
+    port: { doc: 'SMTP server port', format: 'port', default: 587, env: 'SMTP_PORT' },
+    secure: { doc: 'Implicit TLS (port 465 style)', format: Boolean, default: false, env: 'SMTP_SECURE' },
+    requireTls: { doc: 'Refuse to send unless STARTTLS succeeds', format: Boolean, default: false, env: 'SMTP_REQUIRE_TLS' },
+    tlsRejectUnauthorized: { doc: 'Verify the SMTP server certificate', format: Boolean, default: true, env: 'SMTP_TLS_REJECT_UNAUTHORIZED' },
+    user: { doc: 'SMTP user (optional)', format: String, default: '', env: 'SMTP_USER' },
+    pass: { doc: 'SMTP password (or SMTP_PASS_FILE)', format: String, default: '', sensitive: true, env: 'SMTP_PASS' },
+    timeoutMs: { doc: 'Connection, greeting and socket timeout, each applied per phase and per command', format: 'positive-int', default: 30_000, env: 'SMTP_TIMEOUT_MS' },
+    // 60 s: twice SMTP_TIMEOUT_MS, so one phase may use its whole timeout and the rest of a normal
+    // exchange (well under a second) still fits; half the default lease, leaving the ledger's Redis
+    // calls ample margin. A server slower than this for every message is treated as failing.
+    sendTimeoutMs: { doc: 'Deadline for one whole send (all phases); the send is aborted and its connection closed', format: 'positive-int', default: 60_000, env: 'SMTP_SEND_TIMEOUT_MS' },
+    breakerThreshold: { doc: 'Consecutive server-level failures (refused, timeout, 421) that open the circuit', format: 'positive-int', default: 5, env: 'SMTP_BREAKER_THRESHOLD' },
+    breakerProbeIntervalMs: { doc: 'While the circuit is open, how often the server is probed', format: 'positive-int', default: 5_000, env: 'SMTP_BREAKER_PROBE_INTERVAL_MS' },
+  },
+  email: {
+    from: { doc: 'From address, e.g. "Acme <welcome@acme.test>"', format: 'from-address', default: '', env: 'EMAIL_FROM' },
+    workerCount: { doc: 'Concurrent SMTP sends (and pooled connections)', format: 'positive-int', default: 10, env: 'EMAIL_WORKER_COUNT' },
+    workerBuffer: { doc: 'Messages held in process (queued + in flight + waiting to retry)', format: 'positive-int', default: 100, env: 'EMAIL_WORKER_BUFFER' },
+    maxRetries: { doc: 'Retries after the first attempt for transient failures', format: 'non-negative-int', default: 3, env: 'EMAIL_MAX_RETRIES' },
+    retryDelaysMs: { doc: 'Delay before each retry; a shorter list repeats its last delay', format: 'duration-list', default: [1_000, 5_000, 10_000], env: 'EMAIL_RETRY_DELAYS_MS' },
+    rateLimitPerSecond: { doc: 'Max sends started per second (0 = off)', format: 'non-negative-int', default: 0, env: 'EMAIL_RATE_LIMIT_PER_SECOND' },
+  },
+  idempotency: {
+    redisUrl: { doc: 'Redis URL for the sent ledger (empty = off)', format: String, default: '', sensitive: true, env: 'IDEMPOTENCY_REDIS_URL' },
+    ttlSeconds: { doc: 'How long a sent eventId is remembered', format: 'positive-int', default: 604_800, env: 'IDEMPOTENCY_TTL_SECONDS' },
+    leaseMs: { doc: 'Claim lease while a send is in progress (must outlive SMTP_SEND_TIMEOUT_MS)', format: 'positive-int', default: 120_000, env: 'IDEMPOTENCY_LEASE_MS' },
+    strict: { doc: 'Pause instead of sending when Redis is unreachable', format: Boolean, default: false, env: 'IDEMPOTENCY_STRICT' },
+  },
+  http: {
+    port: { doc: 'Port for /metrics, /readyz, /livez', format: 'port', default: 9464, env: 'HTTP_PORT' },
+  },
+  shutdownTimeoutMs: { doc: 'Time for in-flight sends and due retries to finish on shutdown', format: 'positive-int', default: 25_000, env: 'SHUTDOWN_TIMEOUT_MS' },
+  livenessStallMs: { doc: 'No progress for this long while work is pending fails /livez', format: 'positive-int', default: 300_000, env: 'LIVENESS_STALL_MS' },
+  logLevel: { doc: 'pino log level', format: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, default: 'info', env: 'LOG_LEVEL' },
+};
+
+/** Secrets that may also be read from a file named by `<NAME>_FILE` (Kubernetes secret volumes). */
+export const FILE_SECRETS = ['SMTP_PASS', 'KAFKA_SASL_PASSWORD', 'IDEMPOTENCY_REDIS_URL'] as const;
+
+/** A schema leaf's value: one of an enum format's values, else its default's type, widened. */
+type LeafValue<L> = L extends { format: readonly (infer U)[] } ? U : L extends { default: infer D } ? Widen<D> : never;
+type Widen<D> = D extends boolean ? boolean : D extends number ? number : D extends string ? string : D extends readonly (infer E)[] ? readonly Widen<E>[] : D;
+type ConfigOf<S> = { readonly [K in keyof S]: S[K] extends { env: string } ? LeafValue<S[K]> : ConfigOf<S[K]> };
+
+/** The validated, frozen configuration: derived from the schema, never written twice. */
+export type Config = ConfigOf<typeof schema>;
+
+/** Thrown by `loadConfig`; `problems` holds one line per bad variable, each naming it. */
