@@ -167,7 +167,9 @@ export class ConsumerLifecycle implements MembershipGate {
     this.o.dispatcher.hold('rebalance');
     if (kind === 'membership-lost') {
       this.#dropEverything(err);
-      this.#episode = this.o.committer.flushThenSuspend();
+      // Nothing is left to commit, and a commit still in flight (KafkaJS retries it) must not delay the rejoin.
+      this.o.committer.suspend();
+      this.#episode = Promise.resolve();
     } else if (err === undefined) {
       // KafkaJS is already rejoining (its REBALANCING event): commit once more, now, before the new generation.
       this.#episode = this.#withinBudget(() => this.o.committer.flushThenSuspend());

@@ -13,7 +13,8 @@ export function refreshPartitionGauges(metrics: Metrics, tracker: OffsetTracker)
 
 /**
  * Removes the series of partitions that left this member: a frozen lag from a former owner would
- * keep KEDA scaled out and page NoProgress for a partition someone else is draining.
+ * keep KEDA scaled out and page NoProgress for a partition someone else is draining. (partition_blocked
+ * belongs to the pause state, which removes it.)
  */
 export function removePartitionGauges(metrics: Metrics, partitions: readonly TopicPartition[]): void {
   for (const { topic, partition } of partitions) {
@@ -22,6 +23,5 @@ export function removePartitionGauges(metrics: Metrics, partitions: readonly Top
     metrics.oldestUnsettledAge.remove(labels);
     metrics.consumerLag.remove(labels);
     metrics.committedOffset.remove(labels);
-    metrics.partitionBlocked.remove(labels);
   }
 }

@@ -153,6 +153,16 @@ describe('ConsumerLifecycle', () => {
     expect(lifecycle.inGroup).toBe(false);
   });
 
+  it('when the member is evicted while a commit hangs in the KafkaJS retries › rejoins at once and commits nothing more', async () => {
+    const { kafka, lifecycle, committer } = setup({ commit: () => new Promise(() => {}) });
+    kafka.join({ [T]: [0] });
+    let returned = false;
+    void lifecycle.heartbeatFailed(kafkaError('UNKNOWN_MEMBER_ID')).then(() => (returned = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(returned).toBe(true);
+    expect(committer.suspended).toBe(true);
+  });
+
   it('when a rebalance turns into a lost membership › throws the membership error so KafkaJS rejoins as a new member', async () => {
     const { kafka, lifecycle, abandoned } = setup();
     kafka.join({ [T]: [0] });
