@@ -1,50 +1,15 @@
 import PQueue from 'p-queue';
-import type { Logger } from '../platform/logger.js';
-import type { Metrics } from '../platform/metrics.js';
 import { partitionKey, type TopicPartition } from '../pipeline/topic-partition.js';
-import type { CircuitBreaker } from './circuit-breaker.js';
-import { JobBoard, newJob, type Job } from './job-board.js';
-import type { Capacity } from './capacity.js';
-import type { Mailer, PreparedMail } from './mailer.js';
+import type { DispatcherOptions, HoldReason } from './dispatcher-options.js';
+import { JobBoard, newJob, type Job, type Letter } from './job-board.js';
 import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
-import { renderWelcomeEmail, type WelcomeEmail } from './render-welcome-email.js';
+import { ComposeAhead } from './compose-ahead.js';
 import { decideOnFailure } from './failure-decision.js';
-import { retryDelayMs, type RetryPolicy } from '../platform/retry-policy.js';
-import { LedgerUnavailableError, type SentLedger } from './sent-ledger.js';
-import { classifySmtpError, type SmtpFailure } from './smtp-errors.js';
+import { retryDelayMs } from '../platform/retry-policy.js';
+import { sendAttempt } from './send-attempt.js';
+import type { SmtpFailure } from './smtp-errors.js';
 
-export interface DispatcherOptions {
-  readonly mailer: Mailer;
-  readonly ledger: SentLedger;
-  readonly breaker: CircuitBreaker;
-  readonly capacity: Capacity;
-  readonly policy: RetryPolicy;
-  readonly workerCount: number;
-  /** Sends started per second; 0 = unlimited. */
-  readonly rateLimitPerSecond: number;
-  readonly email: { readonly from: string; readonly domain: string };
-  /** Makes the outcome durable (DLQ ack) and settles the offset. Rejects only when aborted. */
-  readonly settle: (record: ConsumedRecord, outcome: Outcome, signal: AbortSignal) => Promise<void>;
-  /** A failure no retry can fix (SMTP auth): the service must stop without dead-lettering. */
-  readonly onFatal: (failure: SmtpFailure) => void;
-  readonly metrics: Metrics;
-  readonly logger: Logger;
-}
-
-/**
- * Why sends are held: the SMTP circuit is open, or a rebalance is under way (partitions may move,
- * so nothing new starts until the new assignment is known).
- */
-export type HoldReason = 'circuit' | 'rebalance';
-
-/** What a worker sends: the event's id (for the sent ledger) and the composed message. */
-interface Letter {
-  readonly eventId: string;
-  readonly prepared: PreparedMail;
-}
-
-/** Messages composed at once ahead of the workers: enough to keep them fed, in admission order. */
-const PREPARE_CONCURRENCY = 4;
+export type { DispatcherOptions, HoldReason } from './dispatcher-options.js';
 
 /**
  * The worker pool. Each admitted record becomes a job that is parsed, rendered and composed ahead
@@ -56,7 +21,7 @@ const PREPARE_CONCURRENCY = 4;
 export class Dispatcher {
   readonly #o: DispatcherOptions;
   readonly #queue: PQueue;
-  readonly #preparing = new PQueue({ concurrency: PREPARE_CONCURRENCY });
+  readonly #composer: ComposeAhead;
   readonly #board: JobBoard;
   readonly #closing = new AbortController();
   readonly #holds = new Set<HoldReason>();
@@ -64,7 +29,8 @@ export class Dispatcher {
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
-    this.#board = new JobBoard(options.metrics);
+    this.#board = new JobBoard(options.metrics, options.capacity);
+    this.#composer = new ComposeAhead(options.mailer, options.email);
     this.#queue = new PQueue({
       concurrency: options.workerCount,
       ...(options.rateLimitPerSecond > 0 ? { interval: 1000, intervalCap: options.rateLimitPerSecond } : {}),
@@ -89,10 +55,16 @@ export class Dispatcher {
       this.#o.metrics.namesDropped.inc({ reason: parsed.nameDropped });
       this.#o.logger.info({ ...this.#where(job), reason: parsed.nameDropped }, 'display name dropped; sending without it');
     }
-    const mail = renderWelcomeEmail(parsed.event, this.#o.email);
-    job.occurredAt = Date.parse(parsed.event.occurredAt);
-    this.#board.move(job, 'preparing');
-    this.#preparing.add(() => this.#prepare(job, parsed.event.eventId, mail)).catch((err: unknown) => this.#o.logger.error({ err }, 'unexpected dispatcher error'));
+    this.#board.move(job, { name: 'preparing' });
+    this.#composer.compose(parsed.event, () => !job.abandoned).then(
+      (letter) => {
+        if (letter && !job.abandoned) this.#enqueue(job, letter);
+      },
+      (err: unknown) => {
+        const error = `the email could not be composed: ${err instanceof Error ? err.message : String(err)}`;
+        void this.#finish(job, { kind: 'dead-letter', reason: 'invalid_event', error, smtpCode: undefined, attempts: 0 });
+      },
+    );
   }
 
   /** Starts no new send until every hold is lifted; sends in flight finish. */
@@ -113,9 +85,7 @@ export class Dispatcher {
 
   /** Drops every job (membership lost): nothing of theirs is settled; the next owners redeliver them. */
   abandonAll(): number {
-    const jobs = this.#board.all();
-    for (const job of jobs) this.#abandon(job);
-    return jobs.length;
+    return this.#board.abandonWhere(() => true);
   }
 
   /**
@@ -124,14 +94,7 @@ export class Dispatcher {
    */
   abandonPartitions(partitions: readonly TopicPartition[]): number {
     const revoked = new Set(partitions.map(partitionKey));
-    let count = 0;
-    for (const job of this.#board.all()) {
-      if (revoked.has(partitionKey(job.record))) {
-        this.#abandon(job);
-        count += 1;
-      }
-    }
-    return count;
+    return this.#board.abandonWhere((job) => revoked.has(partitionKey(job.record)));
   }
 
   /**
@@ -143,97 +106,54 @@ export class Dispatcher {
     this.#closing.abort(new Error('dispatcher closed'));
     this.#queue.pause();
     this.#queue.clear();
-    this.#preparing.clear();
-    for (const job of this.#board.all()) this.#abandon(job);
-  }
-
-  async #prepare(job: Job, eventId: string, mail: WelcomeEmail): Promise<void> {
-    if (job.abandoned) return;
-    let letter: Letter;
-    try {
-      letter = { eventId, prepared: await this.#o.mailer.prepare(mail) };
-    } catch (err) {
-      const error = `the email could not be composed: ${err instanceof Error ? err.message : String(err)}`;
-      void this.#finish(job, { kind: 'dead-letter', reason: 'invalid_event', error, smtpCode: undefined, attempts: 0 });
-      return;
-    }
-    if (!job.abandoned) this.#enqueue(job, letter);
+    this.#composer.clear();
+    this.#board.abandonWhere(() => true);
   }
 
   #enqueue(job: Job, letter: Letter): void {
-    this.#board.move(job, 'queued');
+    this.#board.move(job, { name: 'queued', letter });
     this.#queue
       .add(() => this.#attempt(job, letter))
       .catch((err: unknown) => this.#o.logger.error({ err }, 'unexpected dispatcher error'));
   }
 
   async #attempt(job: Job, letter: Letter): Promise<void> {
-    if (job.abandoned || job.state !== 'queued') return;
+    if (job.abandoned || job.stage.name !== 'queued') return;
     if (this.#o.breaker.state === 'open' || this.#holds.size > 0) {
       // The circuit opened, or a rebalance began, after this job was queued: hold it, spend nothing.
       this.#queue.pause();
       this.#enqueue(job, letter);
       return;
     }
-    const { eventId, prepared } = letter;
-    this.#board.move(job, 'sending');
-    try {
-      const claim = await this.#o.ledger.claim(eventId);
-      if (claim === 'already-sent') {
-        this.#o.metrics.duplicatesSkipped.inc();
-        await this.#finish(job, { kind: 'duplicate' });
-        return;
-      }
-      if (claim === 'busy') {
-        // Another instance is sending it right now (rebalance overlap); look again later.
-        this.#scheduleRetry(job, retryDelayMs(this.#o.policy, 1), letter);
-        return;
-      }
-    } catch (err) {
-      const unavailable = err instanceof LedgerUnavailableError;
-      // The ledger logs the outage itself (rate-limited); one line per held message would flood.
-      this.#o.logger.debug({ err, eventId, unavailable }, 'sent ledger claim failed; holding message');
-      this.#scheduleRetry(job, retryDelayMs(this.#o.policy, 1), letter);
-      return;
-    }
-    if (job.abandoned || this.#holds.size > 0) {
-      // Revoked, shut down or a rebalance began between claim and send: free the claim so the next
-      // owner need not wait out the lease; a held job goes back to the queue.
-      await this.#o.ledger.release(eventId).catch(() => {});
-      if (job.abandoned) this.#release(job);
-      else this.#enqueue(job, letter);
-      return;
-    }
-
-    const started = performance.now();
-    job.inSend = true;
-    try {
-      await this.#o.mailer.send(prepared);
-    } catch (err) {
-      job.inSend = false;
-      const failure = classifySmtpError(err);
-      this.#o.metrics.sendDuration.observe({ outcome: failure.kind }, (performance.now() - started) / 1000);
-      this.#o.metrics.sendFailures.inc({ class: failure.kind });
-      await this.#o.ledger.release(eventId).catch(() => {});
-      if (job.abandoned) this.#release(job);
-      else this.#onFailure(job, failure, letter);
-      return;
-    }
-    job.inSend = false;
-    const seconds = (performance.now() - started) / 1000;
-    job.attempts += 1;
-    this.#o.breaker.recordSuccess();
-    this.#o.metrics.sendDuration.observe({ outcome: 'sent' }, seconds);
-    this.#o.metrics.sent.inc();
-    if (job.occurredAt !== undefined && Number.isFinite(job.occurredAt)) {
-      this.#o.metrics.endToEnd.observe(Math.max(0, (Date.now() - job.occurredAt) / 1000));
-    }
-    await this.#o.ledger.markSent(eventId).catch((err: unknown) => {
-      this.#o.metrics.ledgerErrors.inc();
-      this.#o.logger.warn({ err, eventId }, 'sent ledger could not record a sent event');
+    this.#board.move(job, { name: 'claiming', letter });
+    const result = await sendAttempt(this.#o, letter, {
+      // Revoked, shut down or a rebalance began during the claim: send nothing.
+      proceed: () => !job.abandoned && this.#holds.size === 0,
+      onExchange: () => this.#board.move(job, { name: 'sending', letter }),
     });
-    if (job.abandoned) this.#release(job);
-    else await this.#finish(job, { kind: 'sent', attempts: job.attempts });
+    // An abandoned job's result is ignored; its slot was kept only while the SMTP exchange ran.
+    if (job.abandoned) return this.#board.release(job);
+    switch (result.kind) {
+      case 'duplicate':
+        return this.#finish(job, { kind: 'duplicate' });
+      case 'try-later':
+        return this.#scheduleRetry(job, retryDelayMs(this.#o.policy, 1), letter);
+      case 'withdrawn':
+        return this.#enqueue(job, letter);
+      case 'failed':
+        return this.#onFailure(job, result.failure, letter);
+      case 'sent':
+        job.attempts += 1;
+        this.#o.breaker.recordSuccess();
+        if (job.occurredAt !== undefined && Number.isFinite(job.occurredAt)) {
+          this.#o.metrics.endToEnd.observe(Math.max(0, (Date.now() - job.occurredAt) / 1000));
+        }
+        return this.#finish(job, { kind: 'sent', attempts: job.attempts });
+      default: {
+        const never: never = result;
+        throw new Error(`unknown attempt result ${JSON.stringify(never)}`);
+      }
+    }
   }
 
   #onFailure(job: Job, failure: SmtpFailure, letter: Letter): void {
@@ -245,7 +165,9 @@ export class Dispatcher {
         this.#fatal = true;
         this.#queue.pause();
         this.#o.logger.fatal({ ...where, code: failure.code, responseCode: failure.responseCode, error: failure.message }, 'SMTP rejected our credentials or configuration; stopping without dead-lettering');
-        this.#abandon(job);
+        // Its exchange has ended: the slot is free now, whatever the stage says.
+        this.#board.abandon(job);
+        this.#board.release(job);
         this.#o.onFatal(failure);
         return;
       case 'hold':
@@ -272,47 +194,28 @@ export class Dispatcher {
   /** The job waits on a timer, holding no worker slot. */
   #scheduleRetry(job: Job, delayMs: number, letter: Letter): void {
     if (job.abandoned) return;
-    this.#board.move(job, 'waiting');
-    job.timer = setTimeout(() => {
-      job.timer = undefined;
+    const timer = setTimeout(() => {
       if (!job.abandoned) this.#enqueue(job, letter);
     }, delayMs);
+    this.#board.move(job, { name: 'waiting', letter, timer });
   }
 
   async #finish(job: Job, outcome: Outcome): Promise<void> {
     if (job.abandoned) return;
-    this.#board.move(job, 'settling');
+    this.#board.move(job, { name: 'settling' });
     try {
       await this.#o.settle(job.record, outcome, AbortSignal.any([this.#closing.signal, job.abandon.signal]));
     } catch (err) {
       if (!this.#closing.signal.aborted && !job.abandoned) this.#o.logger.error({ err, ...this.#where(job) }, 'settling failed; message stays uncommitted');
-      this.#abandon(job);
+      this.#board.abandon(job);
       return;
     }
-    this.#release(job);
-  }
-
-  #abandon(job: Job): void {
-    if (job.abandoned || job.state === 'done') return;
-    job.abandoned = true;
-    clearTimeout(job.timer);
-    job.timer = undefined;
-    // A DLQ publish in progress stops: the next owner dead-letters the record, not both of us.
-    job.abandon.abort(new Error('job abandoned'));
-    // A send in progress keeps its buffer slot until the SMTP exchange ends (its result is ignored);
-    // freeing it now would let intake admit more than EMAIL_WORKER_BUFFER messages.
-    if (!job.inSend) this.#release(job);
-  }
-
-  #release(job: Job): void {
-    if (job.state === 'done') return;
-    this.#board.move(job, 'done');
-    this.#o.capacity.release();
+    this.#board.release(job);
   }
 
   #where(job: Job) {
     const { topic, partition, message } = job.record;
-    return { topic, partition, offset: message.offset, eventId: job.eventId };
+    return { topic, partition, offset: message.offset, eventId: job.record.eventId };
   }
 }
 

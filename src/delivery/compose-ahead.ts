@@ -1,0 +1,35 @@
+import PQueue from 'p-queue';
+import type { SignupEvent } from '../pipeline/signup-event.js';
+import type { Letter } from './job-board.js';
+import type { Mailer } from './mailer.js';
+import { renderWelcomeEmail } from './render-welcome-email.js';
+
+/** Messages composed at once ahead of the workers: enough to keep them fed, in admission order. */
+const COMPOSE_CONCURRENCY = 4;
+
+/**
+ * Renders and composes each email before it waits for a worker, so a worker holds its SMTP
+ * connection only for the exchange.
+ */
+export class ComposeAhead {
+  readonly #queue = new PQueue({ concurrency: COMPOSE_CONCURRENCY });
+
+  constructor(
+    private readonly mailer: Pick<Mailer, 'prepare'>,
+    private readonly email: { readonly from: string; readonly domain: string },
+  ) {}
+
+  /**
+   * The event's letter; undefined when `wanted()` says no by its turn (the job was abandoned), so
+   * nothing is composed for it. Rejects when the email cannot be composed.
+   */
+  compose(event: SignupEvent, wanted: () => boolean): Promise<Letter | undefined> {
+    const mail = renderWelcomeEmail(event, this.email);
+    return this.#queue.add(async () => (wanted() ? { eventId: event.eventId, prepared: await this.mailer.prepare(mail) } : undefined));
+  }
+
+  /** Drops what waits to be composed; those promises never settle. */
+  clear(): void {
+    this.#queue.clear();
+  }
+}

@@ -1,0 +1,33 @@
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+import type { RetryPolicy } from '../platform/retry-policy.js';
+import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
+import type { Capacity } from './capacity.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
+import type { Mailer } from './mailer.js';
+import type { SentLedger } from './sent-ledger.js';
+import type { SmtpFailure } from './smtp-errors.js';
+
+export interface DispatcherOptions {
+  readonly mailer: Mailer;
+  readonly ledger: SentLedger;
+  readonly breaker: CircuitBreaker;
+  readonly capacity: Capacity;
+  readonly policy: RetryPolicy;
+  readonly workerCount: number;
+  /** Sends started per second; 0 = unlimited. */
+  readonly rateLimitPerSecond: number;
+  readonly email: { readonly from: string; readonly domain: string };
+  /** Makes the outcome durable (DLQ ack) and settles the offset. Rejects only when aborted. */
+  readonly settle: (record: ConsumedRecord, outcome: Outcome, signal: AbortSignal) => Promise<void>;
+  /** A failure no retry can fix (SMTP auth): the service must stop without dead-lettering. */
+  readonly onFatal: (failure: SmtpFailure) => void;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
+/**
+ * Why sends are held: the SMTP circuit is open, or a rebalance is under way (partitions may move,
+ * so nothing new starts until the new assignment is known).
+ */
+export type HoldReason = 'circuit' | 'rebalance';

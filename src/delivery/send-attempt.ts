@@ -1,0 +1,72 @@
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+import type { Letter } from './job-board.js';
+import type { Mailer } from './mailer.js';
+import { LedgerUnavailableError, type SentLedger } from './sent-ledger.js';
+import { classifySmtpError, type SmtpFailure } from './smtp-errors.js';
+
+/** How one attempt ended. */
+export type AttemptResult =
+  /** The ledger says another send already went out: settle without sending. */
+  | { readonly kind: 'duplicate' }
+  /** Another instance holds the claim, or a strict ledger is unreachable: look again later. */
+  | { readonly kind: 'try-later' }
+  /** Told not to go on after the claim (revoked, closed, held): the claim was freed, nothing sent. */
+  | { readonly kind: 'withdrawn' }
+  | { readonly kind: 'sent' }
+  | { readonly kind: 'failed'; readonly failure: SmtpFailure };
+
+export interface SendAttemptOptions {
+  readonly mailer: Pick<Mailer, 'send'>;
+  readonly ledger: SentLedger;
+  readonly metrics: Pick<Metrics, 'duplicatesSkipped' | 'sendDuration' | 'sendFailures' | 'sent' | 'ledgerErrors'>;
+  readonly logger: Logger;
+}
+
+/**
+ * Claims the letter in the sent ledger, sends it and records the send. `proceed` is asked once the
+ * claim is held (the job may have been revoked or held meanwhile); `onExchange` is called when the
+ * SMTP exchange begins. The claim is freed after a failure, so a retry (ours or the next owner's)
+ * can claim again without waiting out the lease.
+ */
+export async function sendAttempt(
+  { mailer, ledger, metrics, logger }: SendAttemptOptions,
+  { eventId, prepared }: Letter,
+  { proceed, onExchange }: { proceed: () => boolean; onExchange: () => void },
+): Promise<AttemptResult> {
+  try {
+    const claim = await ledger.claim(eventId);
+    if (claim === 'already-sent') {
+      metrics.duplicatesSkipped.inc();
+      return { kind: 'duplicate' };
+    }
+    if (claim === 'busy') return { kind: 'try-later' };
+  } catch (err) {
+    // The ledger logs the outage itself (rate-limited); one line per held message would flood.
+    logger.debug({ err, eventId, unavailable: err instanceof LedgerUnavailableError }, 'sent ledger claim failed; holding message');
+    return { kind: 'try-later' };
+  }
+  if (!proceed()) {
+    await ledger.release(eventId).catch(() => {});
+    return { kind: 'withdrawn' };
+  }
+
+  onExchange();
+  const started = performance.now();
+  try {
+    await mailer.send(prepared);
+  } catch (err) {
+    const failure = classifySmtpError(err);
+    metrics.sendDuration.observe({ outcome: failure.kind }, (performance.now() - started) / 1000);
+    metrics.sendFailures.inc({ class: failure.kind });
+    await ledger.release(eventId).catch(() => {});
+    return { kind: 'failed', failure };
+  }
+  metrics.sendDuration.observe({ outcome: 'sent' }, (performance.now() - started) / 1000);
+  metrics.sent.inc();
+  await ledger.markSent(eventId).catch((err: unknown) => {
+    metrics.ledgerErrors.inc();
+    logger.warn({ err, eventId }, 'sent ledger could not record a sent event');
+  });
+  return { kind: 'sent' };
+}
