@@ -1,20 +1,18 @@
-import { Kafka } from 'kafkajs';
-import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
+import { buildClients } from './composition/build-clients.js';
+import { createReadiness } from './composition/readiness.js';
+import { shutdownPlan } from './composition/shutdown-plan.js';
 import { Capacity } from './delivery/capacity.js';
 import { CircuitBreaker } from './delivery/circuit-breaker.js';
 import { Dispatcher } from './delivery/dispatcher.js';
-import { createSmtpMailer, type Mailer } from './delivery/mailer.js';
-import { createRedisSentLedger, REDIS_LEDGER_CLIENT_OPTIONS } from './delivery/redis-sent-ledger.js';
-import { noLedger, type SentLedger } from './delivery/sent-ledger.js';
+import type { Mailer } from './delivery/mailer.js';
+import type { SentLedger } from './delivery/sent-ledger.js';
 import { createSmtpVerifier } from './delivery/smtp-verifier.js';
 import { createBatchHandler } from './intake/batch-handler.js';
 import { ConsumerLifecycle } from './intake/consumer-lifecycle.js';
-import { KafkaContact } from './intake/kafka-contact.js';
 import { fromDomain, type Config } from './platform/config.js';
-import { Health } from './platform/health.js';
+import type { Health } from './platform/health.js';
 import { startHttpServer } from './platform/http-server.js';
-import { consumerConfig, DLQ_PRODUCER_CONFIG, kafkaClientConfig } from './platform/kafka-client-config.js';
 import type { Logger } from './platform/logger.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
 import { runShutdownSteps } from './platform/shutdown-steps.js';
@@ -48,46 +46,32 @@ export interface App {
   httpPort(): number | undefined;
 }
 
-/** The composition root: the only place real clients (KafkaJS, nodemailer, Redis, Registry) are built. It only wires. */
+/** The composition root: the only place the parts are built and connected. It only wires. */
 export function createApp(options: AppOptions): App {
   const { config, logger } = options;
   const registry = options.registry ?? new Registry();
   const metrics = createMetrics({ registry });
-  const kafka = new Kafka(kafkaClientConfig(config, logger));
-  const consumer = kafka.consumer(consumerConfig(config));
-  const producer = kafka.producer(DLQ_PRODUCER_CONFIG);
-  const mailer = options.mailer ?? createSmtpMailer({ ...config.smtp, connections: config.email.workerCount });
-  const { idempotency } = config;
-  const ledger =
-    options.ledger ??
-    (idempotency.redisUrl === ''
-      ? noLedger
-      : createRedisSentLedger({ redis: new Redis(idempotency.redisUrl, REDIS_LEDGER_CLIENT_OPTIONS), ...idempotency, metrics, logger: logger.child({ component: 'sent-ledger' }) }));
+  const { consumer, producer, mailer, ledger } = buildClients(config, logger, metrics, options);
 
   let stopping: Promise<number> | undefined;
   const stopWith = (exitCode: number) => (reason: string) => void stop({ exitCode, reason });
   const tracker = new OffsetTracker();
   const capacity = new Capacity(config.email.workerBuffer, { onChange: (held) => metrics.held.set(held) });
   metrics.bufferCapacity.set(config.email.workerBuffer);
-  const contact = new KafkaContact({
-    staleAfterMs: Math.max(15_000, 3 * config.kafka.heartbeatIntervalMs),
-    onChange: (reachable, silentForMs) => {
-      if (stopping) return;
-      if (reachable) logger.info('Kafka reachable again');
-      else logger.error({ brokers: config.kafka.brokers, silentForMs }, 'no answer from Kafka; unready until the brokers answer again (KafkaJS keeps reconnecting)');
-      updateReady();
+  const readiness = createReadiness({
+    config,
+    metrics,
+    logger,
+    sources: {
+      joined: () => lifecycle.joined,
+      inGroup: () => lifecycle.inGroup,
+      blockedPartitions: () => lifecycle.blockedPartitions.length,
+      circuitOpen: () => breaker.state === 'open',
+      hasWork: () => capacity.held > 0 || tracker.stats().some((s) => (s.lag ?? 0n) > 0n),
+      stopping: () => stopping !== undefined,
     },
   });
-  const health = new Health({
-    stallMs: config.livenessStallMs,
-    hasWork: () => capacity.held > 0 || tracker.stats().some((s) => (s.lag ?? 0n) > 0n),
-    waitingOnDependency: () => breaker.state === 'open' || !lifecycle.joined || !contact.reachable(),
-  });
-  const progress = () => {
-    health.progress();
-    metrics.lastProgress.set(Date.now() / 1000);
-  };
-  const committer = new Committer({ tracker, commit: createConfirmedCommit(consumer), minIntervalMs: config.kafka.commitIntervalMs, intervalMs: 1000, metrics, logger, onCommitted: progress });
+  const committer = new Committer({ tracker, commit: createConfirmedCommit(consumer), minIntervalMs: config.kafka.commitIntervalMs, intervalMs: 1000, metrics, logger, onCommitted: readiness.progress });
   const breaker: CircuitBreaker = new CircuitBreaker({
     threshold: config.smtp.breakerThreshold,
     probeIntervalMs: config.smtp.breakerProbeIntervalMs,
@@ -102,7 +86,7 @@ export function createApp(options: AppOptions): App {
   });
   const publishDlq = createDlqPublisher({ producer, topic: config.kafka.dlqTopic, groupId: config.kafka.groupId, stallAfterMs: config.kafka.dlqPublishStallMs, metrics, logger });
   const onSettled = () => {
-    progress();
+    readiness.progress();
     committer.notify();
   };
   const dispatcher: Dispatcher = new Dispatcher({
@@ -127,9 +111,9 @@ export function createApp(options: AppOptions): App {
     committer,
     rejoinCommitBudgetMs: config.kafka.heartbeatIntervalMs,
     maxAheadPerPartition: config.kafka.maxAheadPerPartition,
-    onChange: () => updateReady(),
+    onChange: () => readiness.update(),
     onFatal: stopWith(1),
-    onContact: () => contact.touch(),
+    onContact: () => readiness.contact.touch(),
     metrics,
     logger,
   });
@@ -151,8 +135,8 @@ export function createApp(options: AppOptions): App {
     verify: () => mailer.verify(),
     retryMs: config.smtp.breakerProbeIntervalMs,
     onVerified: () => {
-      health.setSmtpVerified(true);
-      updateReady();
+      readiness.health.setSmtpVerified(true);
+      readiness.update();
     },
     onFatal: stopWith(1),
     logger,
@@ -163,23 +147,17 @@ export function createApp(options: AppOptions): App {
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
 
-  function updateReady(): void {
-    health.setJoined(lifecycle.inGroup && contact.reachable());
-    health.setBlockedPartitions(lifecycle.blockedPartitions.length);
-    metrics.ready.set(health.readiness().ok ? 1 : 0);
-  }
-
   async function start(): Promise<void> {
-    http = await startHttpServer({ port: config.http.port, host: options.httpHost ?? '0.0.0.0', registry, health, logger });
+    http = await startHttpServer({ port: config.http.port, host: options.httpHost ?? '0.0.0.0', registry, health: readiness.health, logger });
     gauges = setInterval(() => {
-      contact.check();
+      readiness.contact.check();
       lifecycle.refresh();
       refreshPartitionGauges(metrics, tracker);
     }, 1000);
     gauges.unref();
     await smtpVerifier.start();
     if (stopping) return;
-    contact.touch();
+    readiness.contact.touch();
     await producer.connect();
     if (stopping) return;
     await consumer.connect();
@@ -193,39 +171,15 @@ export function createApp(options: AppOptions): App {
   function stop({ exitCode = 0, reason = 'stop requested' }: { exitCode?: number; reason?: string } = {}): Promise<number> {
     stopping ??= (async () => {
       const deadline = Date.now() + config.shutdownTimeoutMs;
-      const remaining = (atLeast = 0) => Math.max(deadline - Date.now(), atLeast);
       logger.info({ reason, held: capacity.held }, 'shutting down');
-      health.beginShutdown();
-      updateReady();
-      await runShutdownSteps(
-        [
-          ['stop verifying SMTP', () => smtpVerifier.stop()],
-          ['stop fetching', () => {
-            intake.abort(new Error('shutting down'));
-            lifecycle.stop();
-          }],
-          ['drain', async () => {
-            if (exitCode !== 0) return;
-            await capacity.whenEmpty(AbortSignal.timeout(remaining())).catch(() => logger.warn({ held: capacity.held }, 'shutdown timeout reached; unsettled messages stay uncommitted and will be redelivered'));
-          }],
-          ['abandon unsettled', () => dispatcher.close()],
-          // During a rebalance this waits for the new assignment; at least a few seconds even when the drain used the budget.
-          ['final commit', () => {
-            committer.stop();
-            return committer.finalCommit(AbortSignal.timeout(remaining(3_000)));
-          }, () => remaining(3_000)],
-          // Past the drain budget, a broker that does not answer gets a few seconds, not the grace period.
-          ['leave group', () => consumer.disconnect(), () => 4_000],
-          ['stop listening to the consumer', () => lifecycle.close()],
-          ['close producer', () => producer.disconnect(), () => 2_000],
-          ['close SMTP pool', () => mailer.close()],
-          ['close ledger', () => ledger.close()],
-          ['stop circuit breaker', () => breaker.stop()],
-          ['stop gauges', () => clearInterval(gauges)],
-          ['close HTTP', () => http?.close()],
-        ],
-        logger,
+      readiness.health.beginShutdown();
+      readiness.update();
+      const parts = { smtpVerifier, intake, lifecycle, capacity, dispatcher, committer, consumer, producer, mailer, ledger, breaker, logger };
+      const steps = shutdownPlan(
+        { ...parts, stopGauges: () => clearInterval(gauges), closeHttp: () => http?.close() },
+        { drain: exitCode === 0, remaining: (atLeast = 0) => Math.max(deadline - Date.now(), atLeast) },
       );
+      await runShutdownSteps(steps, logger);
       logger.info({ exitCode }, 'stopped');
       resolveDone(exitCode);
       return exitCode;
@@ -233,5 +187,5 @@ export function createApp(options: AppOptions): App {
     return stopping;
   }
 
-  return { start, stop, done, metrics, health, httpPort: () => http?.port };
+  return { start, stop, done, metrics, health: readiness.health, httpPort: () => http?.port };
 }

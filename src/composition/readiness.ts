@@ -1,0 +1,58 @@
+import { KafkaContact } from '../intake/kafka-contact.js';
+import type { Config } from '../platform/config.js';
+import { Health } from '../platform/health.js';
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+
+/** What readiness and liveness are computed from; read late, so the parts may be built after this. */
+export interface ReadinessSources {
+  /** A member of the group with an assignment (not rebalancing). */
+  readonly joined: () => boolean;
+  /** In the group at all (an assignment may be pending). */
+  readonly inGroup: () => boolean;
+  readonly blockedPartitions: () => number;
+  readonly circuitOpen: () => boolean;
+  /** Messages held or lag observed. */
+  readonly hasWork: () => boolean;
+  readonly stopping: () => boolean;
+}
+
+export interface Readiness {
+  readonly health: Health;
+  readonly contact: KafkaContact;
+  /** Re-computes /readyz and the ready gauge after any source changed. */
+  update(): void;
+  /** Something was settled or committed: /livez and the last-progress gauge move. */
+  progress(): void;
+}
+
+export function createReadiness({ config, metrics, logger, sources }: { config: Config; metrics: Metrics; logger: Logger; sources: ReadinessSources }): Readiness {
+  const contact = new KafkaContact({
+    staleAfterMs: Math.max(15_000, 3 * config.kafka.heartbeatIntervalMs),
+    onChange: (reachable, silentForMs) => {
+      if (sources.stopping()) return;
+      if (reachable) logger.info('Kafka reachable again');
+      else logger.error({ brokers: config.kafka.brokers, silentForMs }, 'no answer from Kafka; unready until the brokers answer again (KafkaJS keeps reconnecting)');
+      update();
+    },
+  });
+  const health = new Health({
+    stallMs: config.livenessStallMs,
+    hasWork: sources.hasWork,
+    waitingOnDependency: () => sources.circuitOpen() || !sources.joined() || !contact.reachable(),
+  });
+  function update(): void {
+    health.setJoined(sources.inGroup() && contact.reachable());
+    health.setBlockedPartitions(sources.blockedPartitions());
+    metrics.ready.set(health.readiness().ok ? 1 : 0);
+  }
+  return {
+    health,
+    contact,
+    update,
+    progress() {
+      health.progress();
+      metrics.lastProgress.set(Date.now() / 1000);
+    },
+  };
+}
