@@ -1,27 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
-import type { Redis, RedisOptions } from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
+import { CLAIM, MARK_SENT, RELEASE, runScript, type LedgerRedis, type Script } from './redis-ledger-scripts.js';
 import { LedgerUnavailableError, type ClaimResult, type SentLedger } from './sent-ledger.js';
 
-/**
- * Client settings for the ledger's Redis: every command fails within about a second instead of
- * waiting for a hung or absent server, so the documented unavailability rule applies at once.
- */
-export const REDIS_LEDGER_CLIENT_OPTIONS = {
-  // A hung Redis (or a lost reply) delays a send by at most this long.
-  commandTimeout: 1_000,
-  connectTimeout: 2_000,
-  // No resend on reconnect: the dispatcher already retries a held message on its own timer.
-  maxRetriesPerRequest: 0,
-  // While disconnected, fail now rather than queue: a queued claim would block its worker.
-  enableOfflineQueue: false,
-  // Reconnect for ever, at most every 2 s.
-  retryStrategy: (times: number) => Math.min(times * 200, 2_000),
-} satisfies RedisOptions;
-
-/** What the ledger uses of an ioredis client. */
-export type LedgerRedis = Pick<Redis, 'eval' | 'evalsha' | 'quit' | 'disconnect' | 'on' | 'status'>;
+export { REDIS_LEDGER_CLIENT_OPTIONS, type LedgerRedis } from './redis-ledger-scripts.js';
 
 export interface RedisSentLedgerOptions {
   /** Owned by the ledger from now on: `close()` quits it. Build it with `REDIS_LEDGER_CLIENT_OPTIONS`. */
@@ -39,33 +22,6 @@ export interface RedisSentLedgerOptions {
   /** Minimum time between two unavailability log lines; the ones in between are counted. @default 10_000 */
   readonly logIntervalMs?: number;
 }
-
-const SENT = 'sent';
-
-/** Claims a free key for a lease; a key that holds 'sent' or another claim is left alone. */
-const CLAIM = script(`
-local value = redis.call('GET', KEYS[1])
-if value == '${SENT}' then return 'already-sent' end
-if value then return 'busy' end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 'claimed'`);
-
-/** Compare-and-delete: only the holder of the claim may free it. */
-const RELEASE = script(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`);
-
-/**
- * Records the send whatever the key holds (the mail did go out), and says what it found, so a send
- * whose lease had expired is visible.
- */
-const MARK_SENT = script(`
-local value = redis.call('GET', KEYS[1])
-redis.call('SET', KEYS[1], '${SENT}', 'EX', ARGV[2])
-if value == ARGV[1] then return 'owned' end
-if not value then return 'absent' end
-if value == '${SENT}' then return 'sent' end
-return 'other-claim'`);
 
 interface Held {
   readonly value: string;
@@ -112,14 +68,7 @@ export function createRedisSentLedger({
 
   const key = (eventId: string) => `${keyPrefix}${eventId}`;
 
-  async function run(lua: Script, eventId: string, args: Array<string | number>): Promise<unknown> {
-    try {
-      return await redis.evalsha(lua.sha, 1, key(eventId), ...args);
-    } catch (err) {
-      if (!/NOSCRIPT/.test(String((err as Error).message))) throw err;
-      return await redis.eval(lua.source, 1, key(eventId), ...args);
-    }
-  }
+  const run = (lua: Script, eventId: string, args: Array<string | number>) => runScript(redis, lua, key(eventId), args);
 
   /** One line per `logIntervalMs` at most: a Redis outage must not flood the log. */
   function reportUnavailable(operation: string, err: unknown): void {
@@ -219,15 +168,6 @@ export function createRedisSentLedger({
       return closing;
     },
   };
-}
-
-interface Script {
-  readonly source: string;
-  readonly sha: string;
-}
-
-function script(source: string): Script {
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
 /** The message and code of an error, never the client options (the URL may carry a password). */
