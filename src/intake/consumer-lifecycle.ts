@@ -1,42 +1,13 @@
-import type { Consumer, ConsumerCrashEvent, ConsumerEndBatchProcessEvent, ConsumerGroupJoinEvent } from 'kafkajs';
-import type { HoldReason } from '../delivery/dispatcher.js';
-import type { Logger } from '../platform/logger.js';
-import type { Metrics } from '../platform/metrics.js';
+import type { ConsumerCrashEvent, ConsumerEndBatchProcessEvent, ConsumerGroupJoinEvent } from 'kafkajs';
+import { withinBudget } from '../platform/within-budget.js';
 import type { TopicPartition } from '../pipeline/topic-partition.js';
-import type { OffsetTracker } from '../settle/offset-tracker.js';
 import { removePartitionGauges } from '../settle/partition-gauges.js';
 import { groupErrorKind, type GroupErrorKind } from './group-error.js';
 import type { MembershipGate } from './batch-handler.js';
+import type { ConsumerLifecycleOptions } from './consumer-lifecycle-options.js';
 import { PauseState } from './pause-state.js';
 
-/** The part of a KafkaJS consumer the lifecycle listens to and drives. */
-export type GroupConsumer = Pick<Consumer, 'events' | 'on' | 'pause' | 'resume'>;
-
-export interface ConsumerLifecycleOptions {
-  readonly consumer: GroupConsumer;
-  readonly topic: string;
-  readonly tracker: OffsetTracker;
-  readonly dispatcher: {
-    hold(reason: HoldReason): void;
-    unhold(reason: HoldReason): void;
-    abandonPartitions(partitions: readonly TopicPartition[]): number;
-    abandonAll(): number;
-    whenNoSendInFlight(signal?: AbortSignal): Promise<void>;
-  };
-  readonly committer: { flushThenSuspend(): Promise<void>; suspend(): void; resume(): void; notify(): void };
-  /** Longest wait for the sends in flight to end and the last commit of a generation before KafkaJS may rejoin. */
-  readonly rejoinCommitBudgetMs: number;
-  /** A partition admitted this many past its watermark is paused until it falls to half. */
-  readonly maxAheadPerPartition: number;
-  /** Membership or pause state changed (readiness, gauges). */
-  readonly onChange: () => void;
-  /** KafkaJS crashed for good: the service must stop. */
-  readonly onFatal: (reason: string) => void;
-  /** Kafka answered (fetch, heartbeat, commit, join). */
-  readonly onContact: () => void;
-  readonly metrics: Metrics;
-  readonly logger: Logger;
-}
+export type { ConsumerLifecycleOptions, GroupConsumer } from './consumer-lifecycle-options.js';
 
 type Phase = 'joining' | 'member' | GroupErrorKind;
 
@@ -186,16 +157,9 @@ export class ConsumerLifecycle implements MembershipGate {
     return this.#episode;
   }
 
+  /** Out of budget: commit nothing more with this generation, whatever is still pending. */
   #withinBudget(work: (signal: AbortSignal) => Promise<void>): Promise<void> {
-    const budget = new AbortController();
-    const timer = setTimeout(() => budget.abort(new Error('rejoin budget spent')), this.o.rejoinCommitBudgetMs);
-    timer.unref?.();
-    // Out of budget: commit nothing more with this generation, whatever is still pending.
-    const expired = new Promise<void>((resolve) => budget.signal.addEventListener('abort', () => {
-      this.o.committer.suspend();
-      resolve();
-    }, { once: true }));
-    return Promise.race([work(budget.signal), expired]).finally(() => clearTimeout(timer));
+    return withinBudget(work, this.o.rejoinCommitBudgetMs, () => this.o.committer.suspend());
   }
 
   /** Every partition is treated as revoked: nothing of theirs is sent or settled any more. */

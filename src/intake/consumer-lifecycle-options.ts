@@ -1,0 +1,35 @@
+import type { Consumer } from 'kafkajs';
+import type { HoldReason } from '../delivery/dispatcher.js';
+import type { Logger } from '../platform/logger.js';
+import type { Metrics } from '../platform/metrics.js';
+import type { TopicPartition } from '../pipeline/topic-partition.js';
+import type { OffsetTracker } from '../settle/offset-tracker.js';
+
+/** The part of a KafkaJS consumer the lifecycle listens to and drives. */
+export type GroupConsumer = Pick<Consumer, 'events' | 'on' | 'pause' | 'resume'>;
+
+export interface ConsumerLifecycleOptions {
+  readonly consumer: GroupConsumer;
+  readonly topic: string;
+  readonly tracker: OffsetTracker;
+  readonly dispatcher: {
+    hold(reason: HoldReason): void;
+    unhold(reason: HoldReason): void;
+    abandonPartitions(partitions: readonly TopicPartition[]): number;
+    abandonAll(): number;
+    whenNoSendInFlight(signal?: AbortSignal): Promise<void>;
+  };
+  readonly committer: { flushThenSuspend(): Promise<void>; suspend(): void; resume(): void; notify(): void };
+  /** Longest wait for the sends in flight to end and the last commit of a generation before KafkaJS may rejoin. */
+  readonly rejoinCommitBudgetMs: number;
+  /** A partition admitted this many past its watermark is paused until it falls to half. */
+  readonly maxAheadPerPartition: number;
+  /** Membership or pause state changed (readiness, gauges). */
+  readonly onChange: () => void;
+  /** KafkaJS crashed for good: the service must stop. */
+  readonly onFatal: (reason: string) => void;
+  /** Kafka answered (fetch, heartbeat, commit, join). */
+  readonly onContact: () => void;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
