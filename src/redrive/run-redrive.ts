@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
 import type { Logger } from '../platform/logger.js';
-import { readDlqRecord, type DlqRecord } from './dlq-record.js';
+import { readDlqRecord } from './dlq-record.js';
 import { REDRIVE_ERROR_CODES, RedriveError } from './redrive-error.js';
 import { commitMetadata } from './redrive-group.js';
 import type { RedriveProgress, RedriveRow, RedriveSummary, ResolvedRedriveOptions } from './redrive-types.js';
 import { createRateLimiter } from './rate-limiter.js';
-import { republishMessage } from './republish-message.js';
+import { publishCopy } from './publish-copy.js';
 import { selectRecord } from './select-record.js';
 import { startPositions, type PartitionState } from './start-positions.js';
+import { tallyVerdict } from './tally-verdict.js';
 
 type Stop = 'end' | 'limit' | 'interrupted';
 
@@ -76,51 +77,15 @@ export async function runRedrive({ kafka, options, logger, progress = NO_PROGRES
     if ([...parts.values()].every((p) => p.done)) finish('end');
   }
 
-  async function publish(record: DlqRecord): Promise<void> {
-    const { topic, message } = republishMessage(record);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RedriveError(REDRIVE_ERROR_CODES.publishTimeout, `${topic} did not acknowledge a republished record within ${publishTimeoutMs} ms`)), publishTimeoutMs);
-    });
-    try {
-      await Promise.race([(producer as Producer).send({ topic, acks: -1, messages: [message] }), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   async function examine(part: PartitionState, message: KafkaMessage): Promise<void> {
     const record = readDlqRecord(part.partition, message);
     const verdict = selectRecord(record, { selection, maxRedrives, dlqTopic });
-    const at = { partition: part.partition, offset: message.offset, record };
-    let row: RedriveRow;
-    switch (verdict.action) {
-      case 'redrive': {
-        if (!dryRun) {
-          await rateLimit(running.signal);
-          await publish(record);
-        }
-        summary.redriven += 1;
-        const reason = record.reason ?? 'unknown';
-        summary.redrivenByReason[reason] = (summary.redrivenByReason[reason] ?? 0) + 1;
-        row = { ...at, action: dryRun ? 'would-redrive' : 'redriven' };
-        break;
-      }
-      case 'skip':
-        summary.skipped += 1;
-        row = { ...at, action: 'skipped', why: verdict.why };
-        break;
-      case 'refuse':
-        row = { ...at, action: 'refused', why: verdict.why };
-        summary.refused.push(row);
-        logger.warn({ partition: part.partition, offset: message.offset, eventId: record.eventId, why: verdict.why, redriveCount: record.redriveCount }, 'DLQ record refused');
-        break;
-      default: {
-        const never: never = verdict;
-        throw new Error(`unknown verdict ${JSON.stringify(never)}`);
-      }
+    if (verdict.action === 'redrive' && !dryRun) {
+      await rateLimit(running.signal);
+      await publishCopy(producer as Producer, record, publishTimeoutMs);
     }
-    summary.examined += 1;
+    const row = tallyVerdict(summary, verdict, { partition: part.partition, offset: message.offset, record });
+    if (verdict.action === 'refuse') logger.warn({ partition: part.partition, offset: message.offset, eventId: record.eventId, why: verdict.why, redriveCount: record.redriveCount }, 'DLQ record refused');
     part.next = BigInt(message.offset) + 1n;
     progress.increment();
     onRow(row);
