@@ -12,12 +12,21 @@ function splitList(value: unknown): unknown {
   return typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : value;
 }
 
-convict.addFormats({
+/** A value format: `coerce` turns the variable's text into the value, `validate` throws an operator-facing message. */
+export interface ValueFormat {
+  validate(value: unknown): void;
+  coerce?(value: unknown): unknown;
+}
+
+const toInt = (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : typeof v === 'string' ? Number.NaN : v);
+
+/** Our formats by name; the config loader runs them itself, so problems never come from convict's message text. */
+export const FORMATS: Record<string, ValueFormat> = {
   'broker-list': {
     validate(value: unknown) {
       if (!Array.isArray(value) || value.length === 0) throw new Error('expected a comma-separated list of host:port, e.g. "kafka-0:9092,kafka-1:9092"');
       for (const item of value) {
-        if (typeof item !== 'string' || !HOST_PORT.test(item)) throw new Error(`expected host:port entries, got "${String(item)}"`);
+        if (typeof item !== 'string' || !HOST_PORT.test(item)) throw new Error('expected host:port entries, e.g. "kafka-0:9092,kafka-1:9092"');
       }
     },
     coerce: splitList,
@@ -47,12 +56,20 @@ convict.addFormats({
     validate(value: unknown) {
       if (!Number.isSafeInteger(value) || (value as number) < 1) throw new Error('expected an integer >= 1');
     },
-    coerce: (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : typeof v === 'string' ? Number.NaN : v),
+    coerce: toInt,
   },
   'non-negative-int': {
     validate(value: unknown) {
       if (!Number.isSafeInteger(value) || (value as number) < 0) throw new Error('expected an integer >= 0');
     },
-    coerce: (v: unknown) => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : typeof v === 'string' ? Number.NaN : v),
+    coerce: toInt,
   },
-});
+  'tcp-port': {
+    validate(value: unknown) {
+      if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > 65_535) throw new Error('expected a port number from 0 to 65535');
+    },
+    coerce: toInt,
+  },
+};
+
+convict.addFormats(FORMATS as Parameters<typeof convict.addFormats>[0]);

@@ -24,7 +24,7 @@ export const schema = {
   },
   smtp: {
     host: { doc: 'SMTP server host', format: 'nonempty-string', default: '', env: 'SMTP_HOST' },
-    port: { doc: 'SMTP server port', format: 'port', default: 587, env: 'SMTP_PORT' },
+    port: { doc: 'SMTP server port', format: 'tcp-port', default: 587, env: 'SMTP_PORT' },
     secure: { doc: 'Implicit TLS (port 465 style)', format: Boolean, default: false, env: 'SMTP_SECURE' },
     requireTls: { doc: 'Refuse to send unless STARTTLS succeeds', format: Boolean, default: false, env: 'SMTP_REQUIRE_TLS' },
     tlsRejectUnauthorized: { doc: 'Verify the SMTP server certificate', format: Boolean, default: true, env: 'SMTP_TLS_REJECT_UNAUTHORIZED' },
@@ -53,7 +53,7 @@ export const schema = {
     strict: { doc: 'Pause instead of sending when Redis is unreachable', format: Boolean, default: false, env: 'IDEMPOTENCY_STRICT' },
   },
   http: {
-    port: { doc: 'Port for /metrics, /readyz, /livez', format: 'port', default: 9464, env: 'HTTP_PORT' },
+    port: { doc: 'Port for /metrics, /readyz, /livez', format: 'tcp-port', default: 9464, env: 'HTTP_PORT' },
   },
   shutdownTimeoutMs: { doc: 'Time for in-flight sends and due retries to finish on shutdown', format: 'positive-int', default: 25_000, env: 'SHUTDOWN_TIMEOUT_MS' },
   livenessStallMs: { doc: 'No progress for this long while work is pending fails /livez', format: 'positive-int', default: 300_000, env: 'LIVENESS_STALL_MS' },
