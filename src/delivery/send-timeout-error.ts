@@ -1,3 +1,5 @@
+import { ServiceError } from '../platform/service-error.js';
+
 /** The stable code of `SendTimeoutError`, nodemailer style (`ETIMEDOUT`, `ECONNECTION`, …). */
 export const ESENDTIMEOUT = 'ESENDTIMEOUT';
 
@@ -6,12 +8,9 @@ export const ESENDTIMEOUT = 'ESENDTIMEOUT';
  * was closed before the error was thrown, so the server cannot complete the message afterwards;
  * `classifySmtpError` retries it like a timeout.
  */
-export class SendTimeoutError extends Error {
-  readonly code = ESENDTIMEOUT;
-
+export class SendTimeoutError extends ServiceError<typeof ESENDTIMEOUT> {
   constructor(readonly timeoutMs: number) {
     // No envelope or server reply in the text: it is logged as is.
-    super(`SMTP send did not finish within ${timeoutMs} ms (SMTP_SEND_TIMEOUT_MS); its connection was closed`);
-    this.name = 'SendTimeoutError';
+    super(ESENDTIMEOUT, `SMTP send did not finish within ${timeoutMs} ms (SMTP_SEND_TIMEOUT_MS); its connection was closed`);
   }
 }

@@ -1,3 +1,5 @@
+import { ServiceError } from '../platform/service-error.js';
+
 /**
  * The idempotency hook. `claim` before a send: 'claimed' → go ahead; 'already-sent' → skip and
  * settle; 'busy' → another instance holds the claim right now, try later. `markSent` after the
@@ -13,11 +15,9 @@ export interface SentLedger {
 }
 
 /** Raised by a strict ledger that cannot reach its store: hold the message, spend no attempt. */
-export class LedgerUnavailableError extends Error {
-  readonly code = 'ERR_LEDGER_UNAVAILABLE';
+export class LedgerUnavailableError extends ServiceError<'ERR_LEDGER_UNAVAILABLE'> {
   constructor(options?: { cause?: unknown }) {
-    super('sent ledger unavailable', options);
-    this.name = 'LedgerUnavailableError';
+    super('ERR_LEDGER_UNAVAILABLE', 'sent ledger unavailable', options);
   }
 }
 

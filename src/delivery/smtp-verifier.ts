@@ -1,10 +1,13 @@
 import type { Logger } from '../platform/logger.js';
+import { ServiceError } from '../platform/service-error.js';
 import { sleep } from '../platform/sleep.js';
 import { classifySmtpError } from './smtp-errors.js';
 
 /** A startup failure that retrying cannot fix (bad SMTP credentials, say). */
-export class FatalStartupError extends Error {
-  readonly code = 'ERR_FATAL_STARTUP';
+export class FatalStartupError extends ServiceError<'ERR_FATAL_STARTUP'> {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_FATAL_STARTUP', message, options);
+  }
 }
 
 export interface SmtpVerifierOptions {

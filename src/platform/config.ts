@@ -1,15 +1,14 @@
 import { readFileSync } from 'node:fs';
 import convict from 'convict';
 import { FORMATS, FROM } from './config-formats.js';
+import { ServiceError } from './service-error.js';
 import { FILE_SECRETS, schema, type Config } from './config-schema.js';
 
 export type { Config } from './config-schema.js';
 
-export class ConfigError extends Error {
-  readonly code = 'ERR_CONFIG';
+export class ConfigError extends ServiceError<'ERR_CONFIG'> {
   constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.join('\n')}`);
-    this.name = 'ConfigError';
+    super('ERR_CONFIG', `invalid configuration:\n${problems.join('\n')}`);
   }
 }
 

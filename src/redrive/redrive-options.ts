@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { DlqReason } from '../pipeline/outcome.js';
+import { ServiceError } from '../platform/service-error.js';
 
 export const DLQ_REASONS = ['invalid_event', 'smtp_permanent', 'retries_exhausted'] as const satisfies readonly DlqReason[];
 
@@ -37,11 +38,9 @@ export interface RedriveOptions {
 }
 
 /** A bad command line: the message names the option. Exit code 2. */
-export class RedriveUsageError extends Error {
-  readonly code = 'ERR_REDRIVE_USAGE';
+export class RedriveUsageError extends ServiceError<'ERR_REDRIVE_USAGE'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'RedriveUsageError';
+    super('ERR_REDRIVE_USAGE', message);
   }
 }
 
