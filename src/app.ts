@@ -14,7 +14,10 @@ import { fromDomain, type Config } from './platform/config.js';
 import type { Health } from './platform/health.js';
 import { startHttpServer } from './platform/http-server.js';
 import type { Logger } from './platform/logger.js';
+import { buildInfo } from './platform/build-info.js';
 import { createMetrics, type Metrics } from './platform/metrics.js';
+import { DLQ_REASONS } from './pipeline/outcome.js';
+import { NAME_PROBLEMS } from './pipeline/signup-event.js';
 import { runShutdownSteps } from './platform/shutdown-steps.js';
 import { Committer } from './settle/committer.js';
 import { createConfirmedCommit } from './settle/confirmed-commit.js';
@@ -50,7 +53,8 @@ export interface App {
 export function createApp(options: AppOptions): App {
   const { config, logger } = options;
   const registry = options.registry ?? new Registry();
-  const metrics = createMetrics({ registry });
+  const known = { topics: [config.kafka.topic], dlqReasons: DLQ_REASONS, nameProblems: NAME_PROBLEMS, maxRetries: config.email.maxRetries };
+  const metrics = createMetrics({ registry, known, build: buildInfo() });
   const { consumer, producer, mailer, ledger } = buildClients(config, logger, metrics, options);
 
   let stopping: Promise<number> | undefined;

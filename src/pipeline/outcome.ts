@@ -2,7 +2,9 @@ import type { KafkaMessage } from 'kafkajs';
 import type { ParseResult } from './parse-result.js';
 import type { Ticket } from './topic-partition.js';
 
-export type DlqReason = 'invalid_event' | 'smtp_permanent' | 'retries_exhausted';
+/** Why a record was dead-lettered: stable codes, fit for a metric label and the `dlq.reason` header. */
+export const DLQ_REASONS = ['invalid_event', 'smtp_permanent', 'retries_exhausted'] as const;
+export type DlqReason = (typeof DLQ_REASONS)[number];
 
 /** How a message left the pipeline. Every kind but 'abandoned' settles its offset. */
 export type Outcome =

@@ -7,7 +7,8 @@ export const MAX_NAME_LENGTH = 200;
  * Why a display name was dropped: stable codes, fit for a metric label. A dropped name never costs
  * the email; it is sent with the greeting and To header that have no name.
  */
-export type NameProblem = 'too_long' | 'line_break' | 'control_character' | 'bidi_control' | 'format_character' | 'encoded_word';
+export const NAME_PROBLEMS = ['too_long', 'line_break', 'control_character', 'bidi_control', 'format_character', 'encoded_word'] as const;
+export type NameProblem = (typeof NAME_PROBLEMS)[number];
 
 /** CR, LF, VT, FF, NEL and the Unicode line and paragraph separators: each ends a line somewhere. */
 const LINE_BREAK = /[\n\v\f\r\u0085\u2028\u2029]/u;

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import type { DlqReason } from '../pipeline/outcome.js';
+import { DLQ_REASONS, type DlqReason } from '../pipeline/outcome.js';
 import { ServiceError } from '../platform/service-error.js';
 
-export const DLQ_REASONS = ['invalid_event', 'smtp_permanent', 'retries_exhausted'] as const satisfies readonly DlqReason[];
+export { DLQ_REASONS } from '../pipeline/outcome.js';
 
 /** Which DLQ records a run is about. Every field narrows; empty lists and undefined match anything. */
 export interface RedriveSelection {
