@@ -9,14 +9,14 @@
  *
  * Environment: LOCAL_KAFKA_* (see cmd/local-kafka.ts), SMTP_SINK_PORT (2525), HTTP_PORT (9464).
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { createTopics, ensureKafka, LocalKafkaError, localKafkaOptionsFromEnv, type LocalKafka } from '../dev/local-kafka.js';
+import { spawnService, type ServiceProcess } from '../dev/service-process.js';
+import { signupEvent } from '../dev/signup-event.js';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -35,17 +35,16 @@ const abort = new AbortController();
 
 let kafka: LocalKafka | undefined;
 let sink: SmtpSink | undefined;
-let service: ReturnType<typeof spawn> | undefined;
-let serviceExit: Promise<number> | undefined;
+let service: ServiceProcess | undefined;
+let serviceExited = false;
 let stopping: Promise<void> | undefined;
 
 function stop(reason: string): Promise<void> {
   stopping ??= (async () => {
     say(`stopping (${reason})…`);
     abort.abort();
-    if (service && service.exitCode === null && service.signalCode === null) {
-      service.kill('SIGTERM');
-      const code = await serviceExit;
+    if (service && !serviceExited) {
+      const code = await service.stop();
       say(`service stopped (exit ${code})`);
     }
     await sink?.stop();
@@ -81,14 +80,12 @@ async function main(): Promise<void> {
   });
   say(`SMTP sink listening on 127.0.0.1:${sink.port}`);
 
-  const logDir = path.join(ROOT, '.local', 'demo');
-  mkdirSync(logDir, { recursive: true });
-  const logFile = path.join(logDir, 'service.log');
-  const out = openSync(logFile, 'w');
+  const logFile = path.join(ROOT, '.local', 'demo', 'service.log');
   const httpPort = process.env.HTTP_PORT ?? '9464';
-  service = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cmd', 'service.ts')], {
-    cwd: ROOT,
-    stdio: ['ignore', out, out],
+  service = spawnService({
+    projectRoot: ROOT,
+    entry: 'source',
+    logFile,
     env: {
       ...process.env,
       KAFKA_BROKERS: kafka.brokers.join(','),
@@ -99,11 +96,10 @@ async function main(): Promise<void> {
       SMTP_PORT: String(sink.port),
       EMAIL_FROM: 'Acme <welcome@acme.test>',
       HTTP_PORT: httpPort,
-      KAFKAJS_NO_PARTITIONER_WARNING: '1',
     },
   });
-  serviceExit = new Promise((resolve) => service?.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 0))));
-  void serviceExit.then((code) => {
+  void service.exited.then((code) => {
+    serviceExited = true;
     if (!stopping) {
       say(`service exited unexpectedly (exit ${code}); see ${logFile}`);
       void stop('service exited').then(() => process.exit(1));
@@ -120,12 +116,7 @@ async function main(): Promise<void> {
     const name = SAMPLE_NAMES[i % SAMPLE_NAMES.length] as string;
     const eventId = `demo-${run}-${i + 1}`;
     sampleIds.add(`<${eventId}@acme.test>`);
-    const event = {
-      eventId,
-      type: 'user.signed_up',
-      occurredAt: new Date().toISOString(),
-      user: { id: `user-${run}-${i + 1}`, email: `${name.split(' ')[0]?.toLowerCase()}.${i + 1}@example.test`, name },
-    };
+    const event = signupEvent(eventId, { user: { id: `user-${run}-${i + 1}`, email: `${name.split(' ')[0]?.toLowerCase()}.${i + 1}@example.test`, name } });
     return { key: event.user.id, value: JSON.stringify(event) };
   });
   await producer.send({ topic: TOPIC, acks: -1, messages: [...messages, { key: `user-${run}-bad`, value: '{"this is": "not a sign-up event"}' }] });

@@ -19,7 +19,7 @@ import { kafkaClientConfig } from '../src/platform/kafka-client-config.js';
 import { formatSummary } from '../dev/loadtest/format-summary.js';
 import { parseLoadTestArgs, USAGE, UsageError, type LoadTestFlags } from '../dev/loadtest/load-test-options.js';
 import { runLoadTest } from '../dev/loadtest/run-load-test.js';
-import { serviceEnvFrom } from '../dev/loadtest/service-process.js';
+import { serviceEnvFrom } from '../dev/service-process.js';
 import { ConfigError, loadConfig } from '../src/platform/config.js';
 import { createLogger } from '../src/platform/logger.js';
 

@@ -5,7 +5,7 @@
  */
 import { createApp } from '../src/app.js';
 import { FatalStartupError } from '../src/delivery/smtp-verifier.js';
-import { ConfigError, loadConfig, type Config } from '../src/platform/config.js';
+import { ConfigError, loadConfig, unknownServiceVariables, type Config } from '../src/platform/config.js';
 import { createLogger } from '../src/platform/logger.js';
 
 let config: Config;
@@ -20,6 +20,9 @@ try {
 }
 
 const logger = createLogger({ level: config.logLevel });
+for (const variable of unknownServiceVariables(process.env)) {
+  logger.warn({ variable }, 'environment variable not read by the service (a typo?); its default applies');
+}
 const app = createApp({ config, logger });
 
 let signals = 0;

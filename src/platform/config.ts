@@ -31,6 +31,21 @@ export function configEnvNames(): string[] {
   return [...[...LEAVES.values()].map((leaf) => leaf.env as string), ...FILE_SECRETS.map((name) => `${name}_FILE`)];
 }
 
+/** Prefixes of the service's own variables: a set variable with one the schema does not know is a typo. */
+const SERVICE_PREFIXES = ['KAFKA_', 'SMTP_', 'EMAIL_', 'IDEMPOTENCY_'] as const;
+
+/**
+ * Set variables that look like the service's (by prefix) but that it does not read, e.g.
+ * `EMAIL_WORKERS` for `EMAIL_WORKER_COUNT`: silently falling back to the default would be an incident.
+ */
+export function unknownServiceVariables(env: NodeJS.ProcessEnv): string[] {
+  const known = new Set(configEnvNames());
+  return Object.keys(env)
+    // SMTP_SINK_*: the local SMTP sink's own settings (npm run smtp), often in the same shell.
+    .filter((name) => SERVICE_PREFIXES.some((prefix) => name.startsWith(prefix)) && !name.startsWith('SMTP_SINK_') && !known.has(name))
+    .sort();
+}
+
 /** The variables that have no usable default and must be set. */
 export const REQUIRED_ENV = ['KAFKA_BROKERS', 'SMTP_HOST', 'EMAIL_FROM'] as const;
 

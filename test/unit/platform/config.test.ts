@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, configEnvNames, fromDomain, loadConfig, REQUIRED_ENV } from '../../../src/platform/config.js';
+import { ConfigError, configEnvNames, fromDomain, loadConfig, REQUIRED_ENV, unknownServiceVariables } from '../../../src/platform/config.js';
 
 const REQUIRED = { KAFKA_BROKERS: 'kafka-0:9092', SMTP_HOST: 'smtp.acme.test', EMAIL_FROM: 'Acme <welcome@acme.test>' };
 const SECRET = 'hunter2-secret';
@@ -337,6 +337,24 @@ describe('fromDomain', () => {
 
   it.each(['', 'acme', 'welcome@localhost', '<welcome@acme.test'])('when EMAIL_FROM is %j › throws', (from) => {
     expect(() => fromDomain(from)).toThrow(/EMAIL_FROM/);
+  });
+});
+
+describe('unknownServiceVariables', () => {
+  it('names set variables with a service prefix that the schema does not read, and nothing else', () => {
+    const env = { ...REQUIRED, EMAIL_WORKERS: '50', SMTP_PASSWORD: 'x', KAFKA_BROKER: 'k:9092', IDEMPOTENCY_URL: 'redis://r', SMTP_PASS_FILE: '/s', SMTP_SINK_PORT: '2525', HOME: '/root', LOCAL_KAFKA_PORT: '1' };
+    expect(unknownServiceVariables(env)).toEqual(['EMAIL_WORKERS', 'IDEMPOTENCY_URL', 'KAFKA_BROKER', 'SMTP_PASSWORD']);
+  });
+
+  it('finds none in the shipped .env', () => {
+    const dotenv = Object.fromEntries(
+      readFileSync(new URL('../../../.env', import.meta.url), 'utf8')
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    expect(Object.keys(dotenv).length).toBeGreaterThan(5);
+    expect(unknownServiceVariables(dotenv)).toEqual([]);
   });
 });
 
