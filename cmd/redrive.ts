@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { kafkaClientConfig } from '../src/platform/kafka-client-config.js';
 import { ConfigError, loadConfig, type Config } from '../src/platform/config.js';
 import { createLogger } from '../src/platform/logger.js';
+import { ServiceError } from '../src/platform/service-error.js';
 import { formatSummary, formatTable } from '../src/redrive/format-report.js';
 import { createProgressBar } from '../src/redrive/progress-bar.js';
 import { redriveGroupId } from '../src/redrive/redrive-group.js';
@@ -72,7 +73,11 @@ const summary = await runRedrive({
 
 if (options.dryRun && summary.stoppedBy !== 'error') process.stdout.write(listed.length > 0 ? `${formatTable(listed)}\n\n` : 'Nothing would be redriven.\n\n');
 process.stdout.write(`${formatSummary(summary)}\n`);
-if (summary.stoppedBy === 'error') logger.error({ err: summary.error }, 'redrive failed; re-run to continue from the last committed record');
+if (summary.stoppedBy === 'error') {
+  // Our own errors say what happened in one line; anything else is logged whole.
+  if (summary.error instanceof ServiceError) process.stderr.write(`redrive: ${summary.error.message}\n`);
+  else logger.error({ err: summary.error }, 'redrive failed; re-run to continue from the last committed record');
+}
 process.exitCode = { end: 0, limit: 0, interrupted: 130, error: 1 }[summary.stoppedBy];
 // KafkaJS may leave timers behind; every client has been disconnected.
 setTimeout(() => process.exit(process.exitCode), 200).unref();

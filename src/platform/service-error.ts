@@ -19,6 +19,8 @@ export const SERVICE_ERROR_CODES = {
   ERR_REDRIVE_GROUP_MISMATCH: { retryable: false },
   /** Another member is in the group: a second run of the same selection; try once it ended. */
   ERR_REDRIVE_GROUP_BUSY: { retryable: true },
+  /** Kafka did not answer the redrive's first request in time (--connect-timeout). */
+  ERR_REDRIVE_BROKER_UNREACHABLE: { retryable: true },
   /** The broker did not acknowledge a republished record in time; a re-run resumes. */
   ERR_REDRIVE_PUBLISH_TIMEOUT: { retryable: true },
   /** KafkaJS gave up on the redrive consumer; a re-run resumes. */

@@ -3,6 +3,7 @@ import { ServiceError, type ServiceErrorCode } from '../platform/service-error.j
 /** The codes a redrive run can end with (their meaning and whether a re-run helps: `SERVICE_ERROR_CODES`). */
 export const REDRIVE_ERROR_CODES = {
   noTopic: 'ERR_REDRIVE_NO_TOPIC',
+  brokerUnreachable: 'ERR_REDRIVE_BROKER_UNREACHABLE',
   groupMismatch: 'ERR_REDRIVE_GROUP_MISMATCH',
   groupBusy: 'ERR_REDRIVE_GROUP_BUSY',
   publishTimeout: 'ERR_REDRIVE_PUBLISH_TIMEOUT',

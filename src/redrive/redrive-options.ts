@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DLQ_REASONS, type DlqReason } from '../pipeline/outcome.js';
+import { attachNegativeValues } from '../platform/cli-args.js';
 import { ServiceError } from '../platform/service-error.js';
 
 export { DLQ_REASONS } from '../pipeline/outcome.js';
@@ -28,6 +29,8 @@ export interface RedriveOptions {
   readonly maxRedrives: number;
   /** Republished records per second; 0 = unlimited. @default 0 */
   readonly ratePerSecond: number;
+  /** Give up when Kafka has not answered the first request within this long. @default 30 s */
+  readonly connectTimeoutMs: number;
   /** List what would be redriven; publish and commit nothing. @default false */
   readonly dryRun: boolean;
   /** Consumer group that remembers how far this selection got. @default derived, see `redriveGroupId` */
@@ -64,6 +67,7 @@ Run:
   --limit <n>           stop after n records redriven (a re-run continues after them)
   --max-redrives <n>    refuse records already redriven n times (loop guard; default 3)
   --rate <n>            at most n records per second (default: unlimited)
+  --connect-timeout <s> give up when Kafka has not answered within s seconds (default 30)
   --group <id>          consumer group keeping this selection's position (default below)
   --dlq-topic <t>       default KAFKA_DLQ_TOPIC
   -h, --help
@@ -79,29 +83,27 @@ the commits, and a --group last used with another selection is refused.
 Exit codes: 0 done (refused records are listed but are not an error), 1 error (re-run to resume),
 2 bad usage or configuration, 130 interrupted.`;
 
+const OPTIONS = {
+  reason: { type: 'string', multiple: true },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  partition: { type: 'string', multiple: true },
+  'from-offset': { type: 'string' },
+  'to-offset': { type: 'string' },
+  limit: { type: 'string' },
+  'max-redrives': { type: 'string' },
+  rate: { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  group: { type: 'string' },
+  'dlq-topic': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export function parseRedriveArgs(argv: readonly string[]): RedriveOptions {
   let values: Record<string, string | string[] | boolean | undefined>;
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        reason: { type: 'string', multiple: true },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        partition: { type: 'string', multiple: true },
-        'from-offset': { type: 'string' },
-        'to-offset': { type: 'string' },
-        limit: { type: 'string' },
-        'max-redrives': { type: 'string' },
-        rate: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        group: { type: 'string' },
-        'dlq-topic': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    ({ values } = parseArgs({ args: attachNegativeValues(argv, OPTIONS), strict: true, allowPositionals: false, options: OPTIONS }));
   } catch (err) {
     throw new RedriveUsageError((err as Error).message);
   }
@@ -130,6 +132,7 @@ export function parseRedriveArgs(argv: readonly string[]): RedriveOptions {
     limit: limitText === undefined ? undefined : integer('--limit', limitText, 1),
     maxRedrives: integer('--max-redrives', text('max-redrives') ?? '3', 0),
     ratePerSecond: integer('--rate', text('rate') ?? '0', 0),
+    connectTimeoutMs: integer('--connect-timeout', text('connect-timeout') ?? '30', 1) * 1000,
     dryRun: values['dry-run'] === true,
     group,
     dlqTopic,

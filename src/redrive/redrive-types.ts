@@ -7,6 +7,8 @@ export interface ResolvedRedriveOptions {
   readonly limit: number | undefined;
   readonly maxRedrives: number;
   readonly ratePerSecond: number;
+  /** Kafka not answering the first request within this long ends the run. @default 30_000 */
+  readonly connectTimeoutMs?: number;
   readonly dryRun: boolean;
   /** The group that keeps this selection's position (see `redriveGroupId`). */
   readonly group: string;

@@ -36,7 +36,7 @@ const NO_PROGRESS: RedriveProgress = { start() {}, increment() {}, stop() {} };
  * A dry run reads with a throwaway group from the real group's position and commits nothing.
  */
 export async function runRedrive({ kafka, options, logger, progress = NO_PROGRESS, onRow = () => {}, signal }: RunRedriveOptions): Promise<RedriveSummary> {
-  const { dlqTopic, group, dryRun, selection, maxRedrives, limit, publishTimeoutMs = 30_000 } = options;
+  const { dlqTopic, group, dryRun, selection, maxRedrives, limit, publishTimeoutMs = 30_000, connectTimeoutMs = 30_000 } = options;
   const summary: RedriveSummary = { dlqTopic, group, dryRun, stoppedBy: 'end', error: undefined, examined: 0, redriven: 0, redrivenByReason: {}, skipped: 0, refused: [] };
   const metadata = commitMetadata(selection);
   const readerGroup = dryRun ? `${group}.dry-run-${randomUUID().slice(0, 8)}` : group;
@@ -132,7 +132,7 @@ export async function runRedrive({ kafka, options, logger, progress = NO_PROGRES
   }
 
   try {
-    await admin.connect();
+    await withDeadline(admin.connect(), connectTimeoutMs, () => new RedriveError(REDRIVE_ERROR_CODES.brokerUnreachable, `Kafka did not answer within ${connectTimeoutMs / 1000} s (--connect-timeout); nothing was read or committed`));
     parts = await startPositions({ admin, dlqTopic, group, metadata, signal: signal ?? running.signal });
     const total = [...parts.values()].reduce((sum, p) => sum + (p.end - p.next), 0n);
     logger.info({ dlqTopic, group, dryRun, records: Number(total), partitions: [...parts.values()].map((p) => ({ partition: p.partition, from: String(p.next), to: String(p.end) })) }, 'DLQ redrive starting');
@@ -180,6 +180,18 @@ export async function runRedrive({ kafka, options, logger, progress = NO_PROGRES
     await quietly(logger, 'disconnect admin', () => admin.disconnect());
   }
   return summary;
+}
+
+/** `work`, or the error `expired()` makes once `ms` passed; the work is not awaited further. */
+async function withDeadline<T>(work: Promise<T>, ms: number, expired: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(expired()), ms)));
+  work.catch(() => {});
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function quietly(logger: Logger, step: string, fn: () => Promise<unknown> | undefined): Promise<void> {

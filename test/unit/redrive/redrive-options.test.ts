@@ -8,11 +8,16 @@ describe('parseRedriveArgs', () => {
       limit: undefined,
       maxRedrives: 3,
       ratePerSecond: 0,
+      connectTimeoutMs: 30_000,
       dryRun: false,
       group: undefined,
       dlqTopic: undefined,
       help: false,
     });
+  });
+
+  it('--connect-timeout is in seconds', () => {
+    expect(parseRedriveArgs(['--connect-timeout', '5']).connectTimeoutMs).toBe(5_000);
   });
 
   it('reads every flag, in both --flag value and --flag=value form, with repeatable ones collected', () => {
@@ -31,6 +36,7 @@ describe('parseRedriveArgs', () => {
       '--limit=5',
       '--max-redrives=1',
       '--rate=20',
+      '--connect-timeout=7',
       '--dry-run',
       '--group=g.custom',
       '--dlq-topic=t.dlq',
@@ -47,6 +53,7 @@ describe('parseRedriveArgs', () => {
       limit: 5,
       maxRedrives: 1,
       ratePerSecond: 20,
+      connectTimeoutMs: 7_000,
       dryRun: true,
       group: 'g.custom',
       dlqTopic: 't.dlq',
@@ -60,6 +67,9 @@ describe('parseRedriveArgs', () => {
     [['--since', '2025-01-01T10:00'], /--since: expected an ISO-8601 date/],
     [['--since', '2025-01-02', '--until', '2025-01-01'], /--until: must be later than --since/],
     [['--partition=-1'], /--partition: expected an integer >= 0, got "-1"/],
+    [['--partition', '-1'], /--partition: expected an integer >= 0, got "-1"/],
+    [['--limit', '-5'], /--limit: expected an integer >= 1, got "-5"/],
+    [['--connect-timeout', '0'], /--connect-timeout: expected an integer >= 1/],
     [['--from-offset', '9', '--to-offset', '3'], /--to-offset: must be >= --from-offset/],
     [['--from-offset', 'x'], /--from-offset: expected an offset/],
     [['--limit', '0'], /--limit: expected an integer >= 1, got "0"/],
@@ -74,7 +84,7 @@ describe('parseRedriveArgs', () => {
   });
 
   it('documents every flag it accepts in the usage text', () => {
-    for (const flag of ['--reason', '--since', '--until', '--partition', '--from-offset', '--to-offset', '--dry-run', '--limit', '--max-redrives', '--rate', '--group', '--dlq-topic', '--help']) {
+    for (const flag of ['--reason', '--since', '--until', '--partition', '--from-offset', '--to-offset', '--dry-run', '--limit', '--max-redrives', '--rate', '--connect-timeout', '--group', '--dlq-topic', '--help']) {
       expect(REDRIVE_USAGE).toContain(flag);
     }
   });
