@@ -2,10 +2,10 @@
  * npm run bench:diagnose -- <phases | ours | compose> [--latency-ms 50] [--concurrency 50] [--seconds 10]
  *
  * The measurements behind "What limits throughput" in BENCHMARKS.md, one command each:
- *   phases   a nodemailer pool against a server that times each SMTP phase from its side (a child
- *            process): sendMail composing lazily vs messages composed ahead (nodemailer's composer
- *            and the service's). Prints emails/s, the client's turnaround after the final 250, and
- *            how long it takes to stream a message after 354.
+ *   phases   a nodemailer pool against the dev sink timing each SMTP phase from its side (a child
+ *            process, bench/phase-timing-process.ts): sendMail composing lazily vs messages
+ *            composed ahead (nodemailer's composer and the service's). Prints emails/s, the client's
+ *            turnaround after the final 250, and how long it takes to stream a message after 354.
  *   ours     the service (createApp) draining a fresh backlog into the bench sink: per second the
  *            rate, main-thread event-loop utilisation, sends in flight and queued, send() p50/p95
  *            and how long a setImmediate waits for its turn.
@@ -28,7 +28,7 @@ import { median, summarize } from '../dev/loadtest/percentile.js';
 import { signupFixture } from '../dev/loadtest/signup-fixture.js';
 import { sleep } from '../src/platform/sleep.js';
 import { createBacklog } from './backlog.js';
-import type { PhaseSecond } from './phase-sink.js';
+import type { PhaseSecond } from './phase-seconds.js';
 import { startSinkThread } from './sink-thread.js';
 import { benchTransport, FROM, oursConfig } from './variants.js';
 
@@ -49,7 +49,7 @@ function welcome(i: number): WelcomeEmail {
 }
 
 async function phases(): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('phase-sink.ts', import.meta.url)), String(latencyMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('phase-timing-process.ts', import.meta.url)), String(latencyMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   let current: PhaseSecond[] = [];
   const port = await new Promise<number>((resolve) =>

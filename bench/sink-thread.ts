@@ -15,21 +15,20 @@ export interface SinkCounts {
 export interface SinkThread {
   /** The dev sink (dev/smtp-sink.ts). */
   readonly port: number;
-  /** The first-attempt-failure sink (bench/first-attempt-sink.ts). */
-  readonly firstAttemptPort: number;
   counts(): SinkCounts;
   setLatency(ms: number): Promise<void>;
+  /** Share (0..1) of recipients whose *first* attempt is answered `451`; their retries are accepted. */
   setFirstAttemptFailures(share: number): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts both benchmark sinks on a worker thread. */
+/** Starts the benchmark sink on a worker thread. */
 export async function startSinkThread(): Promise<SinkThread> {
   const counters = new Int32Array(new SharedArrayBuffer(4 * 3));
   // Node 20 ignores `--import` in a worker's execArgv: register tsx inside the worker, then load it.
   const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('sink-worker.ts', import.meta.url).href)}); });`;
   const worker = new Worker(bootstrap, { eval: true, workerData: { counters: counters.buffer } });
-  const [ready] = (await once(worker, 'message')) as [{ ports: { dev: number; firstAttempt: number } }];
+  const [ready] = (await once(worker, 'message')) as [{ port: number }];
   const send = async (command: SinkCommand): Promise<void> => {
     const acked = new Promise<void>((resolve) => {
       const onMessage = (m: { ack?: string }) => {
@@ -43,8 +42,7 @@ export async function startSinkThread(): Promise<SinkThread> {
     await acked;
   };
   return {
-    port: ready.ports.dev,
-    firstAttemptPort: ready.ports.firstAttempt,
+    port: ready.port,
     counts: () => ({ accepted: Atomics.load(counters, COUNTER.accepted), rejected: Atomics.load(counters, COUNTER.rejected), connections: Atomics.load(counters, COUNTER.connections) }),
     setLatency: (ms) => send({ op: 'latency', ms }),
     setFirstAttemptFailures: (share) => send({ op: 'first-attempt-failures', share }),

@@ -27,27 +27,12 @@ export { DEFAULT_KAFKA_VERSION, localKafkaOptionsFromEnv, type LocalKafkaEnvOpti
 
 const LOG4J_CONFIG = fileURLToPath(new URL('kafka/log4j2.xml', import.meta.url));
 
+/** The env-settable options (ports, dir, version, cache, partitions, heap, start timeout) and these. */
 export interface LocalKafkaOptions extends LocalKafkaEnvOptions {
-  /** PLAINTEXT listener on 127.0.0.1. @default 9092 */
-  port?: number;
-  /** KRaft controller listener on 127.0.0.1. @default 9093 */
-  controllerPort?: number;
-  /** State directory (data, logs, pid file). @default `<project>/.local/kafka` */
-  dir?: string;
-  /** @default DEFAULT_KAFKA_VERSION */
-  version?: string;
-  /** @default `${XDG_CACHE_HOME:-~/.cache}/email-dispatcher` */
-  cacheDir?: string;
-  /** num.partitions of the broker. @default 6 */
-  partitions?: number;
   /** Also listen with SASL/PLAIN on this port for these users (tests of KAFKA_SASL_*). @default none */
   sasl?: { port: number; users: Record<string, string> };
-  /** JVM -Xmx. @default '1g' */
-  heap?: string;
   /** Delete the data of a previous broker before starting a new one; a running broker is reused as is. @default false */
   fresh?: boolean;
-  /** @default 60_000 */
-  startTimeoutMs?: number;
   signal?: AbortSignal;
   log?: (message: string) => void;
 }

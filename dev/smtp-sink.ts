@@ -1,17 +1,27 @@
 /**
- * A real SMTP server that accepts everything (or fails on request) for local dev, integration tests and
- * the load test: it speaks SMTP through `smtp-server`, so nodemailer meets real reply codes at real
- * stages (`451` at RCPT, `421` and a closed socket, `535` on bad credentials) instead of a mock.
+ * A real SMTP server that accepts everything (or fails on request) for local dev, the demo, tests, the
+ * load test and the bench: it speaks SMTP through `smtp-server`, so nodemailer meets real reply codes at
+ * real stages (`451` at RCPT, `421` and a closed socket, `535` on bad credentials) instead of a mock.
  */
-import { once } from 'node:events';
+import { once, setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
-import { createFailurePlan, type FailureRates, type FailureStage, type InjectedFailure } from './smtp-sink/failure-plan.js';
+import { createFailurePlan, type FailureRates, type FailureStage, type InjectedFailure, type RecipientFailures } from './smtp-sink/failure-plan.js';
 import { headerEnd } from './smtp-sink/parse-headers.js';
 import { toReceivedMail, type ReceivedMail } from './smtp-sink/received-mail.js';
 
 export type { ReceivedMail } from './smtp-sink/received-mail.js';
-export type { FailureRates, FailureStage } from './smtp-sink/failure-plan.js';
+export type { FailureRates, FailureStage, RecipientFailures } from './smtp-sink/failure-plan.js';
+
+/** Delay before the reply at each stage, in ms; a stage left out replies at once. */
+export type StageLatency = Partial<Record<FailureStage, number>>;
+
+/**
+ * A phase of a transaction timed from the sink's side. `turnaround`: the sink's final `250` → the next
+ * MAIL FROM on the same connection (how long the client takes to start the next mail); `stream`: the
+ * `354` → the end of the message (how long the client takes to send it).
+ */
+export type SmtpPhase = 'turnaround' | 'stream';
 
 /** pino's Logger fits. */
 export interface SinkLogger {
@@ -24,8 +34,11 @@ export interface SmtpSinkOptions {
   port?: number;
   /** @default '127.0.0.1' */
   host?: string;
-  /** Delay before the reply to DATA, like a slow relay. @default 0 */
-  latencyMs?: number;
+  /**
+   * A number delays the reply to DATA, like a slow relay; per stage, the replies to MAIL FROM and RCPT
+   * TO can stall too, like a relay that is slow at every step. @default 0
+   */
+  latencyMs?: number | StageLatency;
   /** Require AUTH (PLAIN/LOGIN) with these credentials; wrong ones get `535 5.7.8`. @default no auth */
   auth?: { user: string; pass: string };
   /**
@@ -42,6 +55,8 @@ export interface SmtpSinkOptions {
   trackIds?: boolean;
   /** Called for every accepted mail (bodies undefined when `store` is false). */
   onMail?: (mail: ReceivedMail) => void;
+  /** Called with the duration of each phase of each transaction (see {@link SmtpPhase}); for the bench. */
+  onPhase?: (phase: SmtpPhase, ms: number) => void;
   /** For the random failure rates. @default Math.random */
   random?: () => number;
   logger?: SinkLogger;
@@ -60,7 +75,7 @@ export interface SmtpSink {
   readonly received: ReceivedMail[];
   /** Accepted mails since start or `clear()`. */
   readonly count: number;
-  /** Transactions answered with an injected failure. */
+  /** Transactions answered with an injected failure (recipient failures: recipients). */
   readonly rejected: number;
   /** Accepted mails whose Message-ID had been accepted before (needs `trackIds`). */
   readonly duplicates: number;
@@ -68,37 +83,56 @@ export interface SmtpSink {
   readonly connections: number;
   /** Client connections since start. */
   readonly totalConnections: number;
+  /** Client connections closed since start, by either side (greeted or not). */
+  readonly closedConnections: number;
   seen(messageId: string): boolean;
   /** Resolves once `count` mails have been accepted in total. */
   waitFor(count: number, options?: WaitOptions): Promise<void>;
   /** The next `n` transactions get `code` (default message per code), at RCPT unless `at` says otherwise. */
   failNext(n: number, code: number, message?: string, options?: { at?: FailureStage }): void;
   setFailureRate(rates: FailureRates): void;
-  setLatency(ms: number): void;
+  /** Refuses a stable share of recipients at RCPT, on every attempt or on the first only. */
+  setRecipientFailures(failures: RecipientFailures): void;
+  /** Replaces the latency (see {@link SmtpSinkOptions.latencyMs}). */
+  setLatency(ms: number | StageLatency): void;
   /**
    * Simulates an outage and closes open connections with `421`. `refuse` stops listening (ECONNREFUSED);
    * `reply-421` keeps accepting and greets every client with `421`. `setDown(false)` restores service.
    */
   setDown(down: boolean, mode?: 'refuse' | 'reply-421'): Promise<void>;
-  /** Forgets received mails, counters, ids and injected failures. */
+  /** Forgets received mails, counters, ids and injected failures (recipient failures too). */
   clear(): void;
   /** Idempotent. */
   stop(): Promise<void>;
 }
 
+function toStageLatency(latency: number | StageLatency): Record<FailureStage, number> {
+  const stages = typeof latency === 'number' ? { data: latency } : latency;
+  const { mail = 0, rcpt = 0, data = 0 } = stages;
+  for (const [stage, ms] of [['mail', mail], ['rcpt', rcpt], ['data', data]] as const) {
+    if (!(ms >= 0)) throw new RangeError(`Expected ${stage} latency ms >= 0, got ${ms}`);
+  }
+  return { mail, rcpt, data };
+}
+
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
-  const { host = '127.0.0.1', auth, tls, store = true, keep = Infinity, trackIds = true, onMail, logger } = options;
-  let latencyMs = options.latencyMs ?? 0;
+  const { host = '127.0.0.1', auth, tls, store = true, keep = Infinity, trackIds = true, onMail, onPhase, logger } = options;
+  let latency = toStageLatency(options.latencyMs ?? 0);
   const plan = createFailurePlan({ random: options.random });
   const received: ReceivedMail[] = [];
   const ids = new Set<string>();
   const fates = new WeakMap<SMTPServerSession, InjectedFailure | undefined>();
   const waiters = new Set<() => void>();
   const stopped = new AbortController();
+  // Every reply waiting out its latency listens on this one signal: thousands at once under load.
+  setMaxListeners(0, stopped.signal);
+  /** When each session's last `250` to a message went out (only with `onPhase`). */
+  const lastAccepted = new WeakMap<SMTPServerSession, number>();
   let count = 0;
   let rejected = 0;
   let duplicates = 0;
   let totalConnections = 0;
+  let closedConnections = 0;
   let down: 'refuse' | 'reply-421' | undefined;
   /** Bumped whenever the sink closes client connections itself (outage, stop). */
   let epoch = 0;
@@ -115,6 +149,19 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     return Object.assign(new Error(failure.message), { responseCode: failure.code });
   };
   const unavailable = (): Error => Object.assign(new Error('4.3.2 Service not available'), { responseCode: 421 });
+  /** Runs `reply` after the stage's latency; a stop during the wait answers with its error. */
+  const after = (stage: FailureStage, reply: () => void, callback: (error: Error) => void): void => {
+    const ms = latency[stage];
+    if (ms <= 0) return reply();
+    sleep(ms, undefined, { signal: stopped.signal }).then(reply, callback);
+  };
+  const phase = (name: SmtpPhase, since: number): void => {
+    try {
+      onPhase?.(name, performance.now() - since);
+    } catch (error) {
+      logger?.warn({ err: error }, 'smtp sink: onPhase threw');
+    }
+  };
 
   const serverOptions: SMTPServerOptions = {
     secure: tls !== undefined && tls.mode !== 'starttls',
@@ -139,23 +186,43 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
     },
     onMailFrom(_address, session, callback) {
-      if (down !== undefined) return callback(unavailable());
-      const fate = plan.take();
-      fates.set(session, fate);
-      callback(fate?.at === 'mail' ? fail(fate) : null);
+      const accepted = lastAccepted.get(session);
+      if (accepted !== undefined) phase('turnaround', accepted);
+      after(
+        'mail',
+        () => {
+          if (down !== undefined) return callback(unavailable());
+          const fate = plan.take();
+          fates.set(session, fate);
+          callback(fate?.at === 'mail' ? fail(fate) : null);
+        },
+        callback,
+      );
     },
-    onRcptTo(_address, session, callback) {
-      const fate = fates.get(session);
-      callback(fate?.at === 'rcpt' ? fail(fate) : null);
+    onRcptTo(address, session, callback) {
+      after(
+        'rcpt',
+        () => {
+          const fate = fates.get(session);
+          if (fate?.at === 'rcpt') return callback(fail(fate));
+          const refused = plan.takeRecipient(address.address);
+          callback(refused === undefined ? null : fail(refused));
+        },
+        callback,
+      );
     },
     onClose(session) {
+      closedConnections++;
       closedSessions.add(session);
     },
     onData(stream, session, callback) {
       const fate = fates.get(session);
       fates.delete(session);
       accept(stream, session, fate).then(
-        () => callback(),
+        () => {
+          if (onPhase) lastAccepted.set(session, performance.now());
+          callback();
+        },
         (error: Error) => callback(error),
       );
     },
@@ -163,6 +230,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
 
   async function accept(stream: SMTPServerDataStream, session: SMTPServerSession, fate: InjectedFailure | undefined): Promise<void> {
     const startedIn = epoch;
+    const streamStarted = performance.now();
     const chunks: Buffer[] = [];
     let size = 0;
     let headersDone = false;
@@ -174,7 +242,8 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         if (!store) headersDone = headerEnd(Buffer.concat(chunks)) !== -1;
       }
     }
-    if (latencyMs > 0) await sleep(latencyMs, undefined, { signal: stopped.signal });
+    phase('stream', streamStarted);
+    if (latency.data > 0) await sleep(latency.data, undefined, { signal: stopped.signal });
     if (fate !== undefined) throw fail(fate);
     const mail = await toReceivedMail({
       raw: Buffer.concat(chunks),
@@ -239,6 +308,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     get totalConnections() {
       return totalConnections;
     },
+    get closedConnections() {
+      return closedConnections;
+    },
     seen: (messageId) => ids.has(messageId),
     waitFor(target, { signal, timeoutMs = 10_000 } = {}) {
       return new Promise<void>((resolve, reject) => {
@@ -263,9 +335,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     },
     failNext: (n, code, message, failOptions) => plan.failNext(n, code, message, failOptions),
     setFailureRate: (rates) => plan.setFailureRate(rates),
+    setRecipientFailures: (failures) => plan.setRecipientFailures(failures),
     setLatency(ms) {
-      if (!(ms >= 0)) throw new RangeError(`Expected latency ms >= 0, got ${ms}`);
-      latencyMs = ms;
+      latency = toStageLatency(ms);
     },
     async setDown(isDown, mode = 'refuse') {
       if (isDown) {

@@ -1,4 +1,4 @@
-import { serviceEnvFrom } from '../../dev/loadtest/service-process.js';
+import { serviceEnvFrom } from '../../dev/service-process.js';
 import type { RecordingSink } from './recording-sink.js';
 
 /** What the group benchmarks (scale events, SIGKILL) get from their runner. */

@@ -3,13 +3,10 @@
  * Message-ID and arrival time to the parent in small batches (see recording-sink.ts). On its own
  * thread so parsing SMTP never delays the runner's timers and scrapes.
  */
-import { setMaxListeners } from 'node:events';
 import { parentPort, workerData } from 'node:worker_threads';
 import { startSmtpSink } from '../../dev/smtp-sink.js';
 import type { RecordingSinkCommand, RecordingSinkReport } from './recording-sink.js';
 
-// The dev sink waits out its latency with one abort listener per mail in flight on one signal.
-setMaxListeners(10_000);
 const port = parentPort;
 if (!port) throw new Error('recording-sink-worker runs as a worker thread');
 let ids: string[] = [];

@@ -18,7 +18,7 @@ export interface FaultsResult {
 }
 
 /**
- * Ours with and without first-attempt 451s, alternating, on the first-attempt sink (both arms),
+ * Ours with and without first-attempt 451s, alternating, on the same sink (both arms),
  * at C = 50 and L = 50 ms (or the first configured). A refused first attempt is retried after 1 s
  * (EMAIL_RETRY_DELAYS_MS) and accepted, so after the warm-up the sink accepts first attempts and
  * retries at the same time: the window measures that steady state.
@@ -40,7 +40,7 @@ export async function runFaults(ctx: ScenarioContext): Promise<FaultsResult> {
       const profileFile = o.cpuProf ? path.join(ctx.profileDir, `ours-faults-${share}-r${r + 1}.cpuprofile`) : undefined;
       into.push(await measure({
         sink,
-        start: () => ours({ brokers: ctx.brokers, topic, smtpPort: sink.firstAttemptPort, concurrency, partitions: o.partitions }, { buffer }),
+        start: () => ours({ brokers: ctx.brokers, topic, smtpPort: sink.port, concurrency, partitions: o.partitions }, { buffer }),
         warmupS,
         windowS: o.windowS,
         backlog: messages,

@@ -12,14 +12,23 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'email-dispatcher');
 }
 
+/** What the `LOCAL_KAFKA_*` variables can set (see LocalKafkaOptions for the rest). */
 export interface LocalKafkaEnvOptions {
+  /** PLAINTEXT listener on 127.0.0.1. @default 9092 */
   port?: number;
+  /** KRaft controller listener on 127.0.0.1. @default 9093 */
   controllerPort?: number;
+  /** State directory (data, logs, pid file). @default `<project>/.local/kafka` */
   dir?: string;
+  /** @default DEFAULT_KAFKA_VERSION */
   version?: string;
+  /** @default `${XDG_CACHE_HOME:-~/.cache}/email-dispatcher` */
   cacheDir?: string;
+  /** num.partitions of the broker. @default 6 */
   partitions?: number;
+  /** JVM -Xmx. @default '1g' */
   heap?: string;
+  /** @default 60_000 */
   startTimeoutMs?: number;
 }
 

@@ -8,7 +8,7 @@ import type { LoadTestFlags } from './load-test-options.js';
 import { startMemorySampler, type MemoryReport, type MemorySampler } from './memory-sampler.js';
 import { freePort } from './free-port.js';
 import { produceEvents } from './produce-events.js';
-import { spawnService, type ServiceProcess } from './service-process.js';
+import { spawnService, type ServiceProcess } from '../service-process.js';
 import { eventIdPrefix } from './signup-fixture.js';
 import { perSecond, steadyRate } from './throughput-series.js';
 import { waitForReady, waitUntil } from './wait.js';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { signupEvent } from '../signup-event.js';
 
 /** The prefix of every eventId a run produces: how the load test tells its events from others. */
 export function eventIdPrefix(runId: string): string {
@@ -14,10 +15,7 @@ export function eventIdPrefix(runId: string): string {
 export function signupFixture(runId: string, index: number, { bytes = 1_500, users = 100_000 }: { bytes?: number; users?: number } = {}) {
   const eventId = `${eventIdPrefix(runId)}${index}`;
   const userId = `user-${index % users}`;
-  const event = {
-    eventId,
-    type: 'user.signed_up',
-    occurredAt: new Date().toISOString(),
+  const event = signupEvent(eventId, {
     user: {
       id: userId,
       email: `${eventId}@load.test`,
@@ -26,7 +24,7 @@ export function signupFixture(runId: string, index: number, { bytes = 1_500, use
       profile: { plan: 'free', referrer: 'load-test', marketingOptIn: index % 3 === 0, bio: '' },
     },
     metadata: { source: 'load-test', campaign: 'welcome', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) load-test', padding: '' },
-  };
+  });
   const pad = Math.max(0, bytes - Buffer.byteLength(JSON.stringify(event)));
   // Half of the padding in each ignored field; hex so the size in bytes is exact.
   const hex = randomBytes(Math.ceil(pad / 2)).toString('hex').slice(0, pad);

@@ -14,12 +14,28 @@ export interface FailureRates {
   permanent?: number;
 }
 
+export interface RecipientFailures {
+  /**
+   * Share of recipients refused at RCPT (0..1), picked by a stable hash of the lower-cased address: a
+   * retry meets the same verdict, and the same run of addresses always picks the same recipients.
+   */
+  share: number;
+  /** @default 451 */
+  code?: number;
+  /** Refuse a picked recipient on its first attempt only and accept its retries (greylisting). @default false */
+  firstAttemptOnly?: boolean;
+}
+
 export interface FailurePlan {
   /** The next `count` transactions fail with `code` (scripted failures come before random ones). */
   failNext(count: number, code: number, message?: string, options?: { at?: FailureStage }): void;
   setFailureRate(rates: FailureRates): void;
+  /** Replaces the recipient failures (`share: 0` turns them off) and forgets which first attempts were refused. */
+  setRecipientFailures(failures: RecipientFailures): void;
   /** Decides the fate of one transaction; called once per MAIL FROM. */
   take(): InjectedFailure | undefined;
+  /** Decides the fate of one recipient of a transaction `take()` let through; called once per RCPT TO. */
+  takeRecipient(address: string): InjectedFailure | undefined;
   clear(): void;
 }
 
@@ -51,9 +67,21 @@ export function defaultReply(code: number): string {
   }
 }
 
+/** FNV-1a: a stable, cheap spread of addresses over 0..9999. */
+function bucket(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % 10_000;
+}
+
+const NO_RECIPIENT_FAILURES: Required<RecipientFailures> = { share: 0, code: 451, firstAttemptOnly: false };
+
 export function createFailurePlan({ random = Math.random }: { random?: () => number } = {}): FailurePlan {
   const scripted: InjectedFailure[] = [];
   let rates = { transient: 0, permanent: 0 };
+  let recipients = NO_RECIPIENT_FAILURES;
+  /** Recipients whose first attempt was refused (firstAttemptOnly). */
+  const refusedOnce = new Set<string>();
   return {
     failNext(count, code, message, { at = 'rcpt' } = {}) {
       if (!Number.isInteger(count) || count < 0) throw new RangeError(`Expected count to be an integer >= 0, got ${count}`);
@@ -67,6 +95,12 @@ export function createFailurePlan({ random = Math.random }: { random?: () => num
       if (transient + permanent > 1) throw new RangeError(`Expected transient + permanent <= 1, got ${transient + permanent}`);
       rates = { transient, permanent };
     },
+    setRecipientFailures({ share, code = 451, firstAttemptOnly = false }) {
+      if (!(share >= 0 && share <= 1)) throw new RangeError(`Expected a share in 0..1, got ${share}`);
+      if (!Number.isInteger(code) || code < 400 || code > 599) throw new RangeError(`Expected an SMTP failure code 400..599, got ${code}`);
+      recipients = { share, code, firstAttemptOnly };
+      refusedOnce.clear();
+    },
     take() {
       const next = scripted.shift();
       if (next !== undefined) return next;
@@ -76,9 +110,22 @@ export function createFailurePlan({ random = Math.random }: { random?: () => num
       if (roll < rates.permanent + rates.transient) return { code: 451, message: defaultReply(451), at: 'rcpt' };
       return undefined;
     },
+    takeRecipient(address) {
+      const { share, code, firstAttemptOnly } = recipients;
+      if (share === 0) return undefined;
+      const rcpt = address.toLowerCase();
+      if (bucket(rcpt) >= share * 10_000) return undefined;
+      if (firstAttemptOnly) {
+        if (refusedOnce.has(rcpt)) return undefined;
+        refusedOnce.add(rcpt);
+      }
+      return { code, message: defaultReply(code), at: 'rcpt' };
+    },
     clear() {
       scripted.length = 0;
       rates = { transient: 0, permanent: 0 };
+      recipients = NO_RECIPIENT_FAILURES;
+      refusedOnce.clear();
     },
   };
 }

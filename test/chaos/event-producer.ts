@@ -1,4 +1,5 @@
 import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
+import { signupEvent } from '../../dev/signup-event.js';
 import type { ProducedEvent, ProducedStatus } from './history.js';
 import type { Prng } from './prng.js';
 
@@ -78,12 +79,7 @@ export async function startEventProducer(o: EventProducerOptions): Promise<Event
       const eventId = `chaos-${o.runId}-${n}`;
       const invalid = allowInvalid && o.prng.chance(o.invalidShare);
       const event: Mutable<ProducedEvent> = { eventId, status: 'uncertain', invalid };
-      const value = JSON.stringify({
-        eventId,
-        type: 'user.signed_up',
-        occurredAt: new Date().toISOString(),
-        user: { id: `user-${n % 1000}`, email: invalid ? 'not-an-address' : `${eventId}@chaos.test`, name: `Chaos ${n}` },
-      });
+      const value = JSON.stringify(signupEvent(eventId, { user: { id: `user-${n % 1000}`, email: invalid ? 'not-an-address' : `${eventId}@chaos.test`, name: `Chaos ${n}` } }));
       return { event, message: { key: `user-${n % 1000}`, value, partition: o.prng.int(0, o.partitions() - 1) } };
     });
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { freePort } from '../../dev/loadtest/free-port.js';
-import { spawnService, type ServiceProcess } from '../../dev/loadtest/service-process.js';
+import { spawnService, type ServiceProcess } from '../../dev/service-process.js';
 import { waitForReady } from '../../dev/loadtest/wait.js';
 
 export interface Member {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DLQ_HEADERS } from '../../src/settle/dlq-message.js';
-import { committedLag, metricValue, produceEvents, produceRaw, readDlq, serviceEnv, signupEvent, startApp, until, useAppWorld } from '../support/app-harness.js';
+import { signupEvent } from '../../dev/signup-event.js';
+import { committedLag, metricValue, produceEvents, produceRaw, readDlq, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
 
 
 const ctx = useAppWorld();

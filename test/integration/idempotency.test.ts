@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../../dev/smtp-sink.js';
 import type { App } from '../../src/app.js';
-import { committedLag, createWorld, metricValue, produceEvents, produceRaw, serviceEnv, signupEvent, startApp, until, type World } from '../support/app-harness.js';
+import { signupEvent } from '../../dev/signup-event.js';
+import { committedLag, createWorld, metricValue, produceEvents, produceRaw, serviceEnv, startApp, until, type World } from '../support/app-harness.js';
 import { redisServerMissing, startRedisServer, type RedisServer } from '../support/redis.js';
 
 const missing = redisServerMissing();

@@ -3,6 +3,7 @@ import { Kafka, logLevel, type Admin, type IHeaders, type Producer } from 'kafka
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, inject } from 'vitest';
+import { signupEvent } from '../../dev/signup-event.js';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../dev/smtp-sink.js';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config.js';
@@ -48,16 +49,6 @@ export async function createWorld(brokers: string[], { partitions = 3, reuse }: 
       await producer.disconnect().catch(() => {});
       await admin.disconnect().catch(() => {});
     },
-  };
-}
-
-export function signupEvent(eventId: string, overrides: Record<string, unknown> = {}) {
-  return {
-    eventId,
-    type: 'user.signed_up',
-    occurredAt: new Date().toISOString(),
-    user: { id: `user-${eventId}`, email: `${eventId.toLowerCase()}@example.test`, name: `User ${eventId}` },
-    ...overrides,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { signupEvent } from '../../dev/signup-event.js';
 import { Capacity } from '../../src/delivery/capacity.js';
 import { CircuitBreaker } from '../../src/delivery/circuit-breaker.js';
 import { Dispatcher } from '../../src/delivery/dispatcher.js';
@@ -15,16 +16,9 @@ export const silentLogger = pino({ level: 'silent' });
 
 let nextOffset = 0;
 
+/** {@link signupEvent} as the bytes of a Kafka value. */
 export function signupValue(eventId: string, overrides: Record<string, unknown> = {}): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      eventId,
-      type: 'user.signed_up',
-      occurredAt: new Date().toISOString(),
-      user: { id: `u-${eventId}`, email: `${eventId.toLowerCase()}@example.test`, name: `User ${eventId}` },
-      ...overrides,
-    }),
-  );
+  return Buffer.from(JSON.stringify(signupEvent(eventId, overrides)));
 }
 
 export function record(value: Buffer | null, { partition = 0, offset = nextOffset++, topic = 'signups' } = {}): ConsumedRecord {

@@ -99,7 +99,7 @@ describe('soak', () => {
       ids.push(...batch);
       const tick = Date.now();
       await produceEvents(world, batch);
-      samples.push(rssKiB(service.child.pid as number));
+      samples.push(rssKiB(service.pid));
       await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - tick))));
     }
     await until(() => delivered(ids), { what: 'every soak event delivered', timeoutMs: 60_000 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { committedLag, metricValue, serviceEnv, signupEvent, startApp, until, useAppWorld } from '../../support/app-harness.js';
+import { signupEvent } from '../../../dev/signup-event.js';
+import { committedLag, metricValue, serviceEnv, startApp, until, useAppWorld } from '../../support/app-harness.js';
 
 const ctx = useAppWorld({ partitions: 2 });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { signupEvent } from '../../../dev/signup-event.js';
 import { composeWelcomeEmail, composeWithNodemailer } from '../../../src/delivery/compose-welcome-email.js';
 import { renderWelcomeEmail, type WelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
 import { parseEvent } from '../../../src/intake/parse-event.js';
@@ -101,7 +102,7 @@ describe('composeWelcomeEmail', () => {
   describe('when parseEvent dropped the name of an otherwise valid event', () => {
     /** What the dispatcher sends for a raw event: parse, render, compose. */
     async function send(name: string) {
-      const value = { eventId: 'evt-1', type: 'user.signed_up', occurredAt: '2024-05-01T12:30:00Z', user: { id: 'user-42', email: 'ada@example.test', name } };
+      const value = signupEvent('evt-1', { occurredAt: '2024-05-01T12:30:00Z', user: { id: 'user-42', email: 'ada@example.test', name } });
       const parsed = parseEvent(Buffer.from(JSON.stringify(value)));
       if (!parsed.ok) throw new Error(`parseEvent refused the event: ${parsed.error}`);
       return composeWelcomeEmail(renderWelcomeEmail(parsed.event, { from: 'Acme <welcome@acme.test>', domain: 'acme.test' }));

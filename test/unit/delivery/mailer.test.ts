@@ -1,6 +1,5 @@
-import { once } from 'node:events';
-import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { signupEvent } from '../../../dev/signup-event.js';
 import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
 import { composeWelcomeEmail } from '../../../src/delivery/compose-welcome-email.js';
 import { createSmtpMailer, type Mailer, type SmtpMailerOptions } from '../../../src/delivery/mailer.js';
@@ -9,7 +8,7 @@ import { classifySmtpError } from '../../../src/delivery/smtp-errors.js';
 
 const SITE = { from: 'Acme <welcome@acme.test>', domain: 'acme.test' };
 const signup = (eventId: string, name = 'Zoë O’Hara') =>
-  renderWelcomeEmail({ eventId, type: 'user.signed_up', occurredAt: '2024-05-01T12:30:00Z', user: { id: 'u-1', email: 'zoe@example.test', name } }, SITE);
+  renderWelcomeEmail(signupEvent(eventId, { occurredAt: '2024-05-01T12:30:00Z', user: { id: 'u-1', email: 'zoe@example.test', name } }), SITE);
 
 const cleanup: Array<() => unknown> = [];
 afterEach(async () => {
@@ -31,50 +30,18 @@ async function stack(): Promise<{ sink: SmtpSink; mailer: Mailer }> {
 }
 
 /**
- * A real SMTP server that waits `replyDelayMs` before its reply to MAIL FROM, RCPT TO and the end of
- * data: each wait stays under a per-phase timeout, the sum does not. (smtp-server itself holds the
- * greeting back 100 ms to catch early talkers.)
+ * The sink stalling `replyDelayMs` before its reply to MAIL FROM, RCPT TO and the end of data: each
+ * wait stays under a per-phase timeout, the sum does not. (smtp-server itself holds the greeting back
+ * 100 ms to catch early talkers.)
  */
-async function startStallingServer({ replyDelayMs }: { replyDelayMs: number }) {
-  const state = { replyDelayMs, connections: 0, closed: 0, received: [] as string[] };
-  const later = (callback: () => void): void => void setTimeout(callback, state.replyDelayMs);
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    disableReverseLookup: true,
-    logger: false,
-    closeTimeout: 50,
-    onConnect(_session, callback) {
-      state.connections++;
-      callback();
-    },
-    onMailFrom(_address, _session, callback) {
-      later(() => callback());
-    },
-    onRcptTo(_address, _session, callback) {
-      later(() => callback());
-    },
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        state.received.push(/^Message-ID: (.*)\r$/m.exec(Buffer.concat(chunks).toString('utf8'))?.[1] ?? '');
-        later(() => callback());
-      });
-    },
-    onClose() {
-      state.closed++;
-    },
-  });
-  // A client that aborts destroys its socket: the server sees ECONNRESET, which is expected here.
-  server.on('error', () => {});
-  server.listen(0, '127.0.0.1');
-  await once(server.server, 'listening');
-  const address = server.server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return Object.assign(state, { host: '127.0.0.1', port });
+async function startStallingSink({ replyDelayMs }: { replyDelayMs: number }): Promise<SmtpSink> {
+  const sink = await startSmtpSink({ latencyMs: { mail: replyDelayMs, rcpt: replyDelayMs, data: replyDelayMs } });
+  cleanup.push(() => sink.stop());
+  return sink;
 }
+
+/** Message-IDs of the mails the sink accepted. */
+const received = (sink: SmtpSink): Array<string | undefined> => sink.received.map((mail) => mail.messageId);
 
 describe('composeWelcomeEmail', () => {
   it('builds the whole message before any connection: bytes, Message-ID and a one-recipient envelope', async () => {
@@ -136,7 +103,7 @@ describe('createSmtpMailer › the whole-send deadline', () => {
   const STALL_MS = 200;
 
   it('when a server stalls every reply just under the timeout › the send fails with ESENDTIMEOUT soon after the deadline, transient and server-wide', async () => {
-    const server = await startStallingServer({ replyDelayMs: STALL_MS });
+    const server = await startStallingSink({ replyDelayMs: STALL_MS });
     const mailer = mailerFor(server, STALL);
     const started = Date.now();
     const error = await mailer.send(await mailer.prepare(signup('evt-slow'))).then(
@@ -153,40 +120,40 @@ describe('createSmtpMailer › the whole-send deadline', () => {
   });
 
   it('when the deadline passes › the connection is closed and the server never gets the message, even after its stall ends', async () => {
-    const server = await startStallingServer({ replyDelayMs: STALL_MS });
+    const server = await startStallingSink({ replyDelayMs: STALL_MS });
     const mailer = mailerFor(server, STALL);
     await expect(mailer.send(await mailer.prepare(signup('evt-slow')))).rejects.toMatchObject({ code: 'ESENDTIMEOUT' });
-    await vi.waitFor(() => expect(server.closed).toBe(1), { timeout: 200, interval: 5 });
+    await vi.waitFor(() => expect(server.closedConnections).toBe(1), { timeout: 200, interval: 5 });
     // Past the moment the stalled exchange would have finished (~700 ms).
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(server.received).toEqual([]);
+    expect(received(server)).toEqual([]);
   });
 
   it('after a send is aborted › the next send on the same mailer goes out over a new connection', async () => {
-    const server = await startStallingServer({ replyDelayMs: STALL_MS });
+    const server = await startStallingSink({ replyDelayMs: STALL_MS });
     const mailer = mailerFor(server, STALL);
     await expect(mailer.send(await mailer.prepare(signup('evt-slow')))).rejects.toMatchObject({ code: 'ESENDTIMEOUT' });
-    server.replyDelayMs = 0;
+    server.setLatency(0);
     await mailer.send(await mailer.prepare(signup('evt-next')));
-    expect(server.received).toEqual(['<evt-next@acme.test>']);
-    expect(server.connections).toBe(2);
+    expect(received(server)).toEqual(['<evt-next@acme.test>']);
+    expect(server.totalConnections).toBe(2);
   });
 
   it('when the caller aborts first › the send stops with nodemailer\u2019s EABORT, not ESENDTIMEOUT, and its connection is closed', async () => {
-    const server = await startStallingServer({ replyDelayMs: STALL_MS });
+    const server = await startStallingSink({ replyDelayMs: STALL_MS });
     const mailer = mailerFor(server, STALL);
     const caller = new AbortController();
     setTimeout(() => caller.abort(new Error('shutting down')), 100);
     await expect(mailer.send(await mailer.prepare(signup('evt-cancelled')), { signal: caller.signal })).rejects.toMatchObject({ code: 'EABORT' });
-    await vi.waitFor(() => expect(server.closed).toBe(1), { timeout: 200, interval: 5 });
+    await vi.waitFor(() => expect(server.closedConnections).toBe(1), { timeout: 200, interval: 5 });
   });
 
   it('when the send finishes in time › it succeeds and keeps its pooled connection for the next one', async () => {
-    const server = await startStallingServer({ replyDelayMs: 20 });
+    const server = await startStallingSink({ replyDelayMs: 20 });
     const mailer = mailerFor(server, STALL);
     await mailer.send(await mailer.prepare(signup('evt-a')));
     await mailer.send(await mailer.prepare(signup('evt-b')));
-    expect(server.received).toEqual(['<evt-a@acme.test>', '<evt-b@acme.test>']);
-    expect(server.connections).toBe(1);
+    expect(received(server)).toEqual(['<evt-a@acme.test>', '<evt-b@acme.test>']);
+    expect(server.totalConnections).toBe(1);
   });
 });

@@ -1,5 +1,6 @@
 import { simpleParser, type AddressObject } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { signupEvent } from '../../../dev/signup-event.js';
 import { parseEvent } from '../../../src/intake/parse-event.js';
 import type { SignupEvent } from '../../../src/pipeline/signup-event.js';
 import { composeWelcomeEmail } from '../../../src/delivery/compose-welcome-email.js';
@@ -9,7 +10,7 @@ const FROM = 'Acme <welcome@acme.test>';
 const SITE = { from: FROM, domain: 'acme.test' };
 
 function signup(user: Partial<SignupEvent['user']> = {}, eventId = 'evt-0001'): SignupEvent {
-  return { eventId, type: 'user.signed_up', occurredAt: '2024-05-01T12:30:00Z', user: { id: 'user-42', email: 'ada@example.test', name: 'Ada', ...user } };
+  return signupEvent(eventId, { occurredAt: '2024-05-01T12:30:00Z', user: { id: 'user-42', email: 'ada@example.test', name: 'Ada', ...user } });
 }
 
 /** The bytes and envelope the service sends (src/delivery/mailer.ts). */

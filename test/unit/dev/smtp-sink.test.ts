@@ -124,6 +124,7 @@ describe('smtp sink', () => {
 
       expect(error.responseCode).toBe(421);
       await expect.poll(() => target.connections).toBe(0);
+      await expect.poll(() => target.closedConnections).toBe(1);
     });
   });
 
@@ -142,6 +143,73 @@ describe('smtp sink', () => {
     it('rejects rates outside 0..1', async () => {
       const target = await sink();
       expect(() => target.setFailureRate({ transient: 1.5 })).toThrow(RangeError);
+    });
+  });
+
+  describe('when recipient failures are set', () => {
+    const recipients = Array.from({ length: 20 }, (_, i) => i + 1);
+    const refusedOf = async (target: SmtpSink): Promise<number[]> => {
+      const pooled = pooledTransport(target);
+      const refused: number[] = [];
+      for (const n of recipients) {
+        const failed = await pooled.sendMail({ from: 'a@example.test', to: `user${n}@example.test`, text: 'x' }).then(
+          () => undefined,
+          (e: SendError) => e,
+        );
+        if (failed !== undefined) {
+          expect(failed.responseCode).toBe(550);
+          refused.push(n);
+        }
+      }
+      pooled.close();
+      return refused;
+    };
+
+    it('refuses the same recipients on every attempt', async () => {
+      const target = await sink({ store: false });
+      target.setRecipientFailures({ share: 0.5, code: 550 });
+
+      const first = await refusedOf(target);
+      const again = await refusedOf(target);
+
+      expect(first.length).toBeGreaterThan(2);
+      expect(first.length).toBeLessThan(18);
+      expect(again).toEqual(first);
+      expect(target.rejected).toBe(2 * first.length);
+      expect(target.count).toBe(2 * (recipients.length - first.length));
+    });
+
+    it('with firstAttemptOnly, answers a recipient\u2019s first attempt 451 and accepts its retry', async () => {
+      const target = await sink();
+      target.setRecipientFailures({ share: 1, firstAttemptOnly: true });
+
+      const first = await sendError(send(target, 1));
+      await send(target, 1);
+      const other = await sendError(send(target, 2));
+
+      expect(first.responseCode).toBe(451);
+      expect(first.message).toContain('4.7.1');
+      expect(other.responseCode).toBe(451);
+      expect(target.rejected).toBe(2);
+      expect(target.received.map((m) => m.envelope.to[0])).toEqual(['user1@example.test']);
+    });
+
+    it('forgets the refused first attempts when set again, and every recipient failure on clear()', async () => {
+      const target = await sink();
+      target.setRecipientFailures({ share: 1, firstAttemptOnly: true });
+      await sendError(send(target, 1));
+
+      target.setRecipientFailures({ share: 1, firstAttemptOnly: true });
+      expect((await sendError(send(target, 1))).responseCode).toBe(451);
+
+      target.clear();
+      await send(target, 1);
+      expect(target.count).toBe(1);
+    });
+
+    it('rejects a share outside 0..1', async () => {
+      const target = await sink();
+      expect(() => target.setRecipientFailures({ share: 1.5 })).toThrow('Expected a share in 0..1, got 1.5');
     });
   });
 
@@ -165,8 +233,11 @@ describe('smtp sink', () => {
   });
 
   describe('when latency is set', () => {
-    it('delays the reply to DATA', async () => {
-      const target = await sink({ latencyMs: 300 });
+    it.each([
+      ['delays the reply to DATA', 300],
+      ['per stage, stalls the replies to MAIL FROM and RCPT TO too', { mail: 150, rcpt: 150 }],
+    ] as const)('%s', async (_label, latencyMs) => {
+      const target = await sink({ latencyMs });
       const started = performance.now();
       await send(target);
       expect(performance.now() - started).toBeGreaterThanOrEqual(280);
@@ -175,6 +246,36 @@ describe('smtp sink', () => {
       const again = performance.now();
       await send(target);
       expect(performance.now() - again).toBeLessThan(280);
+    });
+
+    it('rejects a negative stage latency', async () => {
+      const target = await sink();
+      expect(() => target.setLatency({ rcpt: -1 })).toThrow('Expected rcpt latency ms >= 0, got -1');
+    });
+  });
+
+  describe('when onPhase is given', () => {
+    it('times how each message streams and how long the client takes to start the next one', async () => {
+      const phases: Array<[string, number]> = [];
+      const target = await sink({ store: false, onPhase: (phase, ms) => phases.push([phase, ms]) });
+      const pooled = pooledTransport(target);
+      for (const n of [1, 2, 3]) await pooled.sendMail({ from: 'a@example.test', to: `user${n}@example.test`, text: 'x' });
+      pooled.close();
+
+      // A connection's first transaction follows no 250, so three mails on one connection give two turnarounds.
+      expect(phases.map(([phase]) => phase)).toEqual(['stream', 'turnaround', 'stream', 'turnaround', 'stream']);
+      expect(phases.every(([, ms]) => ms >= 0 && ms < 1_000)).toBe(true);
+    });
+
+    it('measures the turnaround from the 250, after the latency', async () => {
+      const turnarounds: number[] = [];
+      const target = await sink({ latencyMs: 200, onPhase: (phase, ms) => phase === 'turnaround' && turnarounds.push(ms) });
+      const pooled = pooledTransport(target);
+      for (const n of [1, 2]) await pooled.sendMail({ from: 'a@example.test', to: `user${n}@example.test`, text: 'x' });
+      pooled.close();
+
+      expect(turnarounds).toHaveLength(1);
+      expect(turnarounds[0]).toBeLessThan(150);
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serviceEnvFrom } from '../../../../dev/loadtest/service-process.js';
+import { serviceEnvFrom } from '../../../dev/service-process.js';
 
 describe('serviceEnvFrom', () => {
   it('hands the spawned service the service variables that are set, and nothing else', () => {

@@ -1,9 +1,14 @@
+/**
+ * The service (cmd/service.ts, or the compiled dist/cmd/service.js) as a real child process, for the
+ * demo, the load test, the bench, the chaos test and the integration tests.
+ */
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import { configEnvNames } from '../../src/platform/config.js';
+import { createInterface } from 'node:readline';
+import { configEnvNames } from '../src/platform/config.js';
 
-export interface ServiceProcessOptions {
+interface CommonOptions {
   /** The repository root (holds cmd/ and, after `npm run build`, dist/). */
   readonly projectRoot: string;
   /**
@@ -11,18 +16,21 @@ export interface ServiceProcessOptions {
    * container runs; no TypeScript loader in the measured RSS — run `npm run build` first).
    */
   readonly entry: 'source' | 'dist';
-  /** The service's environment (config variables); PATH and HOME are added. */
-  readonly env: Readonly<Record<string, string>>;
+  /** The service's environment (config variables); PATH and HOME are added, unset (undefined) ones left out. */
+  readonly env: Readonly<Record<string, string | undefined>>;
   /** Extra node flags, e.g. `--cpu-prof`. */
   readonly nodeArgs?: readonly string[];
-  /** stdout and stderr go here. */
-  readonly logFile: string;
 }
+
+/** Where stdout and stderr go: a file, or each line of either to `onLine` (what a test reads its logs from). */
+export type ServiceProcessOptions = CommonOptions & ({ readonly logFile: string; readonly onLine?: never } | { readonly onLine: (line: string) => void; readonly logFile?: never });
 
 export interface ServiceProcess {
   readonly pid: number;
   /** Exit code, or 128 + signal number. */
   readonly exited: Promise<number>;
+  /** Sends `signal` at once, with no grace period (a crash, or a SIGTERM whose exit the caller awaits). */
+  kill(signal: NodeJS.Signals): void;
   /** SIGTERM (graceful shutdown), then SIGKILL after `graceMs`. Idempotent. */
   stop(graceMs?: number): Promise<number>;
 }
@@ -49,20 +57,28 @@ export function spawnService(o: ServiceProcessOptions): ServiceProcess {
     o.entry === 'dist'
       ? [...(o.nodeArgs ?? []), path.join(o.projectRoot, 'dist', 'cmd', 'service.js')]
       : [...(o.nodeArgs ?? []), '--import', 'tsx', path.join(o.projectRoot, 'cmd', 'service.ts')];
-  mkdirSync(path.dirname(o.logFile), { recursive: true });
-  const out = openSync(o.logFile, 'w');
+  let out: number | 'pipe' = 'pipe';
+  if (o.logFile !== undefined) {
+    mkdirSync(path.dirname(o.logFile), { recursive: true });
+    out = openSync(o.logFile, 'w');
+  }
   const child = spawn(process.execPath, args, {
     cwd: o.projectRoot,
     stdio: ['ignore', out, out],
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...o.env },
   });
-  closeSync(out);
+  if (out !== 'pipe') closeSync(out);
   if (child.pid === undefined) throw new Error(`could not start ${process.execPath} ${args.join(' ')}`);
+  if (o.onLine !== undefined) {
+    const onLine = o.onLine;
+    for (const stream of [child.stdout, child.stderr]) if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on('line', onLine);
+  }
   const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? 128 + (signal ? (SIGNALS[signal] ?? 0) : 0))));
   let stopping: Promise<number> | undefined;
   return {
     pid: child.pid,
     exited,
+    kill: (signal) => void child.kill(signal),
     stop(graceMs = 30_000) {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return exited;
