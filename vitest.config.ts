@@ -8,6 +8,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['test/support/kafkajs-fix.ts'],
           // Projects with different maxWorkers need their own sequence group (vitest 4); unit tests run first.
           sequence: { groupOrder: 0 },
         },
@@ -17,6 +18,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['test/support/kafkajs-fix.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
@@ -30,6 +32,7 @@ export default defineConfig({
           name: 'chaos',
           include: ['test/chaos/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['test/support/kafkajs-fix.ts'],
           // Its own broker (it stops and starts it) and 2-3 service processes: alone, after the others.
           testTimeout: 600_000,
           hookTimeout: 180_000,

@@ -18,6 +18,10 @@ import { createTopics, ensureKafka, LocalKafkaError, localKafkaOptionsFromEnv, t
 import { spawnService, type ServiceProcess } from '../dev/service-process.js';
 import { signupEvent } from '../dev/signup-event.js';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.js';
+import { fixKafkaJsNegativeTimeout } from '../src/platform/kafkajs-negative-timeout.js';
+
+// Node 24 warns about a negative timer in KafkaJS 2.2.4 on every connection (tulios/kafkajs#1751).
+fixKafkaJsNegativeTimeout();
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values: flags } = parseArgs({ options: { events: { type: 'string', default: '5' }, once: { type: 'boolean', default: false } } });

@@ -22,6 +22,10 @@ import { runLoadTest } from '../dev/loadtest/run-load-test.js';
 import { serviceEnvFrom } from '../dev/service-process.js';
 import { ConfigError, loadConfig } from '../src/platform/config.js';
 import { createLogger } from '../src/platform/logger.js';
+import { fixKafkaJsNegativeTimeout } from '../src/platform/kafkajs-negative-timeout.js';
+
+// Node 24 warns about a negative timer in KafkaJS 2.2.4 on every connection (tulios/kafkajs#1751).
+fixKafkaJsNegativeTimeout();
 
 // The SMTP sink waits out its latency with one abort listener per mail in flight on one signal;
 // hundreds in flight are expected here, not a leak.

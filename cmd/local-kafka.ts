@@ -9,6 +9,10 @@
  * Failures print one line and exit 1.
  */
 import { createTopics, ensureKafka, kafkaStatus, LocalKafkaError, localKafkaOptionsFromEnv, stopKafka } from '../dev/local-kafka.js';
+import { fixKafkaJsNegativeTimeout } from '../src/platform/kafkajs-negative-timeout.js';
+
+// Node 24 warns about a negative timer in KafkaJS 2.2.4 on every connection (tulios/kafkajs#1751).
+fixKafkaJsNegativeTimeout();
 
 const USAGE = 'usage: npm run kafka -- start|stop|status|create-topics';
 

@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { logLevel, Partitioners, type ConsumerConfig, type KafkaConfig, type ProducerConfig, type SASLOptions } from 'kafkajs';
 import type { Config } from './config.js';
 import { kafkaLogCreator } from './kafka-log.js';
+import { fixKafkaJsNegativeTimeout } from './kafkajs-negative-timeout.js';
 import type { Logger } from './logger.js';
 
 /** The KafkaJS client options from config: brokers, TLS, SASL, logging through pino, retries. Shared by the service and the redrive CLI. */
 export function kafkaClientConfig(config: Config, logger: Logger): KafkaConfig {
+  fixKafkaJsNegativeTimeout();
   const { kafka } = config;
   const sasl = kafka.saslMechanism === '' ? undefined : ({ mechanism: kafka.saslMechanism, username: kafka.saslUsername, password: kafka.saslPassword } as SASLOptions);
   const ssl = kafka.ssl ? { rejectUnauthorized: kafka.sslRejectUnauthorized, ...(kafka.sslCaFile ? { ca: [readFileSync(kafka.sslCaFile, 'utf8')] } : {}) } : false;

@@ -8,6 +8,7 @@
  */
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import '../support/kafkajs-fix.js';
 import { ensureKafka } from '../../dev/local-kafka.js';
 import { intFromEnv, PROJECT_ROOT } from '../../dev/kafka/options-from-env.js';
 
