@@ -70,7 +70,8 @@ describe('deploy/Dockerfile', () => {
     expect(all(stage('build'), 'RUN')).toEqual(expect.arrayContaining([expect.stringMatching(/^npm ci\b(?!.*--omit=dev)/), 'npm run build']));
     expect(all(stage('deps'), 'RUN')).toEqual([expect.stringMatching(/^npm ci --omit=dev\b/)]);
     expect(stages.every((s) => s.from === '${NODE_IMAGE}')).toBe(true);
-    expect(readText('deploy/Dockerfile')).toMatch(/^ARG NODE_IMAGE=node:20-[\w.-]*slim$/m);
+    // Node 24 LTS on slim Debian, pinned by digest, the tag named in a comment above it.
+    expect(readText('deploy/Dockerfile')).toMatch(/^# .*Tag: node:24-bookworm-slim\b.*\n(?:#.*\n)*ARG NODE_IMAGE=node:24-bookworm-slim@sha256:[0-9a-f]{64}$/m);
   });
 
   it('copies only compiled code, production node_modules and package.json into the runtime image', () => {
