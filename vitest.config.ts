@@ -9,6 +9,7 @@ export default defineConfig({
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
           setupFiles: ['test/support/kafkajs-fix.ts'],
+          globalSetup: ['test/support/provision-packages.ts'],
           // Projects with different maxWorkers need their own sequence group (vitest 4); unit tests run first.
           sequence: { groupOrder: 0 },
         },
@@ -19,7 +20,7 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
           setupFiles: ['test/support/kafkajs-fix.ts'],
-          globalSetup: ['test/integration/global-setup.ts'],
+          globalSetup: ['test/support/provision-packages.ts', 'test/integration/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // Tests share one broker on a 2-core machine; two files at a time keeps timings sane.
@@ -33,6 +34,7 @@ export default defineConfig({
           include: ['test/chaos/**/*.test.ts'],
           environment: 'node',
           setupFiles: ['test/support/kafkajs-fix.ts'],
+          globalSetup: ['test/support/provision-packages.ts'],
           // Its own broker (it stops and starts it) and 2-3 service processes: alone, after the others.
           testTimeout: 600_000,
           hookTimeout: 180_000,
