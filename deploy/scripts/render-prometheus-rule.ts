@@ -1,5 +1,5 @@
 /**
- * Writes deploy/k8s/prometheus-rule.yaml from deploy/prometheus/rules/email-dispatcher.yml, the one
+ * Writes deploy/k8s/base/prometheus-rule.yaml from deploy/prometheus/rules/email-dispatcher.yml, the one
  * source of truth for the alert rules (docker compose loads the plain file, Kubernetes the
  * PrometheusRule). `npm run deploy:rules` after editing the rules; a unit test fails while the two
  * differ.
@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const RULES_PATH = 'deploy/prometheus/rules/email-dispatcher.yml';
-export const PROMETHEUS_RULE_PATH = 'deploy/k8s/prometheus-rule.yaml';
+export const PROMETHEUS_RULE_PATH = 'deploy/k8s/base/prometheus-rule.yaml';
 
 const HEADER = `# GENERATED from ${RULES_PATH} by deploy/scripts/render-prometheus-rule.ts
 # (npm run deploy:rules). Edit that file, not this one.

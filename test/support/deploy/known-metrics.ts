@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
 import { createMetrics } from '../../../src/platform/metrics.js';
 
-/** Series that come from Prometheus itself or kube-state-metrics, not from the service. */
-const EXTERNAL_METRICS = ['up', 'kube_pod_container_status_restarts_total'] as const;
+/** Series that come from Prometheus itself, not from the service. */
+const EXTERNAL_METRICS = ['up'] as const;
 
 /**
  * Every series name the service exposes, read from the real registry (src/platform/metrics.ts plus

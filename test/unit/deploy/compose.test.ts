@@ -1,7 +1,12 @@
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_KAFKA_VERSION } from '../../../dev/local-kafka.js';
+import { signupEventSchema } from '../../../src/pipeline/signup-event.js';
 import { REQUIRED_ENV, configEnvNames, loadConfig } from '../../../src/platform/config.js';
-import { readYaml } from '../../support/deploy/repo-files.js';
+import { readText, readYaml, run } from '../../support/deploy/repo-files.js';
 
 interface ComposeService {
   image?: string;
@@ -11,6 +16,10 @@ interface ComposeService {
   volumes?: string[];
   stop_grace_period?: string;
   depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  profiles?: string[];
+  entrypoint?: string[];
+  command?: string[];
 }
 interface Compose {
   services: Record<string, ComposeService>;
@@ -27,6 +36,8 @@ const envOf = (name: string): Record<string, string> =>
   Object.fromEntries(Object.entries(service(name).environment ?? {}).map(([k, v]) => [k, String(v)]));
 
 const dispatcherEnv = envOf('email-dispatcher');
+/** A value as the container sees it: compose turns "$$" into "$". */
+const unescape = (text: string) => text.replaceAll('$$', '$');
 const config = loadConfig(dispatcherEnv);
 
 /** "host:container" (or "ip:host:container") → container port. */
@@ -72,6 +83,95 @@ describe('docker-compose.yml › the email-dispatcher service', () => {
     expect(envOf('kafka').KAFKA_ADVERTISED_LISTENERS?.split(',')).toContain(`INTERNAL://${config.kafka.brokers.join(',')}`);
     expect(config.smtp.host).toBe('mailpit');
     expect(containerPorts('mailpit')).toContain(config.smtp.port);
+  });
+});
+
+describe('docker-compose.yml › the service healthcheck', () => {
+  const [form, ...command] = service('email-dispatcher').healthcheck?.test ?? [];
+
+  /** Runs the healthcheck command as Docker would, against a server answering /readyz with `status`. */
+  async function healthcheckExitCode(status: number | 'closed'): Promise<number> {
+    const server = createServer((req, res) => res.writeHead(req.url === '/readyz' ? (status as number) : 404).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    if (status === 'closed') await new Promise((resolve) => server.close(resolve));
+    try {
+      await promisify(execFile)(command[0] as string, command.slice(1), { env: { ...process.env, HTTP_PORT: String(port) }, timeout: 10_000 });
+      return 0;
+    } catch (err) {
+      return (err as { code?: number }).code ?? -1;
+    } finally {
+      server.close();
+    }
+  }
+
+  it('runs node (the image has no curl or wget) without a shell', () => {
+    expect(form).toBe('CMD');
+    expect(command[0]).toBe('node');
+  });
+
+  it('passes when /readyz on HTTP_PORT answers 200, fails on 503 or no answer', async () => {
+    expect(await healthcheckExitCode(200)).toBe(0);
+    expect(await healthcheckExitCode(503)).toBe(1);
+    expect(await healthcheckExitCode('closed')).toBe(1);
+  });
+});
+
+describe('docker-compose.yml › the seed profile', () => {
+  const seed = service('seed');
+  const env = envOf('seed');
+  const script = unescape(seed.command?.[0] ?? '');
+  const PRODUCER = '| /opt/kafka/bin/kafka-console-producer.sh';
+
+  /** The lines the script pipes into the console producer: its generator, run here by sh with the seed's environment. */
+  function generatedLines(count: number): string[] {
+    expect(script).toContain(PRODUCER);
+    const generator = script.slice(0, script.indexOf(PRODUCER));
+    return run('sh', ['-c', `SEED_COUNT=${count} SEED_INTERVAL_SECONDS=0; ${generator}`]).trim().split('\n');
+  }
+
+  it('runs only with --profile seed, once the service is healthy, with the Kafka image', () => {
+    expect(seed.profiles).toEqual(['seed']);
+    expect(seed.depends_on?.['email-dispatcher']).toEqual({ condition: 'service_healthy' });
+    expect(seed.image).toBe(service('kafka').image);
+    expect(seed.entrypoint).toEqual(['/bin/sh', '-c']);
+  });
+
+  it("produces to the service's topic on the service's brokers", () => {
+    expect(env.TOPIC).toBe(config.kafka.topic);
+    expect(env.BOOTSTRAP).toBe(config.kafka.brokers.join(','));
+    expect(script).toMatch(/--topic "\$TOPIC"/);
+    expect(script).toMatch(/--bootstrap-server "\$BOOTSTRAP"/);
+  });
+
+  it('writes "user id|event" lines, each a valid sign-up event (src/pipeline/signup-event.ts) with its own eventId', () => {
+    const lines = generatedLines(3);
+    expect(lines).toHaveLength(3);
+    const events = lines.map((line) => {
+      const separator = line.indexOf('|');
+      const event = signupEventSchema.parse(JSON.parse(line.slice(separator + 1)));
+      expect(line.slice(0, separator)).toBe(event.user.id);
+      return event;
+    });
+    expect(new Set(events.map((e) => e.eventId)).size).toBe(3);
+    expect(script).toContain("--property parse.key=true --property key.separator='|'");
+  });
+});
+
+describe('docker-compose.yml › Redis for the sent ledger', () => {
+  const redis = service('redis');
+  const commented = /^\s*# (IDEMPOTENCY_REDIS_URL): (\S+)$/m.exec(readText('docker-compose.yml'));
+
+  it('runs only with --profile idempotency, never evicting a key', () => {
+    expect(redis.profiles).toEqual(['idempotency']);
+    expect(redis.command?.join(' ')).toContain('--maxmemory-policy noeviction');
+  });
+
+  it('is what the commented IDEMPOTENCY_REDIS_URL of the service points at, and the service accepts it', () => {
+    const [, name = '', url = ''] = commented ?? [];
+    expect(new URL(url).hostname).toBe('redis');
+    expect(containerPorts('redis')).toContain(Number(new URL(url).port));
+    expect(() => loadConfig({ ...dispatcherEnv, [name]: url })).not.toThrow();
   });
 });
 

@@ -1,17 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { PROMETHEUS_RULE_PATH, RULES_PATH, renderPrometheusRule } from '../../../deploy/scripts/render-prometheus-rule.js';
 import { knownMetricNames } from '../../support/deploy/known-metrics.js';
+import { KUBECTL_MISSING, OVERLAYS, kubectl, kustomize, one, overlayPath } from '../../support/deploy/kustomize.js';
+import type { PrometheusRule, Rule } from '../../support/deploy/manifest-types.js';
 import { metricNamesIn } from '../../support/deploy/promql.js';
 import { findExecutable, readText, readYaml, run } from '../../support/deploy/repo-files.js';
 
-interface Rule { alert?: string; record?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
-const { groups } = readYaml<{ groups: Array<{ name: string; rules: Rule[] }> }>(RULES_PATH);
-const alerts = groups.flatMap((g) => g.rules).filter((r): r is Rule & { alert: string } => r.alert !== undefined);
+const { groups } = readYaml<PrometheusRule['spec']>(RULES_PATH);
+const rules = groups.flatMap((g) => g.rules);
+const alerts = rules.filter((r): r is Rule & { alert: string } => r.alert !== undefined);
 const unitTests = readYaml<{ tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts: unknown[] }> }> }>('deploy/prometheus/rules/email-dispatcher.test.yml');
 
 /** GitHub's anchor for a Markdown heading: lower-case, punctuation dropped, spaces to dashes. */
 const anchor = (heading: string) => heading.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
 const docAnchors = new Set([...readText('docs/operations.md').matchAll(/^#{1,6} (.+)$/gm)].map(([, heading]) => anchor(heading as string)));
+/** runbook_url → [what precedes the "#", the anchor]. */
+const splitUrl = (url: string | undefined) => (url ?? '').split('#') as [string, string?];
 
 describe('alert rules › one source of truth', () => {
   it(`${PROMETHEUS_RULE_PATH} is exactly what npm run deploy:rules renders from ${RULES_PATH}`, () => {
@@ -20,20 +24,24 @@ describe('alert rules › one source of truth', () => {
 });
 
 describe('alert rules › content', () => {
-  it('uses only metrics the service (or Prometheus, kube-state-metrics) exports', async () => {
+  it('uses only metrics the service (or Prometheus) exports', async () => {
     const known = await knownMetricNames();
-    for (const rule of alerts) {
+    for (const rule of rules) {
       const names = metricNamesIn(rule.expr);
-      expect(names.length, rule.alert).toBeGreaterThan(0);
-      expect(names.filter((n) => !known.has(n)), rule.alert).toEqual([]);
+      expect(names.length, rule.alert ?? rule.record).toBeGreaterThan(0);
+      expect(names.filter((n) => !known.has(n)), rule.alert ?? rule.record).toEqual([]);
     }
   });
 
-  it.each(alerts.map((a) => [a.alert, a] as const))('%s has a severity, a summary and a runbook section in docs/operations.md', (_name, rule) => {
+  it("leaves pod restarts to kube-prometheus' KubePodCrashLooping", () => {
+    for (const rule of rules) expect(rule.expr, rule.alert ?? rule.record).not.toMatch(/kube_pod_container_status/);
+  });
+
+  it.each(alerts.map((a) => [a.alert, a] as const))('%s has a severity, a summary and an absolute runbook_url to its section of docs/operations.md', (_name, rule) => {
     expect(['warning', 'critical']).toContain(rule.labels?.severity);
     expect(rule.annotations?.summary).toBeTruthy();
-    const [file, section] = (rule.annotations?.runbook ?? '').split('#');
-    expect(file).toBe('docs/operations.md');
+    const [url, section] = splitUrl(rule.annotations?.runbook_url);
+    expect(url).toMatch(/^https:\/\/[^/]+\/.*\/docs\/operations\.md$/);
     expect(docAnchors, `no heading for #${section} in docs/operations.md`).toContain(section);
   });
 
@@ -43,6 +51,20 @@ describe('alert rules › content', () => {
       expect(cases.some((c) => c.alertname === alert && c.exp_alerts.length > 0), `${alert} never expected to fire`).toBe(true);
       expect(cases.some((c) => c.alertname === alert && c.exp_alerts.length === 0), `${alert} never expected to stay quiet`).toBe(true);
     }
+  });
+});
+
+describe.skipIf(!kubectl)(`alert rules › runbook per overlay${kubectl ? '' : ` (${KUBECTL_MISSING})`}`, () => {
+  it.each(OVERLAYS)('overlay %s links every alert to its own runbook base, same sections', (overlay) => {
+    const { configMapGenerator } = readYaml<{ configMapGenerator: Array<{ name: string; literals?: string[] }> }>(`${overlayPath(overlay)}/kustomization.yaml`);
+    const literal = configMapGenerator.find((g) => g.name === 'email-dispatcher-runbooks')?.literals?.find((l) => l.startsWith('baseUrl='));
+    const baseUrl = literal?.slice('baseUrl='.length);
+    expect(baseUrl).toMatch(/^https:\/\/[^/]+\/.*\/docs\/operations\.md$/);
+    const rendered = one<PrometheusRule>(kustomize(overlayPath(overlay)), 'PrometheusRule').spec.groups.flatMap((g) => g.rules).filter((r) => r.alert);
+    expect(rendered.map((r) => r.annotations?.runbook_url)).toEqual(alerts.map((a) => `${baseUrl}#${splitUrl(a.annotations?.runbook_url)[1]}`));
+    // A base pinned to a release tag names the release the overlay runs.
+    const tag = /\/v(\d+\.\d+\.\d+[^/]*)\//.exec(baseUrl ?? '')?.[1];
+    if (tag !== undefined) expect(tag).toBe((JSON.parse(readText('package.json')) as { version: string }).version);
   });
 });
 
