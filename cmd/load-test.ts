@@ -43,8 +43,8 @@ try {
   flags = parseLoadTestArgs(process.argv.slice(2), process.env);
 } catch (err) {
   if (!(err instanceof UsageError)) throw err;
-  say(err.message);
-  console.error(USAGE);
+  // One line and a pointer, like redrive: the whole usage would bury the message.
+  process.stderr.write(`load-test: ${err.message}\nTry --help.\n`);
   process.exit(2);
 }
 

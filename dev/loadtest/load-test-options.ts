@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { attachNegativeValues } from '../../src/platform/cli-args.js';
 
 /** Where the mail goes: the load test's own SMTP sink, or a real server it cannot see into. */
 export type SmtpTarget =
@@ -62,40 +63,38 @@ export const USAGE = `usage: npm run load-test -- [--local] [--spawn-service] [o
   --timeout-s N          give up waiting after N seconds (600)
   --json FILE            also write the result as JSON`;
 
+const OPTIONS = {
+    events: { type: 'string', default: '10000' },
+    rate: { type: 'string', default: '0' },
+    'event-bytes': { type: 'string', default: '1500' },
+    users: { type: 'string', default: '100000' },
+    partitions: { type: 'string', default: '6' },
+    topic: { type: 'string' },
+    'dlq-topic': { type: 'string' },
+    'spawn-service': { type: 'boolean', default: false },
+    workers: { type: 'string', default: '50' },
+    buffer: { type: 'string', default: '500' },
+    'service-entry': { type: 'string', default: 'source' },
+    'cpu-prof': { type: 'boolean', default: false },
+    group: { type: 'string' },
+    'metrics-url': { type: 'string' },
+    'sink-port': { type: 'string', default: '0' },
+    'sink-latency-ms': { type: 'string', default: '0' },
+    'transient-rate': { type: 'string', default: '0' },
+    'permanent-rate': { type: 'string', default: '0' },
+    'smtp-host': { type: 'string' },
+    'smtp-port': { type: 'string', default: '25' },
+    'expect-delivered': { type: 'string' },
+    local: { type: 'boolean', default: false },
+    'timeout-s': { type: 'string', default: '600' },
+    json: { type: 'string' },
+} as const;
+
 /** Parses and validates the command line; throws UsageError naming the flag. */
 export function parseLoadTestArgs(argv: readonly string[], env: NodeJS.ProcessEnv): LoadTestFlags {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        events: { type: 'string', default: '10000' },
-        rate: { type: 'string', default: '0' },
-        'event-bytes': { type: 'string', default: '1500' },
-        users: { type: 'string', default: '100000' },
-        partitions: { type: 'string', default: '6' },
-        topic: { type: 'string' },
-        'dlq-topic': { type: 'string' },
-        'spawn-service': { type: 'boolean', default: false },
-        workers: { type: 'string', default: '50' },
-        buffer: { type: 'string', default: '500' },
-        'service-entry': { type: 'string', default: 'source' },
-        'cpu-prof': { type: 'boolean', default: false },
-        group: { type: 'string' },
-        'metrics-url': { type: 'string' },
-        'sink-port': { type: 'string', default: '0' },
-        'sink-latency-ms': { type: 'string', default: '0' },
-        'transient-rate': { type: 'string', default: '0' },
-        'permanent-rate': { type: 'string', default: '0' },
-        'smtp-host': { type: 'string' },
-        'smtp-port': { type: 'string', default: '25' },
-        'expect-delivered': { type: 'string' },
-        local: { type: 'boolean', default: false },
-        'timeout-s': { type: 'string', default: '600' },
-        json: { type: 'string' },
-      },
-    }));
+    ({ values } = parseArgs({ args: attachNegativeValues(argv, OPTIONS), strict: true, options: OPTIONS }));
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
