@@ -37,7 +37,8 @@ afterAll(async () => {
 
 describe(`chaos (${plan.scale.name})`, () => {
   for (const run of plan.runs) {
-    const title = `seed ${run.seed}${run.ledger === 'redis' ? ' with the Redis sent ledger' : ''} › nothing lost, no aborted record delivered, no dead letter without cause, no stuck partition, duplicates within their bound`;
+    const skipped = run.ledger === 'redis' && redisMissing !== undefined ? ` (SKIPPED: ${redisMissing})` : '';
+    const title = `seed ${run.seed}${run.ledger === 'redis' ? ' with the Redis sent ledger' : ''} › nothing lost, no aborted record delivered, no dead letter without cause, no stuck partition, duplicates within their bound${skipped}`;
     it.skipIf(run.ledger === 'redis' && redisMissing !== undefined)(
       title,
       async () => {

@@ -8,7 +8,7 @@ import { redisServerMissing, startRedisServer, type RedisServer } from '../suppo
 const missing = redisServerMissing();
 if (missing) console.warn(`[idempotency] skipped: ${missing}`);
 
-describe.skipIf(missing !== undefined)('the service with the Redis sent ledger (IDEMPOTENCY_REDIS_URL)', () => {
+describe.skipIf(missing !== undefined)(`the service with the Redis sent ledger (IDEMPOTENCY_REDIS_URL)${missing ? ` (SKIPPED: ${missing})` : ''}`, () => {
   let world: World;
   let sink: SmtpSink;
   let redis: RedisServer;

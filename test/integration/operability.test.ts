@@ -13,7 +13,7 @@ const ctx = useAppWorld({ sink: { store: false } });
 const status = async (url: string) => (await fetch(url)).status;
 
 describe('operability', () => {
-  it.skipIf(!existsSync(PROMETHEUS))('a real Prometheus scrapes the service: up is 1 and the sent counter equals what the SMTP server got', async () => {
+  it.skipIf(!existsSync(PROMETHEUS))(`a real Prometheus scrapes the service: up is 1 and the sent counter equals what the SMTP server got${existsSync(PROMETHEUS) ? '' : ` (SKIPPED: no ${PROMETHEUS}; apt-get install prometheus)`}`, async () => {
     const httpPort = await freePort();
     const promPort = await freePort();
     const dir = mkdtempSync(path.join(tmpdir(), 'prom-'));

@@ -43,7 +43,7 @@ async function counter(metric: { get(): Promise<{ values: Array<{ value: number;
     .reduce((sum, v) => sum + v.value, 0);
 }
 
-describe.skipIf(missing !== undefined)('Redis sent ledger on a real redis-server', () => {
+describe.skipIf(missing !== undefined)(`Redis sent ledger on a real redis-server${missing ? ` (SKIPPED: ${missing})` : ''}`, () => {
   beforeAll(async () => {
     server = await startRedisServer();
     inspect = new Redis(server.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
