@@ -135,7 +135,7 @@ export class Dispatcher {
     if (job.abandoned) return this.#board.release(job);
     switch (result.kind) {
       case 'duplicate':
-        return this.#finish(job, { kind: 'duplicate' });
+        return this.#finish(job, { kind: 'duplicate', messageId: letter.prepared.mail.messageId });
       case 'try-later':
         return this.#scheduleRetry(job, retryDelayMs(this.#o.policy, 1), letter);
       case 'withdrawn':
@@ -148,7 +148,7 @@ export class Dispatcher {
         if (job.occurredAt !== undefined && Number.isFinite(job.occurredAt)) {
           this.#o.metrics.endToEnd.observe(Math.max(0, (Date.now() - job.occurredAt) / 1000));
         }
-        return this.#finish(job, { kind: 'sent', attempts: job.attempts });
+        return this.#finish(job, { kind: 'sent', attempts: job.attempts, messageId: letter.prepared.mail.messageId, smtpReply: result.smtpReply });
       default: {
         const never: never = result;
         throw new Error(`unknown attempt result ${JSON.stringify(never)}`);

@@ -15,11 +15,12 @@ export interface Mailer {
    */
   prepare(mail: WelcomeEmail): Promise<PreparedMail>;
   /**
-   * Resolves once the server accepted the message. The SMTP mailer bounds the whole send by its
+   * Resolves once the server accepted the message, with its reply when known (`250 2.0.0 Ok: queued
+   * as …`; what a delivery receipt reports). The SMTP mailer bounds the whole send by its
    * `sendTimeoutMs` (then rejects with `ESENDTIMEOUT`); `signal` cancels it sooner (nodemailer's
    * `EABORT`). Either way the connection it was using, if any, is closed first.
    */
-  send(prepared: PreparedMail, options?: { signal?: AbortSignal }): Promise<void>;
+  send(prepared: PreparedMail, options?: { signal?: AbortSignal }): Promise<string | undefined>;
   /** Connects and authenticates once; used for readiness and circuit-breaker probes. */
   verify(): Promise<void>;
   close(): void;
@@ -97,7 +98,8 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
       const timer = setTimeout(() => deadline.abort(new SendTimeoutError(sendTimeoutMs)), sendTimeoutMs);
       try {
         const message = raw && envelope ? { envelope, raw } : messageOptions(mail);
-        await transport.sendMail({ ...message, signal: signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal });
+        const info = await transport.sendMail({ ...message, signal: signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal });
+        return typeof info.response === 'string' ? info.response : undefined;
       } catch (err) {
         // nodemailer's EABORT carries the signal's reason as its cause: ours when the deadline fired.
         if (deadline.signal.aborted && (err as { cause?: unknown } | undefined)?.cause === deadline.signal.reason) throw deadline.signal.reason;

@@ -13,7 +13,7 @@ export type AttemptResult =
   | { readonly kind: 'try-later' }
   /** Told not to go on after the claim (revoked, closed, held): the claim was freed, nothing sent. */
   | { readonly kind: 'withdrawn' }
-  | { readonly kind: 'sent' }
+  | { readonly kind: 'sent'; readonly smtpReply: string | undefined }
   | { readonly kind: 'failed'; readonly failure: SmtpFailure };
 
 export interface SendAttemptOptions {
@@ -53,8 +53,9 @@ export async function sendAttempt(
 
   onExchange();
   const started = performance.now();
+  let smtpReply: string | undefined;
   try {
-    await mailer.send(prepared);
+    smtpReply = await mailer.send(prepared);
   } catch (err) {
     const failure = classifySmtpError(err);
     metrics.sendDuration.observe({ outcome: failure.kind }, (performance.now() - started) / 1000);
@@ -68,5 +69,5 @@ export async function sendAttempt(
     metrics.ledgerErrors.inc();
     logger.warn({ err, eventId }, 'sent ledger could not record a sent event');
   });
-  return { kind: 'sent' };
+  return { kind: 'sent', smtpReply };
 }

@@ -8,8 +8,15 @@ export type DlqReason = (typeof DLQ_REASONS)[number];
 
 /** How a message left the pipeline. Every kind but 'abandoned' settles its offset. */
 export type Outcome =
-  | { readonly kind: 'sent'; readonly attempts: number }
-  | { readonly kind: 'duplicate' }
+  | {
+      readonly kind: 'sent';
+      readonly attempts: number;
+      readonly messageId: string;
+      /** The SMTP server's reply to the message (`250 2.0.0 Ok: queued as …`), when it gave one. */
+      readonly smtpReply: string | undefined;
+    }
+  /** The sent ledger says it went out already (a redelivery after a crash or rebalance). */
+  | { readonly kind: 'duplicate'; readonly messageId: string }
   | {
       readonly kind: 'dead-letter';
       readonly reason: DlqReason;

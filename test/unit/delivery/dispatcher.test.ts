@@ -27,7 +27,7 @@ describe('Dispatcher', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(mailer.attempts).toHaveLength(3);
     expect(gaps(mailer.attempts.map((a) => a.at))).toEqual([1000, 5000]);
-    expect(outcomes.map((o) => o.outcome)).toEqual([{ kind: 'sent', attempts: 3 }]);
+    expect(outcomes.map((o) => o.outcome)).toMatchObject([{ kind: 'sent', attempts: 3, messageId: expect.stringMatching(/^<.+@acme\.test>$/) }]);
     expect(capacity.held).toBe(0);
   });
 
@@ -270,7 +270,7 @@ describe('Dispatcher', () => {
     submit(record(signupValue('d-1')));
     await vi.advanceTimersByTimeAsync(0);
     expect(mailer.attempts).toHaveLength(0);
-    expect(outcomes[0]?.outcome).toEqual({ kind: 'duplicate' });
+    expect(outcomes[0]?.outcome).toMatchObject({ kind: 'duplicate', messageId: expect.stringMatching(/@acme\.test>$/) });
     expect((await metrics.duplicatesSkipped.get()).values[0]?.value).toBe(1);
   });
 
@@ -328,7 +328,7 @@ describe('Dispatcher', () => {
       expect(outcomes.map((o) => o.outcome)).toEqual(
         expect.arrayContaining([
           { kind: 'dead-letter', reason: 'invalid_event', error: 'the email could not be composed: no sender', smtpCode: undefined, attempts: 0 },
-          { kind: 'sent', attempts: 1 },
+          { kind: 'sent', attempts: 1, messageId: '<good@acme.test>', smtpReply: undefined },
         ]),
       );
       expect(capacity.held).toBe(0);
