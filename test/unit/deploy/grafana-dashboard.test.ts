@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderDashboardSvg } from '../../../deploy/scripts/render-dashboard-preview.js';
+import { DASHBOARD_PATH } from '../../../deploy/scripts/render-dashboard-preview.js';
 import { knownMetricNames } from '../../support/deploy/known-metrics.js';
 import { metricNamesIn, substituteGrafanaVariables } from '../../support/deploy/promql.js';
 import { readText } from '../../support/deploy/repo-files.js';
@@ -12,6 +12,7 @@ interface Panel {
   gridPos: { x: number; y: number; w: number; h: number };
   datasource?: { type: string; uid: string };
   targets?: Target[];
+  fieldConfig?: { defaults?: { unit?: string }; overrides?: Array<{ properties: Array<{ id: string }> }> };
 }
 interface Dashboard {
   uid: string;
@@ -20,13 +21,22 @@ interface Dashboard {
   templating: { list: Array<{ name: string; type: string; query: unknown; datasource?: { uid: string } }> };
 }
 
-const DASHBOARD = 'deploy/grafana/dashboards/email-dispatcher.json';
-const dashboard = JSON.parse(readText(DASHBOARD)) as Dashboard;
+const dashboard = JSON.parse(readText(DASHBOARD_PATH)) as Dashboard;
 const panels = dashboard.panels.filter((p) => p.type !== 'row');
 const targets = panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, ...t })));
 const allExprs = targets.map((t) => t.expr).join('\n');
 
-describe(DASHBOARD, () => {
+/** The Grafana unit a query's values come in, read from its functions and its metric's suffix. */
+function unitOf(expr: string): string {
+  if (/histogram_quantile\(.*_seconds_bucket/.test(expr) || /time\(\) - .*_timestamp_seconds/.test(expr)) return 's';
+  if (/rate\(\w+_seconds_total/.test(expr)) return 'percentunit';
+  if (/\brate\(/.test(expr)) return 'ops';
+  if (/_seconds\{/.test(expr)) return 's';
+  if (/_bytes\{/.test(expr)) return 'bytes';
+  return 'short';
+}
+
+describe(DASHBOARD_PATH, () => {
   it('selects its data source through the DS_PROMETHEUS variable everywhere', () => {
     expect(dashboard.templating.list.find((v) => v.name === 'DS_PROMETHEUS')).toMatchObject({ type: 'datasource', query: 'prometheus' });
     for (const panel of panels) expect(panel.datasource, panel.title).toEqual({ type: 'prometheus', uid: '${DS_PROMETHEUS}' });
@@ -56,6 +66,11 @@ describe(DASHBOARD, () => {
     ['buffer vs capacity', ['email_dispatcher_in_flight_messages', 'email_dispatcher_queued_messages', 'email_dispatcher_retry_waiting_messages', 'email_dispatcher_held_messages', 'email_dispatcher_buffer_capacity_messages']],
     ['circuit state', ['email_dispatcher_smtp_circuit_open']],
     ['memory', ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes']],
+    ['oldest-unsettled age', ['email_dispatcher_oldest_unsettled_age_seconds']],
+    ['time since last progress', ['email_dispatcher_last_progress_timestamp_seconds']],
+    ['idempotency ledger errors', ['email_dispatcher_idempotency_ledger_errors_total', 'email_dispatcher_idempotency_lease_lost_total']],
+    ['replicas', ['up{', 'email_dispatcher_ready', 'email_dispatcher_build_info']],
+    ['offset commits', ['email_dispatcher_offset_commits_total']],
   ])('shows %s', (_what, metrics) => {
     for (const metric of metrics) expect(allExprs).toContain(metric);
   });
@@ -83,9 +98,28 @@ describe(DASHBOARD, () => {
     }
   });
 
-  it('can be drawn for the docs (npm run docs:dashboard), every panel titled, marked as not live data', () => {
-    const svg = renderDashboardSvg(dashboard);
-    for (const panel of dashboard.panels) expect(svg).toContain(`>${panel.title}</text>`);
-    expect(svg).toContain('not live data');
+  it('selects replicas by pod, the label a PodMonitor gives them, and names them by pod in legends', () => {
+    expect(dashboard.templating.list.find((v) => v.name === 'pod')).toMatchObject({ type: 'query', label: 'Replica' });
+    for (const target of targets) {
+      expect(target.expr, target.panel).toContain('pod=~"$pod"');
+      expect(target.expr, target.panel).not.toMatch(/instance/);
+      expect(target.legendFormat ?? '', target.panel).not.toContain('{{instance}}');
+    }
+  });
+
+  it.each([
+    'Throughput', 'Oldest unsettled message', 'Time since last progress', 'SMTP circuit and fetch pause', 'Sent ledger (Redis) errors',
+    'Rebalances and consumer crashes', 'Memory', 'CPU', 'Event-loop delay p99',
+  ])('draws one line per pod in %s', (title) => {
+    const panel = panels.find((p) => p.title === title);
+    expect(panel?.targets?.some((t) => t.legendFormat?.includes('{{pod}}')), title).toBe(true);
+  });
+
+  it('puts one unit on each axis: every query of a panel measures in the panel\'s unit, and no series is moved to another', () => {
+    for (const panel of panels) {
+      for (const target of panel.targets ?? []) expect(`${panel.title} ${target.refId}: ${unitOf(target.expr)}`).toBe(`${panel.title} ${target.refId}: ${panel.fieldConfig?.defaults?.unit}`);
+      const overridden = (panel.fieldConfig?.overrides ?? []).flatMap((o) => o.properties.map((p) => p.id));
+      expect(overridden.filter((id) => id === 'unit' || id.startsWith('custom.axis')), panel.title).toEqual([]);
+    }
   });
 });
