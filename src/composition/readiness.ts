@@ -41,6 +41,8 @@ export function createReadiness({ config, metrics, logger, sources }: { config: 
     hasWork: sources.hasWork,
     waitingOnDependency: () => sources.circuitOpen() || !sources.joined() || !contact.reachable(),
   });
+  // Liveness counts from start (Health does too): a gauge at 0 would read as decades without progress.
+  metrics.lastProgress.set(Date.now() / 1000);
   function update(): void {
     health.setJoined(sources.inGroup() && contact.reachable());
     health.setBlockedPartitions(sources.blockedPartitions());
