@@ -6,7 +6,9 @@
 import { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { kafkaClientConfig } from '../src/platform/kafka-client-config.js';
-import { ConfigError, loadConfig, type Config } from '../src/platform/config.js';
+import { checkTlsFiles, ConfigError, loadConfig, type Config } from '../src/platform/config.js';
+import { kafkaSecurityWarnings } from '../src/platform/config-warnings.js';
+import { checkConfiguredKafkaTls } from '../src/platform/kafka-tls-check.js';
 import { createLogger } from '../src/platform/logger.js';
 import { ServiceError } from '../src/platform/service-error.js';
 import { formatSummary, formatTable } from '../src/redrive/format-report.js';
@@ -34,6 +36,7 @@ try {
   // The redrive talks to Kafka only. It reads the service's ConfigMap, which has the SMTP settings;
   // run by hand it may not, so the two required SMTP/email variables get inert placeholders.
   config = loadConfig({ SMTP_HOST: 'unused.invalid', EMAIL_FROM: 'redrive@unused.invalid', ...process.env });
+  checkTlsFiles(config);
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   process.stderr.write(`redrive: invalid configuration\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
@@ -41,11 +44,21 @@ try {
 }
 
 const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: pino.destination({ fd: 2, sync: true }) });
+for (const { variable, message } of kafkaSecurityWarnings(config)) logger.warn({ variable }, message);
 const kafka = new Kafka({ ...kafkaClientConfig(config, logger), clientId: `${config.kafka.clientId}-redrive` });
 const group = options.group ?? redriveGroupId(config.kafka.groupId, options.selection);
 if (group === config.kafka.groupId) {
   process.stderr.write(`redrive: --group must not be the service's own group (${group})\n`);
   process.exit(2);
+}
+
+try {
+  // A broker certificate that does not verify (or a refused client certificate) would otherwise wait out --connect-timeout.
+  await checkConfiguredKafkaTls(config);
+} catch (err) {
+  if (!(err instanceof ServiceError)) throw err;
+  process.stderr.write(`redrive: ${err.message}\n`);
+  process.exit(1);
 }
 
 const interrupt = new AbortController();

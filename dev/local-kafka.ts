@@ -18,12 +18,15 @@ import { LocalKafkaError } from './kafka/local-kafka-error.js';
 import { DEFAULT_KAFKA_DIR, DEFAULT_KAFKA_VERSION, defaultCacheDir, type LocalKafkaEnvOptions } from './kafka/options-from-env.js';
 import { canConnect, isPortFree } from './kafka/port.js';
 import { runCommand } from './kafka/run-command.js';
-import { listenerPort, serverProperties } from './kafka/server-properties.js';
+import { scramFormatArguments, type ScramUser } from './kafka/scram-users.js';
+import { listenerPort, serverProperties, type TlsListener } from './kafka/server-properties.js';
 import { waitForBroker } from './kafka/wait-for-broker.js';
 
 export { createTopics, type CreateTopicsOptions, type CreateTopicsResult, type TopicSpec } from './kafka/create-topics.js';
 export { LocalKafkaError, type LocalKafkaErrorCode } from './kafka/local-kafka-error.js';
 export { DEFAULT_KAFKA_VERSION, localKafkaOptionsFromEnv, type LocalKafkaEnvOptions } from './kafka/options-from-env.js';
+export { alterScramPassword, type ScramMechanism, type ScramUser } from './kafka/scram-users.js';
+export type { TlsListener } from './kafka/server-properties.js';
 
 const LOG4J_CONFIG = fileURLToPath(new URL('kafka/log4j2.xml', import.meta.url));
 
@@ -31,6 +34,10 @@ const LOG4J_CONFIG = fileURLToPath(new URL('kafka/log4j2.xml', import.meta.url))
 export interface LocalKafkaOptions extends LocalKafkaEnvOptions {
   /** Also listen with SASL/PLAIN on this port for these users (tests of KAFKA_SASL_*). @default none */
   sasl?: { port: number; users: Record<string, string> };
+  /** Also listen with TLS (SSL, mutual TLS, SASL_SSL with SCRAM) on these listeners (tests of KAFKA_SSL_*). @default none */
+  tlsListeners?: readonly TlsListener[];
+  /** SCRAM credentials written when the storage is formatted (`kafka-storage format --add-scram`), for `scram` listeners. @default none */
+  scramUsers?: readonly ScramUser[];
   /** Delete the data of a previous broker before starting a new one; a running broker is reused as is. @default false */
   fresh?: boolean;
   signal?: AbortSignal;
@@ -106,6 +113,7 @@ export async function ensureKafka(options: LocalKafkaOptions = {}): Promise<Loca
   await checkJava(java, signal);
   const ports: [string, number][] = [['LOCAL_KAFKA_PORT', port], ['LOCAL_KAFKA_CONTROLLER_PORT', controllerPort]];
   if (options.sasl) ports.push(['the sasl.port option', options.sasl.port]);
+  for (const listener of options.tlsListeners ?? []) ports.push([`the port of TLS listener ${listener.name}`, listener.port]);
   for (const [name, value] of ports) {
     if (!(await isPortFree(value))) {
       throw new LocalKafkaError('PORT_TAKEN', `port ${value} on 127.0.0.1 is taken by another process; free it or set ${name} to another port`);
@@ -116,10 +124,11 @@ export async function ensureKafka(options: LocalKafkaOptions = {}): Promise<Loca
   const started = Date.now();
   if (fresh) await rm(files.dataDir, { recursive: true, force: true });
   await mkdir(files.logsDir, { recursive: true });
-  await writeFile(files.propertiesFile, serverProperties({ port, controllerPort, dataDir: files.dataDir, partitions, ...(options.sasl ? { sasl: options.sasl } : {}) }));
+  const { sasl, tlsListeners } = options;
+  await writeFile(files.propertiesFile, serverProperties({ port, controllerPort, dataDir: files.dataDir, partitions, ...(sasl ? { sasl } : {}), ...(tlsListeners ? { tlsListeners } : {}) }));
   const jvm = [`-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, `-Dkafka.logs.dir=${files.logsDir}`, '-cp', path.join(lib, '*')];
   if (!existsSync(path.join(files.dataDir, 'meta.properties'))) {
-    const format = await runCommand(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', files.propertiesFile, '--ignore-formatted'], { signal });
+    const format = await runCommand(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', files.propertiesFile, '--ignore-formatted', ...scramFormatArguments(options.scramUsers ?? [])], { signal });
     if (format.code !== 0) {
       throw new LocalKafkaError('FORMAT_FAILED', `formatting ${files.dataDir} failed: ${lastLine(format.output)}`);
     }

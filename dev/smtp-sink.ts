@@ -85,6 +85,8 @@ export interface SmtpSink {
   readonly totalConnections: number;
   /** Client connections closed since start, by either side (greeted or not). */
   readonly closedConnections: number;
+  /** AUTH attempts refused with `535` since start. */
+  readonly authFailures: number;
   seen(messageId: string): boolean;
   /** Resolves once `count` mails have been accepted in total. */
   waitFor(count: number, options?: WaitOptions): Promise<void>;
@@ -93,6 +95,13 @@ export interface SmtpSink {
   setFailureRate(rates: FailureRates): void;
   /** Refuses a stable share of recipients at RCPT, on every attempt or on the first only. */
   setRecipientFailures(failures: RecipientFailures): void;
+  /**
+   * Changes the credentials AUTH accepts from now on (a password rotated at the server); sessions
+   * already logged in stay so, as with a real server. Needs a sink started with `auth`.
+   */
+  setAuth(auth: { user: string; pass: string }): void;
+  /** Ends every open client connection with `421` (a server restart, or an idle timeout), staying up. */
+  dropConnections(): void;
   /** Replaces the latency (see {@link SmtpSinkOptions.latencyMs}). */
   setLatency(ms: number | StageLatency): void;
   /**
@@ -116,8 +125,10 @@ function toStageLatency(latency: number | StageLatency): Record<FailureStage, nu
 }
 
 export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<SmtpSink> {
-  const { host = '127.0.0.1', auth, tls, store = true, keep = Infinity, trackIds = true, onMail, onPhase, logger } = options;
+  const { host = '127.0.0.1', tls, store = true, keep = Infinity, trackIds = true, onMail, onPhase, logger } = options;
   let latency = toStageLatency(options.latencyMs ?? 0);
+  let auth = options.auth;
+  let authFailures = 0;
   const plan = createFailurePlan({ random: options.random });
   const received: ReceivedMail[] = [];
   const ids = new Set<string>();
@@ -183,6 +194,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
       if (auth === undefined || (credentials.username === auth.user && credentials.password === auth.pass)) {
         return callback(null, { user: credentials.username });
       }
+      authFailures++;
       callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
     },
     onMailFrom(_address, session, callback) {
@@ -311,6 +323,9 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     get closedConnections() {
       return closedConnections;
     },
+    get authFailures() {
+      return authFailures;
+    },
     seen: (messageId) => ids.has(messageId),
     waitFor(target, { signal, timeoutMs = 10_000 } = {}) {
       return new Promise<void>((resolve, reject) => {
@@ -336,6 +351,11 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     failNext: (n, code, message, failOptions) => plan.failNext(n, code, message, failOptions),
     setFailureRate: (rates) => plan.setFailureRate(rates),
     setRecipientFailures: (failures) => plan.setRecipientFailures(failures),
+    setAuth(next) {
+      if (auth === undefined) throw new Error('SMTP sink: setAuth needs a sink started with `auth`');
+      auth = { ...next };
+    },
+    dropConnections: () => closeConnections(),
     setLatency(ms) {
       latency = toStageLatency(ms);
     },

@@ -6,23 +6,37 @@ export interface ServerPropertiesOptions {
   partitions: number;
   /** Adds a SASL_PLAINTEXT listener (mechanism PLAIN) on this port, for the SASL tests. */
   sasl?: { port: number; users: Record<string, string> };
+  /** Adds TLS listeners (SSL, or SASL_SSL with SCRAM), for the TLS tests. */
+  tlsListeners?: readonly TlsListener[];
 }
+
+/** A TLS listener of the local broker; its certificates are PEM files (see dev/kafka/certificates.ts). */
+export interface TlsListener {
+  /** The listener's name in server.properties: upper-case letters, digits, `_` (not PLAINTEXT, CONTROLLER or SASL_PLAINTEXT). */
+  readonly name: string;
+  readonly port: number;
+  /** The broker's private key, certificate and CA in one PEM file (`ssl.keystore.type=PEM`). */
+  readonly keystore: string;
+  /** Require a client certificate signed by a CA in this PEM file (`ssl.client.auth=required`). @default no client certificate */
+  readonly clientCa?: string;
+  /** SASL_SSL with SCRAM-SHA-256 and SCRAM-SHA-512 (users: `scramUsers` of ensureKafka) instead of SSL. @default false */
+  readonly scram?: boolean;
+}
+
+const RESERVED_LISTENERS = new Set(['PLAINTEXT', 'CONTROLLER', 'SASL_PLAINTEXT']);
 
 /**
  * A single-node KRaft broker that is its own controller, on loopback only. Replication factors are 1
  * because there is one node; auto-creation is off so a typo in a topic name fails like it would in
  * production instead of silently creating a topic.
  */
-export function serverProperties({ port, controllerPort, dataDir, partitions, sasl }: ServerPropertiesOptions): string {
+export function serverProperties({ port, controllerPort, dataDir, partitions, sasl, tlsListeners = [] }: ServerPropertiesOptions): string {
   const settings: Record<string, string | number> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'log.dirs': dataDir,
     'num.partitions': partitions,
     'auto.create.topics.enable': 'false',
@@ -34,16 +48,46 @@ export function serverProperties({ port, controllerPort, dataDir, partitions, sa
     // Consumers in tests join one at a time; the 3 s default only slows every first join down.
     'group.initial.rebalance.delay.ms': 0,
   };
+  // PLAINTEXT stays first: listenerPort() reads the port of a running broker from it.
+  const listeners: Array<[name: string, protocol: string, port: number]> = [['PLAINTEXT', 'PLAINTEXT', port]];
   if (sasl) {
-    settings.listeners = `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${sasl.port},CONTROLLER://127.0.0.1:${controllerPort}`;
-    settings['advertised.listeners'] = `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${sasl.port}`;
-    settings['listener.security.protocol.map'] = 'PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT';
+    listeners.push(['SASL_PLAINTEXT', 'SASL_PLAINTEXT', sasl.port]);
     settings['sasl.enabled.mechanisms'] = 'PLAIN';
     const users = Object.entries(sasl.users).map(([user, pass]) => `user_${user}="${pass}"`).join(' ');
     settings['listener.name.sasl_plaintext.plain.sasl.jaas.config'] = `org.apache.kafka.common.security.plain.PlainLoginModule required ${users};`;
   }
+  for (const listener of tlsListeners) {
+    if (!/^[A-Z][A-Z0-9_]*$/.test(listener.name) || RESERVED_LISTENERS.has(listener.name)) throw new RangeError(`TLS listener name must be upper case and not reserved, got "${listener.name}"`);
+    listeners.push([listener.name, listener.scram ? 'SASL_SSL' : 'SSL', listener.port]);
+    Object.assign(settings, tlsListenerSettings(listener));
+  }
+  settings.listeners = [...listeners.map(([name, , p]) => `${name}://127.0.0.1:${p}`), `CONTROLLER://127.0.0.1:${controllerPort}`].join(',');
+  settings['advertised.listeners'] = listeners.map(([name, , p]) => `${name}://127.0.0.1:${p}`).join(',');
+  settings['listener.security.protocol.map'] = [...listeners.map(([name, protocol]) => `${name}:${protocol}`), 'CONTROLLER:PLAINTEXT'].join(',');
   const lines = Object.entries(settings).map(([key, value]) => `${key}=${value}`);
   return `# Written by dev/local-kafka.ts on every start; edits are overwritten.\n${lines.join('\n')}\n`;
+}
+
+const SCRAM_LOGIN = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
+
+/** The per-listener settings (`listener.name.<name>.…`) of one TLS listener. */
+function tlsListenerSettings({ name, keystore, clientCa, scram }: TlsListener): Record<string, string> {
+  const prefix = `listener.name.${name.toLowerCase()}.`;
+  const settings: Record<string, string> = {
+    [`${prefix}ssl.keystore.type`]: 'PEM',
+    [`${prefix}ssl.keystore.location`]: keystore,
+  };
+  if (clientCa !== undefined) {
+    settings[`${prefix}ssl.client.auth`] = 'required';
+    settings[`${prefix}ssl.truststore.type`] = 'PEM';
+    settings[`${prefix}ssl.truststore.location`] = clientCa;
+  }
+  if (scram) {
+    settings[`${prefix}sasl.enabled.mechanisms`] = 'SCRAM-SHA-256,SCRAM-SHA-512';
+    settings[`${prefix}scram-sha-256.sasl.jaas.config`] = SCRAM_LOGIN;
+    settings[`${prefix}scram-sha-512.sasl.jaas.config`] = SCRAM_LOGIN;
+  }
+  return settings;
 }
 
 /** The PLAINTEXT port a written server.properties listens on, to tell which port a running broker uses. */

@@ -1,8 +1,12 @@
-import nodemailer from 'nodemailer';
+import { readFileSync } from 'node:fs';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import type { Logger } from '../platform/logger.js';
+import { logSecretFileEvent, watchSecretFile } from '../platform/secret-file.js';
 import { composeWelcomeEmail, messageOptions, type PreparedMail } from './compose-welcome-email.js';
 import type { WelcomeEmail } from './render-welcome-email.js';
 import { SendTimeoutError } from './send-timeout-error.js';
+import { createSmtpPasswords } from './smtp-passwords.js';
+import { createSmtpTransports } from './smtp-transports.js';
 
 export type { PreparedMail } from './compose-welcome-email.js';
 
@@ -45,6 +49,12 @@ export interface SmtpMailerOptions {
   /** One pooled connection per worker, so a worker never waits for a connection. */
   readonly connections: number;
   readonly ca?: string | undefined;
+  /** PEM CA bundle for the server's certificate (SMTP_TLS_CA_FILE), read once; `ca` wins. @default the system CAs */
+  readonly tlsCaFile?: string | undefined;
+  /** The file `pass` came from (SMTP_PASS_FILE): re-read when it changes, so a rotated Secret reaches new connections. */
+  readonly passFile?: string | undefined;
+  /** For password rotation and secret-file problems (never a value). @default silent */
+  readonly logger?: Logger | undefined;
 }
 
 /** The transport settings; the whole-send deadline is applied per send by `createSmtpMailer`. */
@@ -85,11 +95,19 @@ export function smtpTransportOptions(o: Omit<SmtpMailerOptions, 'sendTimeoutMs'>
  * resource fields, and an own pool of SMTPConnections would re-implement STARTTLS, auth and requeueing.
  */
 export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
-  const { sendTimeoutMs } = options;
-  const transport = nodemailer.createTransport(smtpTransportOptions(options));
-  // A separate non-pooled transport for probes, so a probe never occupies a worker's connection.
-  const probe = nodemailer.createTransport({ ...smtpTransportOptions(options), pool: false } as never);
-  let closed = false;
+  const { sendTimeoutMs, user, pass, passFile, logger } = options;
+  const ca = options.ca ?? (options.tlsCaFile ? readFileSync(options.tlsCaFile, 'utf8') : undefined);
+  const secret = passFile ? watchSecretFile({ variable: 'SMTP_PASS', file: passFile, initial: pass, onEvent: (event) => logger && logSecretFileEvent(logger, event) }) : undefined;
+  const passwords = createSmtpPasswords({
+    current: () => secret?.read() ?? pass,
+    onEvent: (event) =>
+      logger?.warn(
+        { variable: passFile ? 'SMTP_PASS_FILE' : 'SMTP_PASS' },
+        event === 'new-password-refused' ? 'SMTP refused the new password; new connections keep the previous one until the server takes it' : 'SMTP refused the previous password; trying the new one',
+      ),
+  });
+  // One pool per password in use (workers), each with a separate non-pooled transport for probes, so a probe never occupies a worker's connection.
+  const transports = createSmtpTransports({ transport: smtpTransportOptions({ ...options, ca }), login: user ? { user, passwords } : undefined });
   return {
     prepare: composeWelcomeEmail,
     async send({ mail, raw, envelope }, { signal } = {}) {
@@ -98,7 +116,8 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
       const timer = setTimeout(() => deadline.abort(new SendTimeoutError(sendTimeoutMs)), sendTimeoutMs);
       try {
         const message = raw && envelope ? { envelope, raw } : messageOptions(mail);
-        const info = await transport.sendMail({ ...message, signal: signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal });
+        const stop = signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal;
+        const info = await transports.send((pool) => pool.sendMail({ ...message, signal: stop }), stop);
         return typeof info.response === 'string' ? info.response : undefined;
       } catch (err) {
         // nodemailer's EABORT carries the signal's reason as its cause: ours when the deadline fired.
@@ -108,14 +127,7 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
         clearTimeout(timer);
       }
     },
-    async verify() {
-      await probe.verify();
-    },
-    close() {
-      if (closed) return;
-      closed = true;
-      transport.close();
-      probe.close();
-    },
+    verify: () => transports.verify(),
+    close: () => transports.close(),
   };
 }

@@ -1,9 +1,10 @@
 import type { Logger } from '../platform/logger.js';
 import { ServiceError } from '../platform/service-error.js';
 import { sleep } from '../platform/sleep.js';
+import { tlsRefusal } from '../platform/tls-errors.js';
 import { classifySmtpError } from './smtp-errors.js';
 
-/** A startup failure that retrying cannot fix (bad SMTP credentials, say). */
+/** A startup failure that retrying cannot fix (bad SMTP credentials, say, or a server certificate that does not verify). */
 export class FatalStartupError extends ServiceError<'ERR_FATAL_STARTUP'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_FATAL_STARTUP', message, options);
@@ -15,14 +16,31 @@ export interface SmtpVerifierOptions {
   /** Time between background retries. */
   readonly retryMs: number;
   readonly onVerified: () => void;
-  /** The credentials were rejected after start: the service must stop. */
+  /** The credentials were rejected, or TLS refused, after the first try: the service must stop. */
   readonly onFatal: (reason: string) => void;
   readonly logger: Logger;
 }
 
 /**
- * Verifies SMTP for readiness. The first try runs before consuming: bad credentials stop the start
- * (nothing consumed, nothing dead-lettered). Other failures are retried in the background every
+ * Why a verify failed for good on TLS, if it did: the server would not upgrade to TLS although
+ * SMTP_REQUIRE_TLS forbids plaintext, or its certificate does not verify. Retrying changes neither,
+ * and neither may fall back to sending without TLS.
+ */
+export function tlsRefusalReason(err: unknown): string | undefined {
+  const e = (err ?? {}) as { code?: unknown; originalCode?: unknown; responseCode?: unknown; message?: unknown };
+  const detail = String(e.message ?? err).replace(/\s+/g, ' ').trim();
+  // The server answered STARTTLS with an error (nodemailer sends it even when not advertised, under
+  // requireTLS); a connection dropped mid-handshake has no reply and stays a transient failure.
+  if (e.code === 'ETLS' && typeof e.responseCode === 'number') return `SMTP server did not upgrade to TLS (${detail}); SMTP_REQUIRE_TLS=true forbids sending without it`;
+  if (tlsRefusal(e.originalCode) === 'server-certificate') {
+    return `SMTP server certificate does not verify (${detail}); set SMTP_TLS_CA_FILE to the CA that signed it, or SMTP_TLS_REJECT_UNAUTHORIZED=false to accept it unverified`;
+  }
+  return undefined;
+}
+
+/**
+ * Verifies SMTP for readiness. The first try runs before consuming: bad credentials or a TLS refusal
+ * stop the start (nothing consumed, nothing dead-lettered). Other failures are retried in the background every
  * `retryMs`; credentials rejected later stop the service the same way.
  */
 export function createSmtpVerifier(o: SmtpVerifierOptions) {
@@ -36,6 +54,13 @@ export function createSmtpVerifier(o: SmtpVerifierOptions) {
       return 'verified';
     } catch (err) {
       if (loop.signal.aborted) return 'done';
+      const refused = tlsRefusalReason(err);
+      if (refused !== undefined && n === 1) throw new FatalStartupError(refused, { cause: err });
+      if (refused !== undefined) {
+        o.logger.fatal({ error: refused }, 'SMTP TLS refused; stopping');
+        o.onFatal('SMTP TLS refused');
+        return 'done';
+      }
       const failure = classifySmtpError(err);
       if (failure.kind === 'fatal' && n === 1) throw new FatalStartupError(`SMTP rejected the configured credentials (${failure.message})`, { cause: err });
       if (failure.kind === 'fatal') {

@@ -1,16 +1,18 @@
 import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
 import { logLevel, Partitioners, type ConsumerConfig, type KafkaConfig, type ProducerConfig, type SASLOptions } from 'kafkajs';
 import type { Config } from './config.js';
 import { kafkaLogCreator } from './kafka-log.js';
 import { fixKafkaJsNegativeTimeout } from './kafkajs-negative-timeout.js';
 import type { Logger } from './logger.js';
+import { logSecretFileEvent, watchSecretFile } from './secret-file.js';
 
 /** The KafkaJS client options from config: brokers, TLS, SASL, logging through pino, retries. Shared by the service and the redrive CLI. */
 export function kafkaClientConfig(config: Config, logger: Logger): KafkaConfig {
   fixKafkaJsNegativeTimeout();
   const { kafka } = config;
-  const sasl = kafka.saslMechanism === '' ? undefined : ({ mechanism: kafka.saslMechanism, username: kafka.saslUsername, password: kafka.saslPassword } as SASLOptions);
-  const ssl = kafka.ssl ? { rejectUnauthorized: kafka.sslRejectUnauthorized, ...(kafka.sslCaFile ? { ca: [readFileSync(kafka.sslCaFile, 'utf8')] } : {}) } : false;
+  const ssl = kafkaTlsOptions(config);
+  const sasl = kafka.saslMechanism === '' ? undefined : saslOptions(config, logger);
   return {
     clientId: kafka.clientId,
     brokers: [...kafka.brokers],
@@ -20,6 +22,38 @@ export function kafkaClientConfig(config: Config, logger: Logger): KafkaConfig {
     logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
     retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: 8 },
   };
+}
+
+/**
+ * TLS to the brokers (false: plaintext). The CA bundle, and for mutual TLS the client certificate and
+ * its key, are read once here; loadConfig has checked that they are readable PEM and belong together.
+ * A new client certificate takes effect with the next start (a rollout restart).
+ */
+export function kafkaTlsOptions({ kafka }: Config): ConnectionOptions | false {
+  if (!kafka.ssl) return false;
+  return {
+    rejectUnauthorized: kafka.sslRejectUnauthorized,
+    ...(kafka.sslCaFile ? { ca: [readFileSync(kafka.sslCaFile, 'utf8')] } : {}),
+    ...(kafka.sslCertFile ? { cert: readFileSync(kafka.sslCertFile, 'utf8'), key: readFileSync(kafka.sslKeyFile, 'utf8') } : {}),
+  };
+}
+
+/**
+ * SASL options whose password is read at every authentication: KafkaJS's PLAIN and SCRAM
+ * authenticators take it from this object when a connection authenticates, so with
+ * KAFKA_SASL_PASSWORD_FILE a rotated Secret is used by the next connection, without a restart.
+ * Connections already authenticated stay as they are (the broker checks a password only at login).
+ */
+function saslOptions({ kafka }: Config, logger: Logger): SASLOptions {
+  const log = logger.child({ component: 'kafka-sasl' });
+  const secret =
+    kafka.saslPasswordFile === ''
+      ? undefined
+      : watchSecretFile({ variable: 'KAFKA_SASL_PASSWORD', file: kafka.saslPasswordFile, initial: kafka.saslPassword, onEvent: (event) => logSecretFileEvent(log, event) });
+  const options = { mechanism: kafka.saslMechanism, username: kafka.saslUsername };
+  // Not enumerable: a logged or serialized client config never shows it.
+  Object.defineProperty(options, 'password', { enumerable: false, get: () => secret?.read() ?? kafka.saslPassword });
+  return options as SASLOptions;
 }
 
 /** The service's consumer: manual commits, small prefetch (memory outside EMAIL_WORKER_BUFFER). */

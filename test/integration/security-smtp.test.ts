@@ -1,0 +1,131 @@
+/**
+ * SMTP security against a real SMTP server (dev/smtp-sink.ts) and the shared broker: STARTTLS required
+ * and refused, certificates verified or knowingly not, and the SMTP password rotated while the service
+ * runs, by a Secret swapped the way the kubelet swaps it.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { createCertificateAuthority } from '../../dev/kafka/certificates.js';
+import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../dev/smtp-sink.js';
+import { committedLag, createWorld, metricValue, produceEvents, readDlq, serviceEnv, startApp, until, type World } from '../support/app-harness.js';
+import { startService, type ServiceProcess } from '../support/service-process.js';
+import { secretVolume } from '../unit/platform/config-fixtures.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'security-smtp-'));
+const OLD = 'Old-smtp-s3cret';
+const NEW = 'New-smtp-s3cret';
+let ca: string;
+let serverTls: { key: string; cert: string };
+
+beforeAll(async () => {
+  const authority = await createCertificateAuthority(dir, 'smtp-relay-ca');
+  const server = await authority.issue('smtp-relay', { usage: 'server', altNames: ['DNS:localhost', 'IP:127.0.0.1'] });
+  ca = authority.cert;
+  serverTls = { key: readFileSync(server.key, 'utf8'), cert: readFileSync(server.cert, 'utf8') };
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let world: World;
+const stops: Array<() => Promise<unknown>> = [];
+beforeEach(async () => {
+  world = await createWorld(inject('kafkaBrokers'));
+});
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop();
+  await world.close();
+});
+
+async function sink(options: SmtpSinkOptions): Promise<SmtpSink> {
+  const started = await startSmtpSink({ auth: { user: 'mailer', pass: OLD }, ...options });
+  stops.push(() => started.stop());
+  return started;
+}
+
+function service(env: Record<string, string>): ServiceProcess {
+  const started = startService({ LOG_LEVEL: 'info', ...env });
+  stops.push(async () => {
+    started.kill('SIGKILL');
+    await started.exited;
+  });
+  return started;
+}
+
+const STARTTLS = { SMTP_REQUIRE_TLS: 'true', SMTP_USER: 'mailer', SMTP_PASS: OLD };
+const errorsOf = (s: ServiceProcess) => s.logs().filter((l) => l.level === 'error' || l.level === 'fatal');
+
+describe('SMTP_REQUIRE_TLS and the server certificate, at start', () => {
+  it('SMTP_REQUIRE_TLS=true against a server without STARTTLS › fatal at start in one line; nothing logged in, sent, consumed or committed', async () => {
+    const plain = await sink({});
+    await produceEvents(world, ['starttls-1', 'starttls-2']);
+    const refused = service(serviceEnv(world, plain.port, STARTTLS));
+    expect(await refused.exited).toBe(1);
+    expect(errorsOf(refused)).toEqual([expect.objectContaining({ level: 'fatal', msg: expect.stringMatching(/^startup failed: SMTP server did not upgrade to TLS \(.*\); SMTP_REQUIRE_TLS=true forbids sending without it$/) })]);
+    expect({ mails: plain.count, logins: plain.authFailures, lag: await committedLag(world) }).toEqual({ mails: 0, logins: 0, lag: 2 });
+    expect(refused.lines.join('\n')).not.toContain(OLD);
+  });
+
+  it('a certificate the service cannot verify › fatal at start in one line naming SMTP_TLS_CA_FILE', async () => {
+    const relay = await sink({ tls: { ...serverTls, mode: 'starttls' } });
+    await produceEvents(world, ['cert-1']);
+    const refused = service(serviceEnv(world, relay.port, STARTTLS));
+    expect(await refused.exited).toBe(1);
+    expect(errorsOf(refused)).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^startup failed: SMTP server certificate does not verify \(.*\); set SMTP_TLS_CA_FILE/) })]);
+    expect({ mails: relay.count, lag: await committedLag(world) }).toEqual({ mails: 0, lag: 1 });
+  });
+
+  it('SMTP_TLS_REJECT_UNAUTHORIZED=false › accepted with a warning at start naming it; mail flows over STARTTLS', async () => {
+    const relay = await sink({ tls: { ...serverTls, mode: 'starttls' } });
+    await produceEvents(world, ['unverified-1']);
+    const running = service(serviceEnv(world, relay.port, { ...STARTTLS, SMTP_TLS_REJECT_UNAUTHORIZED: 'false' }));
+    await relay.waitFor(1, { timeoutMs: 60_000 });
+    expect(running.logs().filter((l) => l.level === 'warn')).toEqual([expect.objectContaining({ variable: 'SMTP_TLS_REJECT_UNAUTHORIZED', msg: expect.stringMatching(/^SMTP_TLS_REJECT_UNAUTHORIZED=false: the SMTP server certificate is not verified/) })]);
+    running.kill('SIGTERM');
+    expect(await running.exited).toBe(0);
+  });
+});
+
+describe('SMTP password rotation while the service runs', () => {
+  it('the Secret changes, then the server’s password › mail keeps flowing over verified STARTTLS, nothing dead-lettered, no restart, no password logged', async () => {
+    const relay = await sink({ tls: { ...serverTls, mode: 'starttls' } });
+    // SMTP_PASS_FILE as the kubelet mounts a Secret; `rotate` swaps its `..data` symlink atomically.
+    const secret = secretVolume(dir, OLD);
+    const logs: string[] = [];
+    const env = serviceEnv(world, relay.port, {
+      SMTP_REQUIRE_TLS: 'true', SMTP_TLS_CA_FILE: ca, SMTP_USER: 'mailer', SMTP_PASS_FILE: secret.file,
+      EMAIL_WORKER_COUNT: '3', EMAIL_RETRY_DELAYS_MS: '200', LOG_LEVEL: 'debug',
+    });
+    const app = await startApp(env, { logs });
+    stops.push(() => app.stop());
+    let stoppedEarly = false;
+    void app.done.then(() => (stoppedEarly = true));
+    const batch = async (prefix: string, total: number) => {
+      await produceEvents(world, Array.from({ length: 10 }, (_, i) => `${prefix}-${i}`));
+      await relay.waitFor(total, { timeoutMs: 30_000 });
+    };
+
+    await batch('before', 10);
+    // The kubelet publishes the new Secret; the server still has the old password. New connections
+    // (the server dropped the old ones) must not stop the service.
+    secret.rotate(`${NEW}\n`);
+    relay.dropConnections();
+    await batch('secret-rotated', 20);
+    // The new password was tried once, by one probe login all workers waited for, then the old one carried on.
+    expect(relay.authFailures).toBe(1);
+    // Now the server's password changes, and its connections end again.
+    relay.setAuth({ user: 'mailer', pass: NEW });
+    relay.dropConnections();
+    await batch('server-rotated', 30);
+
+    await until(async () => (await committedLag(world)) === 0, { what: 'committed lag 0' });
+    expect(stoppedEarly).toBe(false);
+    expect(await metricValue(app, 'email_dispatcher_dead_lettered_total')).toBe(0);
+    expect(await readDlq(world, { expect: 1, timeoutMs: 3_000 })).toEqual([]);
+    // Then the old password was refused at most once per pooled connection (3 workers) before the new one took over.
+    expect(relay.authFailures).toBeGreaterThan(1);
+    expect(relay.authFailures).toBeLessThanOrEqual(1 + 3);
+    expect(relay.duplicates).toBe(0);
+    expect(logs.join('\n')).not.toMatch(new RegExp(`${OLD}|${NEW}`));
+  });
+});
