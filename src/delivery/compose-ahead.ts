@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import type { SignupEvent } from '../pipeline/signup-event.js';
 import type { Letter } from './job-board.js';
 import type { Mailer } from './mailer.js';
-import { renderWelcomeEmail } from './render-welcome-email.js';
+import { renderWelcomeEmail, type WelcomeSite } from './render-welcome-email.js';
 
 /** Messages composed at once ahead of the workers: enough to keep them fed, in admission order. */
 const COMPOSE_CONCURRENCY = 4;
@@ -16,7 +16,7 @@ export class ComposeAhead {
 
   constructor(
     private readonly mailer: Pick<Mailer, 'prepare'>,
-    private readonly email: { readonly from: string; readonly domain: string },
+    private readonly email: WelcomeSite,
   ) {}
 
   /**

@@ -5,6 +5,8 @@ import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
 import type { Capacity } from './capacity.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { Mailer } from './mailer.js';
+import type { WelcomeSite } from './render-welcome-email.js';
+import type { SendRate } from './send-rate.js';
 import type { SentLedger } from './sent-ledger.js';
 import type { SmtpFailure } from './smtp-errors.js';
 
@@ -15,9 +17,12 @@ export interface DispatcherOptions {
   readonly capacity: Capacity;
   readonly policy: RetryPolicy;
   readonly workerCount: number;
-  /** Sends started per second; 0 = unlimited. */
+  /** Sends started per second by this pool; 0 = unlimited. */
   readonly rateLimitPerSecond: number;
-  readonly email: { readonly from: string; readonly domain: string };
+  /** A budget shared with other replicas (cluster scope), taken before each send. @default podSendRate */
+  readonly sendRate?: SendRate;
+  /** The sender and the templates every email is rendered with. */
+  readonly email: WelcomeSite;
   /** Makes the outcome durable (DLQ ack) and settles the offset. Rejects only when aborted. */
   readonly settle: (record: ConsumedRecord, outcome: Outcome, signal: AbortSignal) => Promise<void>;
   /** A failure no retry can fix (SMTP auth): the service must stop without dead-lettering. */

@@ -1,5 +1,5 @@
-import escapeHtml from 'escape-html';
 import type { SignupEvent } from '../pipeline/signup-event.js';
+import { loadWelcomeTemplates, type WelcomeTemplates } from './templates/load-welcome-templates.js';
 
 /** What the mailer sends: only fields the service controls, plus the user's name and address. */
 export interface WelcomeEmail {
@@ -13,6 +13,15 @@ export interface WelcomeEmail {
   readonly messageId: string;
 }
 
+/** Who sends, and in whose words. */
+export interface WelcomeSite {
+  readonly from: string;
+  /** The domain of `from`, for Message-IDs. */
+  readonly domain: string;
+  /** The compiled templates (EMAIL_TEMPLATES_DIR). @default the templates the service ships, in English unless the locale matches */
+  readonly templates?: WelcomeTemplates;
+}
+
 /**
  * Nothing a reader would see: white space and default-ignorable characters (ZWJ, ZWNJ, zero-width
  * space, variation selectors…). The schema keeps those because real names are written with them;
@@ -20,29 +29,27 @@ export interface WelcomeEmail {
  */
 const INVISIBLE = /^[\p{White_Space}\p{Default_Ignorable_Code_Point}]*$/u;
 
-export function renderWelcomeEmail(event: SignupEvent, { from, domain }: { from: string; domain: string }): WelcomeEmail {
+let shipped: WelcomeTemplates | undefined;
+
+/** The shipped templates with their defaults, compiled on first use (tools and tests; the service passes its own). */
+function shippedTemplates(): WelcomeTemplates {
+  shipped ??= loadWelcomeTemplates({ dir: '', defaultLocale: 'en', vars: {} });
+  return shipped;
+}
+
+/**
+ * The welcome email for an event, in the locale its templates negotiate from `user.locale`. Header
+ * safety does not rest on the templates: the composer writes the subject and the name as encoded
+ * words unless they are plain, and the Message-ID and recipient come from here, never a template.
+ */
+export function renderWelcomeEmail(event: SignupEvent, { from, domain, templates = shippedTemplates() }: WelcomeSite): WelcomeEmail {
   const trimmed = event.user.name?.trim() ?? '';
   const name = INVISIBLE.test(trimmed) ? '' : trimmed;
-  const greeting = name ? `Welcome, ${name}!` : 'Welcome!';
-  const text = [
-    `${greeting}`,
-    '',
-    'Thanks for signing up. Your account is ready.',
-    '',
-    'If you did not create this account, you can ignore this email.',
-  ].join('\n');
-  const html = [
-    '<!doctype html>',
-    `<html lang="${escapeHtml(event.user.locale ?? 'en')}"><body>`,
-    `<h1>${escapeHtml(greeting)}</h1>`,
-    '<p>Thanks for signing up. Your account is ready.</p>',
-    '<p>If you did not create this account, you can ignore this email.</p>',
-    '</body></html>',
-  ].join('\n');
+  const { subject, text, html } = templates.render({ name, email: event.user.email, locale: event.user.locale });
   return {
     from,
     to: { name, address: event.user.email },
-    subject: greeting,
+    subject,
     text,
     html,
     messageId: `<${event.eventId}@${domain}>`,

@@ -5,6 +5,7 @@ import { parseEvent } from '../../../src/intake/parse-event.js';
 import type { SignupEvent } from '../../../src/pipeline/signup-event.js';
 import { composeWelcomeEmail } from '../../../src/delivery/compose-welcome-email.js';
 import { renderWelcomeEmail, type WelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
+import { loadWelcomeTemplates } from '../../../src/delivery/templates/load-welcome-templates.js';
 
 const FROM = 'Acme <welcome@acme.test>';
 const SITE = { from: FROM, domain: 'acme.test' };
@@ -144,7 +145,8 @@ describe('renderWelcomeEmail', () => {
 
     it('escapes it in the HTML body', () => {
       expect(mail.html).not.toContain('<script');
-      expect(mail.html).toContain('<h1>Welcome, &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;friends&#39;!</h1>');
+      // Handlebars' escaping: the apostrophe as &#x27; (escape-html, before templates, wrote &#39;).
+      expect(mail.html).toContain('<h1>Welcome, &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#x27;friends&#x27;!</h1>');
     });
 
     it('keeps it verbatim in the plain-text body and subject, where it is inert', () => {
@@ -153,9 +155,28 @@ describe('renderWelcomeEmail', () => {
     });
   });
 
-  it('sets the HTML lang from the locale, defaulting to en', () => {
-    expect(renderWelcomeEmail(signup({ locale: 'pt-BR' }), SITE).html).toContain('<html lang="pt-BR">');
-    expect(renderWelcomeEmail(signup({ locale: undefined }), SITE).html).toContain('<html lang="en">');
+  it('sets the HTML lang (and dir) from the locale of the templates chosen, defaulting to en', () => {
+    expect(renderWelcomeEmail(signup({ locale: 'pt-BR' }), SITE).html).toContain('<html dir="ltr" lang="pt-BR">');
+    expect(renderWelcomeEmail(signup({ locale: undefined }), SITE).html).toContain('<html dir="ltr" lang="en">');
+  });
+});
+
+describe('renderWelcomeEmail with templates', () => {
+  const shipped = loadWelcomeTemplates({ dir: '', defaultLocale: 'en', vars: {} });
+
+  it.each(shipped.locales)('%s › the name, recipient and Message-ID come from the event, not the template', (locale) => {
+    const mail = renderWelcomeEmail(signup({ name: '  Zoë\u200d  ', locale }, 'evt-42'), { ...SITE, templates: shipped });
+    expect(mail.to).toEqual({ name: 'Zoë\u200d', address: 'ada@example.test' });
+    expect(mail.messageId).toBe('<evt-42@acme.test>');
+    expect(mail.from).toBe(FROM);
+    expect(mail.subject).toContain('Zoë\u200d');
+  });
+
+  it('uses the templates of the site it is given (EMAIL_TEMPLATES_DIR, EMAIL_DEFAULT_LOCALE), in the locale they negotiate', () => {
+    const german = loadWelcomeTemplates({ dir: '', defaultLocale: 'de', vars: { product_name: 'Acme' } });
+    const mail = renderWelcomeEmail(signup({ locale: 'it' }), { ...SITE, templates: german });
+    expect(mail.subject).toBe('Willkommen, Ada!');
+    expect(mail.text).toContain('Vielen Dank für Ihre Registrierung bei Acme.');
   });
 });
 

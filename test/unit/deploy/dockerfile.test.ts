@@ -74,8 +74,8 @@ describe('deploy/Dockerfile', () => {
     expect(readText('deploy/Dockerfile')).toMatch(/^# .*Tag: node:24-bookworm-slim\b.*\n(?:#.*\n)*ARG NODE_IMAGE=node:24-bookworm-slim@sha256:[0-9a-f]{64}$/m);
   });
 
-  it('copies only compiled code, production node_modules and package.json into the runtime image', () => {
-    expect(contextCopies(runtime)).toEqual(['package.json']);
+  it('copies only compiled code, production node_modules, package.json and the shipped email templates into the runtime image', () => {
+    expect(contextCopies(runtime)).toEqual(['package.json', 'templates']);
     const fromStages = all(runtime, 'COPY').filter((a) => a.startsWith('--from')).map((a) => a.split(/\s+/).slice(0, 2).join(' '));
     expect(fromStages).toEqual(['--from=deps /app/node_modules', '--from=build /app/dist/src', '--from=build /app/dist/cmd']);
   });
@@ -108,7 +108,7 @@ describe('deploy/Dockerfile', () => {
 
   it('sends nothing but the sources to the Docker daemon (.dockerignore allow-list)', () => {
     expect(dockerignore[0]).toBe('*');
-    for (const source of [...contextCopies(stage('build')), ...contextCopies(stage('deps'))]) expect(inContext(source), source).toBe(true);
+    for (const source of [...contextCopies(stage('build')), ...contextCopies(stage('deps')), ...contextCopies(runtime)]) expect(inContext(source), source).toBe(true);
     for (const kept of ['node_modules', 'dist', '.git', 'test', 'deploy', '.local', 'docs']) expect(inContext(kept), kept).toBe(false);
   });
 });

@@ -3,10 +3,13 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { composeWelcomeEmail, composeWithNodemailer } from '../../../src/delivery/compose-welcome-email.js';
 import { renderWelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
+import { loadWelcomeTemplates } from '../../../src/delivery/templates/load-welcome-templates.js';
 import { parseEvent } from '../../../src/intake/parse-event.js';
 
 const SITE = { from: 'Acme <welcome@acme.test>', domain: 'acme.test' };
 const RUNS = 2000;
+/** Every template the service ships: each generated event is written in one of them. */
+const SHIPPED_LOCALES = loadWelcomeTemplates({ dir: '', defaultLocale: 'en', vars: {} }).locales;
 
 /** The only header fields a welcome email may have at the top level. */
 const ALLOWED_FIELDS = new Set(['from', 'to', 'subject', 'message-id', 'date', 'mime-version', 'content-type']);
@@ -77,7 +80,11 @@ const event = fc.record(
           { weight: 2, arbitrary: fc.tuple(text(40), fc.constantFrom('\r\n', '\u2028', '\u0085', '\u202e', '\u2067', '\u200f', '\u{E0041}', '=?'), text(40)).map((parts) => parts.join('')) },
           { weight: 1, arbitrary: fc.oneof(fc.constant(null), fc.integer()) },
         ),
-        locale: fc.oneof({ weight: 8, arbitrary: fc.constantFrom('en', 'en-GB', 'pt_BR', 'zh-Hant-TW') }, { weight: 1, arbitrary: text(12) }),
+        locale: fc.oneof(
+          { weight: 8, arbitrary: fc.constantFrom(...SHIPPED_LOCALES) },
+          { weight: 4, arbitrary: fc.constantFrom('en-GB', 'pt_BR', 'zh-Hant-TW', 'de-AT', 'fa-IR', 'ja-JP', 'es-419', 'fr-CA') },
+          { weight: 1, arbitrary: text(12) },
+        ),
         extra: fc.jsonValue({ maxDepth: 2 }),
       },
       { requiredKeys: ['id', 'email'] },
@@ -141,6 +148,7 @@ describe('hostile sign-up events, end to end through parse, render and compose',
     let accepted = 0;
     let named = 0;
     let dropped = 0;
+    const written = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(payload, async (value) => {
         const result = parseEvent(value);
@@ -160,10 +168,16 @@ describe('hostile sign-up events, end to end through parse, render and compose',
         if (parsed.user.name !== undefined) expect(disguising(parsed.user.name)).toBe(false);
 
         const mail = renderWelcomeEmail(parsed, SITE);
+        const locale = /<html dir="(?:ltr|rtl)" lang="([^"]+)">/.exec(mail.html)?.[1] ?? 'none';
+        written.set(locale, (written.get(locale) ?? 0) + 1);
         expect(mail.to.address).toBe(parsed.user.email);
-        if (result.nameDropped) expect([mail.to.name, mail.subject]).toEqual(['', 'Welcome!']);
+        // Without its name, the email is the locale's greeting without a name ("Welcome!" in English).
+        const { name: _dropped, ...nameless } = parsed.user;
+        if (result.nameDropped) expect([mail.to.name, mail.subject]).toEqual(['', renderWelcomeEmail({ ...parsed, user: nameless }, SITE).subject]);
+        if (result.nameDropped && locale === 'en') expect(mail.subject).toBe('Welcome!');
         expect(mail.html).not.toMatch(/<script/i);
-        const h1 = /<h1>([\s\S]*)<\/h1>/.exec(mail.html)?.[1] ?? '';
+        // The heading holds the name; right-to-left templates isolate it in <bdi>, which is theirs.
+        const h1 = (/<h1>([\s\S]*)<\/h1>/.exec(mail.html)?.[1] ?? '').replace(/<\/?bdi>/g, '');
         expect(h1).not.toMatch(/[<>"']/);
 
         // What the service sends: src/delivery/mailer.ts composes it before a worker takes it.
@@ -201,6 +215,9 @@ describe('hostile sign-up events, end to end through parse, render and compose',
     expect(accepted).toBeGreaterThan(RUNS * 0.15);
     expect(named).toBeGreaterThan(RUNS * 0.1);
     expect(dropped).toBeGreaterThan(RUNS * 0.02);
+    // …and that each shipped template wrote a fair share of them.
+    for (const locale of SHIPPED_LOCALES) expect(written.get(locale) ?? 0, locale).toBeGreaterThan(10);
+    expect([...written.keys()].filter((locale) => !SHIPPED_LOCALES.includes(locale))).toEqual([]);
   }, 120_000);
 
   it(`over ${RUNS} generated names in an otherwise valid event › the event is never refused for its name: the name is kept verbatim, or dropped when it could disguise or inject`, () => {
