@@ -4,26 +4,35 @@
  * shut down gracefully on SIGTERM/SIGINT; a second signal exits at once.
  */
 import { createApp } from '../src/app.js';
-import { FatalStartupError } from '../src/delivery/smtp-verifier.js';
-import { ConfigError, loadConfig, unknownServiceVariables, type Config } from '../src/platform/config.js';
+import { checkTlsFiles, ConfigError, loadConfig, unknownServiceVariables, type Config } from '../src/platform/config.js';
+import { securityWarnings } from '../src/platform/config-warnings.js';
+import { checkConfiguredKafkaTls } from '../src/platform/kafka-tls-check.js';
 import { createLogger } from '../src/platform/logger.js';
+import { explainsItself } from '../src/platform/startup-failure.js';
 
-let config: Config;
-try {
-  config = loadConfig(process.env);
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`email-dispatcher: invalid configuration\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
-    process.exit(2);
+/** Runs a start-up step; a ConfigError stops the process: exit 2, one line per problem, no stack trace. */
+function configured<T>(step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`email-dispatcher: invalid configuration\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+      process.exit(2);
+    }
+    throw err;
   }
-  throw err;
 }
+
+const config: Config = configured(() => loadConfig(process.env));
+configured(() => checkTlsFiles(config));
 
 const logger = createLogger({ level: config.logLevel });
 for (const variable of unknownServiceVariables(process.env)) {
   logger.warn({ variable }, 'environment variable not read by the service (a typo?); its default applies');
 }
-const app = createApp({ config, logger });
+for (const { variable, message } of securityWarnings(config)) logger.warn({ variable }, message);
+// createApp checks and compiles the email templates before anything connects: a bad one is exit 2 too.
+const app = configured(() => createApp({ config, logger }));
 
 let signals = 0;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -51,10 +60,12 @@ process.on('unhandledRejection', (reason) => {
 });
 
 try {
+  // KafkaJS would retry a broker certificate that does not verify for minutes: refuse it now, in one line.
+  await checkConfiguredKafkaTls(config);
   await app.start();
 } catch (err) {
   const message = err instanceof Error ? err.message : String(err);
-  logger.fatal({ err: err instanceof FatalStartupError ? { message } : err }, `startup failed: ${message}`);
+  logger.fatal(explainsItself(err) ? { code: (err as { code?: unknown }).code } : { err }, `startup failed: ${message}`);
   await app.stop({ exitCode: 1, reason: 'startup failed' });
 }
 

@@ -1,23 +1,24 @@
 import { Registry } from 'prom-client';
 import { buildClients } from './composition/build-clients.js';
 import { createReadiness } from './composition/readiness.js';
+import { serviceMetrics } from './composition/service-metrics.js';
 import { shutdownPlan } from './composition/shutdown-plan.js';
 import { Capacity } from './delivery/capacity.js';
 import { CircuitBreaker } from './delivery/circuit-breaker.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import type { Mailer } from './delivery/mailer.js';
+import type { WelcomeSite } from './delivery/render-welcome-email.js';
 import type { SentLedger } from './delivery/sent-ledger.js';
 import { createSmtpVerifier } from './delivery/smtp-verifier.js';
+import { loadWelcomeTemplates } from './delivery/templates/load-welcome-templates.js';
 import { createBatchHandler } from './intake/batch-handler.js';
 import { ConsumerLifecycle } from './intake/consumer-lifecycle.js';
+import { HighWatermarkPoll } from './intake/high-watermark-poll.js';
 import { fromDomain, type Config } from './platform/config.js';
 import type { Health } from './platform/health.js';
 import { startHttpServer } from './platform/http-server.js';
 import type { Logger } from './platform/logger.js';
-import { buildInfo } from './platform/build-info.js';
-import { createMetrics, type Metrics } from './platform/metrics.js';
-import { DLQ_REASONS } from './pipeline/outcome.js';
-import { NAME_PROBLEMS } from './pipeline/signup-event.js';
+import type { Metrics } from './platform/metrics.js';
 import { runShutdownSteps } from './platform/shutdown-steps.js';
 import { Committer } from './settle/committer.js';
 import { createConfirmedCommit } from './settle/confirmed-commit.js';
@@ -53,15 +54,17 @@ export interface App {
 export function createApp(options: AppOptions): App {
   const { config, logger } = options;
   const registry = options.registry ?? new Registry();
-  const known = { topics: [config.kafka.topic], dlqReasons: DLQ_REASONS, nameProblems: NAME_PROBLEMS, maxRetries: config.email.maxRetries };
-  const metrics = createMetrics({ registry, known, build: buildInfo() });
-  const { consumer, producer, mailer, ledger } = buildClients(config, logger, metrics, options);
+  const metrics = serviceMetrics(config, registry);
+  // Before any client is built: a bad template is a ConfigError (exit 2), never a DLQ flood.
+  const templates = loadWelcomeTemplates({ dir: config.email.templatesDir, defaultLocale: config.email.defaultLocale, vars: config.email.templateVars, metrics });
+  // Handed to renderWelcomeEmail as it is (through the dispatcher's ComposeAhead), templates included.
+  const site: WelcomeSite = { from: config.email.from, domain: fromDomain(config.email.from), templates };
+  const { consumer, producer, admin, mailer, ledger, clusterRate, publishReceipt } = buildClients(config, logger, metrics, options);
 
   let stopping: Promise<number> | undefined;
   const stopWith = (exitCode: number) => (reason: string) => void stop({ exitCode, reason });
   const tracker = new OffsetTracker();
   const capacity = new Capacity(config.email.workerBuffer, { onChange: (held) => metrics.held.set(held) });
-  metrics.bufferCapacity.set(config.email.workerBuffer);
   const readiness = createReadiness({
     config,
     metrics,
@@ -100,9 +103,11 @@ export function createApp(options: AppOptions): App {
     capacity,
     policy: { maxRetries: config.email.maxRetries, delaysMs: config.email.retryDelaysMs },
     workerCount: config.email.workerCount,
-    rateLimitPerSecond: config.email.rateLimitPerSecond,
-    email: { from: config.email.from, domain: fromDomain(config.email.from) },
-    settle: createSettler({ tracker, publishDlq, metrics, logger, onProgress: onSettled }),
+    // Cluster scope: the shared budget is taken per send; the pool's own cap is for pod scope.
+    rateLimitPerSecond: clusterRate ? 0 : config.email.rateLimitPerSecond,
+    ...(clusterRate ? { sendRate: clusterRate.rate } : {}),
+    email: site,
+    settle: createSettler({ tracker, publishDlq, publishReceipt, metrics, logger, onProgress: onSettled }),
     onFatal: () => stopWith(1)('fatal SMTP error'),
     metrics,
     logger,
@@ -121,6 +126,7 @@ export function createApp(options: AppOptions): App {
     metrics,
     logger,
   });
+  const highWatermarks = new HighWatermarkPoll({ admin, topic: config.kafka.topic, tracker, logger });
   const intake = new AbortController();
   const handleBatch = createBatchHandler({
     tracker,
@@ -156,6 +162,7 @@ export function createApp(options: AppOptions): App {
     gauges = setInterval(() => {
       readiness.contact.check();
       lifecycle.refresh();
+      highWatermarks.poll();
       refreshPartitionGauges(metrics, tracker);
     }, 1000);
     gauges.unref();
@@ -178,7 +185,7 @@ export function createApp(options: AppOptions): App {
       logger.info({ reason, held: capacity.held }, 'shutting down');
       readiness.health.beginShutdown();
       readiness.update();
-      const parts = { smtpVerifier, intake, lifecycle, capacity, dispatcher, committer, consumer, producer, mailer, ledger, breaker, logger };
+      const parts = { smtpVerifier, intake, lifecycle, capacity, dispatcher, committer, consumer, producer, mailer, ledger, breaker, logger, closeRate: () => clusterRate?.close(), highWatermarks };
       const steps = shutdownPlan(
         { ...parts, stopGauges: () => clearInterval(gauges), closeHttp: () => http?.close() },
         { drain: exitCode === 0, remaining: (atLeast = 0) => Math.max(deadline - Date.now(), atLeast) },

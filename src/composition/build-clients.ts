@@ -1,33 +1,62 @@
-import { Kafka, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, type Admin, type Consumer, type Producer } from 'kafkajs';
 import { Redis } from 'ioredis';
 import { createSmtpMailer, type Mailer } from '../delivery/mailer.js';
 import { createRedisSentLedger, REDIS_LEDGER_CLIENT_OPTIONS } from '../delivery/redis-sent-ledger.js';
+import { clusterSendRate, type SendRate } from '../delivery/send-rate.js';
 import { noLedger, type SentLedger } from '../delivery/sent-ledger.js';
 import type { Config } from '../platform/config.js';
 import { consumerConfig, DLQ_PRODUCER_CONFIG, kafkaClientConfig } from '../platform/kafka-client-config.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
+import { createReceipts, noReceipts, type PublishReceipt } from '../settle/receipts.js';
 
 /** The service's connections to the outside: Kafka (consumer and DLQ producer), SMTP, the sent ledger's Redis. */
 export interface Clients {
   readonly consumer: Consumer;
   readonly producer: Producer;
+  /** Reads high watermarks while the consumer is paused (lag gauges). */
+  readonly admin: Admin;
   readonly mailer: Mailer;
   readonly ledger: SentLedger;
+  /** Delivery receipts on KAFKA_RECEIPTS_TOPIC through the DLQ's producer; a no-op when off. */
+  readonly publishReceipt: PublishReceipt;
+  /** The send budget shared with the other replicas (EMAIL_RATE_LIMIT_SCOPE=cluster), with its own Redis connection. */
+  readonly clusterRate: { readonly rate: SendRate; close(): Promise<void> } | undefined;
 }
 
 /** Builds the real clients from config; `overrides` replace the mailer or ledger (tests). Nothing connects yet. */
 export function buildClients(config: Config, logger: Logger, metrics: Metrics, overrides: { mailer?: Mailer; ledger?: SentLedger }): Clients {
   const kafka = new Kafka(kafkaClientConfig(config, logger));
   const { idempotency } = config;
+  // IDEMPOTENCY_REDIS_URL, else the shared REDIS_URL.
+  const ledgerUrl = idempotency.redisUrl || config.redis.url;
+  const producer = kafka.producer(DLQ_PRODUCER_CONFIG);
+  const { receiptsTopic } = config.kafka;
   return {
+    publishReceipt: receiptsTopic === '' ? noReceipts : createReceipts({ producer, topic: receiptsTopic, relay: 'primary', metrics, logger }),
+    clusterRate: config.email.rateLimitScope === 'cluster' ? buildClusterRate(config, logger, metrics) : undefined,
     consumer: kafka.consumer(consumerConfig(config)),
-    producer: kafka.producer(DLQ_PRODUCER_CONFIG),
-    mailer: overrides.mailer ?? createSmtpMailer({ ...config.smtp, connections: config.email.workerCount }),
+    producer,
+    admin: kafka.admin(),
+    mailer: overrides.mailer ?? createSmtpMailer({ ...config.smtp, connections: config.email.workerCount, logger: logger.child({ component: 'smtp' }) }),
     ledger:
       overrides.ledger ??
-      (idempotency.redisUrl === ''
+      (ledgerUrl === ''
         ? noLedger
-        : createRedisSentLedger({ redis: new Redis(idempotency.redisUrl, REDIS_LEDGER_CLIENT_OPTIONS), ...idempotency, metrics, logger: logger.child({ component: 'sent-ledger' }) })),
+        : createRedisSentLedger({ redis: new Redis(ledgerUrl, REDIS_LEDGER_CLIENT_OPTIONS), ...idempotency, metrics, logger: logger.child({ component: 'sent-ledger' }) })),
+  };
+}
+
+function buildClusterRate(config: Config, logger: Logger, metrics: Metrics): Clients['clusterRate'] {
+  const redis = new Redis(config.redis.url || config.idempotency.redisUrl, REDIS_LEDGER_CLIENT_OPTIONS);
+  const log = logger.child({ component: 'send-rate' });
+  // Without a listener ioredis prints every connection error itself; the rate logs the fallback once.
+  redis.on('error', () => {});
+  const { rateLimitPerSecond: perSecond, rateLimitMaxReplicas: maxReplicas } = config.email;
+  return {
+    rate: clusterSendRate({ redis, perSecond, maxReplicas, keyPrefix: `email-dispatcher:${config.kafka.groupId}`, metrics, logger: log }),
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect());
+    },
   };
 }

@@ -21,6 +21,9 @@ export interface ShutdownParts {
   readonly producer: Pick<Producer, 'disconnect'>;
   readonly mailer: Pick<Mailer, 'close'>;
   readonly ledger: Pick<SentLedger, 'close'>;
+  /** The cluster send rate's Redis connection, when there is one. */
+  readonly closeRate: () => unknown;
+  readonly highWatermarks: { close(): Promise<void> };
   readonly breaker: Pick<CircuitBreaker, 'stop'>;
   readonly stopGauges: () => void;
   readonly closeHttp: () => unknown;
@@ -53,8 +56,10 @@ export function shutdownPlan(p: ShutdownParts, { drain, remaining }: { drain: bo
     ['leave group', () => p.consumer.disconnect(), () => 4_000],
     ['stop listening to the consumer', () => p.lifecycle.close()],
     ['close producer', () => p.producer.disconnect(), () => 2_000],
+    ['close admin', () => p.highWatermarks.close(), () => 2_000],
     ['close SMTP pool', () => p.mailer.close()],
     ['close ledger', () => p.ledger.close()],
+    ['close send-rate Redis', () => p.closeRate(), () => 2_000],
     ['stop circuit breaker', () => p.breaker.stop()],
     ['stop gauges', () => p.stopGauges()],
     ['close HTTP', () => p.closeHttp()],

@@ -119,6 +119,11 @@ export class Dispatcher {
 
   async #attempt(job: Job, letter: Letter): Promise<void> {
     if (job.abandoned || job.stage.name !== 'queued') return;
+    if (this.#o.sendRate) {
+      // A budget shared with the other replicas: this worker waits for its turn (it could not send sooner anyway).
+      const taken = await this.#o.sendRate.take(AbortSignal.any([this.#closing.signal, job.abandon.signal])).then(() => true, () => false);
+      if (!taken || job.abandoned) return;
+    }
     if (this.#o.breaker.state === 'open' || this.#holds.size > 0) {
       // The circuit opened, or a rebalance began, after this job was queued: hold it, spend nothing.
       this.#queue.pause();

@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
 import convict from 'convict';
+import { tlsFileProblems, unreadableTlsFiles } from './config-files.js';
 import { FORMATS, FROM } from './config-formats.js';
 import { ServiceError } from './service-error.js';
-import { FILE_SECRETS, schema, type Config } from './config-schema.js';
+import { FILE_SECRETS, schema, TEMPLATE_VARS_PREFIX, type Config } from './config-schema.js';
+import { readSecretFile } from './secret-file.js';
+import { readTemplateVars } from './template-vars.js';
 
 export type { Config } from './config-schema.js';
 
@@ -28,7 +30,8 @@ const LEAVES = walk(schema, '', new Map());
 
 /** Every environment variable the service reads, including the `_FILE` twins of secrets. */
 export function configEnvNames(): string[] {
-  return [...[...LEAVES.values()].map((leaf) => leaf.env as string), ...FILE_SECRETS.map((name) => `${name}_FILE`)];
+  // A password's _FILE is a schema key as well: listed once.
+  return [...new Set([...[...LEAVES.values()].map((leaf) => leaf.env as string), ...FILE_SECRETS.map((name) => `${name}_FILE`)])];
 }
 
 /** Prefixes of the service's own variables: a set variable with one the schema does not know is a typo. */
@@ -42,7 +45,8 @@ export function unknownServiceVariables(env: NodeJS.ProcessEnv): string[] {
   const known = new Set(configEnvNames());
   return Object.keys(env)
     // SMTP_SINK_*: the local SMTP sink's own settings (npm run smtp), often in the same shell.
-    .filter((name) => SERVICE_PREFIXES.some((prefix) => name.startsWith(prefix)) && !name.startsWith('SMTP_SINK_') && !known.has(name))
+    // EMAIL_TEMPLATE_VARS_*: a family, read by name; the templates say which they use.
+    .filter((name) => SERVICE_PREFIXES.some((prefix) => name.startsWith(prefix)) && !name.startsWith('SMTP_SINK_') && !name.startsWith(TEMPLATE_VARS_PREFIX) && !known.has(name))
     .sort();
 }
 
@@ -55,12 +59,26 @@ const BOOLEAN_ENV = new Set([...LEAVES.values()].filter((leaf) => leaf.format ==
 const CROSS_RULES: ReadonlyArray<(c: Config) => string | undefined> = [
   ({ kafka, email }) =>
     kafka.maxAheadPerPartition < email.workerBuffer ? `KAFKA_MAX_AHEAD_PER_PARTITION: must be >= EMAIL_WORKER_BUFFER (${email.workerBuffer}), got ${kafka.maxAheadPerPartition}` : undefined,
+  ({ kafka }) =>
+    kafka.receiptsTopic !== '' && (kafka.receiptsTopic === kafka.topic || kafka.receiptsTopic === kafka.dlqTopic)
+      ? `KAFKA_RECEIPTS_TOPIC: must differ from KAFKA_TOPIC and KAFKA_DLQ_TOPIC, got ${JSON.stringify(kafka.receiptsTopic)}`
+      : undefined,
+  ({ email }) => (email.rateLimitScope === 'cluster' && email.rateLimitPerSecond === 0 ? 'EMAIL_RATE_LIMIT_SCOPE: cluster needs EMAIL_RATE_LIMIT_PER_SECOND > 0' : undefined),
+  ({ email, redis, idempotency }) =>
+    email.rateLimitScope === 'cluster' && redis.url === '' && idempotency.redisUrl === '' ? 'EMAIL_RATE_LIMIT_SCOPE: cluster needs REDIS_URL (the budget is shared through Redis)' : undefined,
   ({ email }) => (email.workerBuffer < email.workerCount ? `EMAIL_WORKER_BUFFER: must be >= EMAIL_WORKER_COUNT (${email.workerCount}), got ${email.workerBuffer}` : undefined),
   ({ kafka }) =>
     kafka.saslMechanism !== '' && (kafka.saslUsername === '' || kafka.saslPassword === '')
       ? 'KAFKA_SASL_USERNAME: KAFKA_SASL_MECHANISM is set, so KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required'
       : undefined,
   ({ smtp }) => ((smtp.user === '') !== (smtp.pass === '') ? 'SMTP_USER: SMTP_USER and SMTP_PASS must be set together' : undefined),
+  ({ kafka }) =>
+    (kafka.sslCertFile === '') !== (kafka.sslKeyFile === '') ? `${kafka.sslCertFile === '' ? 'KAFKA_SSL_CERT_FILE' : 'KAFKA_SSL_KEY_FILE'}: KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE must be set together` : undefined,
+  // Without KAFKA_SSL the files would be ignored and the connection plaintext: refuse rather than pretend.
+  ({ kafka }) => {
+    const set = [['KAFKA_SSL_CA_FILE', kafka.sslCaFile], ['KAFKA_SSL_CERT_FILE', kafka.sslCertFile], ['KAFKA_SSL_KEY_FILE', kafka.sslKeyFile]].filter(([, file]) => file !== '');
+    return !kafka.ssl && set.length > 0 ? `KAFKA_SSL: ${set.map(([name]) => name).join(', ')} ${set.length === 1 ? 'is' : 'are'} set, so KAFKA_SSL must be true` : undefined;
+  },
   // A deadline shorter than one phase's timeout would make that timeout unreachable for sends, and hide
   // a per-phase ETIMEDOUT behind ESENDTIMEOUT.
   ({ smtp }) => (smtp.sendTimeoutMs < smtp.timeoutMs ? `SMTP_SEND_TIMEOUT_MS: must be >= SMTP_TIMEOUT_MS (${smtp.timeoutMs}), got ${smtp.sendTimeoutMs}` : undefined),
@@ -105,20 +123,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       continue;
     }
     try {
-      resolved[name] = readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      resolved[name] = readSecretFile(file);
     } catch (err) {
       problems.push(`${name}_FILE: cannot read ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
-  // app.ts reads the CA file at startup; an unreadable path must fail here, named, not as a stack trace.
-  const caFile = resolved.KAFKA_SSL_CA_FILE;
-  if (caFile !== undefined && caFile !== '' && !reported.has('KAFKA_SSL_CA_FILE')) {
-    try {
-      readFileSync(caFile);
-    } catch (err) {
-      problems.push(`KAFKA_SSL_CA_FILE: cannot read ${JSON.stringify(caFile)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
-  }
+  // The clients read these files when they are built; a bad mount must fail here, named, not as a stack trace.
+  problems.push(...unreadableTlsFiles(resolved, reported));
   // convict's Boolean format accepts anything truthy; be strict so "ture" is an error, not true.
   for (const name of BOOLEAN_ENV) {
     const value = resolved[name];
@@ -140,6 +151,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`${name}: ${problem}${raw === undefined || leaf.sensitive ? '' : `, got ${JSON.stringify(raw)}`}`);
     delete resolved[name];
   }
+  const templateVars = readTemplateVars(env);
+  problems.push(...templateVars.problems);
   const config = convict(schema as never, { env: resolved, args: [] });
   if (problems.length === 0) {
     try {
@@ -152,7 +165,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const props = problems.length === 0 ? (config.getProperties() as unknown as Config) : undefined;
   if (props) for (const rule of CROSS_RULES) problems.push(...[rule(props)].filter((p): p is string => p !== undefined));
   if (problems.length > 0 || !props) throw new ConfigError(problems);
-  return deepFreeze(props);
+  return deepFreeze(Object.assign(props, { email: { ...props.email, templateVars: templateVars.vars } }));
+}
+
+/**
+ * Checks what the TLS files hold (`tlsFileProblems`): run at start by the entry points after
+ * loadConfig. Throws `ConfigError` like loadConfig, one line per problem.
+ */
+export function checkTlsFiles(config: Config): void {
+  const problems = tlsFileProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /** The domain part of EMAIL_FROM, used for deterministic Message-IDs. */

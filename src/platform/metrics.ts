@@ -25,7 +25,7 @@ export interface BuildInfo {
 
 /**
  * All service metrics, registered on the registry passed in (a fresh one per test). Labels never
- * carry addresses or event ids: only topic, partition, class, reason, attempt and state.
+ * carry addresses or event ids: only topic, partition, class, reason, attempt, state and locale.
  */
 export function createMetrics({ registry, defaults = true, known, build }: { registry: Registry; defaults?: boolean; known?: KnownLabels; build?: BuildInfo }) {
   const metrics = defineMetrics(registry, defaults);
@@ -42,11 +42,14 @@ function defineMetrics(registry: Registry, defaults: boolean) {
     registry,
     consumed: new Counter({ name: `${p}messages_consumed_total`, help: 'Kafka messages admitted into the pipeline', labelNames: ['topic'], registers }),
     sent: new Counter({ name: `${p}emails_sent_total`, help: 'Emails accepted by the SMTP server', registers }),
+    emailsRendered: new Counter({ name: `${p}emails_rendered_total`, help: 'Welcome emails rendered, by the template locale chosen from the event\'s user.locale (one series per locale folder)', labelNames: ['locale'], registers }),
     namesDropped: new Counter({ name: `${p}names_dropped_total`, help: 'Emails sent without the display name because the name could disguise or inject (bidi controls, line breaks, encoded words…)', labelNames: ['reason'], registers }),
     duplicatesSkipped: new Counter({ name: `${p}duplicates_skipped_total`, help: 'Events skipped because the sent ledger already had them', registers }),
     sendFailures: new Counter({ name: `${p}send_failures_total`, help: 'Failed SMTP attempts by class', labelNames: ['class'], registers }),
     retries: new Counter({ name: `${p}retries_total`, help: 'Retries scheduled, by retry number (1 = first retry)', labelNames: ['attempt'], registers }),
     deadLettered: new Counter({ name: `${p}dead_lettered_total`, help: 'Messages acknowledged on the DLQ topic, by reason', labelNames: ['reason'], registers }),
+    receiptsPublished: new Counter({ name: `${p}receipts_published_total`, help: 'Delivery receipts acknowledged on KAFKA_RECEIPTS_TOPIC, by outcome', labelNames: ['outcome'], registers }),
+    receiptPublishErrors: new Counter({ name: `${p}receipt_publish_errors_total`, help: 'Failed receipt produce requests (retried; offsets not committed)', registers }),
     dlqPublishErrors: new Counter({ name: `${p}dlq_publish_errors_total`, help: 'Failed DLQ produce attempts (retried; offset not committed)', registers }),
     sendDuration: new Histogram({ name: `${p}send_duration_seconds`, help: 'Duration of one SMTP send attempt', labelNames: ['outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers }),
     endToEnd: new Histogram({ name: `${p}end_to_end_latency_seconds`, help: 'From the event occurredAt to the email accepted by SMTP', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600], registers }),
@@ -69,6 +72,7 @@ function defineMetrics(registry: Registry, defaults: boolean) {
     kafkaLastContact: new Gauge({ name: `${p}kafka_last_contact_timestamp_seconds`, help: 'Unix time of the last fetch, heartbeat, commit or join answered by Kafka', registers }),
     ready: new Gauge({ name: `${p}ready`, help: '1 while /readyz answers 200', registers }),
     lastProgress: new Gauge({ name: `${p}last_progress_timestamp_seconds`, help: 'Unix time of the last settled message or commit', registers }),
+    rateLimitFallback: new Gauge({ name: `${p}rate_limit_fallback`, help: '1 while the cluster send rate cannot reach Redis and this pod sends only its share (EMAIL_RATE_LIMIT_PER_SECOND / EMAIL_RATE_LIMIT_MAX_REPLICAS)', registers }),
     ledgerErrors: new Counter({ name: `${p}idempotency_ledger_errors_total`, help: 'Sent-ledger (Redis) errors; sending continued or paused per IDEMPOTENCY_STRICT', registers }),
     buildInfo: new Gauge({ name: `${p}build_info`, help: 'Always 1; the labels say what runs', labelNames: ['version', 'node', 'kafkajs', 'nodemailer'], registers }),
     ledgerLeaseLost: new Counter({ name: `${p}idempotency_lease_lost_total`, help: 'Sends recorded after their sent-ledger claim had expired (found: absent, other-claim, sent); IDEMPOTENCY_LEASE_MS may be too short', labelNames: ['found'], registers }),
@@ -87,4 +91,5 @@ function zeroKnownSeries(m: Metrics, known: KnownLabels): void {
   for (const result of ['ok', 'error', 'unconfirmed']) m.commits.inc({ result }, 0);
   for (const restart of ['true', 'false']) m.crashes.inc({ restart }, 0);
   for (const found of ['absent', 'other-claim', 'sent']) m.ledgerLeaseLost.inc({ found }, 0);
+  for (const outcome of ['sent', 'dead_lettered', 'skipped_duplicate']) m.receiptsPublished.inc({ outcome }, 0);
 }

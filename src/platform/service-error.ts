@@ -5,7 +5,7 @@
 export const SERVICE_ERROR_CODES = {
   /** A variable is invalid: fix the deployment. */
   ERR_CONFIG: { retryable: false },
-  /** SMTP refused the credentials at start. */
+  /** SMTP refused the credentials, or a TLS peer could not be verified, at start. */
   ERR_FATAL_STARTUP: { retryable: false },
   /** The strict sent ledger cannot reach Redis: hold the message and try again. */
   ERR_LEDGER_UNAVAILABLE: { retryable: true },

@@ -145,6 +145,13 @@ export class OffsetTracker {
     if (state) state.highWatermark = BigInt(highWatermark);
   }
 
+  /** A high watermark read apart from fetches (it may be older than the last fetch's): only ever raises it. */
+  raiseHighWatermark(topic: string, partition: number, highWatermark: string): void {
+    const state = this.#partitions.get(keyOf(topic, partition));
+    const high = BigInt(highWatermark);
+    if (state && (state.highWatermark === undefined || high > state.highWatermark)) state.highWatermark = high;
+  }
+
   /**
    * Makes `assignment` the current one; returns the partitions dropped (revoked) that had state.
    * Their tickets become void. `retain([])` forgets everything (membership lost).

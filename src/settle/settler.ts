@@ -3,14 +3,16 @@ import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { DlqPublisher } from './dlq-publisher.js';
 import type { OffsetTracker } from './offset-tracker.js';
+import { noReceipts, type PublishReceipt } from './receipts.js';
 
 /**
  * Makes an outcome durable, then marks the offset settled. A dead letter settles only after the
- * DLQ broker acknowledged it.
+ * DLQ broker acknowledged it, and every outcome only after its receipt was (when receipts are on).
  */
-export function createSettler({ tracker, publishDlq, metrics, logger, onProgress }: {
+export function createSettler({ tracker, publishDlq, publishReceipt = noReceipts, metrics, logger, onProgress }: {
   tracker: OffsetTracker;
   publishDlq: DlqPublisher;
+  publishReceipt?: PublishReceipt;
   metrics: Metrics;
   logger: Logger;
   onProgress: () => void;
@@ -34,6 +36,7 @@ export function createSettler({ tracker, publishDlq, metrics, logger, onProgress
         throw new Error(`unknown outcome ${JSON.stringify(never)}`);
       }
     }
+    await publishReceipt(record, outcome, signal);
     tracker.settle(record.ticket);
     onProgress();
   };

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createCertificateAuthority } from '../../../dev/kafka/certificates.js';
 import { ConfigError, configEnvNames, fromDomain, loadConfig, REQUIRED_ENV, unknownServiceVariables } from '../../../src/platform/config.js';
 
 const REQUIRED = { KAFKA_BROKERS: 'kafka-0:9092', SMTP_HOST: 'smtp.acme.test', EMAIL_FROM: 'Acme <welcome@acme.test>' };
@@ -39,6 +40,7 @@ describe('loadConfig', () => {
           groupId: 'email-dispatcher',
           topic: 'user-signups',
           dlqTopic: 'user-signups.dlq',
+          receiptsTopic: '',
           fromBeginning: true,
           sessionTimeoutMs: 30_000,
           heartbeatIntervalMs: 3_000,
@@ -47,10 +49,13 @@ describe('loadConfig', () => {
           dlqPublishStallMs: 60_000,
           ssl: false,
           sslCaFile: '',
+          sslCertFile: '',
+          sslKeyFile: '',
           sslRejectUnauthorized: true,
           saslMechanism: '',
           saslUsername: '',
           saslPassword: '',
+          saslPasswordFile: '',
         },
         smtp: {
           host: 'smtp.acme.test',
@@ -58,8 +63,10 @@ describe('loadConfig', () => {
           secure: false,
           requireTls: false,
           tlsRejectUnauthorized: true,
+          tlsCaFile: '',
           user: '',
           pass: '',
+          passFile: '',
           timeoutMs: 30_000,
           sendTimeoutMs: 60_000,
           breakerThreshold: 5,
@@ -72,7 +79,13 @@ describe('loadConfig', () => {
           maxRetries: 3,
           retryDelaysMs: [1_000, 5_000, 10_000],
           rateLimitPerSecond: 0,
+          rateLimitScope: 'pod',
+          templatesDir: '',
+          defaultLocale: 'en',
+          templateVars: {},
+          rateLimitMaxReplicas: 6,
         },
+        redis: { url: '' },
         idempotency: { redisUrl: '', ttlSeconds: 604_800, leaseMs: 120_000, strict: false },
         http: { port: 9464 },
         shutdownTimeoutMs: 25_000,
@@ -244,9 +257,11 @@ describe('loadConfig', () => {
   });
 
   describe('files', () => {
-    it('when SMTP_PASS_FILE names a file › reads it and trims the trailing newline', () => {
-      const config = loadConfig({ ...REQUIRED, SMTP_USER: 'mailer', SMTP_PASS_FILE: secretFile('smtp-pass', `${SECRET}\n`) });
+    it('when SMTP_PASS_FILE names a file › reads it and trims the trailing newline, and keeps the path for re-reads', () => {
+      const file = secretFile('smtp-pass', `${SECRET}\n`);
+      const config = loadConfig({ ...REQUIRED, SMTP_USER: 'mailer', SMTP_PASS_FILE: file });
       expect(config.smtp.pass).toBe(SECRET);
+      expect(config.smtp.passFile).toBe(file);
     });
 
     it('when the file ends in CRLF › trims that too', () => {
@@ -261,9 +276,9 @@ describe('loadConfig', () => {
       expect(problems.join('\n')).not.toContain('other-secret');
     });
 
-    it('when KAFKA_SSL_CA_FILE names a readable file › accepts it', () => {
-      const ca = secretFile('ca.pem', '-----BEGIN CERTIFICATE-----\n');
-      expect(loadConfig({ ...REQUIRED, KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: ca }).kafka.sslCaFile).toBe(ca);
+    it('when KAFKA_SSL_CA_FILE names a PEM certificate › accepts it (more on the TLS files in config-files.test.ts)', async () => {
+      const { cert } = await createCertificateAuthority(join(tmp, 'ca'), 'config-test-ca');
+      expect(loadConfig({ ...REQUIRED, KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: cert }).kafka.sslCaFile).toBe(cert);
     });
 
     it('when SMTP_PASS_FILE cannot be read › names SMTP_PASS_FILE and the reason', () => {
@@ -340,6 +355,23 @@ describe('fromDomain', () => {
   });
 });
 
+describe('EMAIL_RATE_LIMIT_SCOPE', () => {
+  it('cluster needs a budget and a Redis to share it through (REDIS_URL, or the ledger\'s)', () => {
+    expect(problemsFor({ ...REQUIRED, EMAIL_RATE_LIMIT_SCOPE: 'cluster', REDIS_URL: 'redis://r:6379' })).toEqual([expect.stringMatching(/^EMAIL_RATE_LIMIT_SCOPE: cluster needs EMAIL_RATE_LIMIT_PER_SECOND/)]);
+    expect(problemsFor({ ...REQUIRED, EMAIL_RATE_LIMIT_SCOPE: 'cluster', EMAIL_RATE_LIMIT_PER_SECOND: '14' })).toEqual([expect.stringMatching(/^EMAIL_RATE_LIMIT_SCOPE: cluster needs REDIS_URL/)]);
+    expect(loadConfig({ ...REQUIRED, EMAIL_RATE_LIMIT_SCOPE: 'cluster', EMAIL_RATE_LIMIT_PER_SECOND: '14', IDEMPOTENCY_REDIS_URL: 'redis://r:6379' }).email).toMatchObject({ rateLimitScope: 'cluster', rateLimitPerSecond: 14 });
+    expect(problemsFor({ ...REQUIRED, EMAIL_RATE_LIMIT_SCOPE: 'global' })).toEqual([expect.stringMatching(/^EMAIL_RATE_LIMIT_SCOPE: expected one of "pod", "cluster"/)]);
+  });
+});
+
+describe('KAFKA_RECEIPTS_TOPIC', () => {
+  it('is off by default and must name a topic of its own', () => {
+    expect(loadConfig(REQUIRED).kafka.receiptsTopic).toBe('');
+    expect(loadConfig({ ...REQUIRED, KAFKA_RECEIPTS_TOPIC: 'email-receipts' }).kafka.receiptsTopic).toBe('email-receipts');
+    expect(problemsFor({ ...REQUIRED, KAFKA_RECEIPTS_TOPIC: 'user-signups.dlq' })).toEqual([expect.stringMatching(/^KAFKA_RECEIPTS_TOPIC: must differ/)]);
+  });
+});
+
 describe('unknownServiceVariables', () => {
   it('names set variables with a service prefix that the schema does not read, and nothing else', () => {
     const env = { ...REQUIRED, EMAIL_WORKERS: '50', SMTP_PASSWORD: 'x', KAFKA_BROKER: 'k:9092', IDEMPOTENCY_URL: 'redis://r', SMTP_PASS_FILE: '/s', SMTP_SINK_PORT: '2525', HOME: '/root', LOCAL_KAFKA_PORT: '1' };
@@ -364,15 +396,16 @@ describe('configEnvNames', () => {
   it('lists every variable the service reads, and the _FILE twins of secrets', () => {
     expect([...names].sort()).toEqual(
       [
-        'KAFKA_BROKERS', 'KAFKA_CLIENT_ID', 'KAFKA_GROUP_ID', 'KAFKA_TOPIC', 'KAFKA_DLQ_TOPIC', 'KAFKA_FROM_BEGINNING',
+        'KAFKA_BROKERS', 'KAFKA_CLIENT_ID', 'KAFKA_GROUP_ID', 'KAFKA_TOPIC', 'KAFKA_DLQ_TOPIC', 'KAFKA_RECEIPTS_TOPIC', 'KAFKA_FROM_BEGINNING',
         'KAFKA_SESSION_TIMEOUT_MS', 'KAFKA_HEARTBEAT_INTERVAL_MS', 'KAFKA_COMMIT_INTERVAL_MS', 'KAFKA_MAX_AHEAD_PER_PARTITION', 'DLQ_PUBLISH_STALL_MS', 'KAFKA_SSL', 'KAFKA_SSL_CA_FILE',
-        'KAFKA_SSL_REJECT_UNAUTHORIZED', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD',
+        'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE', 'SMTP_TLS_CA_FILE', 'KAFKA_SSL_REJECT_UNAUTHORIZED', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD',
         'SMTP_HOST', 'SMTP_PORT', 'SMTP_SECURE', 'SMTP_REQUIRE_TLS', 'SMTP_TLS_REJECT_UNAUTHORIZED', 'SMTP_USER', 'SMTP_PASS',
         'SMTP_TIMEOUT_MS', 'SMTP_SEND_TIMEOUT_MS', 'SMTP_BREAKER_THRESHOLD', 'SMTP_BREAKER_PROBE_INTERVAL_MS',
-        'EMAIL_FROM', 'EMAIL_WORKER_COUNT', 'EMAIL_WORKER_BUFFER', 'EMAIL_MAX_RETRIES', 'EMAIL_RETRY_DELAYS_MS', 'EMAIL_RATE_LIMIT_PER_SECOND',
+        'EMAIL_FROM', 'EMAIL_WORKER_COUNT', 'EMAIL_WORKER_BUFFER', 'EMAIL_MAX_RETRIES', 'EMAIL_RETRY_DELAYS_MS', 'EMAIL_RATE_LIMIT_PER_SECOND', 'EMAIL_RATE_LIMIT_SCOPE', 'EMAIL_RATE_LIMIT_MAX_REPLICAS', 'REDIS_URL',
+        'EMAIL_TEMPLATES_DIR', 'EMAIL_DEFAULT_LOCALE',
         'IDEMPOTENCY_REDIS_URL', 'IDEMPOTENCY_TTL_SECONDS', 'IDEMPOTENCY_LEASE_MS', 'IDEMPOTENCY_STRICT',
         'HTTP_PORT', 'SHUTDOWN_TIMEOUT_MS', 'LIVENESS_STALL_MS', 'LOG_LEVEL',
-        'SMTP_PASS_FILE', 'KAFKA_SASL_PASSWORD_FILE', 'IDEMPOTENCY_REDIS_URL_FILE',
+        'SMTP_PASS_FILE', 'KAFKA_SASL_PASSWORD_FILE', 'IDEMPOTENCY_REDIS_URL_FILE', 'REDIS_URL_FILE',
       ].sort(),
     );
   });
@@ -385,7 +418,7 @@ describe('configEnvNames', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  const secretNames = new Set(['SMTP_PASS', 'KAFKA_SASL_PASSWORD', 'IDEMPOTENCY_REDIS_URL']);
+  const secretNames = new Set(['SMTP_PASS', 'KAFKA_SASL_PASSWORD', 'IDEMPOTENCY_REDIS_URL', 'REDIS_URL']);
   it.each(names.filter((name) => !name.endsWith('_FILE') && !secretNames.has(name)))('%s is really read: a broken value is reported under its name', (name) => {
     expect(problemsFor({ ...REQUIRED, [name]: 'x\ny' })).toEqual([`${name}: must not contain line breaks`]);
   });

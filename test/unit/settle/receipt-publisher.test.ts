@@ -1,0 +1,97 @@
+import type { Message, ProducerRecord } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createMetrics } from '../../../src/platform/metrics.js';
+import { ReceiptPublisher } from '../../../src/settle/receipt-publisher.js';
+import { silentLogger } from '../../support/pipeline.js';
+
+const message = (n: number): Message => ({ key: `e-${n}`, value: `{"n":${n}}` });
+
+/** A producer whose sends resolve or fail when the test says. */
+function scriptedProducer() {
+  const requests: Array<{ record: ProducerRecord; resolve: () => void; reject: (err: Error) => void }> = [];
+  return {
+    requests,
+    send: (record: ProducerRecord) => new Promise<never[]>((resolve, reject) => requests.push({ record, resolve: () => resolve([]), reject })),
+  };
+}
+
+describe('ReceiptPublisher', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  const publisher = (producer: ReturnType<typeof scriptedProducer>, options: { maxBatch?: number } = {}) => {
+    const metrics = createMetrics({ registry: new Registry(), defaults: false });
+    return { metrics, publisher: new ReceiptPublisher({ producer, topic: 'receipts', metrics, logger: silentLogger, lingerMs: 5, backoffMs: [100], ...options }) };
+  };
+
+  it('batches what arrives within the linger, resolves each only when its batch is acknowledged (acks=all)', async () => {
+    const producer = scriptedProducer();
+    const { publisher: p } = publisher(producer);
+    const signal = new AbortController().signal;
+    const done: number[] = [];
+    for (const n of [1, 2, 3]) void p.publish(message(n), signal).then(() => done.push(n));
+    await vi.advanceTimersByTimeAsync(5);
+    expect(producer.requests).toHaveLength(1);
+    expect(producer.requests[0]?.record).toMatchObject({ topic: 'receipts', acks: -1 });
+    expect(producer.requests[0]?.record.messages.map((m) => m.key)).toEqual(['e-1', 'e-2', 'e-3']);
+    expect(done).toEqual([]);
+    // What settles while the first batch is in flight goes in the next one.
+    void p.publish(message(4), signal).then(() => done.push(4));
+    producer.requests[0]?.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toEqual([1, 2, 3]);
+    expect(producer.requests).toHaveLength(2);
+    expect(producer.requests[1]?.record.messages.map((m) => m.key)).toEqual(['e-4']);
+    producer.requests[1]?.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done).toEqual([1, 2, 3, 4]);
+  });
+
+  it('sends a full batch at once and splits at maxBatch', async () => {
+    const producer = scriptedProducer();
+    const { publisher: p } = publisher(producer, { maxBatch: 2 });
+    const signal = new AbortController().signal;
+    for (const n of [1, 2, 3]) void p.publish(message(n), signal);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(producer.requests.map((r) => r.record.messages.length)).toEqual([2]);
+    producer.requests[0]?.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(producer.requests.map((r) => r.record.messages.length)).toEqual([2, 1]);
+  });
+
+  it('retries a failed batch until acknowledged, counting errors; nothing resolves before', async () => {
+    const producer = scriptedProducer();
+    const { publisher: p, metrics } = publisher(producer);
+    let resolved = false;
+    void p.publish(message(1), new AbortController().signal).then(() => (resolved = true));
+    await vi.advanceTimersByTimeAsync(5);
+    producer.requests[0]?.reject(new Error('broker down'));
+    await vi.advanceTimersByTimeAsync(99);
+    expect(producer.requests).toHaveLength(1);
+    expect(resolved).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(producer.requests).toHaveLength(2);
+    producer.requests[1]?.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(resolved).toBe(true);
+    expect((await metrics.receiptPublishErrors.get()).values[0]?.value).toBe(1);
+  });
+
+  it('an abandoned receipt rejects at once, is dropped from the retries, and a batch of only abandoned ones stops retrying', async () => {
+    const producer = scriptedProducer();
+    const { publisher: p } = publisher(producer);
+    const abandon = new AbortController();
+    const outcome = p.publish(message(1), abandon.signal).then(
+      () => 'resolved',
+      () => 'rejected',
+    );
+    await vi.advanceTimersByTimeAsync(5);
+    producer.requests[0]?.reject(new Error('broker down'));
+    await vi.advanceTimersByTimeAsync(0);
+    abandon.abort(new Error('revoked'));
+    expect(await outcome).toBe('rejected');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(producer.requests).toHaveLength(1);
+  });
+});
