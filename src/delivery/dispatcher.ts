@@ -1,7 +1,7 @@
 import PQueue from 'p-queue';
 import { partitionKey, type TopicPartition } from '../pipeline/topic-partition.js';
 import type { DispatcherOptions, HoldReason } from './dispatcher-options.js';
-import { JobBoard, newJob, type Job, type Letter } from './job-board.js';
+import { JobBoard, newJob, whereOf, type Job, type Letter } from './job-board.js';
 import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
 import { ComposeAhead } from './compose-ahead.js';
 import { decideOnFailure } from './failure-decision.js';
@@ -53,7 +53,7 @@ export class Dispatcher {
     }
     if (parsed.nameDropped) {
       this.#o.metrics.namesDropped.inc({ reason: parsed.nameDropped });
-      this.#o.logger.info({ ...this.#where(job), reason: parsed.nameDropped }, 'display name dropped; sending without it');
+      this.#o.logger.info({ ...whereOf(job), reason: parsed.nameDropped }, 'display name dropped; sending without it');
     }
     this.#board.move(job, { name: 'preparing' });
     this.#composer.compose(parsed.event, () => !job.abandoned).then(
@@ -150,9 +150,7 @@ export class Dispatcher {
       case 'sent':
         job.attempts += 1;
         this.#o.breaker.recordSuccess();
-        if (job.occurredAt !== undefined && Number.isFinite(job.occurredAt)) {
-          this.#o.metrics.endToEnd.observe(Math.max(0, (Date.now() - job.occurredAt) / 1000));
-        }
+        if (Number.isFinite(job.occurredAt)) this.#o.metrics.endToEnd.observe(Math.max(0, (Date.now() - (job.occurredAt as number)) / 1000));
         return this.#finish(job, { kind: 'sent', attempts: job.attempts, messageId: letter.prepared.mail.messageId, smtpReply: result.smtpReply });
       default: {
         const never: never = result;
@@ -162,7 +160,7 @@ export class Dispatcher {
   }
 
   #onFailure(job: Job, failure: SmtpFailure, letter: Letter): void {
-    const where = this.#where(job);
+    const where = whereOf(job);
     const serverDown = failure.kind === 'transient' && failure.serverWide && this.#o.breaker.recordServerFailure(failure.message);
     const decision = decideOnFailure({ failure, attemptsBefore: job.attempts, policy: this.#o.policy, serverDown });
     switch (decision.kind) {
@@ -211,16 +209,12 @@ export class Dispatcher {
     try {
       await this.#o.settle(job.record, outcome, AbortSignal.any([this.#closing.signal, job.abandon.signal]));
     } catch (err) {
-      if (!this.#closing.signal.aborted && !job.abandoned) this.#o.logger.error({ err, ...this.#where(job) }, 'settling failed; message stays uncommitted');
+      if (!this.#closing.signal.aborted && !job.abandoned) this.#o.logger.error({ err, ...whereOf(job) }, 'settling failed; message stays uncommitted');
       this.#board.abandon(job);
       return;
     }
     this.#board.release(job);
   }
 
-  #where(job: Job) {
-    const { topic, partition, message } = job.record;
-    return { topic, partition, offset: message.offset, eventId: job.record.eventId };
-  }
 }
 

@@ -46,6 +46,12 @@ export function newJob(record: ConsumedRecord): Job {
   return { record, occurredAt, attempts: 0, stage: { name: 'new' }, abandoned: false, abandon: new AbortController() };
 }
 
+/** Where a job's record comes from, for log lines (never its address). */
+export function whereOf(job: Job) {
+  const { topic, partition, message, eventId } = job.record;
+  return { topic, partition, offset: message.offset, eventId };
+}
+
 type Counted = 'queued' | 'sending' | 'waiting';
 
 /** The gauge a stage counts in: a job being composed waits for a worker too; a ledger claim is part of the send. */
