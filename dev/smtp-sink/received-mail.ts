@@ -16,6 +16,8 @@ export interface ReceivedMail {
   text: string | undefined;
   /** HTML body; undefined in counters-only mode (`store: false`) or when the mail has none. */
   html: string | undefined;
+  /** The DATA payload as received (a DKIM verifier needs the bytes); undefined in counters-only mode. */
+  raw: Buffer | undefined;
   /** Size of the DATA payload in bytes. */
   size: number;
   receivedAt: Date;
@@ -41,6 +43,7 @@ export async function toReceivedMail({ raw, size, envelope, parseBody }: MailInp
     headers,
     text: undefined,
     html: undefined,
+    raw: parseBody ? raw : undefined,
     size,
     receivedAt: new Date(),
   };

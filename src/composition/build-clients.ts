@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { Kafka, type Admin, type Consumer, type Producer } from 'kafkajs';
+import type { DkimOptions } from '../delivery/dkim-signer.js';
 import { Redis } from 'ioredis';
 import { createSmtpMailer, type Mailer } from '../delivery/mailer.js';
 import { createRedisSentLedger, REDIS_LEDGER_CLIENT_OPTIONS } from '../delivery/redis-sent-ledger.js';
@@ -38,7 +40,7 @@ export function buildClients(config: Config, logger: Logger, metrics: Metrics, o
     consumer: kafka.consumer(consumerConfig(config)),
     producer,
     admin: kafka.admin(),
-    mailer: overrides.mailer ?? createSmtpMailer({ ...config.smtp, connections: config.email.workerCount, logger: logger.child({ component: 'smtp' }) }),
+    mailer: overrides.mailer ?? createSmtpMailer({ ...config.smtp, connections: config.email.workerCount, logger: logger.child({ component: 'smtp' }), dkim: dkimOptions(config) }),
     ledger:
       overrides.ledger ??
       (ledgerUrl === ''
@@ -59,4 +61,9 @@ function buildClusterRate(config: Config, logger: Logger, metrics: Metrics): Cli
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+}
+
+/** DKIM signing when DKIM_* are set; the key file was checked by loadConfig. */
+function dkimOptions({ dkim }: Config): DkimOptions | undefined {
+  return dkim.domain === '' ? undefined : { domain: dkim.domain, selector: dkim.selector, privateKey: readFileSync(dkim.privateKeyFile, 'utf8') };
 }

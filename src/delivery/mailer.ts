@@ -3,6 +3,7 @@ import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { Logger } from '../platform/logger.js';
 import { logSecretFileEvent, watchSecretFile } from '../platform/secret-file.js';
 import { composeWelcomeEmail, messageOptions, type PreparedMail } from './compose-welcome-email.js';
+import { createDkimSigner, type DkimOptions, type SignMessage } from './dkim-signer.js';
 import type { WelcomeEmail } from './render-welcome-email.js';
 import { SendTimeoutError } from './send-timeout-error.js';
 import { createSmtpPasswords } from './smtp-passwords.js';
@@ -55,6 +56,8 @@ export interface SmtpMailerOptions {
   readonly passFile?: string | undefined;
   /** For password rotation and secret-file problems (never a value). @default silent */
   readonly logger?: Logger | undefined;
+  /** DKIM signing of every composed message (DKIM_*); off when absent. */
+  readonly dkim?: DkimOptions | undefined;
 }
 
 /** The transport settings; the whole-send deadline is applied per send by `createSmtpMailer`. */
@@ -96,6 +99,7 @@ export function smtpTransportOptions(o: Omit<SmtpMailerOptions, 'sendTimeoutMs'>
  */
 export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
   const { sendTimeoutMs, user, pass, passFile, logger } = options;
+  const sign = options.dkim ? createDkimSigner(options.dkim) : undefined;
   const ca = options.ca ?? (options.tlsCaFile ? readFileSync(options.tlsCaFile, 'utf8') : undefined);
   const secret = passFile ? watchSecretFile({ variable: 'SMTP_PASS', file: passFile, initial: pass, onEvent: (event) => logger && logSecretFileEvent(logger, event) }) : undefined;
   const passwords = createSmtpPasswords({
@@ -109,7 +113,7 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
   // One pool per password in use (workers), each with a separate non-pooled transport for probes, so a probe never occupies a worker's connection.
   const transports = createSmtpTransports({ transport: smtpTransportOptions({ ...options, ca }), login: user ? { user, passwords } : undefined });
   return {
-    prepare: composeWelcomeEmail,
+    prepare: sign ? async (mail) => signed(await composeWelcomeEmail(mail), sign) : composeWelcomeEmail,
     async send({ mail, raw, envelope }, { signal } = {}) {
       // The deadline starts at the call: time spent waiting for a pooled connection counts as well.
       const deadline = new AbortController();
@@ -130,4 +134,9 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
     verify: () => transports.verify(),
     close: () => transports.close(),
   };
+}
+
+/** The composed message with its DKIM-Signature in front (a message without wire bytes is left as it is). */
+async function signed(prepared: PreparedMail, sign: SignMessage): Promise<PreparedMail> {
+  return prepared.raw ? { ...prepared, raw: await sign(prepared.raw) } : prepared;
 }

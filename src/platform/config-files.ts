@@ -2,8 +2,8 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Config } from './config-schema.js';
 
-/** The variables naming TLS files, which the clients read when they are built. */
-const TLS_FILES = ['KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE', 'SMTP_TLS_CA_FILE'] as const;
+/** The variables naming TLS (and DKIM key) files, which the clients read when they are built. */
+const TLS_FILES = ['KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE', 'SMTP_TLS_CA_FILE', 'DKIM_PRIVATE_KEY_FILE'] as const;
 
 const readProblem = (name: string, file: string): string | undefined => {
   try {
@@ -68,4 +68,36 @@ function certificates(pem: string): X509Certificate[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What is wrong with a DKIM private key, or undefined. nodemailer's signer signs with RSA only
+ * (`a=rsa-sha256`; Ed25519 keys are not supported by it), and RFC 8301 refuses RSA keys under 1024
+ * bits (2048 is today's norm).
+ */
+function dkimKeyProblem(pem: string): string | undefined {
+  let type: string | undefined;
+  let bits: number | undefined;
+  try {
+    const key = createPrivateKey(pem);
+    type = key.asymmetricKeyType;
+    bits = key.asymmetricKeyDetails?.modulusLength;
+  } catch {
+    return 'holds no unencrypted PEM private key';
+  }
+  if (type !== 'rsa') return `holds an ${String(type)} key; the signer (nodemailer's DKIM) signs with RSA only: use an RSA key of 2048 bits`;
+  if (bits !== undefined && bits < 1024) return `holds a ${bits}-bit RSA key; verifiers refuse keys under 1024 bits (RFC 8301): use 2048`;
+  return undefined;
+}
+
+/** loadConfig's part: DKIM_PRIVATE_KEY_FILE readable and an RSA key a verifier accepts. */
+export function dkimKeyFileProblem(file: string): string | undefined {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    return `DKIM_PRIVATE_KEY_FILE: cannot read ${JSON.stringify(file)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
+  }
+  const problem = dkimKeyProblem(pem);
+  return problem === undefined ? undefined : `DKIM_PRIVATE_KEY_FILE: ${JSON.stringify(file)} ${problem}`;
 }

@@ -65,6 +65,11 @@ export const schema = {
     leaseMs: { doc: 'Claim lease while a send is in progress (must outlive SMTP_SEND_TIMEOUT_MS)', format: 'positive-int', default: 120_000, env: 'IDEMPOTENCY_LEASE_MS' },
     strict: { doc: 'Pause instead of sending when Redis is unreachable', format: Boolean, default: false, env: 'IDEMPOTENCY_STRICT' },
   },
+  dkim: {
+    domain: { doc: 'DKIM signing domain (d=); with DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE turns signing on', format: String, default: '', env: 'DKIM_DOMAIN' },
+    selector: { doc: 'DKIM selector (s=): the public key is published at <selector>._domainkey.<domain>', format: String, default: '', env: 'DKIM_SELECTOR' },
+    privateKeyFile: { doc: 'PEM file with the unencrypted RSA private key (2048 bits; a mounted Secret)', format: String, default: '', env: 'DKIM_PRIVATE_KEY_FILE' },
+  },
   http: {
     port: { doc: 'Port for /metrics, /readyz, /livez', format: 'tcp-port', default: 9464, env: 'HTTP_PORT' },
   },

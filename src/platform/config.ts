@@ -1,5 +1,5 @@
 import convict from 'convict';
-import { tlsFileProblems, unreadableTlsFiles } from './config-files.js';
+import { dkimKeyFileProblem, tlsFileProblems, unreadableTlsFiles } from './config-files.js';
 import { FORMATS, FROM } from './config-formats.js';
 import { ServiceError } from './service-error.js';
 import { FILE_SECRETS, schema, TEMPLATE_VARS_PREFIX, type Config } from './config-schema.js';
@@ -66,6 +66,12 @@ const CROSS_RULES: ReadonlyArray<(c: Config) => string | undefined> = [
   ({ email }) => (email.rateLimitScope === 'cluster' && email.rateLimitPerSecond === 0 ? 'EMAIL_RATE_LIMIT_SCOPE: cluster needs EMAIL_RATE_LIMIT_PER_SECOND > 0' : undefined),
   ({ email, redis, idempotency }) =>
     email.rateLimitScope === 'cluster' && redis.url === '' && idempotency.redisUrl === '' ? 'EMAIL_RATE_LIMIT_SCOPE: cluster needs REDIS_URL (the budget is shared through Redis)' : undefined,
+  ({ dkim }) => {
+    const set = [['DKIM_DOMAIN', dkim.domain], ['DKIM_SELECTOR', dkim.selector], ['DKIM_PRIVATE_KEY_FILE', dkim.privateKeyFile]];
+    const missing = set.filter(([, value]) => value === '').map(([name]) => name);
+    return missing.length > 0 && missing.length < set.length ? `${missing[0]}: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE must be set together` : undefined;
+  },
+  ({ dkim }) => (dkim.domain !== '' && dkim.selector !== '' && dkim.privateKeyFile !== '' ? dkimKeyFileProblem(dkim.privateKeyFile) : undefined),
   ({ email }) => (email.workerBuffer < email.workerCount ? `EMAIL_WORKER_BUFFER: must be >= EMAIL_WORKER_COUNT (${email.workerCount}), got ${email.workerBuffer}` : undefined),
   ({ kafka }) =>
     kafka.saslMechanism !== '' && (kafka.saslUsername === '' || kafka.saslPassword === '')

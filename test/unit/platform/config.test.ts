@@ -86,6 +86,7 @@ describe('loadConfig', () => {
           rateLimitMaxReplicas: 6,
         },
         redis: { url: '' },
+        dkim: { domain: '', selector: '', privateKeyFile: '' },
         idempotency: { redisUrl: '', ttlSeconds: 604_800, leaseMs: 120_000, strict: false },
         http: { port: 9464 },
         shutdownTimeoutMs: 25_000,
@@ -364,6 +365,13 @@ describe('EMAIL_RATE_LIMIT_SCOPE', () => {
   });
 });
 
+describe('DKIM_*', () => {
+  it('all three or none, naming what is missing', () => {
+    expect(problemsFor({ ...REQUIRED, DKIM_DOMAIN: 'acme.test' })).toEqual([expect.stringMatching(/^DKIM_SELECTOR: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE must be set together/)]);
+    expect(loadConfig(REQUIRED).dkim).toEqual({ domain: '', selector: '', privateKeyFile: '' });
+  });
+});
+
 describe('KAFKA_RECEIPTS_TOPIC', () => {
   it('is off by default and must name a topic of its own', () => {
     expect(loadConfig(REQUIRED).kafka.receiptsTopic).toBe('');
@@ -406,6 +414,7 @@ describe('configEnvNames', () => {
         'IDEMPOTENCY_REDIS_URL', 'IDEMPOTENCY_TTL_SECONDS', 'IDEMPOTENCY_LEASE_MS', 'IDEMPOTENCY_STRICT',
         'HTTP_PORT', 'SHUTDOWN_TIMEOUT_MS', 'LIVENESS_STALL_MS', 'LOG_LEVEL',
         'SMTP_PASS_FILE', 'KAFKA_SASL_PASSWORD_FILE', 'IDEMPOTENCY_REDIS_URL_FILE', 'REDIS_URL_FILE',
+        'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY_FILE',
       ].sort(),
     );
   });
