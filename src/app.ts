@@ -2,9 +2,9 @@ import { Registry } from 'prom-client';
 import { buildClients } from './composition/build-clients.js';
 import { createReadiness } from './composition/readiness.js';
 import { serviceMetrics } from './composition/service-metrics.js';
+import { buildSmtpOut } from './composition/smtp-out.js';
 import { shutdownPlan } from './composition/shutdown-plan.js';
 import { Capacity } from './delivery/capacity.js';
-import { CircuitBreaker } from './delivery/circuit-breaker.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import type { Mailer } from './delivery/mailer.js';
 import type { WelcomeSite } from './delivery/render-welcome-email.js';
@@ -59,7 +59,8 @@ export function createApp(options: AppOptions): App {
   const templates = loadWelcomeTemplates({ dir: config.email.templatesDir, defaultLocale: config.email.defaultLocale, vars: config.email.templateVars, metrics });
   // Handed to renderWelcomeEmail as it is (through the dispatcher's ComposeAhead), templates included.
   const site: WelcomeSite = { from: config.email.from, domain: fromDomain(config.email.from), templates };
-  const { consumer, producer, admin, mailer, ledger, clusterRate, publishReceipt } = buildClients(config, logger, metrics, options);
+  const clients = buildClients(config, logger, metrics, options);
+  const { consumer, producer, admin, ledger, clusterRate, publishReceipt } = clients;
 
   let stopping: Promise<number> | undefined;
   const stopWith = (exitCode: number) => (reason: string) => void stop({ exitCode, reason });
@@ -79,11 +80,12 @@ export function createApp(options: AppOptions): App {
     },
   });
   const committer = new Committer({ tracker, commit: createConfirmedCommit(consumer), minIntervalMs: config.kafka.commitIntervalMs, intervalMs: 1000, metrics, logger, onCommitted: readiness.progress });
-  const breaker: CircuitBreaker = new CircuitBreaker({
-    threshold: config.smtp.breakerThreshold,
-    probeIntervalMs: config.smtp.breakerProbeIntervalMs,
-    probe: () => mailer.verify(),
-    logger: logger.child({ component: 'smtp-circuit' }),
+  const { mailer, breaker, stop: stopBreakers } = buildSmtpOut({
+    config,
+    mailer: clients.mailer,
+    fallback: clients.fallbackMailer,
+    metrics,
+    logger,
     onChange: (state) => {
       metrics.circuitOpen.set(state === 'open' ? 1 : 0);
       if (state === 'open') dispatcher.hold('circuit');
@@ -185,7 +187,7 @@ export function createApp(options: AppOptions): App {
       logger.info({ reason, held: capacity.held }, 'shutting down');
       readiness.health.beginShutdown();
       readiness.update();
-      const parts = { smtpVerifier, intake, lifecycle, capacity, dispatcher, committer, consumer, producer, mailer, ledger, breaker, logger, closeRate: () => clusterRate?.close(), highWatermarks };
+      const parts = { smtpVerifier, intake, lifecycle, capacity, dispatcher, committer, consumer, producer, mailer, ledger, breaker: { stop: stopBreakers }, logger, closeRate: () => clusterRate?.close(), highWatermarks };
       const steps = shutdownPlan(
         { ...parts, stopGauges: () => clearInterval(gauges), closeHttp: () => http?.close() },
         { drain: exitCode === 0, remaining: (atLeast = 0) => Math.max(deadline - Date.now(), atLeast) },

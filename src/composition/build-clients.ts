@@ -19,6 +19,8 @@ export interface Clients {
   /** Reads high watermarks while the consumer is paused (lag gauges). */
   readonly admin: Admin;
   readonly mailer: Mailer;
+  /** The fallback relay (SMTP_FALLBACK_HOST), with its own pool; undefined when none. */
+  readonly fallbackMailer: Mailer | undefined;
   readonly ledger: SentLedger;
   /** Delivery receipts on KAFKA_RECEIPTS_TOPIC through the DLQ's producer; a no-op when off. */
   readonly publishReceipt: PublishReceipt;
@@ -41,6 +43,7 @@ export function buildClients(config: Config, logger: Logger, metrics: Metrics, o
     producer,
     admin: kafka.admin(),
     mailer: overrides.mailer ?? createSmtpMailer({ ...config.smtp, connections: config.email.workerCount, logger: logger.child({ component: 'smtp' }), dkim: dkimOptions(config) }),
+    fallbackMailer: fallbackMailer(config, logger),
     ledger:
       overrides.ledger ??
       (ledgerUrl === ''
@@ -66,4 +69,12 @@ function buildClusterRate(config: Config, logger: Logger, metrics: Metrics): Cli
 /** DKIM signing when DKIM_* are set; the key file was checked by loadConfig. */
 function dkimOptions({ dkim }: Config): DkimOptions | undefined {
   return dkim.domain === '' ? undefined : { domain: dkim.domain, selector: dkim.selector, privateKey: readFileSync(dkim.privateKeyFile, 'utf8') };
+}
+
+/** The fallback relay: the primary's settings (timeouts, TLS, pool size, DKIM) with its own host and login. */
+function fallbackMailer(config: Config, logger: Logger): Mailer | undefined {
+  const fb = config.smtpFallback;
+  if (fb.host === '') return undefined;
+  const login = { user: fb.user, pass: fb.pass, passFile: '' };
+  return createSmtpMailer({ ...config.smtp, ...login, host: fb.host, port: fb.port, secure: fb.secure, connections: config.email.workerCount, logger: logger.child({ component: 'smtp', relay: 'fallback' }), dkim: dkimOptions(config) });
 }

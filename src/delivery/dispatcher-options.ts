@@ -3,7 +3,7 @@ import type { Metrics } from '../platform/metrics.js';
 import type { RetryPolicy } from '../platform/retry-policy.js';
 import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
 import type { Capacity } from './capacity.js';
-import type { CircuitBreaker } from './circuit-breaker.js';
+import type { SendBreaker } from './smtp-relays.js';
 import type { Mailer } from './mailer.js';
 import type { WelcomeSite } from './render-welcome-email.js';
 import type { SendRate } from './send-rate.js';
@@ -13,7 +13,8 @@ import type { SmtpFailure } from './smtp-errors.js';
 export interface DispatcherOptions {
   readonly mailer: Mailer;
   readonly ledger: SentLedger;
-  readonly breaker: CircuitBreaker;
+  /** Open when no relay answers: sends hold. Told of every success and server-wide failure. */
+  readonly breaker: SendBreaker;
   readonly capacity: Capacity;
   readonly policy: RetryPolicy;
   readonly workerCount: number;

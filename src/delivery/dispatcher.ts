@@ -151,7 +151,7 @@ export class Dispatcher {
         job.attempts += 1;
         this.#o.breaker.recordSuccess();
         if (Number.isFinite(job.occurredAt)) this.#o.metrics.endToEnd.observe(Math.max(0, (Date.now() - (job.occurredAt as number)) / 1000));
-        return this.#finish(job, { kind: 'sent', attempts: job.attempts, messageId: letter.prepared.mail.messageId, smtpReply: result.smtpReply });
+        return this.#finish(job, { kind: 'sent', attempts: job.attempts, messageId: letter.prepared.mail.messageId, smtpReply: result.smtpReply, relay: result.relay });
       default: {
         const never: never = result;
         throw new Error(`unknown attempt result ${JSON.stringify(never)}`);

@@ -11,6 +11,12 @@ import { createSmtpTransports } from './smtp-transports.js';
 
 export type { PreparedMail } from './compose-welcome-email.js';
 
+/** What the server said to an accepted message, and which relay took it (with a fallback relay). */
+export interface Delivery {
+  readonly reply: string | undefined;
+  readonly relay?: string;
+}
+
 /** What the dispatcher needs from an SMTP client; tests pass their own. */
 export interface Mailer {
   /**
@@ -25,7 +31,7 @@ export interface Mailer {
    * `sendTimeoutMs` (then rejects with `ESENDTIMEOUT`); `signal` cancels it sooner (nodemailer's
    * `EABORT`). Either way the connection it was using, if any, is closed first.
    */
-  send(prepared: PreparedMail, options?: { signal?: AbortSignal }): Promise<string | undefined>;
+  send(prepared: PreparedMail, options?: { signal?: AbortSignal }): Promise<Delivery | void>;
   /** Connects and authenticates once; used for readiness and circuit-breaker probes. */
   verify(): Promise<void>;
   close(): void;
@@ -122,7 +128,7 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
         const message = raw && envelope ? { envelope, raw } : messageOptions(mail);
         const stop = signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal;
         const info = await transports.send((pool) => pool.sendMail({ ...message, signal: stop }), stop);
-        return typeof info.response === 'string' ? info.response : undefined;
+        return { reply: typeof info.response === 'string' ? info.response : undefined };
       } catch (err) {
         // nodemailer's EABORT carries the signal's reason as its cause: ours when the deadline fired.
         if (deadline.signal.aborted && (err as { cause?: unknown } | undefined)?.cause === deadline.signal.reason) throw deadline.signal.reason;

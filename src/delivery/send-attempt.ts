@@ -1,7 +1,7 @@
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { Letter } from './job-board.js';
-import type { Mailer } from './mailer.js';
+import type { Delivery, Mailer } from './mailer.js';
 import { LedgerUnavailableError, type SentLedger } from './sent-ledger.js';
 import { classifySmtpError, type SmtpFailure } from './smtp-errors.js';
 
@@ -13,7 +13,7 @@ export type AttemptResult =
   | { readonly kind: 'try-later' }
   /** Told not to go on after the claim (revoked, closed, held): the claim was freed, nothing sent. */
   | { readonly kind: 'withdrawn' }
-  | { readonly kind: 'sent'; readonly smtpReply: string | undefined }
+  | { readonly kind: 'sent'; readonly smtpReply: string | undefined; readonly relay: string | undefined }
   | { readonly kind: 'failed'; readonly failure: SmtpFailure };
 
 export interface SendAttemptOptions {
@@ -53,9 +53,9 @@ export async function sendAttempt(
 
   onExchange();
   const started = performance.now();
-  let smtpReply: string | undefined;
+  let delivery: Delivery | void;
   try {
-    smtpReply = await mailer.send(prepared);
+    delivery = await mailer.send(prepared);
   } catch (err) {
     const failure = classifySmtpError(err);
     metrics.sendDuration.observe({ outcome: failure.kind }, (performance.now() - started) / 1000);
@@ -69,5 +69,5 @@ export async function sendAttempt(
     metrics.ledgerErrors.inc();
     logger.warn({ err, eventId }, 'sent ledger could not record a sent event');
   });
-  return { kind: 'sent', smtpReply };
+  return { kind: 'sent', smtpReply: delivery?.reply, relay: delivery?.relay };
 }

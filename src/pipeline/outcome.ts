@@ -14,6 +14,8 @@ export type Outcome =
       readonly messageId: string;
       /** The SMTP server's reply to the message (`250 2.0.0 Ok: queued as …`), when it gave one. */
       readonly smtpReply: string | undefined;
+      /** The relay that took it ('primary' or 'fallback'); undefined without a fallback relay. */
+      readonly relay: string | undefined;
     }
   /** The sent ledger says it went out already (a redelivery after a crash or rebalance). */
   | { readonly kind: 'duplicate'; readonly messageId: string }

@@ -44,6 +44,13 @@ export const schema = {
     breakerThreshold: { doc: 'Consecutive server-level failures (refused, timeout, 421) that open the circuit', format: 'positive-int', default: 5, env: 'SMTP_BREAKER_THRESHOLD' },
     breakerProbeIntervalMs: { doc: 'While the circuit is open, how often the server is probed', format: 'positive-int', default: 5_000, env: 'SMTP_BREAKER_PROBE_INTERVAL_MS' },
   },
+  smtpFallback: {
+    host: { doc: 'Fallback SMTP relay, used while the primary\u2019s circuit is open (empty = none)', format: String, default: '', env: 'SMTP_FALLBACK_HOST' },
+    port: { doc: 'Fallback SMTP relay port', format: 'tcp-port', default: 587, env: 'SMTP_FALLBACK_PORT' },
+    secure: { doc: 'Fallback relay: implicit TLS (port 465 style)', format: Boolean, default: false, env: 'SMTP_FALLBACK_SECURE' },
+    user: { doc: 'Fallback relay user (optional)', format: String, default: '', env: 'SMTP_FALLBACK_USER' },
+    pass: { doc: 'Fallback relay password (or SMTP_FALLBACK_PASS_FILE)', format: String, default: '', sensitive: true, env: 'SMTP_FALLBACK_PASS' },
+  },
   email: {
     from: { doc: 'From address, e.g. "Acme <welcome@acme.test>"', format: 'from-address', default: '', env: 'EMAIL_FROM' },
     workerCount: { doc: 'Concurrent SMTP sends (and pooled connections)', format: 'positive-int', default: 10, env: 'EMAIL_WORKER_COUNT' },
@@ -83,7 +90,7 @@ export const schema = {
  * passwords' files are schema keys too (`smtp.passFile`, `kafka.saslPasswordFile`): their clients
  * re-read them when a rotated Secret replaces them.
  */
-export const FILE_SECRETS = ['SMTP_PASS', 'KAFKA_SASL_PASSWORD', 'IDEMPOTENCY_REDIS_URL', 'REDIS_URL'] as const;
+export const FILE_SECRETS = ['SMTP_PASS', 'KAFKA_SASL_PASSWORD', 'IDEMPOTENCY_REDIS_URL', 'REDIS_URL', 'SMTP_FALLBACK_PASS'] as const;
 
 /** A schema leaf's value: one of an enum format's values, else its default's type, widened. */
 type LeafValue<L> = L extends { format: readonly (infer U)[] } ? U : L extends { default: infer D } ? Widen<D> : never;

@@ -72,6 +72,7 @@ const CROSS_RULES: ReadonlyArray<(c: Config) => string | undefined> = [
     return missing.length > 0 && missing.length < set.length ? `${missing[0]}: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE must be set together` : undefined;
   },
   ({ dkim }) => (dkim.domain !== '' && dkim.selector !== '' && dkim.privateKeyFile !== '' ? dkimKeyFileProblem(dkim.privateKeyFile) : undefined),
+  ({ smtpFallback: fb }) => (fb.host !== '' && (fb.user === '') !== (fb.pass === '') ? 'SMTP_FALLBACK_USER: SMTP_FALLBACK_USER and SMTP_FALLBACK_PASS must be set together' : undefined),
   ({ email }) => (email.workerBuffer < email.workerCount ? `EMAIL_WORKER_BUFFER: must be >= EMAIL_WORKER_COUNT (${email.workerCount}), got ${email.workerBuffer}` : undefined),
   ({ kafka }) =>
     kafka.saslMechanism !== '' && (kafka.saslUsername === '' || kafka.saslPassword === '')

@@ -72,6 +72,8 @@ function defineMetrics(registry: Registry, defaults: boolean) {
     kafkaLastContact: new Gauge({ name: `${p}kafka_last_contact_timestamp_seconds`, help: 'Unix time of the last fetch, heartbeat, commit or join answered by Kafka', registers }),
     ready: new Gauge({ name: `${p}ready`, help: '1 while /readyz answers 200', registers }),
     lastProgress: new Gauge({ name: `${p}last_progress_timestamp_seconds`, help: 'Unix time of the last settled message or commit', registers }),
+    relayCircuitOpen: new Gauge({ name: `${p}relay_circuit_open`, help: '1 while this SMTP relay\'s circuit is open (primary down: sends go to the fallback)', labelNames: ['relay'], registers }),
+    relaySends: new Counter({ name: `${p}relay_sends_total`, help: 'Emails accepted, by SMTP relay (with SMTP_FALLBACK_HOST)', labelNames: ['relay'], registers }),
     rateLimitFallback: new Gauge({ name: `${p}rate_limit_fallback`, help: '1 while the cluster send rate cannot reach Redis and this pod sends only its share (EMAIL_RATE_LIMIT_PER_SECOND / EMAIL_RATE_LIMIT_MAX_REPLICAS)', registers }),
     ledgerErrors: new Counter({ name: `${p}idempotency_ledger_errors_total`, help: 'Sent-ledger (Redis) errors; sending continued or paused per IDEMPOTENCY_STRICT', registers }),
     buildInfo: new Gauge({ name: `${p}build_info`, help: 'Always 1; the labels say what runs', labelNames: ['version', 'node', 'kafkajs', 'nodemailer'], registers }),

@@ -42,7 +42,7 @@ export function buildReceipt(record: ConsumedRecord, outcome: Outcome, { settled
   };
   switch (outcome.kind) {
     case 'sent':
-      return { ...base, outcome: 'sent', messageId: outcome.messageId, smtpReply: replyText(outcome.smtpReply), smtpCode: smtpCodeOf(outcome.smtpReply), dlqReason: null, attempts: outcome.attempts, relay };
+      return { ...base, outcome: 'sent', messageId: outcome.messageId, smtpReply: replyText(outcome.smtpReply), smtpCode: smtpCodeOf(outcome.smtpReply), dlqReason: null, attempts: outcome.attempts, relay: outcome.relay ?? relay };
     case 'duplicate':
       return { ...base, outcome: 'skipped_duplicate', messageId: outcome.messageId, smtpReply: null, smtpCode: null, dlqReason: null, attempts: 0, relay: null };
     case 'dead-letter':

@@ -328,7 +328,7 @@ describe('Dispatcher', () => {
       expect(outcomes.map((o) => o.outcome)).toEqual(
         expect.arrayContaining([
           { kind: 'dead-letter', reason: 'invalid_event', error: 'the email could not be composed: no sender', smtpCode: undefined, attempts: 0 },
-          { kind: 'sent', attempts: 1, messageId: '<good@acme.test>', smtpReply: undefined },
+          { kind: 'sent', attempts: 1, messageId: '<good@acme.test>', smtpReply: undefined, relay: undefined },
         ]),
       );
       expect(capacity.held).toBe(0);

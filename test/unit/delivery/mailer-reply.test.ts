@@ -18,6 +18,6 @@ describe('SMTP mailer reply', () => {
     cleanup.push(() => mailer.close());
     const mail = renderWelcomeEmail(signupEvent('reply-1'), { from: 'Acme <welcome@acme.test>', domain: 'acme.test' });
     const reply = await mailer.send(await composeWelcomeEmail(mail));
-    expect(reply).toMatch(/^250\b/);
+    expect(reply?.reply).toMatch(/^250\b/);
   });
 });

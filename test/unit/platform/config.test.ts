@@ -85,6 +85,7 @@ describe('loadConfig', () => {
           templateVars: {},
           rateLimitMaxReplicas: 6,
         },
+        smtpFallback: { host: '', port: 587, secure: false, user: '', pass: '' },
         redis: { url: '' },
         dkim: { domain: '', selector: '', privateKeyFile: '' },
         idempotency: { redisUrl: '', ttlSeconds: 604_800, leaseMs: 120_000, strict: false },
@@ -415,6 +416,7 @@ describe('configEnvNames', () => {
         'HTTP_PORT', 'SHUTDOWN_TIMEOUT_MS', 'LIVENESS_STALL_MS', 'LOG_LEVEL',
         'SMTP_PASS_FILE', 'KAFKA_SASL_PASSWORD_FILE', 'IDEMPOTENCY_REDIS_URL_FILE', 'REDIS_URL_FILE',
         'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY_FILE',
+        'SMTP_FALLBACK_HOST', 'SMTP_FALLBACK_PORT', 'SMTP_FALLBACK_SECURE', 'SMTP_FALLBACK_USER', 'SMTP_FALLBACK_PASS', 'SMTP_FALLBACK_PASS_FILE',
       ].sort(),
     );
   });
@@ -427,7 +429,7 @@ describe('configEnvNames', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  const secretNames = new Set(['SMTP_PASS', 'KAFKA_SASL_PASSWORD', 'IDEMPOTENCY_REDIS_URL', 'REDIS_URL']);
+  const secretNames = new Set(['SMTP_PASS', 'KAFKA_SASL_PASSWORD', 'IDEMPOTENCY_REDIS_URL', 'REDIS_URL', 'SMTP_FALLBACK_PASS']);
   it.each(names.filter((name) => !name.endsWith('_FILE') && !secretNames.has(name)))('%s is really read: a broken value is reported under its name', (name) => {
     expect(problemsFor({ ...REQUIRED, [name]: 'x\ny' })).toEqual([`${name}: must not contain line breaks`]);
   });

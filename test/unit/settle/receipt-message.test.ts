@@ -8,7 +8,7 @@ describe('buildReceipt', () => {
   const good = record(signupValue('evt-1'), { partition: 2, offset: 41 });
 
   it('sent: Message-ID, the server reply and its code, attempts, relay, times and provenance', () => {
-    const receipt = buildReceipt(good, { kind: 'sent', attempts: 2, messageId: '<evt-1@acme.test>', smtpReply: '250 2.0.0 Ok: queued as ABC for <zoe@example.test>' }, { settledAt, relay: 'primary' });
+    const receipt = buildReceipt(good, { kind: 'sent', attempts: 2, messageId: '<evt-1@acme.test>', smtpReply: '250 2.0.0 Ok: queued as ABC for <zoe@example.test>', relay: undefined }, { settledAt, relay: 'primary' });
     expect(receipt).toMatchObject({
       version: 1,
       eventId: 'evt-1',

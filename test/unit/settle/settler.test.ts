@@ -17,7 +17,7 @@ function tracked() {
   return { tracker, record };
 }
 
-const sent: Outcome = { kind: 'sent', attempts: 1, messageId: '<evt-5@acme.test>', smtpReply: '250 ok' };
+const sent: Outcome = { kind: 'sent', attempts: 1, messageId: '<evt-5@acme.test>', smtpReply: '250 ok', relay: undefined };
 
 describe('settler', () => {
   it('settles the offset only after the receipt is acknowledged', async () => {
