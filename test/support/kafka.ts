@@ -78,7 +78,16 @@ export async function readCommittedOffsets(
     const [result] = await withDeadline(
       (async () => {
         await admin.connect();
-        return admin.fetchOffsets({ groupId: group, topics: [topic] });
+        // A topic created a moment ago may not be in this broker's metadata cache yet (KRaft propagates
+        // it asynchronously): KafkaJS's own retries can run out; a retriable error is tried again.
+        for (;;) {
+          try {
+            return await admin.fetchOffsets({ groupId: group, topics: [topic] });
+          } catch (err) {
+            if ((err as { retriable?: boolean }).retriable !== true) throw err;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        }
       })(),
       { timeoutMs, what: `reading committed offsets of ${group} on ${topic}` },
     );
