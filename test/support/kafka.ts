@@ -80,11 +80,12 @@ export async function readCommittedOffsets(
         await admin.connect();
         // A topic created a moment ago may not be in this broker's metadata cache yet (KRaft propagates
         // it asynchronously): KafkaJS's own retries can run out; a retriable error is tried again.
+        const giveUpAt = Date.now() + timeoutMs;
         for (;;) {
           try {
             return await admin.fetchOffsets({ groupId: group, topics: [topic] });
           } catch (err) {
-            if ((err as { retriable?: boolean }).retriable !== true) throw err;
+            if ((err as { retriable?: boolean }).retriable !== true || Date.now() > giveUpAt) throw err;
             await new Promise((resolve) => setTimeout(resolve, 200));
           }
         }
