@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { REDIS_LEDGER_CLIENT_OPTIONS } from '../../src/delivery/redis-sent-ledger.js';
 import { clusterSendRate } from '../../src/delivery/send-rate.js';
@@ -8,12 +8,10 @@ import { createMetrics } from '../../src/platform/metrics.js';
 import { metricValue, produceEvents, serviceEnv, startApp, useAppWorld } from '../support/app-harness.js';
 import { silentLogger } from '../support/pipeline.js';
 import { redisServerMissing, startRedisServer, type RedisServer } from '../support/redis.js';
+import { useCleanup } from '../support/cleanup.js';
 
 const missing = redisServerMissing();
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const stop of cleanup.splice(0).reverse()) await stop();
-});
+const cleanup = useCleanup();
 
 async function redisServer(): Promise<RedisServer> {
   const redis = await startRedisServer();

@@ -1,13 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../../dev/smtp-sink.js';
 import { committedLag, metricValue, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
 import { signupValue } from '../support/pipeline.js';
+import { useCleanup } from '../support/cleanup.js';
 
 const ctx = useAppWorld({ partitions: 3 });
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const stop of cleanup.splice(0).reverse()) await stop();
-});
+const cleanup = useCleanup();
 
 async function fallbackSink(): Promise<SmtpSink> {
   const sink = await startSmtpSink();

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 // mailauth (Postal Systems) verifies as a receiving MTA would; its resolver is the test's DNS.
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { signupEvent } from '../../../dev/signup-event.js';
@@ -12,6 +12,7 @@ import { createDkimSigner } from '../../../src/delivery/dkim-signer.js';
 import { createSmtpMailer } from '../../../src/delivery/mailer.js';
 import { renderWelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
 import { dkimKeyFileProblem } from '../../../src/platform/config-files.js';
+import { useCleanup } from '../../support/cleanup.js';
 
 const SITE = { from: 'Acme <welcome@acme.test>', domain: 'acme.test' };
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -30,10 +31,7 @@ async function verdict(raw: Buffer): Promise<string | undefined> {
   return results[0]?.status?.result;
 }
 
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const stop of cleanup.splice(0).reverse()) await stop();
-});
+const cleanup = useCleanup();
 
 const mail = (eventId: string, user: Record<string, unknown> = {}) => renderWelcomeEmail(signupEvent(eventId, { user: { id: 'u-1', email: `${eventId}@example.test`, ...user } }), SITE);
 

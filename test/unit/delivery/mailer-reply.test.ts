@@ -1,14 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signupEvent } from '../../../dev/signup-event.js';
 import { startSmtpSink } from '../../../dev/smtp-sink.js';
 import { composeWelcomeEmail } from '../../../src/delivery/compose-welcome-email.js';
 import { createSmtpMailer } from '../../../src/delivery/mailer.js';
 import { renderWelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
+import { useCleanup } from '../../support/cleanup.js';
 
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const stop of cleanup.splice(0).reverse()) await stop();
-});
+const cleanup = useCleanup();
 
 describe('SMTP mailer reply', () => {
   it("resolves a send with the server's reply to the message (what a delivery receipt reports)", async () => {

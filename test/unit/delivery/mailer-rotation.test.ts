@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signupEvent } from '../../../dev/signup-event.js';
 import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
 import { composeWelcomeEmail } from '../../../src/delivery/compose-welcome-email.js';
@@ -7,16 +7,14 @@ import { renderWelcomeEmail } from '../../../src/delivery/render-welcome-email.j
 import { classifySmtpError } from '../../../src/delivery/smtp-errors.js';
 import { createLogger } from '../../../src/platform/logger.js';
 import { scratchDir, secretVolume } from '../platform/config-fixtures.js';
+import { useCleanup } from '../../support/cleanup.js';
 
 const SITE = { from: 'Acme <welcome@acme.test>', domain: 'acme.test' };
 const OLD = 'Old-smtp-P4ss';
 const NEW = 'New-smtp-P4ss';
 const tmp = scratchDir('mailer-rotation');
 
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const stop of cleanup.splice(0).reverse()) await stop();
-});
+const cleanup = useCleanup();
 
 async function setup() {
   const sink = await startSmtpSink({ auth: { user: 'mailer', pass: OLD } });

@@ -1,7 +1,7 @@
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCertificateAuthority, type IssuedCertificate } from '../../../dev/kafka/certificates.js';
 import { signupEvent } from '../../../dev/signup-event.js';
 import { startSmtpSink, type SmtpSinkOptions } from '../../../dev/smtp-sink.js';
@@ -10,13 +10,11 @@ import { createSmtpMailer, type SmtpMailerOptions } from '../../../src/delivery/
 import { renderWelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
 import { createSmtpVerifier, FatalStartupError, tlsRefusalReason } from '../../../src/delivery/smtp-verifier.js';
 import { silentLogger } from '../../support/pipeline.js';
+import { useCleanup } from '../../support/cleanup.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mailer-tls-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const stop of cleanup.splice(0).reverse()) await stop();
-});
+const cleanup = useCleanup();
 
 let ca: string;
 let server: IssuedCertificate;

@@ -1,19 +1,17 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { signupEvent } from '../../../dev/signup-event.js';
 import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
 import { composeWelcomeEmail } from '../../../src/delivery/compose-welcome-email.js';
 import { createSmtpMailer, type Mailer, type SmtpMailerOptions } from '../../../src/delivery/mailer.js';
 import { renderWelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
 import { classifySmtpError } from '../../../src/delivery/smtp-errors.js';
+import { useCleanup } from '../../support/cleanup.js';
 
 const SITE = { from: 'Acme <welcome@acme.test>', domain: 'acme.test' };
 const signup = (eventId: string, name = 'Zoë O’Hara') =>
   renderWelcomeEmail(signupEvent(eventId, { occurredAt: '2024-05-01T12:30:00Z', user: { id: 'u-1', email: 'zoe@example.test', name } }), SITE);
 
-const cleanup: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const stop of cleanup.splice(0).reverse()) await stop();
-});
+const cleanup = useCleanup();
 
 const PLAIN = { secure: false, requireTls: false, tlsRejectUnauthorized: true, user: '', pass: '' } as const;
 
