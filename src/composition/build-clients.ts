@@ -36,14 +36,16 @@ export function buildClients(config: Config, logger: Logger, metrics: Metrics, o
   const ledgerUrl = idempotency.redisUrl || config.redis.url;
   const producer = kafka.producer(DLQ_PRODUCER_CONFIG);
   const { receiptsTopic } = config.kafka;
+  // Read once: both relays sign with the same key.
+  const dkim = dkimOptions(config);
   return {
     publishReceipt: receiptsTopic === '' ? noReceipts : createReceipts({ producer, topic: receiptsTopic, relay: 'primary', metrics, logger }),
     clusterRate: config.email.rateLimitScope === 'cluster' ? buildClusterRate(config, logger, metrics) : undefined,
     consumer: kafka.consumer(consumerConfig(config)),
     producer,
     admin: kafka.admin(),
-    mailer: overrides.mailer ?? createSmtpMailer({ ...config.smtp, connections: config.email.workerCount, logger: logger.child({ component: 'smtp' }), dkim: dkimOptions(config) }),
-    fallbackMailer: fallbackMailer(config, logger),
+    mailer: overrides.mailer ?? createSmtpMailer({ ...config.smtp, connections: config.email.workerCount, logger: logger.child({ component: 'smtp' }), dkim }),
+    fallbackMailer: fallbackMailer(config, logger, dkim),
     ledger:
       overrides.ledger ??
       (ledgerUrl === ''
@@ -72,9 +74,9 @@ function dkimOptions({ dkim }: Config): DkimOptions | undefined {
 }
 
 /** The fallback relay: the primary's settings (timeouts, TLS, pool size, DKIM) with its own host and login. */
-function fallbackMailer(config: Config, logger: Logger): Mailer | undefined {
+function fallbackMailer(config: Config, logger: Logger, dkim: DkimOptions | undefined): Mailer | undefined {
   const fb = config.smtpFallback;
   if (fb.host === '') return undefined;
   const login = { user: fb.user, pass: fb.pass, passFile: '' };
-  return createSmtpMailer({ ...config.smtp, ...login, host: fb.host, port: fb.port, secure: fb.secure, connections: config.email.workerCount, logger: logger.child({ component: 'smtp', relay: 'fallback' }), dkim: dkimOptions(config) });
+  return createSmtpMailer({ ...config.smtp, ...login, host: fb.host, port: fb.port, secure: fb.secure, connections: config.email.workerCount, logger: logger.child({ component: 'smtp', relay: 'fallback' }), dkim });
 }

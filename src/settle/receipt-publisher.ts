@@ -104,19 +104,27 @@ export class ReceiptPublisher {
       } catch (err) {
         metrics.receiptPublishErrors.inc();
         logger.error({ err, receiptsTopic: topic, receipts: live.length, attempt }, 'receipt produce failed; retrying (their offsets are not committed)');
-        await sleep(retryDelayMs({ maxRetries: Number.POSITIVE_INFINITY, delaysMs: backoffMs }, attempt), whenAll(live.map((entry) => entry.signal))).catch(() => {});
+        const abandoned = whenAll(live.map((entry) => entry.signal));
+        try {
+          await sleep(retryDelayMs({ maxRetries: Number.POSITIVE_INFINITY, delaysMs: backoffMs }, attempt), abandoned.signal).catch(() => {});
+        } finally {
+          abandoned.dispose();
+        }
       }
     }
   }
 }
 
-/** A signal that aborts once every one of `signals` has. */
-function whenAll(signals: readonly AbortSignal[]): AbortSignal {
+/**
+ * A signal that aborts once every one of `signals` has. `dispose` removes its listeners: a batch
+ * retried for a long outage would otherwise add one per receipt per attempt to signals that live on.
+ */
+function whenAll(signals: readonly AbortSignal[]): { signal: AbortSignal; dispose(): void } {
   const all = new AbortController();
   const check = () => {
     if (signals.every((s) => s.aborted)) all.abort(new Error('every receipt abandoned'));
   };
   for (const s of signals) s.addEventListener('abort', check, { once: true });
   check();
-  return all.signal;
+  return { signal: all.signal, dispose: () => signals.forEach((s) => s.removeEventListener('abort', check)) };
 }
