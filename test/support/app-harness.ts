@@ -29,11 +29,11 @@ export async function createWorld(brokers: string[], { partitions = 3, reuse }: 
   const kafka = new Kafka({ clientId: `test-${id}`, brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  if (!reuse) await admin.createTopics({ waitForLeaders: true, topics: [
+  if (!reuse) await createAndWaitForMetadata(admin, [topic, dlqTopic], () => admin.createTopics({ waitForLeaders: true, topics: [
       // The source topic takes values up to 3 MiB so oversize events reach the service; the DLQ keeps the broker default.
       { topic, numPartitions: partitions, configEntries: [{ name: 'max.message.bytes', value: String(3 * 1024 * 1024) }] },
       { topic: dlqTopic, numPartitions: 1 },
-    ] });
+    ] }));
   // Idempotent, so a retried send never writes an event twice (tests count duplicates).
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -179,4 +179,28 @@ export function useAppWorld({ partitions, sink }: { partitions?: number; sink?: 
     await ctx.world.close();
   });
   return ctx;
+}
+
+/**
+ * Creates the topics; when KafkaJS gives up waiting for their leaders on a loaded machine ("does not
+ * host this topic-partition": the broker's metadata cache lags the controller), waits for their
+ * metadata itself, up to 30 s.
+ */
+async function createAndWaitForMetadata(admin: Admin, topics: string[], create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+    return;
+  } catch (err) {
+    if ((err as { retriable?: boolean }).retriable !== true) throw err;
+  }
+  const giveUpAt = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await admin.fetchTopicMetadata({ topics });
+      return;
+    } catch (err) {
+      if ((err as { retriable?: boolean }).retriable !== true || Date.now() > giveUpAt) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
