@@ -38,7 +38,7 @@ export function renderedTargets(): RenderedTarget[] {
       deployment,
       pod,
       container,
-      configMap: one<ConfigMap>(objects, 'ConfigMap'),
+      configMap: one<ConfigMap>(configMaps.filter((c) => c.metadata.name.startsWith('email-dispatcher-config-')), 'ConfigMap'),
       scaledObject: one<ScaledObject>(objects, 'ScaledObject', 'email-dispatcher'),
       env,
       config: loadConfig(env),
