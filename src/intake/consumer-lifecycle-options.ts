@@ -19,7 +19,14 @@ export interface ConsumerLifecycleOptions {
     abandonAll(): number;
     whenNoSendInFlight(signal?: AbortSignal): Promise<void>;
   };
-  readonly committer: { flushThenSuspend(): Promise<void>; suspend(): void; resume(): void; notify(): void };
+  /** A rebalance's last commit and suspension name the generation they belong to (`resume` starts the next). */
+  readonly committer: {
+    readonly generation: number;
+    flushThenSuspend(generation: number): Promise<void>;
+    suspend(generation: number): void;
+    resume(): void;
+    notify(): void;
+  };
   /** Longest wait for the sends in flight to end and the last commit of a generation before KafkaJS may rejoin. */
   readonly rejoinCommitBudgetMs: number;
   /** A partition admitted this many past its watermark is paused until it falls to half. */

@@ -136,30 +136,33 @@ export class ConsumerLifecycle implements MembershipGate {
     this.#phase = kind;
     if (first) this.o.metrics.rebalances.inc();
     this.o.dispatcher.hold('rebalance');
+    // The join may come before this episode ends (KafkaJS rejoins from another fetcher too): what the
+    // episode suspends is the generation it began in, never the next one (issue 19, defect 2).
+    const { generation } = this.o.committer;
     if (kind === 'membership-lost') {
       this.#dropEverything(err);
       // Nothing is left to commit, and a commit still in flight (KafkaJS retries it) must not delay the rejoin.
-      this.o.committer.suspend();
+      this.o.committer.suspend(generation);
       this.#episode = Promise.resolve();
     } else if (err === undefined) {
       // KafkaJS is already rejoining (its REBALANCING event): commit once more, now, before the new generation.
-      this.#episode = this.#withinBudget(() => this.o.committer.flushThenSuspend());
+      this.#episode = this.#withinBudget(generation, () => this.o.committer.flushThenSuspend(generation));
     } else {
       // KafkaJS cannot rejoin before the batch that learned of it returns: let the sends in flight
       // finish (none starts now) so their offsets make the last commit, within the budget.
       this.o.logger.info({ error: (err as Error).message }, 'group rebalancing: admitting nothing, starting no send, committing what settled, rejoining');
-      this.#episode = this.#withinBudget(async (signal) => {
+      this.#episode = this.#withinBudget(generation, async (signal) => {
         await this.o.dispatcher.whenNoSendInFlight(signal).catch(() => {});
-        await this.o.committer.flushThenSuspend();
+        await this.o.committer.flushThenSuspend(generation);
       });
     }
     this.o.onChange();
     return this.#episode;
   }
 
-  /** Out of budget: commit nothing more with this generation, whatever is still pending. */
-  #withinBudget(work: (signal: AbortSignal) => Promise<void>): Promise<void> {
-    return withinBudget(work, this.o.rejoinCommitBudgetMs, () => this.o.committer.suspend());
+  /** Out of budget: commit nothing more with `generation`, whatever is still pending (a later one is not touched). */
+  #withinBudget(generation: number, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    return withinBudget(work, this.o.rejoinCommitBudgetMs, () => this.o.committer.suspend(generation));
   }
 
   /** Every partition is treated as revoked: nothing of theirs is sent or settled any more. */

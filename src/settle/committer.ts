@@ -38,6 +38,7 @@ export class Committer {
   #pending: Promise<void> | undefined;
   #lastStartedAt = Number.NEGATIVE_INFINITY;
   #suspended = false;
+  #generation = 0;
   #stopped = false;
   readonly #closing = new AbortController();
   readonly #resumed = new Set<() => void>();
@@ -46,6 +47,11 @@ export class Committer {
 
   get suspended(): boolean {
     return this.#suspended;
+  }
+
+  /** The assignment commits are made for; each `resume` (a join) starts the next one. */
+  get generation(): number {
+    return this.#generation;
   }
 
   start(): void {
@@ -74,19 +80,28 @@ export class Committer {
     return this.#enqueue(false);
   }
 
-  /** One last commit with the current generation, then nothing until `resume`. */
-  flushThenSuspend(): Promise<void> {
+  /**
+   * One last commit with `generation`, then nothing until `resume`. A generation that has already
+   * ended only gets its commit: the one that followed it keeps committing (issue 19, defect 2).
+   */
+  flushThenSuspend(generation = this.#generation): Promise<void> {
     const done = this.#enqueue(true);
-    this.#suspended = true;
+    this.suspend(generation);
     return done;
   }
 
-  /** Commits nothing more until `resume` (a commit already running finishes). */
-  suspend(): void {
-    this.#suspended = true;
+  /**
+   * Commits nothing more until `resume` (a commit already running finishes). Only `generation` can
+   * be suspended: a rebalance budget spent after KafkaJS already rejoined must not stop the new
+   * assignment's commits for a whole generation.
+   */
+  suspend(generation = this.#generation): void {
+    if (generation === this.#generation) this.#suspended = true;
   }
 
+  /** The new assignment is in: commits resume, for a new generation. */
   resume(): void {
+    this.#generation += 1;
     this.#suspended = false;
     for (const done of [...this.#resumed]) done();
     this.#resumed.clear();

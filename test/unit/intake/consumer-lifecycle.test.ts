@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HoldReason } from '../../../src/delivery/dispatcher.js';
 import { ConsumerLifecycle } from '../../../src/intake/consumer-lifecycle.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
-import { OffsetTracker, type Ticket, type TopicPartition } from '../../../src/settle/offset-tracker.js';
+import { Committer } from '../../../src/settle/committer.js';
+import { OffsetTracker, type CommitOffset, type Ticket, type TopicPartition } from '../../../src/settle/offset-tracker.js';
 import { fakeConsumer, kafkaError } from '../../support/fake-consumer.js';
 import { silentLogger } from '../../support/pipeline.js';
 
@@ -37,6 +38,7 @@ function setup({ commit = async () => {}, sendsIdle = async () => {} }: { commit
     tracker,
     dispatcher,
     committer: {
+      generation: 0,
       flushThenSuspend: async () => {
         committer.flushes += 1;
         committer.suspended = true;
@@ -136,6 +138,67 @@ describe('ConsumerLifecycle', () => {
       await lifecycle.heartbeatFailed(kafkaError('REBALANCE_IN_PROGRESS'));
       kafka.rebalancing();
       expect((await metrics.rebalances.get()).values[0]?.value).toBe(1);
+    });
+  });
+
+  describe('with the real committer (issue 19, defect 2)', () => {
+    function withCommitter({ commitMs }: { commitMs: number[] }) {
+      const kafka = fakeConsumer();
+      const tracker = new OffsetTracker();
+      const metrics = createMetrics({ registry: new Registry(), defaults: false });
+      const commits: string[] = [];
+      const committer = new Committer({
+        tracker,
+        // Each commit takes the next of `commitMs` (then none), as a broker that answers slowly does.
+        commit: async (offsets: CommitOffset[]) => {
+          commits.push(offsets.map((o) => `${o.partition}@${o.offset}`).join(','));
+          await new Promise((resolve) => setTimeout(resolve, commitMs.shift() ?? 0));
+          return offsets;
+        },
+        intervalMs: 60_000,
+        metrics,
+        logger: silentLogger,
+      });
+      const dispatcher = { hold: () => {}, unhold: () => {}, abandonPartitions: () => 0, abandonAll: () => 0, whenNoSendInFlight: async () => {} };
+      const lifecycle = new ConsumerLifecycle({
+        consumer: kafka.consumer,
+        topic: T,
+        tracker,
+        dispatcher,
+        committer,
+        rejoinCommitBudgetMs: 1_000,
+        maxAheadPerPartition: 10,
+        onChange: () => {},
+        onFatal: () => {},
+        onContact: () => {},
+        metrics,
+        logger: silentLogger,
+      });
+      const settle = (offset: string) => tracker.settle(tracker.track(T, 0, offset) as Ticket);
+      return { kafka, committer, commits, lifecycle, settle };
+    }
+
+    it('when KafkaJS rejoins before the last commit of the old generation returns › the spent budget does not suspend the new generation', async () => {
+      const { kafka, committer, commits, settle } = withCommitter({ commitMs: [1_500] });
+      kafka.join({ [T]: [0] });
+      settle('0');
+      kafka.rebalancing();
+      await vi.advanceTimersByTimeAsync(300);
+      kafka.join({ [T]: [0] });
+      // The budget (1 s) is spent while the last commit of the old generation (1.5 s) is still running.
+      await vi.advanceTimersByTimeAsync(1_700);
+      expect(committer.suspended).toBe(false);
+      settle('1');
+      committer.notify();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(commits).toEqual(['0@1', '0@2']);
+      // A graceful stop commits too (it would wait for an assignment that already came).
+      settle('2');
+      committer.stop();
+      const final = committer.finalCommit(new AbortController().signal);
+      await vi.advanceTimersByTimeAsync(0);
+      await final;
+      expect(commits).toEqual(['0@1', '0@2', '0@3']);
     });
   });
 

@@ -124,6 +124,30 @@ describe('Committer', () => {
     expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: '1' }]);
   });
 
+  it('when the budget of an ended generation runs out late › the next generation keeps committing (issue 19, defect 2)', async () => {
+    const { tracker, committer, commits } = setup();
+    const old = committer.generation;
+    await committer.flushThenSuspend(old);
+    committer.resume();
+    committer.suspend(old);
+    expect(committer.suspended).toBe(false);
+    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    await committer.flush();
+    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '1' }]]);
+  });
+
+  it('the last commit of a generation that ended before it ran › commits for the new one and does not suspend it', async () => {
+    const { tracker, committer, commits } = setup();
+    const old = committer.generation;
+    committer.resume();
+    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    await committer.flushThenSuspend(old);
+    expect(committer.suspended).toBe(false);
+    tracker.settle(tracker.track('t', 0, '1') as Ticket);
+    await committer.flush();
+    expect(commits.map((c) => c[0]?.offset)).toEqual(['1', '2']);
+  });
+
   it('when shutdown comes during a rebalance › the final commit waits for the new assignment, then commits', async () => {
     const { tracker, committer, commits } = setup();
     await committer.flushThenSuspend();
