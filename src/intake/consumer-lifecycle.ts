@@ -1,8 +1,9 @@
 import type { ConsumerCrashEvent, ConsumerEndBatchProcessEvent, ConsumerGroupJoinEvent } from 'kafkajs';
 import { withinBudget } from '../platform/within-budget.js';
-import type { TopicPartition } from '../pipeline/topic-partition.js';
+import { partitionKey, type TopicPartition } from '../pipeline/topic-partition.js';
 import { removePartitionGauges } from '../settle/partition-gauges.js';
 import { groupErrorKind, type GroupErrorKind } from './group-error.js';
+import { isJoinStart } from './join-start.js';
 import type { MembershipGate } from './batch-handler.js';
 import type { ConsumerLifecycleOptions } from './consumer-lifecycle-options.js';
 import { PauseState } from './pause-state.js';
@@ -15,8 +16,9 @@ type Phase = 'joining' | 'member' | GroupErrorKind;
  * The consumer's group membership as the pipeline sees it: joins, rebalances, lost membership,
  * crashes and restarts, and the pauses that must hold across all of them.
  *
- * - A rebalance, once known (a heartbeat says so, or KafkaJS reports it), stops all admission and
- *   starts no new send; settled offsets are committed with the old generation; then KafkaJS rejoins.
+ * - A rebalance, once known (a heartbeat says so, KafkaJS reports it, or KafkaJS starts a join on
+ *   its own), starts no new send; settled offsets are committed with the old generation; then
+ *   KafkaJS rejoins. Only a heartbeat error stops admission: KafkaJS rejoins on the error a batch throws.
  * - A lost membership (evicted, fenced, crashed) drops every partition: nothing of theirs is sent
  *   or settled any more; whoever owns them next redelivers them.
  * - Pause state (SMTP circuit open, partitions past their bound) is desired state, applied now if
@@ -25,6 +27,8 @@ type Phase = 'joining' | 'member' | GroupErrorKind;
 export class ConsumerLifecycle implements MembershipGate {
   #phase: Phase = 'joining';
   #rejoinError: unknown;
+  /** The last assignment joined, as sorted partition keys. */
+  #assignment = '';
   #episode: Promise<void> = Promise.resolve();
   readonly #pauses: PauseState;
   readonly #off: Array<() => void> = [];
@@ -32,13 +36,14 @@ export class ConsumerLifecycle implements MembershipGate {
   constructor(private readonly o: ConsumerLifecycleOptions) {
     const { consumer } = o;
     this.#pauses = new PauseState({ consumer, topic: o.topic, metrics: o.metrics, logger: o.logger });
-    const { GROUP_JOIN, REBALANCING, CRASH, FETCH, HEARTBEAT, COMMIT_OFFSETS, END_BATCH_PROCESS } = consumer.events;
+    const { GROUP_JOIN, REBALANCING, CRASH, FETCH, HEARTBEAT, COMMIT_OFFSETS, END_BATCH_PROCESS, REQUEST } = consumer.events;
     this.#off.push(
       consumer.on(FETCH, () => o.onContact()),
       consumer.on(HEARTBEAT, () => o.onContact()),
       consumer.on(COMMIT_OFFSETS, () => o.onContact()),
       consumer.on(GROUP_JOIN, (event) => this.#joined(event)),
       consumer.on(REBALANCING, () => void this.#rebalanceKnown('rebalancing', undefined)),
+      consumer.on(REQUEST, ({ payload }) => isJoinStart(payload) && this.#joinStarting()),
       consumer.on(CRASH, (event) => this.#crashed(event)),
       consumer.on(END_BATCH_PROCESS, (event) => this.#batchProcessed(event)),
     );
@@ -112,8 +117,19 @@ export class ConsumerLifecycle implements MembershipGate {
     for (const off of this.#off.splice(0)) off();
   }
 
+  /** KafkaJS started a join while we were a member, maybe with nothing said before (its own rejoins). */
+  #joinStarting(): void {
+    if (this.#phase !== 'member') return;
+    this.o.logger.info('KafkaJS is rejoining the group on its own: starting no send, committing what settled before the new generation');
+    void this.#rebalanceKnown('rebalancing', undefined);
+  }
+
   #joined({ payload }: ConsumerGroupJoinEvent): void {
     const assignment = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+    const key = assignment.map(partitionKey).sort().join(' ');
+    // A join with no sign at all before it that moved partitions is still a rebalance (one that moved none changed nothing here).
+    if (this.#phase === 'member' && key !== this.#assignment) this.o.metrics.rebalances.inc();
+    this.#assignment = key;
     const revoked = this.o.tracker.retain(assignment);
     const abandoned = this.o.dispatcher.abandonPartitions(revoked);
     removePartitionGauges(this.o.metrics, revoked);

@@ -42,6 +42,9 @@ export function fakeConsumer() {
     rebalancing: () => emit(CONSUMER_EVENTS.REBALANCING, { groupId: 'g', memberId: 'member-1' }),
     crash: (error: Error, restart: boolean) => emit(CONSUMER_EVENTS.CRASH, { error, groupId: 'g', restart }),
     heartbeat: () => emit(CONSUMER_EVENTS.HEARTBEAT, { groupId: 'g', memberId: 'member-1', groupGenerationId: 1 }),
+    /** A request the consumer's connections completed (KafkaJS emits it as the response arrives, error code or not). */
+    request: (apiName: string, apiKey: number) =>
+      emit(CONSUMER_EVENTS.REQUEST, { broker: '127.0.0.1:9092', clientId: 'c', correlationId: id, size: 64, createdAt: Date.now(), sentAt: Date.now(), pendingDuration: 0, duration: 1, apiName, apiKey, apiVersion: 2 }),
     endBatch: (p: { topic: string; partition: number; batchSize: number; firstOffset: string | null; lastOffset: string }) =>
       emit(CONSUMER_EVENTS.END_BATCH_PROCESS, { highWatermark: p.lastOffset, offsetLag: '0', offsetLagLow: '0', duration: 1, ...p }),
     commitOffsets: (topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>) =>

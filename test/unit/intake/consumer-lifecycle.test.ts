@@ -141,6 +141,62 @@ describe('ConsumerLifecycle', () => {
     });
   });
 
+  describe('when KafkaJS rejoins on its own, with no error or event before the join (issue 19, defect 8)', () => {
+    // KafkaJS looks the coordinator up first in every join (consumerGroup.js [PRIVATE.JOIN]); a fetch
+    // that saw a leader move or a new partition, or its own heartbeat an unknown member, rejoins at once.
+    const joinStarts = (kafka: ReturnType<typeof fakeConsumer>) => kafka.request('GroupCoordinator', 10);
+
+    it('the join starting › starts no new send and commits once with the old generation; after the join, revoked partitions are dropped and sends go on', async () => {
+      const { kafka, lifecycle, tracker, holds, committer, metrics, abandoned } = setup();
+      kafka.join({ [T]: [0, 1] });
+      tracker.track(T, 1, '0');
+      joinStarts(kafka);
+      expect(holds.has('rebalance')).toBe(true);
+      expect(committer).toMatchObject({ flushes: 1, suspended: true });
+      expect(lifecycle.joined).toBe(false);
+      expect(lifecycle.inGroup).toBe(true);
+      // KafkaJS is already rejoining: no batch needs to throw for it.
+      expect(() => lifecycle.assertMember()).not.toThrow();
+      kafka.join({ [T]: [0] });
+      expect(holds.size).toBe(0);
+      expect(committer.suspended).toBe(false);
+      expect(abandoned).toEqual([[{ topic: T, partition: 1 }]]);
+      expect((await metrics.rebalances.get()).values[0]?.value).toBe(1);
+    });
+
+    it('the first join, or a join after a rebalance already known › is no new rebalance', async () => {
+      const { kafka, holds, committer, metrics } = setup();
+      joinStarts(kafka);
+      expect(holds.size).toBe(0);
+      kafka.join({ [T]: [0] });
+      kafka.rebalancing();
+      joinStarts(kafka);
+      expect(committer.flushes).toBe(1);
+      expect((await metrics.rebalances.get()).values[0]?.value).toBe(1);
+    });
+
+    it('any other request (fetch, heartbeat, metadata, commit) › changes nothing', () => {
+      const { kafka, holds, committer, lifecycle } = setup();
+      kafka.join({ [T]: [0] });
+      for (const [name, key] of [['Fetch', 1], ['Heartbeat', 12], ['Metadata', 3], ['OffsetCommit', 8]] as const) kafka.request(name, key);
+      expect(holds.size).toBe(0);
+      expect(committer.flushes).toBe(0);
+      expect(lifecycle.joined).toBe(true);
+    });
+
+    it('a join that moved partitions with no sign at all beforehand › is still counted as a rebalance; one that moved none is not', async () => {
+      const { kafka, tracker, metrics, abandoned } = setup();
+      kafka.join({ [T]: [0, 1] });
+      kafka.join({ [T]: [0, 1] });
+      tracker.track(T, 1, '0');
+      expect((await metrics.rebalances.get()).values[0]?.value ?? 0).toBe(0);
+      kafka.join({ [T]: [0] });
+      expect(abandoned).toEqual([[{ topic: T, partition: 1 }]]);
+      kafka.join({ [T]: [0, 2] });
+      expect((await metrics.rebalances.get()).values[0]?.value).toBe(2);
+    });
+  });
+
   describe('with the real committer (issue 19, defect 2)', () => {
     function withCommitter({ commitMs }: { commitMs: number[] }) {
       const kafka = fakeConsumer();
