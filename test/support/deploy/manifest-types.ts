@@ -54,6 +54,7 @@ export type ScaledObject = KubernetesObject & {
     scaleTargetRef: { name: string };
     minReplicaCount: number;
     maxReplicaCount: number;
+    cooldownPeriod?: number;
     fallback?: { failureThreshold: number; replicas: number; behavior?: string };
     triggers: ScaledObjectTrigger[];
   };
