@@ -33,13 +33,25 @@ describe('alert rules › content', () => {
     }
   });
 
+  it.each([
+    ['running on the fallback relay', 'EmailDispatcherRunningOnFallbackRelay', 'warning'],
+    ['both relays down', 'EmailDispatcherBothRelaysDown', 'critical'],
+    ['the cluster send rate falling back to a per-pod share', 'EmailDispatcherRateLimitFallback', 'warning'],
+    ['receipts failing to publish', 'EmailDispatcherReceiptsFailing', 'warning'],
+    ['a high SMTP send p99', 'EmailDispatcherSendLatencyHigh', 'warning'],
+  ])('alerts on %s (%s, %s)', (_what, name, severity) => {
+    expect(alerts.find((a) => a.alert === name)?.labels?.severity).toBe(severity);
+  });
+
   it("leaves pod restarts to kube-prometheus' KubePodCrashLooping", () => {
     for (const rule of rules) expect(rule.expr, rule.alert ?? rule.record).not.toMatch(/kube_pod_container_status/);
   });
 
-  it.each(alerts.map((a) => [a.alert, a] as const))('%s has a severity, a summary and an absolute runbook_url to its section of docs/operations.md', (_name, rule) => {
+  it.each(alerts.map((a) => [a.alert, a] as const))('%s has a severity, a summary, a description and an absolute runbook_url to its section of docs/operations.md', (_name, rule) => {
     expect(['warning', 'critical']).toContain(rule.labels?.severity);
     expect(rule.annotations?.summary).toBeTruthy();
+    // What it means and what is at stake, in a sentence or more: the notification's body.
+    expect(rule.annotations?.description?.length ?? 0).toBeGreaterThan(60);
     const [url, section] = splitUrl(rule.annotations?.runbook_url);
     expect(url).toMatch(/^https:\/\/[^/]+\/.*\/docs\/operations\.md$/);
     expect(docAnchors, `no heading for #${section} in docs/operations.md`).toContain(section);
