@@ -61,7 +61,7 @@ export type ScaledObject = KubernetesObject & {
 };
 export type TriggerAuthentication = KubernetesObject & { spec: { secretTargetRef: Array<{ parameter: string; name: string; key: string }> } };
 
-export interface NetworkPolicyPeer { namespaceSelector?: { matchLabels: Record<string, string> }; podSelector?: { matchLabels: Record<string, string> } }
+export interface NetworkPolicyPeer { namespaceSelector?: { matchLabels: Record<string, string> }; podSelector?: { matchLabels: Record<string, string> }; ipBlock?: { cidr: string; except?: string[] } }
 export interface NetworkPolicyRule { to?: NetworkPolicyPeer[]; from?: NetworkPolicyPeer[]; ports?: Array<{ port: number | string; protocol: string }> }
 export type NetworkPolicy = KubernetesObject & {
   spec: { podSelector: { matchExpressions: Array<{ key: string; operator: string; values: string[] }> }; policyTypes: string[]; ingress: NetworkPolicyRule[]; egress: NetworkPolicyRule[] };

@@ -88,6 +88,18 @@ describe('deploy/Dockerfile', () => {
     expect(existsSync(`${ROOT}cmd/service.ts`)).toBe(true);
   });
 
+  it("labels the image the OCI way: its source, its version (= package.json's by default) and the commit it was built from", () => {
+    const args = Object.fromEntries(all(runtime, 'ARG').map((a) => a.split('=') as [string, string?]));
+    const labels = Object.fromEntries([...all(runtime, 'LABEL').join(' ').matchAll(/([\w.]+)="([^"]*)"/g)].map(([, key, value]) => [key, value]));
+    expect(labels['org.opencontainers.image.source']).toMatch(/^https:\/\/\S+\/email-dispatcher$/);
+    expect(labels['org.opencontainers.image.version']).toBe('${VERSION}');
+    expect(labels['org.opencontainers.image.revision']).toBe('${REVISION}');
+    expect(args.VERSION).toBe((JSON.parse(readText('package.json')) as { version: string }).version);
+    // No default revision: a build that does not pass one says so rather than naming a wrong commit.
+    expect(Object.keys(args)).toContain('REVISION');
+    expect(readText('deploy/Dockerfile')).toMatch(/--build-arg REVISION=\$\(git rev-parse HEAD\)/);
+  });
+
   it('has in its build context every file the build compiles (tsconfig.build.json and what it imports)', () => {
     const copied = contextCopies(stage('build')).map((c) => c.replace(/^\.\//, ''));
     const { include } = JSON.parse(readText('tsconfig.build.json')) as { include: string[] };

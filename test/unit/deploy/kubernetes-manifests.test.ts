@@ -50,7 +50,7 @@ describe.skipIf(!kubectl)(`deploy/k8s › kubectl kustomize${kubectl ? '' : ` ($
 
   it('renders the base as the service and what watches, scales and fences it', () => {
     expect(kustomize(BASE).map((o) => o.kind).sort()).toEqual(
-      ['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'PodMonitor', 'PrometheusRule', 'ScaledObject', 'ServiceAccount'],
+      ['ConfigMap', 'Deployment', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'PodMonitor', 'PrometheusRule', 'ScaledObject', 'ServiceAccount'],
     );
   });
 
@@ -79,6 +79,23 @@ describe.skipIf(!kubectl)(`deploy/k8s › kubectl kustomize${kubectl ? '' : ` ($
       expect(labels?.['app.kubernetes.io/version']).toBe(packageVersion);
     }
     for (const template of templates) expect(template.spec.containers[0]?.image).toMatch(new RegExp(`:${packageVersion.replace(/\./g, '\\.')}$`));
+  });
+});
+
+describe('deploy/k8s › egress, written once per overlay', () => {
+  it.each(OVERLAYS)('overlay %s sets every egress destination and port in its egress.yaml, no JSON patch by index', (overlay) => {
+    const kustomization = readYaml<{ patches?: Array<{ path?: string; patch?: string; target?: { kind?: string } }> }>(`${overlayPath(overlay)}/kustomization.yaml`);
+    expect(kustomization.patches?.map((p) => p.path)).toContain('egress.yaml');
+    for (const patch of kustomization.patches ?? []) expect(patch.target?.kind, overlay).not.toBe('NetworkPolicy');
+    const [policy] = load(`${overlayPath(overlay)}/egress.yaml`) as [NetworkPolicy];
+    expect(policy.metadata.name).toBe('email-dispatcher-egress');
+  });
+
+  it('reaches a Kafka outside the cluster by an address block (production: managed brokers)', () => {
+    const [policy] = load(`${overlayPath('production')}/egress.yaml`) as [NetworkPolicy];
+    const blocks = policy.spec.egress.flatMap((r) => r.to ?? []).flatMap((peer) => (peer.ipBlock ? [peer.ipBlock.cidr] : []));
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const cidr of blocks) expect(cidr).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
   });
 });
 
@@ -149,28 +166,39 @@ describe.skipIf(!kubectl)('deploy/k8s › the base and each overlay', () => {
       });
 
       describe('NetworkPolicy', () => {
-        const policy = one<NetworkPolicy>(t.objects, 'NetworkPolicy');
-        const egressPorts = (match: (rule: NetworkPolicy['spec']['egress'][number]) => boolean) =>
-          policy.spec.egress.filter(match).flatMap((r) => r.ports ?? []).map((p) => `${p.port}/${p.protocol}`);
-        const toNamespace = (ns: string) => (r: NetworkPolicy['spec']['egress'][number]) => r.to?.some((peer) => peer.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === ns) ?? false;
+        const policies = t.objects.filter((o): o is NetworkPolicy => o.kind === 'NetworkPolicy');
+        const base = one<NetworkPolicy>(policies, 'NetworkPolicy', 'email-dispatcher');
+        const egress = one<NetworkPolicy>(policies, 'NetworkPolicy', 'email-dispatcher-egress');
+        type EgressRule = NetworkPolicy['spec']['egress'][number];
+        const portsOf = (rules: EgressRule[]) => rules.flatMap((r) => r.ports ?? []).map((p) => `${p.port}/${p.protocol}`).sort();
+        const toNamespace = (ns: string) => (r: EgressRule) => r.to?.some((peer) => peer.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === ns) ?? false;
+        const toAddressBlock = (r: EgressRule) => r.to?.some((peer) => peer.ipBlock !== undefined) ?? false;
+        const smtpPorts = [t.config.smtp.port, ...(t.config.smtpFallback.host === '' ? [] : [t.config.smtpFallback.port])].map((p) => `${p}/TCP`);
+        const kafkaPorts = [...new Set(t.config.kafka.brokers.map((b) => `${b.split(':').at(-1)}/TCP`))].sort();
 
         it("selects the service's pods and the redrive Job's, both ways", () => {
-          expect(policy.spec.podSelector.matchExpressions).toEqual([{ key: 'app.kubernetes.io/name', operator: 'In', values: ['email-dispatcher', 'email-dispatcher-dlq-redrive'] }]);
-          expect(policy.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
+          for (const policy of policies) {
+            expect(policy.spec.podSelector.matchExpressions).toEqual([{ key: 'app.kubernetes.io/name', operator: 'In', values: ['email-dispatcher', 'email-dispatcher-dlq-redrive'] }]);
+          }
+          expect(base.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
+          expect(egress.spec.policyTypes).toEqual(['Egress']);
         });
 
         it('lets in only Prometheus, only on the metrics port', () => {
-          expect(policy.spec.ingress).toHaveLength(1);
-          expect(policy.spec.ingress[0]?.ports).toEqual([{ port: 'metrics', protocol: 'TCP' }]);
-          expect(policy.spec.ingress[0]?.from?.[0]?.podSelector?.matchLabels).toEqual({ 'app.kubernetes.io/name': 'prometheus' });
+          expect(base.spec.ingress).toHaveLength(1);
+          expect(base.spec.ingress[0]?.ports).toEqual([{ port: 'metrics', protocol: 'TCP' }]);
+          expect(base.spec.ingress[0]?.from?.[0]?.podSelector?.matchLabels).toEqual({ 'app.kubernetes.io/name': 'prometheus' });
         });
 
-        it('lets out DNS, the ports of KAFKA_BROKERS, SMTP_PORT and Redis', () => {
-          expect(egressPorts(toNamespace('kube-system')).sort()).toEqual(['53/TCP', '53/UDP']);
-          const kafkaPorts = new Set(t.config.kafka.brokers.map((b) => `${b.split(':').at(-1)}/TCP`));
-          expect(egressPorts(toNamespace('kafka')).sort()).toEqual([...kafkaPorts].sort());
-          expect(egressPorts((r) => r.to === undefined)).toEqual([`${t.config.smtp.port}/TCP`]);
-          expect(egressPorts(toNamespace('redis'))).toEqual(['6379/TCP']);
+        it('lets out DNS, and in the egress policy the ports of KAFKA_BROKERS, SMTP_PORT and SMTP_FALLBACK_PORT (with a fallback relay), and Redis', () => {
+          expect(portsOf(base.spec.egress)).toEqual(['53/TCP', '53/UDP']);
+          expect(base.spec.egress.every(toNamespace('kube-system'))).toBe(true);
+          const kafka = egress.spec.egress.filter((r) => toNamespace('kafka')(r) || toAddressBlock(r));
+          expect(kafka).toHaveLength(1);
+          expect(portsOf(kafka)).toEqual(kafkaPorts);
+          expect(portsOf(egress.spec.egress.filter((r) => r.to === undefined))).toEqual([...new Set(smtpPorts)].sort());
+          expect(portsOf(egress.spec.egress.filter(toNamespace('redis')))).toHaveLength(1);
+          expect(egress.spec.egress).toHaveLength(3);
         });
       });
     });
