@@ -71,6 +71,11 @@ describe(DASHBOARD_PATH, () => {
     ['idempotency ledger errors', ['email_dispatcher_idempotency_ledger_errors_total', 'email_dispatcher_idempotency_lease_lost_total']],
     ['replicas', ['up{', 'email_dispatcher_ready', 'email_dispatcher_build_info']],
     ['offset commits', ['email_dispatcher_offset_commits_total']],
+    ['sends by relay and which relay is down', ['email_dispatcher_relay_sends_total', 'email_dispatcher_relay_circuit_open']],
+    ['the cluster send rate falling back to a per-pod share', ['email_dispatcher_rate_limit_fallback']],
+    ['receipts published and failing', ['email_dispatcher_receipts_published_total', 'email_dispatcher_receipt_publish_errors_total']],
+    ['blocked partitions', ['email_dispatcher_partition_blocked']],
+    ['stalled DLQ publishes', ['email_dispatcher_dlq_publish_stalled_messages']],
   ])('shows %s', (_what, metrics) => {
     for (const metric of metrics) expect(allExprs).toContain(metric);
   });
@@ -109,7 +114,7 @@ describe(DASHBOARD_PATH, () => {
 
   it.each([
     'Throughput', 'Oldest unsettled message', 'Time since last progress', 'SMTP circuit and fetch pause', 'Sent ledger (Redis) errors',
-    'Rebalances and consumer crashes', 'Memory', 'CPU', 'Event-loop delay p99',
+    'Rebalances and consumer crashes', 'Memory', 'CPU', 'Event-loop delay p99', 'Relay circuits', 'Cluster send rate fallback', 'Stalled DLQ publishes',
   ])('draws one line per pod in %s', (title) => {
     const panel = panels.find((p) => p.title === title);
     expect(panel?.targets?.some((t) => t.legendFormat?.includes('{{pod}}')), title).toBe(true);
@@ -121,5 +126,15 @@ describe(DASHBOARD_PATH, () => {
       const overridden = (panel.fieldConfig?.overrides ?? []).flatMap((o) => o.properties.map((p) => p.id));
       expect(overridden.filter((id) => id === 'unit' || id.startsWith('custom.axis')), panel.title).toEqual([]);
     }
+  });
+
+  it('is named by docs/operations.md only by panel titles it has', () => {
+    const titles = new Set([dashboard.title, ...panels.map((p) => p.title)]);
+    const docs = readText('docs/operations.md');
+    // How the guide quotes a panel: Dashboard "Throughput", ("Relays"), "SMTP send duration" p95, "X" on the dashboard.
+    const patterns = [/[Dd]ashboard "([^"\n]+)"/g, /\("([A-Z][^"\n]+)"\)/g, /"([A-Z][^"\n]+)" (?:p\d\d|panel|on the dashboard)/g];
+    const named = patterns.flatMap((re) => [...docs.matchAll(re)].map(([, title]) => title as string));
+    expect(named.length).toBeGreaterThan(3);
+    expect(named.filter((t) => !titles.has(t))).toEqual([]);
   });
 });
