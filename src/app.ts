@@ -13,7 +13,7 @@ import { createSmtpVerifier } from './delivery/smtp-verifier.js';
 import { loadWelcomeTemplates } from './delivery/templates/load-welcome-templates.js';
 import { createBatchHandler } from './intake/batch-handler.js';
 import { ConsumerLifecycle } from './intake/consumer-lifecycle.js';
-import { HighWatermarkPoll } from './intake/high-watermark-poll.js';
+import { StableOffsetPoll } from './intake/stable-offset-poll.js';
 import { fromDomain, type Config } from './platform/config.js';
 import type { Health } from './platform/health.js';
 import { startHttpServer } from './platform/http-server.js';
@@ -128,7 +128,7 @@ export function createApp(options: AppOptions): App {
     metrics,
     logger,
   });
-  const highWatermarks = new HighWatermarkPoll({ admin, topic: config.kafka.topic, tracker, logger });
+  const highWatermarks = new StableOffsetPoll({ admin, topic: config.kafka.topic, tracker, logger });
   const intake = new AbortController();
   const handleBatch = createBatchHandler({
     tracker,

@@ -63,7 +63,9 @@ export function createBatchHandler(o: BatchHandlerOptions) {
     // when KafkaJS's own heartbeat after the previous batch found a rebalance (else it is a no-op).
     await heartbeatOrRejoin(heartbeat);
     if (!o.tracker.owns(topic, partition)) return;
-    o.tracker.setHighWatermark(topic, partition, batch.highWatermark);
+    // Lag is measured against the last stable offset the poll reads, not batch.highWatermark (issue 19, defect 6).
+    const first = batch.messages[0];
+    if (first) rewindIfBehind(o, topic, partition, first.offset);
     const last = batch.messages.at(-1);
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || o.signal.aborted) return;
@@ -100,6 +102,14 @@ export function createBatchHandler(o: BatchHandlerOptions) {
       o.submit(toConsumedRecord(message, ticket));
     }
   };
+}
+
+/** A fetch that starts below the committed offset restarts the partition's tracking there (issue 19, defect 7). */
+function rewindIfBehind(o: BatchHandlerOptions, topic: string, partition: number, offset: string): void {
+  const from = o.tracker.rewind(topic, partition, offset);
+  if (from === undefined) return;
+  o.metrics.offsetRewinds.inc({ topic });
+  o.logger.warn({ topic, partition, from: from.toString(), to: offset }, 'fetch position moved below the committed offset (topic created again, unclean leader election or offsets reset): tracking restarts there; records in process from before still finish, their commits are dropped');
 }
 
 /** Waits for a slot with heartbeats; false when the service is stopping. Rethrows rebalance errors. */

@@ -62,7 +62,8 @@ function defineMetrics(registry: Registry, defaults: boolean) {
     committedOffset: new Gauge({ name: `${p}committed_offset`, help: 'Last offset committed by this instance', labelNames: ['topic', 'partition'], registers }),
     settledUncommitted: new Gauge({ name: `${p}settled_uncommitted_messages`, help: 'Settled messages not yet covered by a commit', labelNames: ['topic', 'partition'], registers }),
     oldestUnsettledAge: new Gauge({ name: `${p}oldest_unsettled_age_seconds`, help: 'Age of the oldest message admitted but not settled', labelNames: ['topic', 'partition'], registers }),
-    consumerLag: new Gauge({ name: `${p}consumer_lag_messages`, help: 'High watermark minus committed offset, from the last fetch', labelNames: ['topic', 'partition'], registers }),
+    consumerLag: new Gauge({ name: `${p}consumer_lag_messages`, help: 'Last stable offset (the end a read_committed consumer can fetch; an open transaction is not lag) minus committed offset', labelNames: ['topic', 'partition'], registers }),
+    offsetRewinds: new Counter({ name: `${p}offset_rewinds_total`, help: 'Fetches that started below the committed offset (topic created again, unclean leader election, offsets reset): the partition\'s tracking restarted there', labelNames: ['topic'], registers }),
     partitionBlocked: new Gauge({ name: `${p}partition_blocked`, help: '1 while a partition is paused because one of its offsets has not settled and admission reached KAFKA_MAX_AHEAD_PER_PARTITION past it', labelNames: ['topic', 'partition'], registers }),
     dlqPublishStalled: new Gauge({ name: `${p}dlq_publish_stalled_messages`, help: 'DLQ publishes failing for longer than DLQ_PUBLISH_STALL_MS (still retried; their offsets stay uncommitted)', registers }),
     commits: new Counter({ name: `${p}offset_commits_total`, help: 'Offset commits, by result', labelNames: ['result'], registers }),
@@ -86,6 +87,7 @@ export type Metrics = ReturnType<typeof defineMetrics>;
 /** Rules can take rate() and increase() of a series that has not moved yet (no `unless … offset` workaround). */
 function zeroKnownSeries(m: Metrics, known: KnownLabels): void {
   for (const topic of known.topics) m.consumed.inc({ topic }, 0);
+  for (const topic of known.topics) m.offsetRewinds.inc({ topic }, 0);
   for (const reason of known.nameProblems) m.namesDropped.inc({ reason }, 0);
   for (const cls of FAILURE_CLASSES) m.sendFailures.inc({ class: cls }, 0);
   for (let attempt = 1; attempt <= known.maxRetries; attempt += 1) m.retries.inc({ attempt: String(attempt) }, 0);

@@ -1,4 +1,5 @@
 import { partitionKey, type Ticket, type TopicPartition } from '../pipeline/topic-partition.js';
+import { PartitionState } from './partition-state.js';
 
 export type { Ticket, TopicPartition } from '../pipeline/topic-partition.js';
 
@@ -21,40 +22,6 @@ export interface PartitionStats extends TopicPartition {
   readonly settledUncommitted: number;
   readonly oldestUnsettledAgeMs: number;
   readonly lag: bigint | undefined;
-}
-
-class PartitionState {
-  /** Admitted offsets in admission (= offset) order; [head, end) is live. */
-  readonly admitted: bigint[] = [];
-  readonly admittedAt: number[] = [];
-  head = 0;
-  /** Settled offsets not yet below the watermark (settled out of order). */
-  readonly settledAhead = new Set<bigint>();
-  /** Offsets that left the window since the last commit, for the settled-uncommitted gauge. */
-  passed: bigint[] = [];
-  next: bigint | undefined;
-  committed: bigint | undefined;
-  highWatermark: bigint | undefined;
-
-  constructor(readonly topic: string, readonly partition: number, readonly epoch: number) {}
-
-  watermark(): bigint | undefined {
-    return this.head < this.admitted.length ? this.admitted[this.head] : this.next;
-  }
-
-  advance(): void {
-    while (this.head < this.admitted.length) {
-      const offset = this.admitted[this.head] as bigint;
-      if (!this.settledAhead.delete(offset)) break;
-      this.passed.push(offset);
-      this.head += 1;
-    }
-    if (this.head > 1024 && this.head * 2 > this.admitted.length) {
-      this.admitted.splice(0, this.head);
-      this.admittedAt.splice(0, this.head);
-      this.head = 0;
-    }
-  }
 }
 
 const keyOf = (topic: string, partition: number) => partitionKey({ topic, partition });
@@ -128,28 +95,52 @@ export class OffsetTracker {
     return out;
   }
 
-  /** Records a successful commit; ignored if the partition was dropped meanwhile or it moves backwards. */
+  /**
+   * Records a successful commit; ignored if the partition was dropped meanwhile, if it moves backwards,
+   * or if it lies past everything this tracking admitted: a commit still in flight when the tracking
+   * restarted lower (see `rewind`) belongs to the tracking before.
+   */
   markCommitted(topic: string, partition: number, offsetText: string): void {
     const state = this.#partitions.get(keyOf(topic, partition));
     if (!state) return;
     const offset = BigInt(offsetText);
     if (state.committed !== undefined && offset <= state.committed) return;
+    if (state.next === undefined || offset > state.next) return;
     state.committed = offset;
     let drop = 0;
     while (drop < state.passed.length && (state.passed[drop] as bigint) < offset) drop += 1;
     state.passed = drop === state.passed.length ? [] : state.passed.slice(drop);
   }
 
-  setHighWatermark(topic: string, partition: number, highWatermark: string): void {
+  /**
+   * The partition's last stable offset as the broker reports it (ListOffsets, read_committed). Lag is
+   * measured against it, never against a fetch's high watermark: records of an open transaction sit
+   * between the two and cannot be fetched until it ends, so counting them would make a quiet
+   * partition look stalled (issue 19, defect 6). Set, not raised: each read is newer than the last,
+   * and the log can restart lower (a topic created again).
+   */
+  setStableEnd(topic: string, partition: number, offsetText: string): void {
     const state = this.#partitions.get(keyOf(topic, partition));
-    if (state) state.highWatermark = BigInt(highWatermark);
+    if (state) state.stableEnd = BigInt(offsetText);
   }
 
-  /** A high watermark read apart from fetches (it may be older than the last fetch's): only ever raises it. */
-  raiseHighWatermark(topic: string, partition: number, highWatermark: string): void {
-    const state = this.#partitions.get(keyOf(topic, partition));
-    const high = BigInt(highWatermark);
-    if (state && (state.highWatermark === undefined || high > state.highWatermark)) state.highWatermark = high;
+  /**
+   * The fetch position moved backwards: a fetch starts at `offsetText`, below the offset this tracking
+   * committed (topic deleted and created again, unclean leader election, offsets reset). KafkaJS
+   * refetches after a rejoin from the committed offset, never below it, so these are records nobody
+   * admitted: restart the partition's tracking there instead of skipping them as already admitted.
+   * Tickets of the old tracking become void. Returns the committed offset the tracking had reached,
+   * or undefined when the position did not move backwards. Below an offset nothing was committed for
+   * (the first seconds of an assignment) a refetch from the reset policy is legitimate, so nothing is
+   * detected there; nor within [committed, next), where a refetch and a rewind look alike.
+   * (issue 19, defect 7)
+   */
+  rewind(topic: string, partition: number, offsetText: string): bigint | undefined {
+    const key = keyOf(topic, partition);
+    const state = this.#partitions.get(key);
+    if (!state || state.committed === undefined || BigInt(offsetText) >= state.committed) return undefined;
+    this.#partitions.set(key, new PartitionState(topic, partition, ++this.#epoch));
+    return state.committed;
   }
 
   /**
@@ -192,7 +183,6 @@ export class OffsetTracker {
       const { topic, partition } = state;
       const pending = state.admitted.length - state.head - state.settledAhead.size;
       const oldestAt = state.head < state.admittedAt.length ? (state.admittedAt[state.head] as number) : undefined;
-      const base = state.committed ?? (state.head < state.admitted.length ? state.admitted[state.head] : state.next);
       out.push({
         topic,
         partition,
@@ -200,7 +190,7 @@ export class OffsetTracker {
         pending,
         settledUncommitted: state.passed.length + state.settledAhead.size,
         oldestUnsettledAgeMs: oldestAt === undefined ? 0 : Math.max(0, now - oldestAt),
-        lag: state.highWatermark !== undefined && base !== undefined ? (state.highWatermark > base ? state.highWatermark - base : 0n) : undefined,
+        lag: state.lag(),
       });
     }
     return out;

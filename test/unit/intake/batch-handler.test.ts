@@ -1,4 +1,5 @@
 import type { Batch, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Capacity } from '../../../src/delivery/capacity.js';
@@ -215,6 +216,42 @@ describe('batch handler', () => {
     const { p } = payload([0, 1], { batch: { topic: 't', partition: 0, highWatermark: '3', messages: payload([0, 1]).p.batch.messages, lastOffset: () => '2' } as unknown as Batch });
     await handler(p);
     for (const r of submitted) tracker.settle(r.ticket);
+    expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: '3' }]);
+  });
+});
+
+describe('batch handler: where the log ends and where it restarts (issue 19, defects 6 and 7)', () => {
+  it('when a transaction is left open past the last record › a fetch\'s high watermark above the records is not lag', async () => {
+    const { handler, submitted, tracker } = setup(10);
+    // Records 0–4 committed; 5–9 belong to a transaction still open: a read_committed fetch stops at 5
+    // (the last stable offset) while the high watermark says 10.
+    const { p } = payload([0, 1, 2, 3, 4], { batch: { topic: 't', partition: 0, highWatermark: '10', messages: payload([0, 1, 2, 3, 4]).p.batch.messages, lastOffset: () => '4' } as unknown as Batch });
+    await handler(p);
+    for (const r of submitted) tracker.settle(r.ticket);
+    tracker.markCommitted('t', 0, '5');
+    expect(tracker.stats()[0]?.lag).toBe(0n);
+  });
+
+  it('when the fetch position moves below the committed offset (topic recreated, offset reset) › admits the records from there, counts and logs it once', async () => {
+    const { handler, submitted, tracker, metrics } = setup(100);
+    const logs: Array<Record<string, unknown>> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
+    const withLogs = createBatchHandler({ tracker, capacity: new Capacity(100), submit: (r) => submitted.push(r), membership: gate(), heartbeatEveryMs: 1000, maxAheadPerPartition: 10_000, onPartitionFull: () => {}, signal: new AbortController().signal, metrics, logger });
+    await handler(payload([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).p);
+    for (const r of submitted) tracker.settle(r.ticket);
+    tracker.markCommitted('t', 0, '10');
+    const old = submitted.length;
+
+    const { p, resolved } = payload([0, 1, 2]);
+    await withLogs(p);
+    expect(submitted.slice(old).map((r) => r.message.offset)).toEqual(['0', '1', '2']);
+    expect(resolved).toEqual(['0', '1', '2']);
+    expect((await metrics.offsetRewinds.get()).values).toMatchObject([{ labels: { topic: 't' }, value: 1 }]);
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatchObject({ topic: 't', partition: 0, from: '10', to: '0' });
+
+    // The new records commit from where the log restarted, not past it.
+    for (const r of submitted.slice(old)) tracker.settle(r.ticket);
     expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: '3' }]);
   });
 });

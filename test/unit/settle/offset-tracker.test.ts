@@ -135,7 +135,7 @@ describe('OffsetTracker', () => {
     const tracker = assignedTracker();
     const tickets = admit(tracker, [0, 1, 2]);
     tracker.markGap(T, 0, '4'); // offset 3 is the commit marker, never delivered
-    tracker.setHighWatermark(T, 0, '4');
+    tracker.setStableEnd(T, 0, '4');
     expect(tracker.commitCandidates()[0]?.offset).toBe('0');
     for (const t of tickets) tracker.settle(t);
     expect(tracker.commitCandidates()[0]?.offset).toBe('4');
@@ -158,5 +158,57 @@ describe('OffsetTracker', () => {
     expect(tracker.ahead(T, 0)).toBe(4);
     tracker.settle(first as Ticket);
     expect(tracker.ahead(T, 0)).toBe(0);
+  });
+
+  describe('when the fetch position moves backwards (issue 19, defect 7)', () => {
+    function committedThrough(next: number): { tracker: OffsetTracker; inProcess: Ticket } {
+      const tracker = assignedTracker();
+      const tickets = admit(tracker, Array.from({ length: next + 1 }, (_, i) => i));
+      for (const t of tickets.slice(0, next)) tracker.settle(t);
+      tracker.markCommitted(T, 0, String(next));
+      return { tracker, inProcess: tickets[next] as Ticket };
+    }
+
+    it('below the committed offset › restarts the tracking there: the records are admitted and committed from the new start', () => {
+      const { tracker, inProcess } = committedThrough(10);
+      expect(tracker.rewind(T, 0, '0')).toBe(10n);
+      const fresh = admit(tracker, [0, 1]);
+      expect(fresh.every((t) => t !== undefined)).toBe(true);
+      tracker.settle(inProcess); // a record of the tracking before: void
+      expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '0' }]);
+      for (const t of fresh) tracker.settle(t);
+      expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '2' }]);
+    });
+
+    it('at or above the committed offset (KafkaJS refetching after a rejoin) › changes nothing', () => {
+      const { tracker } = committedThrough(10);
+      expect(tracker.rewind(T, 0, '10')).toBeUndefined();
+      expect(tracker.track(T, 0, '10')).toBeUndefined(); // still in process: not admitted twice
+    });
+
+    it('with nothing committed yet › changes nothing (a refetch from the reset policy may start anywhere below)', () => {
+      const tracker = assignedTracker();
+      admit(tracker, [5, 6]);
+      expect(tracker.rewind(T, 0, '0')).toBeUndefined();
+    });
+
+    it('when a commit of the tracking before is confirmed after the restart › it is not taken for the new one', () => {
+      const { tracker } = committedThrough(10);
+      tracker.rewind(T, 0, '0');
+      for (const t of admit(tracker, [0, 1, 2])) tracker.settle(t);
+      tracker.markCommitted(T, 0, '11');
+      expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '3' }]);
+      tracker.markCommitted(T, 0, '3');
+      expect(tracker.commitCandidates()).toEqual([]);
+    });
+
+    it('lag after the restart is against the new log\'s stable end', () => {
+      const { tracker } = committedThrough(10);
+      tracker.setStableEnd(T, 0, '12');
+      tracker.rewind(T, 0, '0');
+      admit(tracker, [0]);
+      tracker.setStableEnd(T, 0, '4');
+      expect(tracker.stats().find((s) => s.partition === 0)?.lag).toBe(4n);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { HighWatermarkPoll } from '../../../src/intake/high-watermark-poll.js';
+import { StableOffsetPoll } from '../../../src/intake/stable-offset-poll.js';
 import { OffsetTracker } from '../../../src/settle/offset-tracker.js';
 import { silentLogger } from '../../support/pipeline.js';
 
@@ -10,15 +10,15 @@ function setup(offsets: Array<{ partition: number; high: string }>) {
   tracker.track('signups', 1, '0');
   let now = 0;
   const admin = { connect: vi.fn(async () => {}), disconnect: vi.fn(async () => {}), fetchTopicOffsets: vi.fn(async () => offsets.map((o) => ({ ...o, offset: o.high, low: '0' }))) };
-  const poll = new HighWatermarkPoll({ admin, topic: 'signups', tracker, everyMs: 5_000, now: () => now, logger: silentLogger });
+  const poll = new StableOffsetPoll({ admin, topic: 'signups', tracker, everyMs: 5_000, now: () => now, logger: silentLogger });
   const lag = () => Object.fromEntries(tracker.stats().map((s) => [s.partition, s.lag]));
   return { tracker, admin, poll, lag, advance: (ms: number) => (now += ms) };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('HighWatermarkPoll', () => {
-  it('raises the high watermarks of owned partitions (lag moves while the consumer fetches nothing), at most every 5 s', async () => {
+describe('StableOffsetPoll', () => {
+  it('sets the last stable offsets of owned partitions (lag moves while the consumer fetches nothing), at most every 5 s', async () => {
     const { admin, poll, lag, advance } = setup([{ partition: 0, high: '120' }, { partition: 1, high: '7' }, { partition: 2, high: '999' }]);
     poll.poll();
     await settle();
@@ -38,12 +38,25 @@ describe('HighWatermarkPoll', () => {
     expect(admin.disconnect).toHaveBeenCalledTimes(1);
   });
 
-  it('never lowers what a fresher fetch reported', async () => {
-    const { tracker, poll, lag } = setup([{ partition: 0, high: '10' }]);
-    tracker.setHighWatermark('signups', 0, '50');
+  it('when the broker reports a lower end than before (the topic created again) › lag follows it down (issue 19, defect 6)', async () => {
+    const offsets = [{ partition: 0, high: '50' }];
+    const { poll, lag, advance } = setup(offsets);
     poll.poll();
     await settle();
     expect(lag()[0]).toBe(50n);
+    offsets[0] = { partition: 0, high: '10' };
+    advance(5_000);
+    poll.poll();
+    await settle();
+    expect(lag()[0]).toBe(10n);
+  });
+
+  it('when the last read is older than what was fetched since › lag counts at least what was fetched', async () => {
+    const { tracker, poll, lag } = setup([{ partition: 0, high: '1' }]);
+    for (let offset = 1; offset < 30; offset += 1) tracker.track('signups', 0, String(offset));
+    poll.poll();
+    await settle();
+    expect(lag()[0]).toBe(30n);
   });
 
   it('a failed read is logged at debug and retried at the next poll; close without a read disconnects nothing', async () => {

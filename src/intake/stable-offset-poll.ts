@@ -2,10 +2,10 @@ import type { Admin } from 'kafkajs';
 import type { Logger } from '../platform/logger.js';
 import type { OffsetTracker } from '../settle/offset-tracker.js';
 
-export interface HighWatermarkPollOptions {
+export interface StableOffsetPollOptions {
   readonly admin: Pick<Admin, 'connect' | 'disconnect' | 'fetchTopicOffsets'>;
   readonly topic: string;
-  readonly tracker: Pick<OffsetTracker, 'owns' | 'raiseHighWatermark'>;
+  readonly tracker: Pick<OffsetTracker, 'owns' | 'setStableEnd'>;
   /** Least time between two polls. @default 5000 */
   readonly everyMs?: number;
   readonly now?: () => number;
@@ -13,18 +13,21 @@ export interface HighWatermarkPollOptions {
 }
 
 /**
- * Reads the topic's high watermarks from the broker every few seconds. Fetches report them too, but
- * a paused consumer (SMTP circuit open, a blocked partition, a full buffer) fetches nothing, and the
- * lag gauges would stand still while the backlog grows. One request at a time; a failure waits for
- * the next poll.
+ * Reads the topic's last stable offsets from the broker every few seconds: the end lag is measured
+ * against (issue 19, defect 6). KafkaJS's admin sends ListOffsets at isolation level READ_COMMITTED
+ * (the request's default from version 2), which answers the last stable offset, not the high
+ * watermark: records of an open transaction are not lag, as nothing can fetch them yet. A fetch's
+ * high watermark would count them, and KafkaJS drops the fetch response's last stable offset.
+ * Polling also keeps lag moving while the consumer fetches nothing (SMTP circuit open, a blocked
+ * partition, a full buffer). One request at a time; a failure waits for the next poll.
  */
-export class HighWatermarkPoll {
+export class StableOffsetPoll {
   #last = Number.NEGATIVE_INFINITY;
   #inFlight: Promise<void> | undefined;
   #connected = false;
   #closed = false;
 
-  constructor(private readonly o: HighWatermarkPollOptions) {}
+  constructor(private readonly o: StableOffsetPollOptions) {}
 
   /** Call periodically; polls when the last poll is old enough. Never throws. */
   poll(): void {
@@ -32,7 +35,7 @@ export class HighWatermarkPoll {
     if (this.#closed || this.#inFlight || now - this.#last < (this.o.everyMs ?? 5_000)) return;
     this.#last = now;
     this.#inFlight = this.#read()
-      .catch((err: unknown) => this.o.logger.debug({ err }, 'high watermarks not read; next poll tries again'))
+      .catch((err: unknown) => this.o.logger.debug({ err }, 'last stable offsets not read; next poll tries again'))
       .finally(() => (this.#inFlight = undefined));
   }
 
@@ -49,7 +52,7 @@ export class HighWatermarkPoll {
       this.#connected = true;
     }
     for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
-      if (tracker.owns(topic, partition)) tracker.raiseHighWatermark(topic, partition, high);
+      if (tracker.owns(topic, partition)) tracker.setStableEnd(topic, partition, high);
     }
   }
 }
