@@ -13,6 +13,7 @@ export const schema = {
     fromBeginning: { doc: 'Where a group with no committed offset starts (true = earliest, so nothing is skipped)', format: Boolean, default: true, env: 'KAFKA_FROM_BEGINNING' },
     sessionTimeoutMs: { doc: 'Consumer group session timeout', format: 'positive-int', default: 30_000, env: 'KAFKA_SESSION_TIMEOUT_MS' },
     heartbeatIntervalMs: { doc: 'Consumer heartbeat interval', format: 'positive-int', default: 3_000, env: 'KAFKA_HEARTBEAT_INTERVAL_MS' },
+    metadataMaxAgeMs: { doc: 'How often the consumer refreshes cluster metadata: partitions added to the topic are consumed within about this long', format: 'positive-int', default: 300_000, env: 'KAFKA_METADATA_MAX_AGE_MS' },
     commitIntervalMs: { doc: 'Least time between two offset commits (commits follow settled messages, one in flight)', format: 'non-negative-int', default: 50, env: 'KAFKA_COMMIT_INTERVAL_MS' },
     maxAheadPerPartition: { doc: 'Offsets a partition may hold admitted past an unsettled one before it is paused', format: 'positive-int', default: 10_000, env: 'KAFKA_MAX_AHEAD_PER_PARTITION' },
     dlqPublishStallMs: { doc: 'A DLQ publish not acknowledged after this long is reported stalled', format: 'positive-int', default: 60_000, env: 'DLQ_PUBLISH_STALL_MS' },

@@ -62,6 +62,8 @@ export function consumerConfig(config: Config): ConsumerConfig {
     groupId: config.kafka.groupId,
     sessionTimeout: config.kafka.sessionTimeoutMs,
     heartbeatInterval: config.kafka.heartbeatIntervalMs,
+    // How soon partitions added to the topic are seen: KafkaJS rejoins the group once a refresh shows them.
+    metadataMaxAge: config.kafka.metadataMaxAgeMs,
     allowAutoTopicCreation: false,
     maxBytesPerPartition: 1024 * 1024,
     maxBytes: 8 * 1024 * 1024,
