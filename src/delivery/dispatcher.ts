@@ -47,6 +47,8 @@ export class Dispatcher {
     const { parsed } = record;
     const job = newJob(record);
     this.#board.add(job);
+    // Closed: nothing new is settled (so `job.abandon` alone stands for closing and revocation).
+    if (this.#closing.signal.aborted) return this.#board.abandon(job);
     if (!parsed.ok) {
       void this.#finish(job, { kind: 'dead-letter', reason: 'invalid_event', error: parsed.error, smtpCode: undefined, attempts: 0 });
       return;
@@ -121,7 +123,7 @@ export class Dispatcher {
     if (job.abandoned || job.stage.name !== 'queued') return;
     if (this.#o.sendRate) {
       // A budget shared with the other replicas: this worker waits for its turn (it could not send sooner anyway).
-      const taken = await this.#o.sendRate.take(AbortSignal.any([this.#closing.signal, job.abandon.signal])).then(() => true, () => false);
+      const taken = await this.#o.sendRate.take(job.abandon.signal).then(() => true, () => false);
       if (!taken || job.abandoned) return;
     }
     if (this.#o.breaker.state === 'open' || this.#holds.size > 0) {
@@ -138,9 +140,10 @@ export class Dispatcher {
     });
     // An abandoned job's result is ignored; its slot was kept only while the SMTP exchange ran.
     if (job.abandoned) return this.#board.release(job);
+    // An outcome is settled (its receipt or DLQ publish acknowledged) after the worker is free again.
     switch (result.kind) {
       case 'duplicate':
-        return this.#finish(job, { kind: 'duplicate', messageId: letter.prepared.mail.messageId });
+        return void this.#finish(job, { kind: 'duplicate', messageId: letter.prepared.mail.messageId });
       case 'try-later':
         return this.#scheduleRetry(job, retryDelayMs(this.#o.policy, 1), letter);
       case 'withdrawn':
@@ -151,7 +154,7 @@ export class Dispatcher {
         job.attempts += 1;
         this.#o.breaker.recordSuccess();
         if (Number.isFinite(job.occurredAt)) this.#o.metrics.endToEnd.observe(Math.max(0, (Date.now() - (job.occurredAt as number)) / 1000));
-        return this.#finish(job, { kind: 'sent', attempts: job.attempts, messageId: letter.prepared.mail.messageId, smtpReply: result.smtpReply, relay: result.relay });
+        return void this.#finish(job, { kind: 'sent', attempts: job.attempts, messageId: letter.prepared.mail.messageId, smtpReply: result.smtpReply, relay: result.relay });
       default: {
         const never: never = result;
         throw new Error(`unknown attempt result ${JSON.stringify(never)}`);
@@ -207,7 +210,9 @@ export class Dispatcher {
     if (job.abandoned) return;
     this.#board.move(job, { name: 'settling' });
     try {
-      await this.#o.settle(job.record, outcome, AbortSignal.any([this.#closing.signal, job.abandon.signal]));
+      // Not AbortSignal.any([closing, abandon]): one per event on the long-lived closing signal piles up
+      // (nodejs/node#55351, #64476). close() abandons every job, so the job's own signal says both.
+      await this.#o.settle(job.record, outcome, job.abandon.signal);
     } catch (err) {
       if (!this.#closing.signal.aborted && !job.abandoned) this.#o.logger.error({ err, ...whereOf(job) }, 'settling failed; message stays uncommitted');
       this.#board.abandon(job);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { Logger } from '../platform/logger.js';
+import { linkedSignal } from '../platform/linked-signal.js';
 import { logSecretFileEvent, watchSecretFile } from '../platform/secret-file.js';
 import { composeWelcomeEmail, messageOptions, type PreparedMail } from './compose-welcome-email.js';
 import { createDkimSigner, type DkimOptions, type SignMessage } from './dkim-signer.js';
@@ -124,9 +125,11 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
       // The deadline starts at the call: time spent waiting for a pooled connection counts as well.
       const deadline = new AbortController();
       const timer = setTimeout(() => deadline.abort(new SendTimeoutError(sendTimeoutMs)), sendTimeoutMs);
+      // Not AbortSignal.any: a caller's long-lived signal would keep every send's combined signal.
+      const link = linkedSignal([deadline.signal, signal]);
+      const stop = link.signal;
       try {
         const message = raw && envelope ? { envelope, raw } : messageOptions(mail);
-        const stop = signal ? AbortSignal.any([deadline.signal, signal]) : deadline.signal;
         const info = await transports.send((pool) => pool.sendMail({ ...message, signal: stop }), stop);
         return { reply: typeof info.response === 'string' ? info.response : undefined };
       } catch (err) {
@@ -135,6 +138,7 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
         throw err;
       } finally {
         clearTimeout(timer);
+        link.dispose();
       }
     },
     verify: () => transports.verify(),
