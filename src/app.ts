@@ -75,12 +75,13 @@ export function createApp(options: AppOptions): App {
       inGroup: () => lifecycle.inGroup,
       blockedPartitions: () => lifecycle.blockedPartitions.length,
       circuitOpen: () => breaker.state === 'open',
+      smtpRelays: () => smtpRelays?.(),
       hasWork: () => capacity.held > 0 || tracker.stats().some((s) => (s.lag ?? 0n) > 0n),
       stopping: () => stopping !== undefined,
     },
   });
   const committer = new Committer({ tracker, commit: createConfirmedCommit(consumer), minIntervalMs: config.kafka.commitIntervalMs, intervalMs: 1000, metrics, logger, onCommitted: readiness.progress });
-  const { mailer, breaker, stop: stopBreakers } = buildSmtpOut({
+  const { mailer, breaker, relays: smtpRelays, stop: stopBreakers } = buildSmtpOut({
     config,
     mailer: clients.mailer,
     fallback: clients.fallbackMailer,
@@ -92,6 +93,7 @@ export function createApp(options: AppOptions): App {
       else dispatcher.unhold('circuit');
       lifecycle.setCircuitOpen(state === 'open');
     },
+    onFatal: stopWith(1),
   });
   const publishDlq = createDlqPublisher({ producer, topic: config.kafka.dlqTopic, groupId: config.kafka.groupId, stallAfterMs: config.kafka.dlqPublishStallMs, metrics, logger });
   const onSettled = () => {

@@ -16,7 +16,7 @@ import { createReceipts, noReceipts, type PublishReceipt } from '../settle/recei
 export interface Clients {
   readonly consumer: Consumer;
   readonly producer: Producer;
-  /** Reads high watermarks while the consumer is paused (lag gauges). */
+  /** Reads the last stable offsets, also while the consumer is paused (lag gauges). */
   readonly admin: Admin;
   readonly mailer: Mailer;
   /** The fallback relay (SMTP_FALLBACK_HOST), with its own pool; undefined when none. */

@@ -12,6 +12,8 @@ export interface ReadinessSources {
   readonly inGroup: () => boolean;
   readonly blockedPartitions: () => number;
   readonly circuitOpen: () => boolean;
+  /** With a fallback relay: each relay's circuit, shown by /readyz (one relay down does not make the pod unready). */
+  readonly smtpRelays?: () => unknown;
   /** Messages held or lag observed. */
   readonly hasWork: () => boolean;
   readonly stopping: () => boolean;
@@ -39,6 +41,10 @@ export function createReadiness({ config, metrics, logger, sources }: { config: 
   const health = new Health({
     stallMs: config.livenessStallMs,
     hasWork: sources.hasWork,
+    detail: () => {
+      const relays = sources.smtpRelays?.();
+      return relays === undefined ? {} : { smtpRelays: relays };
+    },
     waitingOnDependency: () => sources.circuitOpen() || !sources.joined() || !contact.reachable(),
   });
   // Liveness counts from start (Health does too): a gauge at 0 would read as decades without progress.

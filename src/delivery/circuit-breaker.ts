@@ -11,6 +11,10 @@ export interface CircuitBreakerOptions {
   /** Resolves when the SMTP server answers again (e.g. nodemailer `verify()`). */
   readonly probe: () => Promise<unknown>;
   readonly onChange?: (state: CircuitState) => void;
+  /** Why a probe failure is one that waiting cannot fix (a refused login, a certificate), if it is. @default none is */
+  readonly refusal?: (err: unknown) => string | undefined;
+  /** A probe was refused for good (see `refusal`), once per spell of refusals; the circuit stays open and probing goes on. */
+  readonly onRefused?: (reason: string) => void;
   readonly logger?: Logger;
 }
 
@@ -25,12 +29,24 @@ export class CircuitBreaker {
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #failedProbes = 0;
+  #refused: string | undefined;
+  #openSince: number | undefined;
   readonly #waiters = new Set<() => void>();
 
   constructor(private readonly options: CircuitBreakerOptions) {}
 
   get state(): CircuitState {
     return this.#state;
+  }
+
+  /** While open because the server refuses us (not because it is away): why. */
+  get refused(): string | undefined {
+    return this.#refused;
+  }
+
+  /** When the circuit opened (ms since the epoch), while it is open. */
+  get openSince(): number | undefined {
+    return this.#openSince;
   }
 
   recordSuccess(): void {
@@ -42,12 +58,28 @@ export class CircuitBreaker {
   recordServerFailure(reason: string): boolean {
     this.#failures += 1;
     if (this.#state === 'closed' && this.#failures >= this.options.threshold) {
-      this.#state = 'open';
       this.options.logger?.error({ failures: this.#failures, reason }, 'SMTP circuit opened: server unavailable; pausing sends and fetching until a probe succeeds');
-      this.#scheduleProbe();
-      this.#notify('open');
+      this.#open();
     }
     return this.#state === 'open';
+  }
+
+  /**
+   * Opens at once, whatever the count: the server refused us (`reason`: our login, its relaying
+   * policy, its certificate), so no send should try it until a probe gets through.
+   */
+  trip(reason: string): void {
+    this.#refused = reason;
+    if (this.#state === 'open') return;
+    this.options.logger?.error({ reason }, 'SMTP circuit opened: the server refuses us; probing it until it accepts us again');
+    this.#open();
+  }
+
+  #open(): void {
+    this.#state = 'open';
+    this.#openSince = Date.now();
+    this.#scheduleProbe();
+    this.#notify('open');
   }
 
   /** Resolves when the circuit is closed. */
@@ -77,6 +109,17 @@ export class CircuitBreaker {
         () => this.#close('probe succeeded'),
         (err: unknown) => {
           this.#failedProbes += 1;
+          const refused = this.options.refusal?.(err);
+          const newlyRefused = refused !== undefined && this.#refused === undefined;
+          this.#refused = refused;
+          if (newlyRefused) {
+            this.options.logger?.error({ reason: refused }, 'SMTP circuit still open: the server refuses us; waiting will not fix it');
+            this.#notifyRefused(refused);
+          }
+          if (refused !== undefined) {
+            this.#scheduleProbe();
+            return;
+          }
           // The first failed probe and then one in twelve: an outage is loud without flooding the log.
           if (this.#failedProbes % 12 !== 1) {
             this.#scheduleProbe();
@@ -95,6 +138,8 @@ export class CircuitBreaker {
     this.#state = 'closed';
     this.#failures = 0;
     this.#failedProbes = 0;
+    this.#refused = undefined;
+    this.#openSince = undefined;
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.options.logger?.info({ reason }, 'SMTP circuit closed: resuming sends');
@@ -107,6 +152,14 @@ export class CircuitBreaker {
    * The state has changed whatever a listener does: a listener that throws (KafkaJS's pause() while
    * its consumer group restarts, say) must not skip the probe or the caller's settle (issue 11, defect 1).
    */
+  #notifyRefused(reason: string): void {
+    try {
+      this.options.onRefused?.(reason);
+    } catch (err) {
+      this.options.logger?.error({ err }, 'SMTP circuit refusal listener failed');
+    }
+  }
+
   #notify(state: CircuitState): void {
     try {
       this.options.onChange?.(state);

@@ -1,8 +1,9 @@
 import type { Logger } from '../platform/logger.js';
 import { ServiceError } from '../platform/service-error.js';
 import { sleep } from '../platform/sleep.js';
-import { tlsRefusal } from '../platform/tls-errors.js';
-import { classifySmtpError } from './smtp-errors.js';
+import { classifySmtpError, tlsRefusalReason } from './smtp-errors.js';
+
+export { tlsRefusalReason } from './smtp-errors.js';
 
 /** A startup failure that retrying cannot fix (bad SMTP credentials, say, or a server certificate that does not verify). */
 export class FatalStartupError extends ServiceError<'ERR_FATAL_STARTUP'> {
@@ -22,23 +23,6 @@ export interface SmtpVerifierOptions {
 }
 
 /**
- * Why a verify failed for good on TLS, if it did: the server would not upgrade to TLS although
- * SMTP_REQUIRE_TLS forbids plaintext, or its certificate does not verify. Retrying changes neither,
- * and neither may fall back to sending without TLS.
- */
-export function tlsRefusalReason(err: unknown): string | undefined {
-  const e = (err ?? {}) as { code?: unknown; originalCode?: unknown; responseCode?: unknown; message?: unknown };
-  const detail = String(e.message ?? err).replace(/\s+/g, ' ').trim();
-  // The server answered STARTTLS with an error (nodemailer sends it even when not advertised, under
-  // requireTLS); a connection dropped mid-handshake has no reply and stays a transient failure.
-  if (e.code === 'ETLS' && typeof e.responseCode === 'number') return `SMTP server did not upgrade to TLS (${detail}); SMTP_REQUIRE_TLS=true forbids sending without it`;
-  if (tlsRefusal(e.originalCode) === 'server-certificate') {
-    return `SMTP server certificate does not verify (${detail}); set SMTP_TLS_CA_FILE to the CA that signed it, or SMTP_TLS_REJECT_UNAUTHORIZED=false to accept it unverified`;
-  }
-  return undefined;
-}
-
-/**
  * Verifies SMTP for readiness. The first try runs before consuming: bad credentials or a TLS refusal
  * stop the start (nothing consumed, nothing dead-lettered). Other failures are retried in the background every
  * `retryMs`; credentials rejected later stop the service the same way.
@@ -54,15 +38,20 @@ export function createSmtpVerifier(o: SmtpVerifierOptions) {
       return 'verified';
     } catch (err) {
       if (loop.signal.aborted) return 'done';
+      // SmtpRelays tags which relay refused: a refusing fallback is named by its own variables.
+      const fallback = (err as { relay?: unknown } | undefined)?.relay === 'fallback';
       const refused = tlsRefusalReason(err);
-      if (refused !== undefined && n === 1) throw new FatalStartupError(refused, { cause: err });
+      if (refused !== undefined && n === 1) throw new FatalStartupError(fallback ? `the fallback SMTP relay (SMTP_FALLBACK_HOST): ${refused}` : refused, { cause: err });
       if (refused !== undefined) {
         o.logger.fatal({ error: refused }, 'SMTP TLS refused; stopping');
         o.onFatal('SMTP TLS refused');
         return 'done';
       }
       const failure = classifySmtpError(err);
-      if (failure.kind === 'fatal' && n === 1) throw new FatalStartupError(`SMTP rejected the configured credentials (${failure.message})`, { cause: err });
+      if (failure.kind === 'fatal' && n === 1) {
+        const what = fallback ? `the fallback SMTP relay (SMTP_FALLBACK_HOST) rejected the credentials of SMTP_FALLBACK_USER / SMTP_FALLBACK_PASS` : 'SMTP rejected the configured credentials';
+        throw new FatalStartupError(`${what} (${failure.message})`, { cause: err });
+      }
       if (failure.kind === 'fatal') {
         o.logger.fatal({ code: failure.code, error: failure.message }, 'SMTP rejected the configured credentials; stopping');
         o.onFatal('SMTP authentication failed');

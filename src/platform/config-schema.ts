@@ -51,6 +51,7 @@ export const schema = {
     secure: { doc: 'Fallback relay: implicit TLS (port 465 style)', format: Boolean, default: false, env: 'SMTP_FALLBACK_SECURE' },
     user: { doc: 'Fallback relay user (optional)', format: String, default: '', env: 'SMTP_FALLBACK_USER' },
     pass: { doc: 'Fallback relay password (or SMTP_FALLBACK_PASS_FILE)', format: String, default: '', sensitive: true, env: 'SMTP_FALLBACK_PASS' },
+    passFile: { doc: 'File holding the fallback relay password, re-read when it changes (a mounted Secret)', format: String, default: '', env: 'SMTP_FALLBACK_PASS_FILE' },
   },
   email: {
     from: { doc: 'From address, e.g. "Acme <welcome@acme.test>"', format: 'from-address', default: '', env: 'EMAIL_FROM' },

@@ -6,6 +6,8 @@ export interface HealthOptions {
   readonly hasWork: () => boolean;
   /** A known outage (SMTP circuit open, broker unreachable): waiting is right, a restart would not help. */
   readonly waitingOnDependency: () => boolean;
+  /** More for /readyz to show that does not decide readiness (each SMTP relay's circuit, say). */
+  readonly detail?: () => Record<string, unknown>;
 }
 
 export interface HealthReport {
@@ -60,7 +62,7 @@ export class Health {
 
   readiness(): HealthReport {
     const ok = this.#joined && this.#smtpVerified && !this.#shuttingDown && this.#blockedPartitions === 0;
-    return { ok, joined: this.#joined, smtpVerified: this.#smtpVerified, shuttingDown: this.#shuttingDown, blockedPartitions: this.#blockedPartitions };
+    return { ...this.o.detail?.(), ok, joined: this.#joined, smtpVerified: this.#smtpVerified, shuttingDown: this.#shuttingDown, blockedPartitions: this.#blockedPartitions };
   }
 
   liveness(): HealthReport {

@@ -74,6 +74,7 @@ function defineMetrics(registry: Registry, defaults: boolean) {
     ready: new Gauge({ name: `${p}ready`, help: '1 while /readyz answers 200', registers }),
     lastProgress: new Gauge({ name: `${p}last_progress_timestamp_seconds`, help: 'Unix time of the last settled message or commit', registers }),
     relayCircuitOpen: new Gauge({ name: `${p}relay_circuit_open`, help: '1 while this SMTP relay\'s circuit is open (primary down: sends go to the fallback)', labelNames: ['relay'], registers }),
+    relayRefusals: new Counter({ name: `${p}relay_refusals_total`, help: 'Times an SMTP relay refused us whatever the message (our login, its relaying policy, its certificate) and its circuit opened (with SMTP_FALLBACK_HOST)', labelNames: ['relay'], registers }),
     relaySends: new Counter({ name: `${p}relay_sends_total`, help: 'Emails accepted, by SMTP relay (with SMTP_FALLBACK_HOST)', labelNames: ['relay'], registers }),
     rateLimitFallback: new Gauge({ name: `${p}rate_limit_fallback`, help: '1 while the cluster send rate cannot reach Redis and this pod sends only its share (EMAIL_RATE_LIMIT_PER_SECOND / EMAIL_RATE_LIMIT_MAX_REPLICAS)', registers }),
     ledgerErrors: new Counter({ name: `${p}idempotency_ledger_errors_total`, help: 'Sent-ledger (Redis) errors; sending continued or paused per IDEMPOTENCY_STRICT', registers }),

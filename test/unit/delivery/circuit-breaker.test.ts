@@ -259,4 +259,58 @@ describe('CircuitBreaker', () => {
       expect(breaker.state).toBe('closed');
     });
   });
+
+  describe('a probe refused in a way waiting cannot fix (issue 19, defect 5)', () => {
+    function refusing() {
+      let answer: 'refused' | 'down' | 'up' = 'refused';
+      const refused: string[] = [];
+      const b = new CircuitBreaker({
+        threshold: 1,
+        probeIntervalMs: PROBE_MS,
+        probe: async () => {
+          if (answer === 'refused') throw Object.assign(new Error('535 5.7.8 Authentication credentials invalid'), { code: 'EAUTH', responseCode: 535 });
+          if (answer === 'down') throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+        },
+        refusal: (err) => ((err as { code?: string }).code === 'EAUTH' ? 'login refused' : undefined),
+        onRefused: (reason) => refused.push(reason),
+      });
+      return { breaker: b, refused, answer: (a: typeof answer) => (answer = a) };
+    }
+
+    it('when a probe is refused › says so once, with the reason, and stays open', async () => {
+      const s = refusing();
+      breaker = s.breaker;
+      breaker.recordServerFailure('ECONNREFUSED');
+      await vi.advanceTimersByTimeAsync(PROBE_MS * 3);
+      expect(s.refused).toEqual(['login refused']);
+      expect(breaker.state).toBe('open');
+      expect(breaker.refused).toBe('login refused');
+    });
+
+    it('when a refused probe is followed by a transient failure › is no longer refused; a new refusal says so again', async () => {
+      const s = refusing();
+      breaker = s.breaker;
+      breaker.recordServerFailure('ECONNREFUSED');
+      await vi.advanceTimersByTimeAsync(PROBE_MS);
+      s.answer('down');
+      await vi.advanceTimersByTimeAsync(PROBE_MS);
+      expect(breaker.refused).toBeUndefined();
+      s.answer('refused');
+      await vi.advanceTimersByTimeAsync(PROBE_MS);
+      expect(s.refused).toEqual(['login refused', 'login refused']);
+    });
+
+    it('trip › opens at once, below the threshold, refused for the reason given; a probe that logs in closes it', async () => {
+      const s = refusing();
+      breaker = s.breaker;
+      const changes: CircuitState[] = [];
+      const b = new CircuitBreaker({ threshold: 5, probeIntervalMs: PROBE_MS, probe: async () => {}, onChange: (state) => changes.push(state) });
+      b.trip('535 from the relay');
+      expect({ state: b.state, refused: b.refused, changes }).toEqual({ state: 'open', refused: '535 from the relay', changes: ['open'] });
+      expect(b.openSince).toEqual(expect.any(Number));
+      await vi.advanceTimersByTimeAsync(PROBE_MS);
+      expect({ state: b.state, refused: b.refused, openSince: b.openSince, changes }).toEqual({ state: 'closed', refused: undefined, openSince: undefined, changes: ['open', 'closed'] });
+      b.stop();
+    });
+  });
 });

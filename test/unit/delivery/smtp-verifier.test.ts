@@ -64,3 +64,25 @@ describe('SMTP verifier', () => {
     expect(verify).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('SMTP verifier › the fallback relay refuses at start (issue 19, defect 3)', () => {
+  const start = (err: Error) => createSmtpVerifier({ verify: async () => Promise.reject(err), retryMs: 5_000, onVerified: () => {}, onFatal: () => {}, logger: silentLogger }).start();
+
+  it('its login › one line naming SMTP_FALLBACK_USER / SMTP_FALLBACK_PASS', async () => {
+    const err = await start(Object.assign(authFailure(), { relay: 'fallback' })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FatalStartupError);
+    expect((err as Error).message).toMatch(/^the fallback SMTP relay \(SMTP_FALLBACK_HOST\) rejected the credentials of SMTP_FALLBACK_USER \/ SMTP_FALLBACK_PASS \(535 5\.7\.8 Authentication credentials invalid\)$/);
+  });
+
+  it('its certificate › one line naming the fallback relay and SMTP_TLS_CA_FILE', async () => {
+    const cert = Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'ETLS', originalCode: 'SELF_SIGNED_CERT_IN_CHAIN', relay: 'fallback' });
+    const err = await start(cert).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FatalStartupError);
+    expect((err as Error).message).toMatch(/^the fallback SMTP relay \(SMTP_FALLBACK_HOST\): SMTP server certificate does not verify .*SMTP_TLS_CA_FILE/);
+  });
+
+  it('the primary’s login › the message stays the primary’s', async () => {
+    const err = await start(Object.assign(authFailure(), { relay: 'primary' })).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^SMTP rejected the configured credentials/);
+  });
+});

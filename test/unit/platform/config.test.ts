@@ -86,7 +86,7 @@ describe('loadConfig', () => {
           templateVars: {},
           rateLimitMaxReplicas: 6,
         },
-        smtpFallback: { host: '', port: 587, secure: false, user: '', pass: '' },
+        smtpFallback: { host: '', port: 587, secure: false, user: '', pass: '', passFile: '' },
         redis: { url: '' },
         dkim: { domain: '', selector: '', privateKeyFile: '' },
         idempotency: { redisUrl: '', ttlSeconds: 604_800, leaseMs: 120_000, strict: false },
@@ -265,6 +265,13 @@ describe('loadConfig', () => {
       const config = loadConfig({ ...REQUIRED, SMTP_USER: 'mailer', SMTP_PASS_FILE: file });
       expect(config.smtp.pass).toBe(SECRET);
       expect(config.smtp.passFile).toBe(file);
+    });
+
+    it('when SMTP_FALLBACK_PASS_FILE names a file › reads it and keeps the path, so the fallback\'s password rotates like SMTP_PASS_FILE (issue 19, defect 3)', () => {
+      const file = secretFile('smtp-fallback-pass', `${SECRET}\n`);
+      const config = loadConfig({ ...REQUIRED, SMTP_FALLBACK_HOST: 'relay-b', SMTP_FALLBACK_USER: 'mailer', SMTP_FALLBACK_PASS_FILE: file });
+      expect(config.smtpFallback.pass).toBe(SECRET);
+      expect(config.smtpFallback.passFile).toBe(file);
     });
 
     it('when the file ends in CRLF › trims that too', () => {
