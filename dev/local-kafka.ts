@@ -19,7 +19,7 @@ import { DEFAULT_KAFKA_DIR, DEFAULT_KAFKA_VERSION, defaultCacheDir, type LocalKa
 import { canConnect, isPortFree } from './kafka/port.js';
 import { runCommand } from './kafka/run-command.js';
 import { scramFormatArguments, type ScramUser } from './kafka/scram-users.js';
-import { listenerPort, serverProperties, type TlsListener } from './kafka/server-properties.js';
+import { listenerPort, serverProperties, type ClusterNodeSettings, type TlsListener } from './kafka/server-properties.js';
 import { waitForBroker } from './kafka/wait-for-broker.js';
 
 export { createTopics, type CreateTopicsOptions, type CreateTopicsResult, type TopicSpec } from './kafka/create-topics.js';
@@ -38,6 +38,10 @@ export interface LocalKafkaOptions extends LocalKafkaEnvOptions {
   tlsListeners?: readonly TlsListener[];
   /** SCRAM credentials written when the storage is formatted (`kafka-storage format --add-scram`), for `scram` listeners. @default none */
   scramUsers?: readonly ScramUser[];
+  /** This broker is one node of a cluster (see dev/kafka/cluster.ts): every node formats with the same `clusterId`. @default a single node */
+  cluster?: ClusterNodeSettings & { readonly clusterId: string };
+  /** More JVM flags, after the defaults (e.g. `-XX:TieredStopAtLevel=1` for a faster start). @default none */
+  jvmFlags?: readonly string[];
   /** Delete the data of a previous broker before starting a new one; a running broker is reused as is. @default false */
   fresh?: boolean;
   signal?: AbortSignal;
@@ -124,11 +128,11 @@ export async function ensureKafka(options: LocalKafkaOptions = {}): Promise<Loca
   const started = Date.now();
   if (fresh) await rm(files.dataDir, { recursive: true, force: true });
   await mkdir(files.logsDir, { recursive: true });
-  const { sasl, tlsListeners } = options;
-  await writeFile(files.propertiesFile, serverProperties({ port, controllerPort, dataDir: files.dataDir, partitions, ...(sasl ? { sasl } : {}), ...(tlsListeners ? { tlsListeners } : {}) }));
+  const { sasl, tlsListeners, cluster } = options;
+  await writeFile(files.propertiesFile, serverProperties({ port, controllerPort, dataDir: files.dataDir, partitions, ...(sasl ? { sasl } : {}), ...(tlsListeners ? { tlsListeners } : {}), ...(cluster ? { cluster } : {}) }));
   const jvm = [`-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, `-Dkafka.logs.dir=${files.logsDir}`, '-cp', path.join(lib, '*')];
   if (!existsSync(path.join(files.dataDir, 'meta.properties'))) {
-    const format = await runCommand(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', files.propertiesFile, '--ignore-formatted', ...scramFormatArguments(options.scramUsers ?? [])], { signal });
+    const format = await runCommand(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', cluster?.clusterId ?? clusterId(), '-c', files.propertiesFile, '--ignore-formatted', ...scramFormatArguments(options.scramUsers ?? [])], { signal });
     if (format.code !== 0) {
       throw new LocalKafkaError('FORMAT_FAILED', `formatting ${files.dataDir} failed: ${lastLine(format.output)}`);
     }
@@ -137,7 +141,7 @@ export async function ensureKafka(options: LocalKafkaOptions = {}): Promise<Loca
   const stdout = await open(files.stdoutFile, 'w');
   const child = spawn(
     java,
-    [`-Xms256m`, `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...jvm, 'kafka.Kafka', files.propertiesFile],
+    [`-Xms256m`, `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...(options.jvmFlags ?? []), ...jvm, 'kafka.Kafka', files.propertiesFile],
     { cwd: files.dir, detached: true, stdio: ['ignore', stdout.fd, stdout.fd] },
   );
   await stdout.close();
@@ -218,7 +222,7 @@ async function runningBroker(files: Layout): Promise<{ pid: number; port: number
 }
 
 /** Like `kafka-storage.sh random-uuid` (a base64url UUID that does not start with '-') without a JVM start. */
-function clusterId(): string {
+export function clusterId(): string {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;

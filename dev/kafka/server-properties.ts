@@ -8,6 +8,18 @@ export interface ServerPropertiesOptions {
   sasl?: { port: number; users: Record<string, string> };
   /** Adds TLS listeners (SSL, or SASL_SSL with SCRAM), for the TLS tests. */
   tlsListeners?: readonly TlsListener[];
+  /** One node of a local cluster (dev/kafka/cluster.ts) instead of a single node. @default single node */
+  cluster?: ClusterNodeSettings;
+}
+
+/** What makes a node one of several: its id, the controller quorum and replicated internal topics. */
+export interface ClusterNodeSettings {
+  readonly nodeId: number;
+  /** `controller.quorum.voters`, e.g. `1@127.0.0.1:29093,2@127.0.0.1:29095,3@127.0.0.1:29097`. */
+  readonly voters: string;
+  /** Default and internal topics' replication factor. */
+  readonly replicationFactor: number;
+  readonly minInsyncReplicas: number;
 }
 
 /** A TLS listener of the local broker; its certificates are PEM files (see dev/kafka/certificates.ts). */
@@ -30,11 +42,11 @@ const RESERVED_LISTENERS = new Set(['PLAINTEXT', 'CONTROLLER', 'SASL_PLAINTEXT']
  * because there is one node; auto-creation is off so a typo in a topic name fails like it would in
  * production instead of silently creating a topic.
  */
-export function serverProperties({ port, controllerPort, dataDir, partitions, sasl, tlsListeners = [] }: ServerPropertiesOptions): string {
+export function serverProperties({ port, controllerPort, dataDir, partitions, sasl, tlsListeners = [], cluster }: ServerPropertiesOptions): string {
   const settings: Record<string, string | number> = {
     'process.roles': 'broker,controller',
-    'node.id': 1,
-    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+    'node.id': cluster?.nodeId ?? 1,
+    'controller.quorum.voters': cluster?.voters ?? `1@127.0.0.1:${controllerPort}`,
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'log.dirs': dataDir,
@@ -48,6 +60,30 @@ export function serverProperties({ port, controllerPort, dataDir, partitions, sa
     // Consumers in tests join one at a time; the 3 s default only slows every first join down.
     'group.initial.rebalance.delay.ms': 0,
   };
+  if (cluster) {
+    const { replicationFactor: rf, minInsyncReplicas: isr } = cluster;
+    Object.assign(settings, {
+      'default.replication.factor': rf,
+      'min.insync.replicas': isr,
+      'offsets.topic.replication.factor': rf,
+      'transaction.state.log.replication.factor': rf,
+      'transaction.state.log.min.isr': isr,
+      'share.coordinator.state.topic.replication.factor': rf,
+      'share.coordinator.state.topic.min.isr': isr,
+      // A killed node is noticed within seconds, not the 9 s / 18 s defaults, so a fault's effect is short.
+      'broker.session.timeout.ms': 4_000,
+      'broker.heartbeat.interval.ms': 1_000,
+      'replica.lag.time.max.ms': 10_000,
+      // Leadership goes back to the preferred replica soon after a restart, as on a real cluster.
+      'leader.imbalance.check.interval.seconds': 10,
+      // Several nodes share one small machine: fewer threads each.
+      'num.network.threads': 2,
+      'num.io.threads': 2,
+      'background.threads': 2,
+      'num.replica.fetchers': 1,
+      'log.cleaner.threads': 1,
+    });
+  }
   // PLAINTEXT stays first: listenerPort() reads the port of a running broker from it.
   const listeners: Array<[name: string, protocol: string, port: number]> = [['PLAINTEXT', 'PLAINTEXT', port]];
   if (sasl) {

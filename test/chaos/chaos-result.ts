@@ -1,7 +1,7 @@
-import type { LedgerMode } from './chaos-scale.js';
+import type { FeatureVerdict } from './check-features.js';
 import type { DrainResult } from './drain.js';
 import type { DuplicateBound } from './duplicate-bound.js';
-import type { ScheduledFault } from './fault.js';
+import type { ChaosFeatures, ScheduledFault } from './fault.js';
 import type { AppliedFault } from './fault-runner.js';
 import type { ProducerStats } from './event-producer.js';
 import type { ChaosHistory, HistoryVerdict } from './history.js';
@@ -11,7 +11,7 @@ import type { FleetEvent } from './service-fleet.js';
 export interface ChaosResult {
   readonly seed: number;
   readonly scale: 'short' | 'full';
-  readonly ledger: LedgerMode;
+  readonly features: ChaosFeatures;
   readonly runId: string;
   readonly topic: string;
   readonly groupId: string;
@@ -24,6 +24,7 @@ export interface ChaosResult {
   readonly partitions: { readonly start: number; readonly end: number };
   readonly dlqReasonsAllowed: ChaosHistory['dlqReasonsAllowed'];
   readonly verdict: HistoryVerdict;
+  readonly featureVerdict: FeatureVerdict;
   readonly bound: DuplicateBound;
   readonly drain: DrainResult;
   /** Exit codes of the graceful stop at the end (0 expected). */

@@ -1,6 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { dlqEventId } from '../../dev/loadtest/dlq-watch.js';
 import { DLQ_HEADERS } from '../../src/settle/dlq-message.js';
+import type { ReceiptRecord } from './check-features.js';
 import type { DlqEntry, LogRecord, PartitionOffsets } from './history.js';
 import { readTopic, type TopicRecord } from './read-topic.js';
 
@@ -39,4 +40,15 @@ export async function readOffsets(admin: Admin, groupId: string, topic: string):
       return { partition: end.partition, committed: mark !== undefined && mark >= 0n ? mark : undefined, end: BigInt(end.high) };
     })
     .sort((a, b) => a.partition - b.partition);
+}
+
+/** The receipts topic, each receipt's event found by its source position in the log (or its own eventId). */
+export async function readReceipts(kafka: Kafka, topic: string, log: readonly LogRecord[]): Promise<ReceiptRecord[]> {
+  const byPosition = new Map(log.map((r) => [`${r.partition}:${r.offset}`, r.eventId]));
+  const records = await readTopic(kafka, topic);
+  return records.map((r) => {
+    const value = JSON.parse(r.value?.toString('utf8') ?? '{}') as { eventId?: string | null; outcome?: string; messageId?: string | null; relay?: string | null; source?: { partition?: number; offset?: string } };
+    const fromLog = value.source ? byPosition.get(`${value.source.partition}:${value.source.offset}`) : undefined;
+    return { eventId: fromLog ?? value.eventId ?? undefined, outcome: value.outcome ?? 'unknown', messageId: value.messageId ?? null, relay: value.relay ?? null };
+  });
 }

@@ -23,6 +23,8 @@ export interface ProducerStats {
   abortedTransactions: number;
   /** Produces, commits or aborts that failed: their records are `uncertain`. */
   failedBatches: number;
+  /** Records an acknowledgement resolved without an answer for their partition (tulios/kafkajs#1303): `uncertain`. */
+  unansweredRecords: number;
 }
 
 export interface EventProducer {
@@ -69,7 +71,7 @@ export async function startEventProducer(o: EventProducerOptions): Promise<Event
   };
 
   const produced: Array<Mutable<ProducedEvent>> = [];
-  const stats: ProducerStats = { plainBatches: 0, committedTransactions: 0, abortedTransactions: 0, failedBatches: 0 };
+  const stats: ProducerStats = { plainBatches: 0, committedTransactions: 0, abortedTransactions: 0, failedBatches: 0, unansweredRecords: 0 };
   let seq = 0;
   let stopped = false;
 
@@ -83,16 +85,26 @@ export async function startEventProducer(o: EventProducerOptions): Promise<Event
       return { event, message: { key: `user-${n % 1000}`, value, partition: o.prng.int(0, o.partitions() - 1) } };
     });
 
-  /** Offsets from the acknowledgement: a partition's messages of one request are appended in order. */
+  /**
+   * Offsets from the acknowledgement: a partition's messages of one request are appended in order. A
+   * partition the acknowledgement has no answer for stays uncertain (due only if read back): KafkaJS
+   * 2.2.4 resolves a send whose partition moved to a broker that had already answered for others
+   * without sending it again (tulios/kafkajs#1303; its sendMessages keeps the earlier response).
+   */
   const place = (batch: ReturnType<typeof nextEvents>, metadata: RecordMetadata[], status: ProducedStatus): void => {
-    const base = new Map(metadata.map((m) => [m.partition, m.baseOffset === undefined ? undefined : BigInt(m.baseOffset)]));
+    const base = new Map(metadata.flatMap((m) => (m.baseOffset === undefined || m.baseOffset === null ? [] : [[m.partition, BigInt(m.baseOffset)] as const])));
     const seen = new Map<number, bigint>();
     for (const { event, message } of batch) {
       const start = base.get(message.partition);
       const index = seen.get(message.partition) ?? 0n;
       seen.set(message.partition, index + 1n);
-      event.status = status;
       event.partition = message.partition;
+      if (start === undefined && status !== 'aborted') {
+        event.status = 'uncertain';
+        stats.unansweredRecords += 1;
+        continue;
+      }
+      event.status = status;
       if (start !== undefined) event.offset = start + index;
     }
   };

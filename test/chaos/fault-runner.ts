@@ -1,11 +1,17 @@
-import type { Admin } from 'kafkajs';
+import kafkajs, { type Admin } from 'kafkajs';
 import type { SmtpSink } from '../../dev/smtp-sink.js';
 import type { ChaosBroker } from './chaos-broker.js';
 import type { Disruption } from './duplicate-bound.js';
 import { describeFault, type Fault, type ScheduledFault } from './fault.js';
+import { applyKafkaNodeFault } from './kafka-node-faults.js';
 import type { TimeWindow } from './retries-could-exhaust.js';
 import { retrying } from './retrying.js';
+import type { RedisProxy } from './redis-proxy.js';
 import type { ServiceFleet } from './service-fleet.js';
+
+const { ConfigResourceTypes } = kafkajs;
+/** Kafka's default message.max.bytes, which the receipts topic goes back to. */
+const BROKER_MAX_MESSAGE_BYTES = 1_048_588;
 
 export interface AppliedFault {
   readonly kind: Fault['kind'];
@@ -20,9 +26,17 @@ export interface AppliedFault {
 export interface FaultRunnerOptions {
   readonly fleet: ServiceFleet;
   readonly broker: ChaosBroker;
+  /** The primary relay. */
   readonly sink: SmtpSink;
+  /** The fallback relay and the password it expects, when the run has one. */
+  readonly fallback?: { readonly sink: SmtpSink; readonly user: string; readonly pass: string };
+  /** In front of Redis, when the run uses it (ledger, cluster rate). */
+  readonly redis?: RedisProxy;
   readonly admin: Admin;
   readonly topic: string;
+  readonly groupId: string;
+  /** The receipts topic, when receipts are on. */
+  readonly receiptsTopic?: string;
   /** Partitions at the start. */
   readonly partitions: number;
   /** Graceful-stop budget for a SIGTERM before SIGKILL (the service's SHUTDOWN_TIMEOUT_MS plus its watchdog). */
@@ -40,7 +54,10 @@ export interface FaultRunnerOptions {
 export class FaultRunner {
   readonly applied: AppliedFault[] = [];
   readonly failureWindows: TimeWindow[] = [];
+  /** From a node going away to it answering again (commits to it may be lost). */
   readonly brokerOutages: TimeWindow[] = [];
+  /** Redis down or slow: the cluster rate may fall back to per-pod shares. */
+  readonly redisWindows: TimeWindow[] = [];
   /** Broker restarts and added partitions; members starting and exiting are in the fleet's events. */
   readonly disruptions: Disruption[] = [];
   readonly #o: FaultRunnerOptions;
@@ -50,6 +67,8 @@ export class FaultRunner {
   #partitions: number;
   #producerPartitions: number;
   #slow = 0;
+  /** Faults on Kafka nodes run one after the other: two nodes down would stop every write (min.insync.replicas 2). */
+  #brokerChain: Promise<unknown> = Promise.resolve();
 
   constructor(options: FaultRunnerOptions) {
     this.#o = options;
@@ -122,7 +141,7 @@ export class FaultRunner {
   }
 
   async #apply(fault: Fault, atMs: number): Promise<{ skipped: boolean; text: string } | undefined> {
-    const { fleet, broker, sink } = this.#o;
+    const { fleet, sink } = this.#o;
     switch (fault.kind) {
       case 'sigkill': {
         const member = fleet.pick(fault.target);
@@ -149,17 +168,21 @@ export class FaultRunner {
         const code = await fleet.terminate(member, this.#o.terminateGraceMs);
         return { skipped: false, text: `${member.name} left, exited ${code}` };
       }
-      case 'broker-restart': {
-        if (!broker.up) return { skipped: true, text: 'the broker is already down' };
-        await broker.stop();
-        const downAt = this.#o.clock();
-        await this.#hold(fault.downMs);
-        await broker.start();
-        const upAt = this.#o.clock();
-        this.brokerOutages.push({ startMs: atMs, endMs: upAt });
-        // Every member rejoins once the broker answers again.
-        this.disruptions.push({ atMs: upAt, kind: fault.kind, crash: false });
-        return { skipped: false, text: `broker down from t+${(downAt / 1000).toFixed(1)}s to t+${(upAt / 1000).toFixed(1)}s` };
+      case 'kill-coordinator':
+      case 'kill-leader':
+      case 'rolling-restart': {
+        // A node fault queued behind another still runs once healing began (its downtime then cut
+        // short): on a loaded machine a node takes 15-35 s to start, and a short run would lose it.
+        const run = this.#brokerChain.then(async () => {
+          const startedAt = this.#o.clock();
+          const text = await applyKafkaNodeFault(fault, { ...this.#o, partitions: this.#partitions, hold: (ms) => this.#hold(ms) });
+          this.brokerOutages.push({ startMs: Math.max(atMs, startedAt), endMs: this.#o.clock() });
+          // A kill may lose commits in flight to the node; a controlled shutdown hands over first.
+          this.disruptions.push({ atMs: startedAt, kind: fault.kind, crash: fault.kind !== 'rolling-restart' });
+          return { skipped: false, text };
+        });
+        this.#brokerChain = run.catch(() => undefined);
+        return run;
       }
       case 'smtp-outage': {
         await sink.setDown(true, fault.mode);
@@ -182,6 +205,57 @@ export class FaultRunner {
         this.failureWindows.push({ startMs: atMs, endMs: this.#o.clock() });
         return undefined;
       }
+      case 'fallback-outage': {
+        const fallback = this.#o.fallback;
+        if (!fallback) return { skipped: true, text: 'no fallback relay' };
+        await fallback.sink.setDown(true, 'refuse');
+        await this.#hold(fault.durationMs);
+        await fallback.sink.setDown(false);
+        return undefined;
+      }
+      case 'relays-down':
+      case 'fallback-auth-refused': {
+        const fallback = this.#o.fallback;
+        if (!fallback) return { skipped: true, text: 'no fallback relay' };
+        await sink.setDown(true, 'refuse');
+        if (fault.kind === 'relays-down') await fallback.sink.setDown(true, 'refuse');
+        else {
+          // The fallback's password changed, and its sessions end (a relay restarted with the new one):
+          // every login from now on is refused; a session logged in before would not be.
+          fallback.sink.setAuth({ user: fallback.user, pass: `${fallback.pass}-rotated` });
+          await fallback.sink.setDown(true, 'reply-421');
+          await fallback.sink.setDown(false);
+        }
+        await this.#hold(fault.durationMs);
+        await sink.setDown(false);
+        if (fault.kind === 'relays-down') await fallback.sink.setDown(false);
+        else fallback.sink.setAuth({ user: fallback.user, pass: fallback.pass });
+        this.failureWindows.push({ startMs: atMs, endMs: this.#o.clock() });
+        return fault.kind === 'fallback-auth-refused' ? { skipped: false, text: `fallback refused ${fallback.sink.authFailures} logins so far` } : undefined;
+      }
+      case 'redis-down':
+      case 'redis-slow': {
+        const redis = this.#o.redis;
+        if (!redis) return { skipped: true, text: 'no Redis in this run' };
+        if (fault.kind === 'redis-down') redis.setDown(true);
+        else redis.setLatency(fault.latencyMs);
+        await this.#hold(fault.durationMs);
+        redis.setDown(false);
+        redis.setLatency(0);
+        this.redisWindows.push({ startMs: atMs, endMs: this.#o.clock() });
+        return undefined;
+      }
+      case 'receipts-unwritable': {
+        const topic = this.#o.receiptsTopic;
+        if (!topic) return { skipped: true, text: 'receipts are off' };
+        // A topic whose max.message.bytes no receipt fits: every write is refused (MESSAGE_TOO_LARGE), the
+        // receipts written so far stay for the checker. (min.insync.replicas above the replication
+        // factor would not do: the broker caps it at the replica count.)
+        await this.#setMaxMessageBytes(topic, 16);
+        await this.#hold(fault.durationMs);
+        await this.#setMaxMessageBytes(topic, BROKER_MAX_MESSAGE_BYTES);
+        return undefined;
+      }
       case 'add-partitions': {
         const count = this.#partitions + fault.count;
         // The broker may be down or just back: retry, and count a first attempt that did land.
@@ -200,5 +274,11 @@ export class FaultRunner {
         throw new Error(`unknown fault ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  async #setMaxMessageBytes(topic: string, value: number): Promise<void> {
+    await retrying(`setting max.message.bytes of ${topic}`, () =>
+      this.#o.admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'max.message.bytes', value: String(value) }] }] }),
+    { timeoutMs: 60_000 });
   }
 }

@@ -1,23 +1,50 @@
 import type { ChaosResult } from './chaos-result.js';
-import { describeSchedule, type FaultKind } from './fault.js';
+import { beyondInFlight } from './duplicate-bound.js';
+import { describeFeatures, describeSchedule, type ChaosFeatures, type FaultKind } from './fault.js';
 
 const SHORT_NAMES: Record<FaultKind, string> = {
   sigkill: 'kill',
   sigterm: 'term',
   join: 'join',
   leave: 'leave',
-  'broker-restart': 'broker',
+  'kill-coordinator': 'kill-coord',
+  'kill-leader': 'kill-leader',
+  'rolling-restart': 'rolling',
   'smtp-outage': 'outage',
   'smtp-slow': 'slow',
   'smtp-4xx-burst': '4xx',
   'add-partitions': '+part',
+  'fallback-outage': 'fb-down',
+  'relays-down': 'both-down',
+  'fallback-auth-refused': 'fb-auth',
+  'redis-down': 'redis-down',
+  'redis-slow': 'redis-slow',
+  'receipts-unwritable': 'rcpt-stall',
 };
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(0)} s`;
 
-export function replayCommand(r: Pick<ChaosResult, 'seed' | 'scale' | 'ledger'>): string {
-  const ledger = r.ledger === 'redis' ? ' CHAOS_LEDGER=redis' : '';
-  return r.scale === 'full' ? `CHAOS_SEED=${r.seed}${ledger} npm run test:chaos` : `CHAOS_SEED=${r.seed}${ledger} npx vitest run --project chaos`;
+export function replayCommand(r: Pick<ChaosResult, 'seed' | 'scale' | 'features'>): string {
+  const features = ` CHAOS_FEATURES=${featureList(r.features)}`;
+  return r.scale === 'full' ? `CHAOS_SEED=${r.seed}${features} npm run test:chaos` : `CHAOS_SEED=${r.seed}${features} npx vitest run --project chaos`;
+}
+
+/** The CHAOS_FEATURES value that turns these features on. */
+export function featureList(f: ChaosFeatures): string {
+  const on = [f.receipts && 'receipts', f.fallback && 'fallback', f.clusterRate && 'rate', f.ledger && 'ledger'].filter(Boolean);
+  return on.length === 0 ? 'none' : on.length === 4 ? 'all' : on.join(',');
+}
+
+/** Receipts complete (`412/412, 0 sent unaccepted`), or `off`. */
+export function receiptsFigure(r: Pick<ChaosResult, 'featureVerdict'>): string {
+  const v = r.featureVerdict.receipts;
+  return v ? `${v.settled - v.missing.length}/${v.settled}${v.sentNotAccepted.length > 0 ? `, ${v.sentNotAccepted.length} sent unaccepted` : ''}` : 'off';
+}
+
+/** The busiest windows against what they may hold (`1 s 71/81, 5 s 301/375`), or `off`. */
+export function rateFigure(r: Pick<ChaosResult, 'featureVerdict'>): string {
+  const v = r.featureVerdict.rate;
+  return v ? v.windows.map((w) => `${w.seconds} s ${w.busiest}/${w.allowed}`).join(', ') : 'off';
 }
 
 /** Faults carried out, by kind, e.g. `kill×2 term broker 4xx; txn 9 committed / 3 aborted`. */
@@ -38,11 +65,14 @@ export function summary(r: ChaosResult): string {
   const c = v.counts;
   const lostPast = v.lost.filter((l) => l.committedPast).length;
   const lines = [
-    `chaos seed ${r.seed} (${r.scale}${r.ledger === 'redis' ? ', Redis sent ledger' : ''}): ${r.violations.length === 0 ? 'PASSED' : 'FAILED'} in ${seconds(r.durationMs)} — replay: ${replayCommand(r)}`,
+    `chaos seed ${r.seed} (${r.scale}; ${describeFeatures(r.features)}): ${r.violations.length === 0 ? 'PASSED' : 'FAILED'} in ${seconds(r.durationMs)} — replay: ${replayCommand(r)}`,
     `  faults      ${faultsApplied(r)}`,
-    `  produced    ${c.produced} (due ${c.due}, of them invalid ${c.dueInvalid}; aborted ${c.aborted}; uncertain ${c.uncertainWritten} written / ${c.uncertainAbsent} absent${c.notWritten > 0 ? `; acknowledged but never written ${c.notWritten}` : ''})`,
+    `  produced    ${c.produced} (due ${c.due}, of them invalid ${c.dueInvalid}; aborted ${c.aborted}; uncertain ${c.uncertainWritten} written / ${c.uncertainAbsent} absent${c.notWritten > 0 ? `; acknowledged but never written ${c.notWritten}` : ''}${r.producer.unansweredRecords > 0 ? `; acknowledged without an answer for their partition ${r.producer.unansweredRecords}` : ''})`,
     `  delivered   ${c.delivered} events in ${c.acceptances} mails`,
-    `  duplicates  ${v.duplicates.events} events, ${v.duplicates.extraCopies} extra mails; DLQ twice ${v.duplicates.deadLetteredTwice}; mailed and DLQ ${v.duplicates.deliveredAndDeadLettered}; total extra ${v.duplicates.totalExtra} (bound ${r.bound.atLeastOnce}${r.ledger === 'redis' ? `; extra mails bound ${r.bound.mails}` : ''})`,
+    `  duplicates  ${v.duplicates.events} events, ${v.duplicates.extraCopies} extra mails; DLQ twice ${v.duplicates.deadLetteredTwice}; mailed and DLQ ${v.duplicates.deliveredAndDeadLettered}; total extra ${v.duplicates.totalExtra} (bound ${r.bound.atLeastOnce}${r.features.ledger ? `; extra mails bound ${r.bound.mails}` : ''}); most copies of one event ${v.duplicates.worst[0]?.copies ?? 1}`,
+    `  beyond in-flight  ${beyondInFlight(r.bound).join('; ') || 'none'}`,
+    `  receipts    ${receiptsFigure(r)}`,
+    `  rate        ${rateFigure(r)}${r.featureVerdict.rate ? ` (${r.featureVerdict.rate.judged} mails judged while Redis answered)` : ''}`,
     `  DLQ         ${c.dlqRecords} records, ${c.deadLettered} events; without cause ${v.unexpectedDlq.length}`,
     `  lost        ${v.lost.length} (committed past ${lostPast})`,
     `  aborted but delivered ${v.deliveredAborted.length}`,
@@ -74,14 +104,14 @@ export function failureMessage(r: ChaosResult): string {
 }
 
 export const TABLE_HEADER =
-  '| seed | ledger | faults applied | produced (due) | delivered | duplicates (events / extra, bound) | DLQ (unexpected) | lost | stuck | final lag | duration |\n' +
-  '|---|---|---|---|---|---|---|---|---|---|---|';
+  '| seed | features | faults applied | produced (due) | delivered | duplicates (events / extra, bound) | receipts complete | rate (busiest / allowed) | DLQ (unexpected) | lost | stuck | duration |\n' +
+  '|---|---|---|---|---|---|---|---|---|---|---|---|';
 
 /** One row of the table in docs/chaos.md. */
 export function tableRow(r: ChaosResult): string {
   const v = r.verdict;
   const stuck = v.stuck.length === 0 ? '0' : v.stuck.map((s) => `p${s.partition} (${s.pending} due)`).join(', ');
-  return `| ${r.seed} | ${r.ledger} | ${faultsApplied(r)} | ${v.counts.produced} (${v.counts.due}) | ${v.counts.delivered} | ${v.duplicates.events} / ${v.duplicates.totalExtra}, ≤ ${r.ledger === 'redis' ? `${r.bound.mails} mails, ` : ''}${r.bound.atLeastOnce} | ${v.counts.dlqRecords} (${v.unexpectedDlq.length}) | ${v.lost.length} | ${stuck} | ${v.finalLag} | ${seconds(r.durationMs)} |`;
+  return `| ${r.seed} | ${featureList(r.features)} | ${faultsApplied(r)} | ${v.counts.produced} (${v.counts.due}) | ${v.counts.delivered} | ${v.duplicates.events} / ${v.duplicates.totalExtra}, ≤ ${r.features.ledger ? `${r.bound.mails} mails, ` : ''}${r.bound.atLeastOnce} | ${receiptsFigure(r)} | ${rateFigure(r)} | ${v.counts.dlqRecords} (${v.unexpectedDlq.length}) | ${v.lost.length} | ${stuck} | ${seconds(r.durationMs)} |`;
 }
 
 /** JSON with bigint offsets as strings. */

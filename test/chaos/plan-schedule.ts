@@ -1,4 +1,4 @@
-import { FAULT_KINDS, isSmtpFailure, type Fault, type FaultKind, type ScheduledFault } from './fault.js';
+import { ALL_FEATURES, FAULT_KINDS, isBrokerFault, isSmtpFailure, kindNeeds, type ChaosFeatures, type Fault, type FaultKind, type ScheduledFault } from './fault.js';
 import type { Prng } from './prng.js';
 
 export interface FaultRanges {
@@ -9,6 +9,11 @@ export interface FaultRanges {
   readonly smtpSlowLatencyMs: number;
   readonly smtp4xxBurstMs: readonly [number, number];
   readonly addPartitions: readonly [number, number];
+  readonly relayOutageMs: readonly [number, number];
+  readonly redisDownMs: readonly [number, number];
+  readonly redisSlowMs: readonly [number, number];
+  readonly redisLatencyMs: number;
+  readonly receiptsUnwritableMs: readonly [number, number];
 }
 
 export const DEFAULT_RANGES: FaultRanges = {
@@ -19,6 +24,11 @@ export const DEFAULT_RANGES: FaultRanges = {
   smtpSlowLatencyMs: 150,
   smtp4xxBurstMs: [2_000, 8_000],
   addPartitions: [1, 2],
+  relayOutageMs: [5_000, 12_000],
+  redisDownMs: [3_000, 8_000],
+  redisSlowMs: [5_000, 10_000],
+  redisLatencyMs: 300,
+  receiptsUnwritableMs: [5_000, 10_000],
 };
 
 export interface PlanOptions {
@@ -27,8 +37,14 @@ export interface PlanOptions {
   readonly durationMs: number;
   /** How many faults to place. */
   readonly faults: number;
-  /** Place every kind at least once when the timing allows it (the short form). */
+  /** Place every kind at least once when the timing allows it. */
   readonly everyKindOnce: boolean;
+  /** Kinds placed first, before random ones (the short form names its own). @default every kind when everyKindOnce */
+  readonly requiredKinds?: readonly FaultKind[];
+  /** Kinds that need a feature are only placed when it is on. @default every feature on */
+  readonly features?: ChaosFeatures;
+  /** Kinds never placed (pending a fix, see PENDING_KINDS in chaos-scale.ts). @default none */
+  readonly excludedKinds?: readonly FaultKind[];
   readonly instances: { readonly initial: number; readonly min: number; readonly max: number };
   /**
    * The retry window: the time from a first failed attempt to the last retry (1 s + 5 s + 10 s).
@@ -38,7 +54,7 @@ export interface PlanOptions {
    * `retries_exhausted` dead letter is then a defect, not bad luck (retries-could-exhaust.ts).
    */
   readonly retryWindowMs: number;
-  /** A broker restart takes a while (controlled shutdown, JVM start); keep them apart. @default 25_000 */
+  /** Faults that take a Kafka node away start this far apart (the runner also never overlaps them). @default 25_000 */
   readonly brokerRestartSpacingMs?: number;
   /** No fault before this: the group forms first. @default 2_000 */
   readonly leadMs?: number;
@@ -83,7 +99,9 @@ export function planSchedule(o: PlanOptions): ScheduledFault[] {
   const span = o.durationMs - lead - tail;
   if (span <= 0 || o.faults < 0) throw new RangeError(`Expected durationMs > leadMs + tailMs and faults >= 0`);
 
-  const weights = FAULT_KINDS.map((kind) => o.weights?.[kind] ?? 1);
+  const features = o.features ?? ALL_FEATURES;
+  const placeable = (kind: FaultKind): boolean => kindNeeds(kind, features) && !(o.excludedKinds ?? []).includes(kind);
+  const weights = FAULT_KINDS.map((kind) => (placeable(kind) ? (o.weights?.[kind] ?? 1) : 0));
   const draw = (allowed: readonly FaultKind[]): FaultKind | undefined => {
     const pool = FAULT_KINDS.map((kind, i) => (allowed.includes(kind) ? (weights[i] as number) : 0));
     const total = pool.reduce((a, b) => a + b, 0);
@@ -98,8 +116,10 @@ export function planSchedule(o: PlanOptions): ScheduledFault[] {
 
   // Kinds with spacing rules go first, so they get the early slots and the later ones stay free for
   // their second window: in a short run every kind then fits.
-  const constrained = (kind: FaultKind): number => (kind === 'smtp-4xx-burst' ? 0 : kind === 'smtp-outage' ? 1 : kind === 'broker-restart' ? 2 : 3);
-  const pending: FaultKind[] = o.everyKindOnce ? prng.shuffle(FAULT_KINDS).sort((a, b) => constrained(a) - constrained(b)) : [];
+  // A rolling restart is the longest (every node in turn): the node kills go before it.
+  const constrained = (kind: FaultKind): number => (isFailureKind(kind) ? 0 : kind === 'rolling-restart' ? 1.5 : isBrokerFault(kind) ? 1 : 2);
+  const required = (o.requiredKinds ?? (o.everyKindOnce ? FAULT_KINDS : [])).filter(placeable);
+  const pending: FaultKind[] = prng.shuffle(required).sort((a, b) => constrained(a) - constrained(b));
   while (pending.length < o.faults) {
     const kind = draw(FAULT_KINDS);
     if (kind === undefined) break;
@@ -108,6 +128,7 @@ export function planSchedule(o: PlanOptions): ScheduledFault[] {
 
   const state: PlanState = { members: instances.initial, lastBrokerAt: -Infinity, failureFreeFrom: 0, slowFreeFrom: 0, partitionAdds: 0 };
   const feasible = (kind: FaultKind, at: number): boolean => {
+    if (!placeable(kind)) return false;
     switch (kind) {
       case 'sigkill':
       case 'sigterm':
@@ -116,11 +137,20 @@ export function planSchedule(o: PlanOptions): ScheduledFault[] {
         return state.members < instances.max;
       case 'leave':
         return state.members > instances.min;
-      case 'broker-restart':
+      case 'kill-coordinator':
+      case 'kill-leader':
+      case 'rolling-restart':
         return at - state.lastBrokerAt >= brokerSpacing;
       case 'smtp-outage':
       case 'smtp-4xx-burst':
+      case 'relays-down':
+      case 'fallback-auth-refused':
         return at >= state.failureFreeFrom;
+      case 'fallback-outage':
+      case 'redis-down':
+      case 'redis-slow':
+      case 'receipts-unwritable':
+        return true;
       case 'smtp-slow':
         return at >= state.slowFreeFrom;
       case 'add-partitions':
@@ -144,15 +174,33 @@ export function planSchedule(o: PlanOptions): ScheduledFault[] {
       case 'leave':
         state.members -= 1;
         return { kind, target: prng.next() };
-      case 'broker-restart':
+      case 'kill-coordinator':
         state.lastBrokerAt = at;
         return { kind, downMs: between(ranges.brokerDownMs) };
+      case 'kill-leader':
+        state.lastBrokerAt = at;
+        return { kind, target: prng.next(), downMs: between(ranges.brokerDownMs) };
+      case 'rolling-restart':
+        state.lastBrokerAt = at;
+        return { kind };
+      case 'fallback-outage':
+        return { kind, durationMs: between(ranges.relayOutageMs) };
+      case 'redis-down':
+        return { kind, durationMs: between(ranges.redisDownMs) };
+      case 'redis-slow':
+        return { kind, durationMs: between(ranges.redisSlowMs), latencyMs: ranges.redisLatencyMs };
+      case 'receipts-unwritable':
+        return { kind, durationMs: between(ranges.receiptsUnwritableMs) };
       case 'smtp-outage':
-      case 'smtp-4xx-burst': {
-        const fault: Fault =
+      case 'smtp-4xx-burst':
+      case 'relays-down':
+      case 'fallback-auth-refused': {
+        const fault: Extract<Fault, { durationMs: number }> =
           kind === 'smtp-outage'
             ? { kind, durationMs: between(ranges.smtpOutageMs), mode: prng.chance(0.5) ? 'refuse' : 'reply-421' }
-            : { kind, durationMs: between(ranges.smtp4xxBurstMs) };
+            : kind === 'smtp-4xx-burst'
+              ? { kind, durationMs: between(ranges.smtp4xxBurstMs) }
+              : { kind, durationMs: between(ranges.smtpOutageMs) };
         state.failureFreeFrom = at + fault.durationMs + o.retryWindowMs + FAILURE_SPACING_MARGIN_MS;
         return fault;
       }
@@ -182,6 +230,10 @@ export function planSchedule(o: PlanOptions): ScheduledFault[] {
     schedule.push({ atMs: at, fault: build(kind, at) });
   }
   return schedule;
+}
+
+function isFailureKind(kind: FaultKind): boolean {
+  return kind === 'smtp-outage' || kind === 'smtp-4xx-burst' || kind === 'relays-down' || kind === 'fallback-auth-refused';
 }
 
 /** The SMTP failure windows a schedule plans, in chaos-phase time. */

@@ -5,14 +5,16 @@ import { startSmtpSink } from '../../dev/smtp-sink.js';
 import { watchDlq, type DlqWatch } from '../../dev/loadtest/dlq-watch.js';
 import type { ChaosBroker } from './chaos-broker.js';
 import type { ChaosResult } from './chaos-result.js';
-import type { ChaosScale, LedgerMode } from './chaos-scale.js';
+import type { ChaosScale } from './chaos-scale.js';
+import { checkFeatures, featureViolations } from './check-features.js';
 import { checkHistory } from './check-history.js';
 import type { ChaosHistory } from './history.js';
-import { readDeadLetters, readLog, readOffsets } from './collect-history.js';
+import { readDeadLetters, readLog, readOffsets, readReceipts } from './collect-history.js';
+import { exitViolations, memberDisruptions, membersAt, peakMembers } from './fleet-history.js';
 import { waitForDrain } from './drain.js';
-import { duplicateBound, type Disruption } from './duplicate-bound.js';
+import { duplicateBound } from './duplicate-bound.js';
 import { startEventProducer, type EventProducer } from './event-producer.js';
-import { describeSchedule } from './fault.js';
+import { describeFeatures, describeSchedule, type ChaosFeatures, type FaultKind } from './fault.js';
 import { FaultRunner } from './fault-runner.js';
 import { summary, toJson } from './format-report.js';
 import { startMetricsSampler, type MetricsSampler } from './metrics-sampler.js';
@@ -20,17 +22,22 @@ import { planSchedule } from './plan-schedule.js';
 import { createPrng } from './prng.js';
 import { retriesCouldExhaust, retryWindowMs } from './retries-could-exhaust.js';
 import { retrying } from './retrying.js';
+import { startRedisProxy, type RedisProxy } from './redis-proxy.js';
 import { chaosServiceEnv, FROM_DOMAIN, SERVICE_SETTINGS } from './service-env.js';
-import { ServiceFleet, type FleetEvent } from './service-fleet.js';
+import { ServiceFleet } from './service-fleet.js';
 import { violations } from './violations.js';
 
 export interface RunChaosOptions {
   readonly seed: number;
   readonly scale: ChaosScale;
-  readonly ledger: LedgerMode;
+  readonly features: ChaosFeatures;
+  /** Kinds not planned (pending a fix). @default none */
+  readonly excludedKinds?: readonly FaultKind[];
+  /** @default 2 */
+  readonly receiptsPartitions?: number;
   readonly broker: ChaosBroker;
-  /** For the Redis sent ledger. */
-  readonly redisUrl?: string;
+  /** The port of the run's Redis (the ledger, the cluster rate); a proxy in front of it takes the faults. */
+  readonly redisPort?: number;
   readonly projectRoot: string;
   readonly log: (line: string) => void;
 }
@@ -47,6 +54,10 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
   const runId = `${o.seed.toString(36)}-${Date.now().toString(36)}`;
   const topic = `chaos-${runId}`;
   const dlqTopic = `${topic}.dlq`;
+  const features = o.features;
+  const receiptsTopic = features.receipts ? `${topic}.receipts` : undefined;
+  const needsRedis = features.ledger || features.clusterRate;
+  if (needsRedis && o.redisPort === undefined) throw new Error('the ledger and the cluster rate need redisPort');
   const groupId = `${topic}.dispatcher`;
   const reportDir = path.join(o.projectRoot, '.local', 'chaos', runId);
   mkdirSync(reportDir, { recursive: true });
@@ -57,11 +68,15 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
     durationMs: scale.chaosMs,
     faults: scale.faults,
     everyKindOnce: scale.everyKindOnce,
+    ...(scale.requiredKinds ? { requiredKinds: scale.requiredKinds } : {}),
+    brokerRestartSpacingMs: scale.brokerSpacingMs,
+    features,
+    excludedKinds: o.excludedKinds ?? [],
     instances: scale.instances,
     retryWindowMs: window,
     ranges: scale.ranges,
   });
-  log(`chaos seed ${o.seed} (${scale.name}${o.ledger === 'redis' ? ', Redis sent ledger' : ''}), topic ${topic}, schedule:\n${describeSchedule(schedule)}`);
+  log(`chaos seed ${o.seed} (${scale.name}; ${describeFeatures(features)}), topic ${topic}, schedule:\n${describeSchedule(schedule)}`);
 
   const kafka = new Kafka({ clientId: `chaos-${runId}`, brokers: broker.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 3_000 } });
   const admin = kafka.admin();
@@ -71,20 +86,31 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
   /** When each mail was accepted (chaos-phase ms), for timelines in a defect report. */
   const acceptedAt: number[] = [];
   const acceptedIds = new Set<string>();
-  const sink = await startSmtpSink({
-    store: false,
-    onMail: (mail) => {
-      accepted.push(mail.messageId);
-      acceptedAt.push(clock());
-      const id = /^<([^@>]+)@/.exec(mail.messageId ?? '')?.[1];
-      if (id !== undefined) acceptedIds.add(id);
-    },
-  });
+  const onMail = (mail: { messageId?: string | undefined }): void => {
+    accepted.push(mail.messageId);
+    acceptedAt.push(clock());
+    const id = /^<([^@>]+)@/.exec(mail.messageId ?? '')?.[1];
+    if (id !== undefined) acceptedIds.add(id);
+  };
+  const sink = await startSmtpSink({ store: false, onMail });
+  const fallbackLogin = { user: 'chaos-fallback', pass: `fallback-${runId}` };
+  const fallbackSink = features.fallback ? await startSmtpSink({ store: false, onMail, auth: fallbackLogin }) : undefined;
+  const redis: RedisProxy | undefined = needsRedis ? await startRedisProxy({ upstreamPort: o.redisPort as number }) : undefined;
   const fleet = new ServiceFleet({
     projectRoot: o.projectRoot,
     logDir: reportDir,
     clock,
-    env: chaosServiceEnv({ brokers: broker.brokers, topic, dlqTopic, groupId, smtpPort: sink.port, ...(o.ledger === 'redis' && o.redisUrl ? { redisUrl: o.redisUrl } : {}) }),
+    env: chaosServiceEnv({
+      brokers: broker.brokers,
+      topic,
+      dlqTopic,
+      groupId,
+      smtpPort: sink.port,
+      ...(features.ledger && redis ? { redisUrl: redis.url } : {}),
+      ...(receiptsTopic ? { receiptsTopic } : {}),
+      ...(fallbackSink ? { fallback: { port: fallbackSink.port, ...fallbackLogin } } : {}),
+      ...(features.clusterRate && redis ? { clusterRate: { perSecond: scale.rateLimitPerSecond, maxReplicas: scale.instances.max, redisUrl: redis.url } } : {}),
+    }),
     onEvent: (e) => {
       if (e.what === 'unexpected-exit') log(`t+${(e.atMs / 1000).toFixed(1)}s  ${e.member} exited ${e.code} by itself; starting a new instance`);
     },
@@ -94,12 +120,31 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
   let producer: EventProducer | undefined;
   let dlqWatch: DlqWatch | undefined;
   let sampler: MetricsSampler | undefined;
-  const runner = new FaultRunner({ fleet, broker, sink, admin, topic, partitions: scale.partitions, terminateGraceMs, clock, log });
+  const runner = new FaultRunner({
+    fleet,
+    broker,
+    sink,
+    ...(fallbackSink ? { fallback: { sink: fallbackSink, ...fallbackLogin } } : {}),
+    ...(redis ? { redis } : {}),
+    admin,
+    topic,
+    groupId,
+    ...(receiptsTopic ? { receiptsTopic } : {}),
+    partitions: scale.partitions,
+    terminateGraceMs,
+    clock,
+    log,
+  });
 
   try {
     await broker.start();
     await admin.connect();
-    await retrying('creating the topics', () => admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: scale.partitions }, { topic: dlqTopic, numPartitions: 1 }] }));
+    const topics = [{ topic, numPartitions: scale.partitions }, { topic: dlqTopic, numPartitions: 1 }, ...(receiptsTopic ? [{ topic: receiptsTopic, numPartitions: o.receiptsPartitions ?? 2 }] : [])];
+    await retrying('creating the topics', async () => {
+      const present = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !present.has(t.topic));
+      if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing });
+    });
     const first = await Promise.all(Array.from({ length: scale.instances.initial }, () => fleet.start()));
     await Promise.all(first.map((m) => fleet.waitReady(m)));
 
@@ -126,6 +171,10 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
     await sink.setDown(false);
     sink.setLatency(0);
     sink.setFailureRate({ transient: 0, permanent: 0 });
+    await fallbackSink?.setDown(false);
+    fallbackSink?.setAuth(fallbackLogin);
+    redis?.setDown(false);
+    redis?.setLatency(0);
     if (!broker.up) await broker.start();
     while (fleet.running().length < scale.instances.initial) await fleet.start();
 
@@ -158,23 +207,38 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
     writeFileSync(path.join(reportDir, 'history.json'), toJson(history));
     writeFileSync(path.join(reportDir, 'acceptances.json'), JSON.stringify(accepted.map((id, i) => [acceptedAt[i], id])));
     const verdict = checkHistory(history);
+    const receipts = receiptsTopic ? await retrying(`reading ${receiptsTopic}`, () => readReceipts(kafka, receiptsTopic, log1), { timeoutMs: 120_000 }) : undefined;
+    const settledIds = log1.flatMap((r) => (r.eventId !== undefined && (acceptedIds.has(r.eventId) || dlqSeen.has(r.eventId) || dlq.some((d) => d.eventId === r.eventId)) ? [r.eventId] : []));
+    const acceptances = new Map<string, number>();
+    for (const id of accepted) {
+      const eventId = /^<([^@>]+)@/.exec(id ?? '')?.[1];
+      if (eventId !== undefined) acceptances.set(eventId, (acceptances.get(eventId) ?? 0) + 1);
+    }
+    const featureVerdict = checkFeatures({
+      settled: settledIds,
+      acceptances,
+      ...(receipts ? { receipts } : {}),
+      ...(features.clusterRate
+        ? { rate: { limitPerSecond: scale.rateLimitPerSecond, acceptedAtMs: acceptedAt.filter((t) => t >= 0 && t <= closeAt), excluded: runner.redisWindows, inFlight: SERVICE_SETTINGS.workerCount * scale.instances.max } }
+        : {}),
+    });
 
     const bound = duplicateBound({
-      disruptions: [...runner.disruptions, ...memberDisruptions(fleet.events, closeAt)],
+      disruptions: [...runner.disruptions.map((d) => ({ ...d, members: membersAt(fleet.events, d.atMs) })), ...memberDisruptions(fleet.events, closeAt)],
       failureWindows: runner.failureWindows,
       brokerOutages: runner.brokerOutages,
       acceptedAtMs: acceptedAt,
       maxInstances: Math.max(scale.instances.max, peakMembers(fleet.events)),
-      bufferPerInstance: SERVICE_SETTINGS.buffer,
       workerCount: SERVICE_SETTINGS.workerCount,
       commitIntervalMs: SERVICE_SETTINGS.commitIntervalMs,
       retryWindowMs: window,
-      ledger: o.ledger === 'redis',
+      ledger: features.ledger,
+      redisWindows: runner.redisWindows,
     });
     const result: ChaosResult = {
       seed: o.seed,
       scale: scale.name,
-      ledger: o.ledger,
+      features,
       runId,
       topic,
       groupId,
@@ -186,10 +250,11 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
       partitions: { start: scale.partitions, end: partitions.length },
       dlqReasonsAllowed,
       verdict,
+      featureVerdict,
       bound,
       drain,
       finalExits,
-      violations: violations(verdict, { maxExtraCopies: bound.atLeastOnce, maxExtraMails: bound.mails }),
+      violations: [...violations(verdict, { maxExtraCopies: bound.atLeastOnce, maxExtraMails: bound.mails }), ...featureViolations(featureVerdict), ...exitViolations(fleet.events, runner.applied)],
       chaosMs,
       durationMs: Date.now() - started,
     };
@@ -203,27 +268,8 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
     await dlqWatch?.stop().catch(() => undefined);
     await runner.heal().catch(() => undefined);
     await sink.stop();
+    await fallbackSink?.stop();
+    await redis?.stop();
     await admin.disconnect().catch(() => undefined);
   }
-}
-
-/**
- * Members starting and exiting during the run (not the first ones, not the final stop): each moves
- * partitions. An exit other than 0 is a crash: no graceful shutdown, no final commit.
- */
-function memberDisruptions(events: readonly FleetEvent[], before: number): Disruption[] {
-  return events
-    .filter((e) => e.atMs >= 0 && e.atMs < before && (e.what === 'started' || e.what === 'exited' || e.what === 'unexpected-exit'))
-    .map((e) => ({ atMs: e.atMs, kind: `${e.member} ${e.what}`, crash: e.what !== 'started' && e.code !== 0 }));
-}
-
-/** The most members alive at once, from the fleet's start and exit events. */
-function peakMembers(events: ReadonlyArray<{ what: string }>): number {
-  let alive = 0;
-  let peak = 0;
-  for (const e of events) {
-    if (e.what === 'started') peak = Math.max(peak, ++alive);
-    else if (e.what === 'exited' || e.what === 'unexpected-exit') alive -= 1;
-  }
-  return peak;
 }

@@ -18,6 +18,12 @@ export interface ChaosServiceEnvOptions {
   readonly smtpPort: number;
   /** Turns the Redis sent ledger on. */
   readonly redisUrl?: string;
+  /** Turns delivery receipts on. */
+  readonly receiptsTopic?: string;
+  /** Turns the fallback relay on, with a login it checks. */
+  readonly fallback?: { readonly port: number; readonly user: string; readonly pass: string };
+  /** Turns the cluster send rate on (through `rateRedisUrl`). */
+  readonly clusterRate?: { readonly perSecond: number; readonly maxReplicas: number; readonly redisUrl: string };
 }
 
 /**
@@ -49,5 +55,17 @@ export function chaosServiceEnv(o: ChaosServiceEnvOptions): Record<string, strin
     SHUTDOWN_TIMEOUT_MS: String(SERVICE_SETTINGS.shutdownTimeoutMs),
     LOG_LEVEL: 'info',
     ...(o.redisUrl ? { IDEMPOTENCY_REDIS_URL: o.redisUrl, IDEMPOTENCY_LEASE_MS: '15000' } : {}),
+    ...(o.receiptsTopic ? { KAFKA_RECEIPTS_TOPIC: o.receiptsTopic } : {}),
+    ...(o.fallback
+      ? { SMTP_FALLBACK_HOST: '127.0.0.1', SMTP_FALLBACK_PORT: String(o.fallback.port), SMTP_FALLBACK_USER: o.fallback.user, SMTP_FALLBACK_PASS: o.fallback.pass }
+      : {}),
+    ...(o.clusterRate
+      ? {
+          REDIS_URL: o.clusterRate.redisUrl,
+          EMAIL_RATE_LIMIT_SCOPE: 'cluster',
+          EMAIL_RATE_LIMIT_PER_SECOND: String(o.clusterRate.perSecond),
+          EMAIL_RATE_LIMIT_MAX_REPLICAS: String(o.clusterRate.maxReplicas),
+        }
+      : {}),
   };
 }

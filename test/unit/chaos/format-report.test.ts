@@ -5,7 +5,7 @@ import { failureMessage, faultsApplied, replayCommand, summary, tableRow, toJson
 const result: ChaosResult = {
   seed: 42,
   scale: 'full',
-  ledger: 'none',
+  features: { receipts: false, fallback: false, clusterRate: false, ledger: false },
   runId: 'r1',
   topic: 'chaos-r1',
   groupId: 'chaos-r1.dispatcher',
@@ -17,7 +17,7 @@ const result: ChaosResult = {
     { kind: 'leave', plannedAtMs: 12_000, atMs: 12_000, endMs: 12_000, detail: 'instance @0.10 leaves (SIGTERM)', outcome: 'skipped', note: 'it would leave no instance' },
   ],
   fleetEvents: [{ atMs: 20_000, member: 'svc-2', what: 'unexpected-exit', code: 1 }],
-  producer: { plainBatches: 10, committedTransactions: 2, abortedTransactions: 1, failedBatches: 0 },
+  producer: { plainBatches: 10, committedTransactions: 2, abortedTransactions: 1, failedBatches: 0, unansweredRecords: 0 },
   partitions: { start: 4, end: 5 },
   dlqReasonsAllowed: { smtpPermanent: false, retriesExhausted: false },
   verdict: {
@@ -30,7 +30,16 @@ const result: ChaosResult = {
     finalLag: 1n,
     anomalies: [],
   },
-  bound: { atLeastOnce: 500, mails: 500, perDisruption: [250, 250] },
+  featureVerdict: { sentMoreThanTwice: [] },
+  bound: {
+    atLeastOnce: 500,
+    mails: 500,
+    perDisruption: [
+      { atMs: 3_010, kind: 'svc-1 sigkill', inFlight: 15, uncommitted: 235 },
+      { atMs: 9_010, kind: 'svc-3 sigkill', inFlight: 15, uncommitted: 235 },
+    ],
+    whileRedisAway: 0,
+  },
   drain: { drained: true, waitedMs: 4_000, unsettled: 0 },
   finalExits: [{ name: 'svc-4', code: 0 }],
   violations: ['stuck partitions 1: p2 committed 10 < end 11 (only transaction markers / aborted records behind)'],
@@ -39,9 +48,9 @@ const result: ChaosResult = {
 };
 
 describe('format-report', () => {
-  it('the replay command names the seed (and the ledger when it was on)', () => {
-    expect(replayCommand(result)).toBe('CHAOS_SEED=42 npm run test:chaos');
-    expect(replayCommand({ ...result, scale: 'short', ledger: 'redis' })).toBe('CHAOS_SEED=42 CHAOS_LEDGER=redis npx vitest run --project chaos');
+  it('the replay command names the seed and the features', () => {
+    expect(replayCommand(result)).toBe('CHAOS_SEED=42 CHAOS_FEATURES=none npm run test:chaos');
+    expect(replayCommand({ ...result, scale: 'short', features: { ...result.features, receipts: true, ledger: true } })).toBe('CHAOS_SEED=42 CHAOS_FEATURES=receipts,ledger npx vitest run --project chaos');
   });
 
   it('counts the faults applied by kind, leaving out skipped ones, with the transactions', () => {
@@ -50,7 +59,7 @@ describe('format-report', () => {
 
   it('a failure message starts with the seed and how to replay it, then what broke and the schedule', () => {
     const lines = failureMessage(result).split('\n');
-    expect(lines[0]).toBe('chaos seed 42 failed (replay: CHAOS_SEED=42 npm run test:chaos)');
+    expect(lines[0]).toBe('chaos seed 42 failed (replay: CHAOS_SEED=42 CHAOS_FEATURES=none npm run test:chaos)');
     expect(lines[1]).toBe(`- ${result.violations[0]}`);
     expect(lines).toContain('schedule:');
     expect(lines.some((l) => l.includes('SIGKILL instance @0.50'))).toBe(true);
@@ -63,10 +72,22 @@ describe('format-report', () => {
     expect(text).toContain('stuck       p2 10/11 (0 due); final lag 1');
     expect(text).toContain('svc-2 exited 1 by itself at t+20.0s');
     expect(text).toContain('VIOLATION   stuck partitions 1');
+    expect(text).toContain('beyond in-flight  svc-1 sigkill at t+3.0s: +235; svc-3 sigkill at t+9.0s: +235');
+    expect(text).toContain('receipts    off');
   });
 
   it('a table row has the columns of docs/chaos.md', () => {
-    expect(tableRow(result)).toBe('| 42 | none | kill×2; txn 2 committed / 1 aborted | 100 (95) | 93 | 4 / 4, ≤ 500 | 2 (0) | 0 | p2 (0 due) | 1 | 150 s |');
+    expect(tableRow(result)).toBe('| 42 | none | kill×2; txn 2 committed / 1 aborted | 100 (95) | 93 | 4 / 4, ≤ 500 | off | off | 2 (0) | 0 | p2 (0 due) | 150 s |');
+    const withFeatures = {
+      ...result,
+      features: { receipts: true, fallback: true, clusterRate: true, ledger: true },
+      featureVerdict: {
+        sentMoreThanTwice: [],
+        receipts: { records: 96, settled: 95, missing: [], sentNotAccepted: [] },
+        rate: { judged: 80, windows: [{ seconds: 1, busiest: 61, atMs: 0, allowed: 135 }, { seconds: 5, busiest: 290, atMs: 0, allowed: 375 }] },
+      },
+    };
+    expect(tableRow(withFeatures)).toBe('| 42 | all | kill×2; txn 2 committed / 1 aborted | 100 (95) | 93 | 4 / 4, ≤ 500 mails, 500 | 95/95 | 1 s 61/135, 5 s 290/375 | 2 (0) | 0 | p2 (0 due) | 150 s |');
   });
 
   it('JSON writes bigint offsets as strings', () => {

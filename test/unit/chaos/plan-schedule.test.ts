@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FULL_SCALE, SHORT_SCALE, SHORT_SEED, type ChaosScale } from '../../../test/chaos/chaos-scale.js';
-import { FAULT_KINDS, describeSchedule, isSmtpFailure, type ScheduledFault } from '../../../test/chaos/fault.js';
+import { ALL_FEATURES, FAULT_KINDS, NO_FEATURES, describeSchedule, isBrokerFault, isSmtpFailure, kindNeeds, type ChaosFeatures, type ScheduledFault } from '../../../test/chaos/fault.js';
 import { FAILURE_SPACING_MARGIN_MS, planSchedule, plannedFailureWindows } from '../../../test/chaos/plan-schedule.js';
 import { createPrng } from '../../../test/chaos/prng.js';
 import { retriesCouldExhaust } from '../../../test/chaos/retries-could-exhaust.js';
@@ -8,12 +8,15 @@ import { retriesCouldExhaust } from '../../../test/chaos/retries-could-exhaust.j
 const RETRIES = { delaysMs: [1_000, 5_000, 10_000], maxRetries: 3 };
 const RETRY_WINDOW = 16_000;
 
-function plan(seed: number, scale: ChaosScale): ScheduledFault[] {
+function plan(seed: number, scale: ChaosScale, features: ChaosFeatures = ALL_FEATURES): ScheduledFault[] {
   return planSchedule({
     prng: createPrng(seed).fork('schedule'),
     durationMs: scale.chaosMs,
     faults: scale.faults,
     everyKindOnce: scale.everyKindOnce,
+    ...(scale.requiredKinds ? { requiredKinds: scale.requiredKinds } : {}),
+    brokerRestartSpacingMs: scale.brokerSpacingMs,
+    features,
     instances: scale.instances,
     retryWindowMs: RETRY_WINDOW,
     ranges: scale.ranges,
@@ -32,10 +35,18 @@ describe('planSchedule', () => {
     expect(plan(123, FULL_SCALE)).not.toEqual(plan(124, FULL_SCALE));
   });
 
-  it('the short form’s seed places every fault kind once, inside the chaos phase', () => {
+  it('the short form’s seed places each of its kinds once, the three Kafka node faults among them', () => {
     const schedule = plan(SHORT_SEED, SHORT_SCALE);
-    expect(schedule.map((s) => s.fault.kind).sort()).toEqual([...FAULT_KINDS].sort());
-    expect(describeSchedule(schedule).split('\n')).toHaveLength(FAULT_KINDS.length);
+    expect(schedule.map((s) => s.fault.kind).sort()).toEqual([...(SHORT_SCALE.requiredKinds ?? [])].sort());
+    expect(schedule.filter((s) => isBrokerFault(s.fault.kind)).map((s) => s.fault.kind).sort()).toEqual(['kill-coordinator', 'kill-leader', 'rolling-restart']);
+    expect(describeSchedule(schedule).split('\n')).toHaveLength(SHORT_SCALE.requiredKinds?.length ?? 0);
+  });
+
+  it('at full scale with every feature › every kind at least once; without features › none that needs one', () => {
+    for (let seed = 0; seed < 50; seed++) {
+      expect(new Set(plan(seed, FULL_SCALE).map((s) => s.fault.kind)).size).toBe(FAULT_KINDS.length);
+      expect(plan(seed, FULL_SCALE, NO_FEATURES).every((s) => kindNeeds(s.fault.kind, NO_FEATURES))).toBe(true);
+    }
   });
 
   for (const scale of [SHORT_SCALE, FULL_SCALE]) {
@@ -57,8 +68,8 @@ describe('planSchedule', () => {
         }
         expect(retriesCouldExhaust(windows, RETRIES)).toBe(false);
 
-        const brokerTimes = schedule.filter((s) => s.fault.kind === 'broker-restart').map((s) => s.atMs);
-        for (let i = 1; i < brokerTimes.length; i++) expect((brokerTimes[i] as number) - (brokerTimes[i - 1] as number)).toBeGreaterThanOrEqual(25_000);
+        const brokerTimes = schedule.filter((s) => isBrokerFault(s.fault.kind)).map((s) => s.atMs);
+        for (let i = 1; i < brokerTimes.length; i++) expect((brokerTimes[i] as number) - (brokerTimes[i - 1] as number)).toBeGreaterThanOrEqual(scale.brokerSpacingMs);
         expect(schedule.filter((s) => s.fault.kind === 'add-partitions').length).toBeLessThanOrEqual(2);
         expect(schedule.every((s) => !isSmtpFailure(s.fault) || s.fault.durationMs >= 2_000)).toBe(true);
       }

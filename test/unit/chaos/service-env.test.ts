@@ -19,4 +19,20 @@ describe('chaosServiceEnv', () => {
     const config = loadConfig(chaosServiceEnv({ ...base, redisUrl: 'redis://127.0.0.1:6390' }));
     expect(config.idempotency.redisUrl).toBe('redis://127.0.0.1:6390');
   });
+
+  it('with every feature › valid: receipts, the fallback with its login, the cluster rate through Redis', () => {
+    const config = loadConfig(
+      chaosServiceEnv({
+        ...base,
+        redisUrl: 'redis://127.0.0.1:6390',
+        receiptsTopic: 'chaos-x.receipts',
+        fallback: { port: 2526, user: 'chaos-fallback', pass: 'secret' },
+        clusterRate: { perSecond: 60, maxReplicas: 3, redisUrl: 'redis://127.0.0.1:6390' },
+      }),
+    );
+    expect(config.kafka.receiptsTopic).toBe('chaos-x.receipts');
+    expect(config.smtpFallback.host).toBe('127.0.0.1');
+    expect(config.email.rateLimitScope).toBe('cluster');
+    expect(config.email.rateLimitPerSecond).toBe(60);
+  });
 });
