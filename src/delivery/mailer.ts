@@ -61,6 +61,8 @@ export interface SmtpMailerOptions {
   readonly tlsCaFile?: string | undefined;
   /** The file `pass` came from (SMTP_PASS_FILE): re-read when it changes, so a rotated Secret reaches new connections. */
   readonly passFile?: string | undefined;
+  /** The password's variable, as logs name it (SMTP_FALLBACK_PASS for the fallback relay). @default 'SMTP_PASS' */
+  readonly passVariable?: string | undefined;
   /** For password rotation and secret-file problems (never a value). @default silent */
   readonly logger?: Logger | undefined;
   /** DKIM signing of every composed message (DKIM_*); off when absent. */
@@ -105,15 +107,15 @@ export function smtpTransportOptions(o: Omit<SmtpMailerOptions, 'sendTimeoutMs'>
  * resource fields, and an own pool of SMTPConnections would re-implement STARTTLS, auth and requeueing.
  */
 export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
-  const { sendTimeoutMs, user, pass, passFile, logger } = options;
+  const { sendTimeoutMs, user, pass, passFile, logger, passVariable = 'SMTP_PASS' } = options;
   const sign = options.dkim ? createDkimSigner(options.dkim) : undefined;
   const ca = options.ca ?? (options.tlsCaFile ? readFileSync(options.tlsCaFile, 'utf8') : undefined);
-  const secret = passFile ? watchSecretFile({ variable: 'SMTP_PASS', file: passFile, initial: pass, onEvent: (event) => logger && logSecretFileEvent(logger, event) }) : undefined;
+  const secret = passFile ? watchSecretFile({ variable: passVariable, file: passFile, initial: pass, onEvent: (event) => logger && logSecretFileEvent(logger, event) }) : undefined;
   const passwords = createSmtpPasswords({
     current: () => secret?.read() ?? pass,
     onEvent: (event) =>
       logger?.warn(
-        { variable: passFile ? 'SMTP_PASS_FILE' : 'SMTP_PASS' },
+        { variable: passFile ? `${passVariable}_FILE` : passVariable },
         event === 'new-password-refused' ? 'SMTP refused the new password; new connections keep the previous one until the server takes it' : 'SMTP refused the previous password; trying the new one',
       ),
   });
