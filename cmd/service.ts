@@ -10,13 +10,17 @@ import { checkConfiguredKafkaTls } from '../src/platform/kafka-tls-check.js';
 import { createLogger } from '../src/platform/logger.js';
 import { explainsItself } from '../src/platform/startup-failure.js';
 
+function reportInvalid(err: ConfigError): void {
+  process.stderr.write(`email-dispatcher: invalid configuration\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+}
+
 /** Runs a start-up step; a ConfigError stops the process: exit 2, one line per problem, no stack trace. */
 function configured<T>(step: () => T): T {
   try {
     return step();
   } catch (err) {
     if (err instanceof ConfigError) {
-      process.stderr.write(`email-dispatcher: invalid configuration\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
+      reportInvalid(err);
       process.exit(2);
     }
     throw err;
@@ -64,9 +68,15 @@ try {
   await checkConfiguredKafkaTls(config);
   await app.start();
 } catch (err) {
-  const message = err instanceof Error ? err.message : String(err);
-  logger.fatal(explainsItself(err) ? { code: (err as { code?: unknown }).code } : { err }, `startup failed: ${message}`);
-  await app.stop({ exitCode: 1, reason: 'startup failed' });
+  if (err instanceof ConfigError) {
+    // Found against the brokers (a topic that does not exist): a deployment to fix, like a bad variable.
+    reportInvalid(err);
+    await app.stop({ exitCode: 2, reason: 'invalid configuration' });
+  } else {
+    const message = err instanceof Error ? err.message : String(err);
+    logger.fatal(explainsItself(err) ? { code: (err as { code?: unknown }).code } : { err }, `startup failed: ${message}`);
+    await app.stop({ exitCode: 1, reason: 'startup failed' });
+  }
 }
 
 const code = await app.done;

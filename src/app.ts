@@ -17,6 +17,7 @@ import { StableOffsetPoll } from './intake/stable-offset-poll.js';
 import { fromDomain, type Config } from './platform/config.js';
 import type { Health } from './platform/health.js';
 import { startHttpServer } from './platform/http-server.js';
+import { checkKafkaTopics, configuredTopics } from './platform/kafka-topic-check.js';
 import type { Logger } from './platform/logger.js';
 import type { Metrics } from './platform/metrics.js';
 import { runShutdownSteps } from './platform/shutdown-steps.js';
@@ -24,6 +25,7 @@ import { Committer } from './settle/committer.js';
 import { createConfirmedCommit } from './settle/confirmed-commit.js';
 import { createDlqPublisher } from './settle/dlq-publisher.js';
 import { OffsetTracker } from './settle/offset-tracker.js';
+import { StalledPublishes } from './settle/produce-until-acknowledged.js';
 import { refreshPartitionGauges } from './settle/partition-gauges.js';
 import { createSettler } from './settle/settler.js';
 
@@ -59,7 +61,9 @@ export function createApp(options: AppOptions): App {
   const templates = loadWelcomeTemplates({ dir: config.email.templatesDir, defaultLocale: config.email.defaultLocale, vars: config.email.templateVars, metrics });
   // Handed to renderWelcomeEmail as it is (through the dispatcher's ComposeAhead), templates included.
   const site: WelcomeSite = { from: config.email.from, domain: fromDomain(config.email.from), templates };
-  const clients = buildClients(config, logger, metrics, options);
+  // DLQ and receipt publishes past their bound: unready, and /livez waits (readiness is built below).
+  const stalledPublishes = new StalledPublishes(() => readiness.update());
+  const clients = buildClients(config, logger, metrics, { ...options, stalls: stalledPublishes });
   const { consumer, producer, admin, ledger, clusterRate, publishReceipt } = clients;
 
   let stopping: Promise<number> | undefined;
@@ -75,6 +79,7 @@ export function createApp(options: AppOptions): App {
       inGroup: () => lifecycle.inGroup,
       blockedPartitions: () => lifecycle.blockedPartitions.length,
       circuitOpen: () => breaker.state === 'open',
+      stalledPublishes: () => stalledPublishes.count,
       smtpRelays: () => smtpRelays?.(),
       hasWork: () => capacity.held > 0 || tracker.stats().some((s) => (s.lag ?? 0n) > 0n),
       stopping: () => stopping !== undefined,
@@ -95,7 +100,7 @@ export function createApp(options: AppOptions): App {
     },
     onFatal: stopWith(1),
   });
-  const publishDlq = createDlqPublisher({ producer, topic: config.kafka.dlqTopic, groupId: config.kafka.groupId, stallAfterMs: config.kafka.dlqPublishStallMs, metrics, logger });
+  const publishDlq = createDlqPublisher({ producer, topic: config.kafka.dlqTopic, groupId: config.kafka.groupId, stallAfterMs: config.kafka.dlqPublishStallMs, stalls: stalledPublishes, metrics, logger });
   const onSettled = () => {
     readiness.progress();
     committer.notify();
@@ -163,6 +168,8 @@ export function createApp(options: AppOptions): App {
 
   async function start(): Promise<void> {
     http = await startHttpServer({ port: config.http.port, host: options.httpHost ?? '0.0.0.0', registry, health: readiness.health, logger });
+    // A missing topic is a ConfigError (exit 2): KafkaJS would wait on it for ever instead.
+    await checkKafkaTopics({ admin, topics: configuredTopics(config) });
     gauges = setInterval(() => {
       readiness.contact.check();
       lifecycle.refresh();

@@ -10,6 +10,7 @@ import type { Config } from '../platform/config.js';
 import { consumerConfig, DLQ_PRODUCER_CONFIG, kafkaClientConfig } from '../platform/kafka-client-config.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
+import type { StalledPublishes } from '../settle/produce-until-acknowledged.js';
 import { createReceipts, noReceipts, type PublishReceipt } from '../settle/receipts.js';
 
 /** The service's connections to the outside: Kafka (consumer and DLQ producer), SMTP, the sent ledger's Redis. */
@@ -28,8 +29,8 @@ export interface Clients {
   readonly clusterRate: { readonly rate: SendRate; close(): Promise<void> } | undefined;
 }
 
-/** Builds the real clients from config; `overrides` replace the mailer or ledger (tests). Nothing connects yet. */
-export function buildClients(config: Config, logger: Logger, metrics: Metrics, overrides: { mailer?: Mailer; ledger?: SentLedger }): Clients {
+/** Builds the real clients from config; `overrides` replace the mailer or ledger (tests); `stalls` counts receipt publishes past their bound. Nothing connects yet. */
+export function buildClients(config: Config, logger: Logger, metrics: Metrics, overrides: { mailer?: Mailer; ledger?: SentLedger; stalls?: StalledPublishes }): Clients {
   const kafka = new Kafka(kafkaClientConfig(config, logger));
   const { idempotency } = config;
   // IDEMPOTENCY_REDIS_URL, else the shared REDIS_URL.
@@ -39,7 +40,7 @@ export function buildClients(config: Config, logger: Logger, metrics: Metrics, o
   // Read once: both relays sign with the same key.
   const dkim = dkimOptions(config);
   return {
-    publishReceipt: receiptsTopic === '' ? noReceipts : createReceipts({ producer, topic: receiptsTopic, relay: 'primary', metrics, logger }),
+    publishReceipt: receiptsTopic === '' ? noReceipts : createReceipts({ producer, topic: receiptsTopic, relay: 'primary', metrics, logger, stallAfterMs: config.kafka.receiptPublishStallMs, ...(overrides.stalls ? { stalls: overrides.stalls } : {}) }),
     clusterRate: config.email.rateLimitScope === 'cluster' ? buildClusterRate(config, logger, metrics) : undefined,
     consumer: kafka.consumer(consumerConfig(config)),
     producer,

@@ -12,6 +12,8 @@ export interface ReadinessSources {
   readonly inGroup: () => boolean;
   readonly blockedPartitions: () => number;
   readonly circuitOpen: () => boolean;
+  /** DLQ or receipt publishes past their bound: waiting on Kafka, unready. */
+  readonly stalledPublishes: () => number;
   /** With a fallback relay: each relay's circuit, shown by /readyz (one relay down does not make the pod unready). */
   readonly smtpRelays?: () => unknown;
   /** Messages held or lag observed. */
@@ -45,13 +47,16 @@ export function createReadiness({ config, metrics, logger, sources }: { config: 
       const relays = sources.smtpRelays?.();
       return relays === undefined ? {} : { smtpRelays: relays };
     },
-    waitingOnDependency: () => sources.circuitOpen() || !sources.joined() || !contact.reachable(),
+    // A stalled publish waits on Kafka: a restart would not make the topic writable, only send every
+    // uncommitted email again.
+    waitingOnDependency: () => sources.circuitOpen() || !sources.joined() || !contact.reachable() || sources.stalledPublishes() > 0,
   });
   // Liveness counts from start (Health does too): a gauge at 0 would read as decades without progress.
   metrics.lastProgress.set(Date.now() / 1000);
   function update(): void {
     health.setJoined(sources.inGroup() && contact.reachable());
     health.setBlockedPartitions(sources.blockedPartitions());
+    health.setStalledPublishes(sources.stalledPublishes());
     metrics.ready.set(health.readiness().ok ? 1 : 0);
   }
   return {

@@ -63,6 +63,10 @@ const CROSS_RULES: ReadonlyArray<(c: Config) => string | undefined> = [
     kafka.receiptsTopic !== '' && (kafka.receiptsTopic === kafka.topic || kafka.receiptsTopic === kafka.dlqTopic)
       ? `KAFKA_RECEIPTS_TOPIC: must differ from KAFKA_TOPIC and KAFKA_DLQ_TOPIC, got ${JSON.stringify(kafka.receiptsTopic)}`
       : undefined,
+  // A stalled publish is a known wait that /livez must not restart (the restart would send every
+  // uncommitted email again): the stall has to be declared well before /livez would give up.
+  ({ kafka, livenessStallMs }) => publishStallProblem('DLQ_PUBLISH_STALL_MS', kafka.dlqPublishStallMs, livenessStallMs),
+  ({ kafka, livenessStallMs }) => (kafka.receiptsTopic === '' ? undefined : publishStallProblem('RECEIPT_PUBLISH_STALL_MS', kafka.receiptPublishStallMs, livenessStallMs)),
   ({ email }) => (email.rateLimitScope === 'cluster' && email.rateLimitPerSecond === 0 ? 'EMAIL_RATE_LIMIT_SCOPE: cluster needs EMAIL_RATE_LIMIT_PER_SECOND > 0' : undefined),
   ({ email, redis, idempotency }) =>
     email.rateLimitScope === 'cluster' && redis.url === '' && idempotency.redisUrl === '' ? 'EMAIL_RATE_LIMIT_SCOPE: cluster needs REDIS_URL (the budget is shared through Redis)' : undefined,
@@ -96,6 +100,11 @@ const CROSS_RULES: ReadonlyArray<(c: Config) => string | undefined> = [
       ? `IDEMPOTENCY_LEASE_MS: must be longer than SMTP_SEND_TIMEOUT_MS (${smtp.sendTimeoutMs}), got ${idempotency.leaseMs}`
       : undefined,
 ];
+
+function publishStallProblem(variable: string, stallMs: number, livenessStallMs: number): string | undefined {
+  const most = Math.floor(livenessStallMs / 2);
+  return stallMs > most ? `${variable}: must be at most half of LIVENESS_STALL_MS (${most}), got ${stallMs}` : undefined;
+}
 
 /**
  * Reads, validates and freezes the configuration from `env`. Throws `ConfigError` with one line per

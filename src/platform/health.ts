@@ -4,7 +4,7 @@ export interface HealthOptions {
   readonly now?: () => number;
   /** Messages held or lag observed: is there work this process should be making progress on? */
   readonly hasWork: () => boolean;
-  /** A known outage (SMTP circuit open, broker unreachable): waiting is right, a restart would not help. */
+  /** A known outage (SMTP circuit open, broker unreachable, a publish stalled): waiting is right, a restart would not help. */
   readonly waitingOnDependency: () => boolean;
   /** More for /readyz to show that does not decide readiness (each SMTP relay's circuit, say). */
   readonly detail?: () => Record<string, unknown>;
@@ -25,6 +25,7 @@ export class Health {
   #smtpVerified = false;
   #shuttingDown = false;
   #blockedPartitions = 0;
+  #stalledPublishes = 0;
   #lastProgress: number;
   /** What the previous liveness check found; construction counts as a check that expected progress. */
   #expectedProgress = true;
@@ -48,6 +49,11 @@ export class Health {
     this.#blockedPartitions = count;
   }
 
+  /** DLQ or receipt publishes unacknowledged past their bound (the topic missing or unwritable): unready while any. */
+  setStalledPublishes(count: number): void {
+    this.#stalledPublishes = count;
+  }
+
   beginShutdown(): void {
     this.#shuttingDown = true;
   }
@@ -61,8 +67,8 @@ export class Health {
   }
 
   readiness(): HealthReport {
-    const ok = this.#joined && this.#smtpVerified && !this.#shuttingDown && this.#blockedPartitions === 0;
-    return { ...this.o.detail?.(), ok, joined: this.#joined, smtpVerified: this.#smtpVerified, shuttingDown: this.#shuttingDown, blockedPartitions: this.#blockedPartitions };
+    const ok = this.#joined && this.#smtpVerified && !this.#shuttingDown && this.#blockedPartitions === 0 && this.#stalledPublishes === 0;
+    return { ...this.o.detail?.(), ok, joined: this.#joined, smtpVerified: this.#smtpVerified, shuttingDown: this.#shuttingDown, blockedPartitions: this.#blockedPartitions, stalledPublishes: this.#stalledPublishes };
   }
 
   liveness(): HealthReport {

@@ -7,6 +7,8 @@ export const SERVICE_ERROR_CODES = {
   ERR_CONFIG: { retryable: false },
   /** SMTP refused the credentials, or a TLS peer could not be verified, at start. */
   ERR_FATAL_STARTUP: { retryable: false },
+  /** Kafka did not answer the start-up topic check in time: a restart tries again. */
+  ERR_KAFKA_UNREACHABLE: { retryable: true },
   /** The strict sent ledger cannot reach Redis: hold the message and try again. */
   ERR_LEDGER_UNAVAILABLE: { retryable: true },
   /** A send passed SMTP_SEND_TIMEOUT_MS; its connection was closed. */

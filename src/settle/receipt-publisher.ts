@@ -1,13 +1,12 @@
 import type { Message, Producer } from 'kafkajs';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
-import { retryDelayMs } from '../platform/retry-policy.js';
-import { sleep } from '../platform/sleep.js';
+import { produceUntilAcknowledged, type StalledPublishes } from './produce-until-acknowledged.js';
 
 export interface ReceiptPublisherOptions {
   readonly producer: Pick<Producer, 'send'>;
   readonly topic: string;
-  readonly metrics: Pick<Metrics, 'receiptPublishErrors'>;
+  readonly metrics: Pick<Metrics, 'receiptPublishErrors' | 'receiptPublishStalled'>;
   readonly logger: Logger;
   /** How long the first receipt waits for others to join its batch. @default 5 */
   readonly lingerMs?: number;
@@ -15,6 +14,13 @@ export interface ReceiptPublisherOptions {
   readonly maxBatch?: number;
   /** Backoff between failed produce attempts; the last one repeats. @default [250, 1000, 5000] */
   readonly backoffMs?: readonly number[];
+  /**
+   * A batch not acknowledged after this long is stalled (error count, gauge, one error log line,
+   * /readyz): the receipts topic is missing or unwritable. It keeps waiting. @default 60000
+   */
+  readonly stallAfterMs?: number;
+  /** The stall count /readyz and /livez read, shared with the DLQ publisher. */
+  readonly stalls?: StalledPublishes;
 }
 
 interface Entry {
@@ -94,30 +100,25 @@ export class ReceiptPublisher {
 
   /** False when every receipt of the batch was abandoned before the broker acknowledged it. */
   async #sendUntilAcknowledged(batch: readonly Entry[]): Promise<boolean> {
-    const { producer, topic, metrics, logger, backoffMs = [250, 1000, 5000] } = this.#o;
-    for (let attempt = 1; ; attempt += 1) {
-      const live = batch.filter((entry) => !entry.signal.aborted);
-      if (live.length === 0) return false;
-      try {
-        await producer.send({ topic, acks: -1, messages: live.map((entry) => entry.message) });
-        return true;
-      } catch (err) {
-        metrics.receiptPublishErrors.inc();
-        logger.error({ err, receiptsTopic: topic, receipts: live.length, attempt }, 'receipt produce failed; retrying (their offsets are not committed)');
-        const abandoned = whenAll(live.map((entry) => entry.signal));
-        try {
-          await sleep(retryDelayMs({ maxRetries: Number.POSITIVE_INFINITY, delaysMs: backoffMs }, attempt), abandoned.signal).catch(() => {});
-        } finally {
-          abandoned.dispose();
-        }
-      }
+    const { producer, topic, metrics, logger, backoffMs, stallAfterMs = 60_000, stalls } = this.#o;
+    const loop = { producer, topic, what: 'receipt', stallAfterMs, errors: metrics.receiptPublishErrors, stalledGauge: metrics.receiptPublishStalled, logger, ...(backoffMs ? { backoffMs } : {}), ...(stalls ? { stalls } : {}) };
+    const live = () => batch.filter((entry) => !entry.signal.aborted);
+    const abandoned = whenAll(batch.map((entry) => entry.signal));
+    try {
+      return await produceUntilAcknowledged(loop, {
+        messages: () => live().map((entry) => entry.message),
+        signal: abandoned.signal,
+        context: { receiptsTopic: topic, receipts: live().length },
+      }).catch(() => false);
+    } finally {
+      abandoned.dispose();
     }
   }
 }
 
 /**
- * A signal that aborts once every one of `signals` has. `dispose` removes its listeners: a batch
- * retried for a long outage would otherwise add one per receipt per attempt to signals that live on.
+ * A signal that aborts once every one of `signals` has. `dispose` removes its listeners: they would
+ * otherwise stay on signals that live on.
  */
 function whenAll(signals: readonly AbortSignal[]): { signal: AbortSignal; dispose(): void } {
   const all = new AbortController();

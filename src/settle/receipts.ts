@@ -3,6 +3,7 @@ import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { buildReceipt, receiptMessage } from './receipt-message.js';
+import type { StalledPublishes } from './produce-until-acknowledged.js';
 import { ReceiptPublisher } from './receipt-publisher.js';
 
 /** Makes a settled record's receipt durable; resolves once the broker acknowledged it. */
@@ -11,8 +12,17 @@ export type PublishReceipt = (record: ConsumedRecord, outcome: Outcome, signal: 
 /** KAFKA_RECEIPTS_TOPIC unset: nothing to publish. */
 export const noReceipts: PublishReceipt = async () => {};
 
-export function createReceipts({ producer, topic, relay, metrics, logger }: { producer: Pick<Producer, 'send'>; topic: string; relay: string; metrics: Metrics; logger: Logger }): PublishReceipt {
-  const publisher = new ReceiptPublisher({ producer, topic, metrics, logger });
+export function createReceipts({ producer, topic, relay, metrics, logger, stallAfterMs, stalls }: {
+  producer: Pick<Producer, 'send'>;
+  topic: string;
+  relay: string;
+  metrics: Metrics;
+  logger: Logger;
+  /** RECEIPT_PUBLISH_STALL_MS */
+  stallAfterMs: number;
+  stalls?: StalledPublishes;
+}): PublishReceipt {
+  const publisher = new ReceiptPublisher({ producer, topic, metrics, logger, stallAfterMs, ...(stalls ? { stalls } : {}) });
   return async (record, outcome, signal) => {
     const receipt = buildReceipt(record, outcome, { settledAt: new Date(), relay });
     await publisher.publish(receiptMessage(record, receipt), signal);

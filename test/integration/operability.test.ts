@@ -42,7 +42,7 @@ describe('operability', () => {
   });
 
   it('/livez fails when work is pending and nothing progresses, and stays healthy while idle', async () => {
-    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port, { LIVENESS_STALL_MS: '1500', SMTP_TIMEOUT_MS: '60000', SHUTDOWN_TIMEOUT_MS: '1000' }));
+    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port, { LIVENESS_STALL_MS: '1500', DLQ_PUBLISH_STALL_MS: '750', SMTP_TIMEOUT_MS: '60000', SHUTDOWN_TIMEOUT_MS: '1000' }));
     const livez = `http://127.0.0.1:${ctx.app.httpPort()}/livez`;
     const readyz = `http://127.0.0.1:${ctx.app.httpPort()}/readyz`;
     await until(async () => (await status(readyz)) === 200, { what: 'ready' });

@@ -3,6 +3,7 @@ import { signupEvent } from '../../dev/signup-event.js';
 import { RECEIPT_CONTENT_TYPE, type Receipt } from '../../src/settle/receipt-message.js';
 import { committedLag, metricValue, produceEvents, produceRaw, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
 import { consumeAll, createTopic } from '../support/kafka.js';
+import { startService } from '../support/service-process.js';
 
 const ctx = useAppWorld();
 
@@ -36,17 +37,51 @@ describe('delivery receipts on Kafka (KAFKA_RECEIPTS_TOPIC)', () => {
     expect(await metricValue(ctx.app, 'email_dispatcher_receipts_published_total', { outcome: 'sent' })).toBe(ids.length);
   });
 
-  it('a receipts topic that cannot be written holds the offsets (the same rule as the DLQ); they move once it can', async () => {
-    const receipts = `${ctx.world.topic}.receipts-later`;
-    await produceEvents(ctx.world, ['late-1', 'late-2']);
-    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port, { KAFKA_RECEIPTS_TOPIC: receipts }));
-    await ctx.sink.waitFor(2, { timeoutMs: 30_000 });
-    // Sent, but not settled: no receipt is durable yet, so nothing is committed.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    expect(await committedLag(ctx.world)).toBe(2);
+  it('when the receipts topic does not exist › the service stops at start (exit 2, one line naming KAFKA_RECEIPTS_TOPIC), sending and committing nothing', async () => {
+    const receipts = `${ctx.world.topic}.receipts-missing`;
+    await produceEvents(ctx.world, ['none-1']);
+    const service = startService(serviceEnv(ctx.world, ctx.sink.port, { KAFKA_RECEIPTS_TOPIC: receipts }));
+    expect(await service.exited).toBe(2);
+    expect(service.lines).toEqual(['email-dispatcher: invalid configuration', `  KAFKA_RECEIPTS_TOPIC: topic "${receipts}" does not exist on the brokers (or this client may not describe it); create it first`]);
+    expect(ctx.sink.count).toBe(0);
+    expect(await committedLag(ctx.world)).toBe(1);
+  }, 60_000);
+
+  it('when the receipts topic goes away under load › counted, unready, /livez holds past LIVENESS_STALL_MS, offsets held; once it is back every email went out exactly once', async () => {
+    const receipts = await createTopic(ctx.world.brokers, `${ctx.world.topic}.receipts-gone`, 1);
+    const env = { KAFKA_RECEIPTS_TOPIC: receipts, RECEIPT_PUBLISH_STALL_MS: '1000', DLQ_PUBLISH_STALL_MS: '1000', LIVENESS_STALL_MS: '4000' };
+    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port, env));
+    const app = ctx.app;
+    const probe = async (path: string) => (await fetch(`http://127.0.0.1:${app.httpPort()}${path}`)).status;
+    await produceEvents(ctx.world, ['before-1', 'before-2']);
+    await until(async () => (await committedLag(ctx.world)) === 0 && (await probe('/readyz')) === 200, { what: 'the first receipts acknowledged, ready' });
+
+    // Deleted with auto-creation off: KafkaJS's send() retries the metadata for ever and never rejects.
+    await ctx.world.admin.deleteTopics({ topics: [receipts] });
+    const ids = Array.from({ length: 50 }, (_, i) => `gone-${i}`);
+    await produceEvents(ctx.world, ids);
+    await until(async () => (await metricValue(app, 'email_dispatcher_receipt_publish_errors_total')) >= 1, { what: 'the stalled publish counted', timeoutMs: 30_000 });
+    expect(await metricValue(app, 'email_dispatcher_receipt_publish_stalled_requests')).toBe(1);
+    expect(await probe('/readyz')).toBe(503);
+    // A supervisor acting on /livez (the kubelet) would restart a pod that fails it, and the restart
+    // would send every uncommitted email again: it must see a pod waiting on Kafka, not a wedged one.
+    const livez: number[] = [];
+    for (const stopAt = Date.now() + 10_000; Date.now() < stopAt; ) {
+      livez.push(await probe('/livez'));
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(livez.filter((status) => status !== 200)).toEqual([]);
+    expect(await committedLag(ctx.world)).toBeGreaterThan(0);
+
     await createTopic(ctx.world.brokers, receipts, 1);
-    await until(async () => (await committedLag(ctx.world)) === 0, { what: 'committed lag 0 once the receipts topic exists', timeoutMs: 60_000 });
-    const read = await consumeAll(ctx.world.brokers, receipts, { expected: 2 });
-    expect(new Set(read.map((m) => m.key))).toEqual(new Set(['late-1', 'late-2']));
-  });
+    await until(async () => (await committedLag(ctx.world)) === 0, { what: 'committed lag 0 once the receipts topic is back', timeoutMs: 90_000 });
+    await until(async () => (await probe('/readyz')) === 200, { what: 'ready again' });
+    expect(await metricValue(app, 'email_dispatcher_receipt_publish_stalled_requests')).toBe(0);
+    const sends = new Map<string, number>();
+    for (const mail of ctx.sink.received) sends.set(mail.messageId ?? '', (sends.get(mail.messageId ?? '') ?? 0) + 1);
+    expect(sends.size).toBe(ids.length + 2);
+    expect([...sends.values()].filter((n) => n > 1)).toEqual([]);
+    const read = await consumeAll(ctx.world.brokers, receipts, { expected: ids.length });
+    expect(new Set(read.map((m) => m.key))).toEqual(new Set(ids));
+  }, 180_000);
 });

@@ -14,7 +14,7 @@ function setup() {
 describe('Health', () => {
   describe('readiness', () => {
     it('at start › not ready', () => {
-      expect(setup().health.readiness()).toEqual({ ok: false, joined: false, smtpVerified: false, shuttingDown: false, blockedPartitions: 0 });
+      expect(setup().health.readiness()).toEqual({ ok: false, joined: false, smtpVerified: false, shuttingDown: false, blockedPartitions: 0, stalledPublishes: 0 });
     });
 
     it('joined the group but SMTP not verified › not ready', () => {
@@ -33,7 +33,7 @@ describe('Health', () => {
       const { health } = setup();
       health.setJoined(true);
       health.setSmtpVerified(true);
-      expect(health.readiness()).toEqual({ ok: true, joined: true, smtpVerified: true, shuttingDown: false, blockedPartitions: 0 });
+      expect(health.readiness()).toEqual({ ok: true, joined: true, smtpVerified: true, shuttingDown: false, blockedPartitions: 0, stalledPublishes: 0 });
     });
 
     it('while a partition is paused behind an offset that does not settle › not ready', () => {
@@ -43,6 +43,16 @@ describe('Health', () => {
       health.setBlockedPartitions(1);
       expect(health.readiness()).toMatchObject({ ok: false, blockedPartitions: 1 });
       health.setBlockedPartitions(0);
+      expect(health.readiness().ok).toBe(true);
+    });
+
+    it('while a DLQ or receipt publish is stalled › not ready', () => {
+      const { health } = setup();
+      health.setJoined(true);
+      health.setSmtpVerified(true);
+      health.setStalledPublishes(1);
+      expect(health.readiness()).toMatchObject({ ok: false, stalledPublishes: 1 });
+      health.setStalledPublishes(0);
       expect(health.readiness().ok).toBe(true);
     });
 

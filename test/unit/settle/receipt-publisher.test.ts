@@ -2,6 +2,7 @@ import type { Message, ProducerRecord } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '../../../src/platform/metrics.js';
+import { StalledPublishes } from '../../../src/settle/produce-until-acknowledged.js';
 import { ReceiptPublisher } from '../../../src/settle/receipt-publisher.js';
 import { silentLogger } from '../../support/pipeline.js';
 
@@ -22,8 +23,10 @@ describe('ReceiptPublisher', () => {
 
   const publisher = (producer: ReturnType<typeof scriptedProducer>, options: { maxBatch?: number } = {}) => {
     const metrics = createMetrics({ registry: new Registry(), defaults: false });
-    return { metrics, publisher: new ReceiptPublisher({ producer, topic: 'receipts', metrics, logger: silentLogger, lingerMs: 5, backoffMs: [100], ...options }) };
+    const stalls = new StalledPublishes();
+    return { metrics, stalls, publisher: new ReceiptPublisher({ producer, topic: 'receipts', metrics, logger: silentLogger, lingerMs: 5, backoffMs: [100], stallAfterMs: 60_000, stalls, ...options }) };
   };
+  const valueOf = async (metric: { get(): Promise<{ values: Array<{ value: number }> }> }) => (await metric.get()).values[0]?.value ?? 0;
 
   it('batches what arrives within the linger, resolves each only when its batch is acknowledged (acks=all)', async () => {
     const producer = scriptedProducer();
@@ -93,5 +96,42 @@ describe('ReceiptPublisher', () => {
     expect(await outcome).toBe('rejected');
     await vi.advanceTimersByTimeAsync(10_000);
     expect(producer.requests).toHaveLength(1);
+  });
+
+  it('when KafkaJS keeps retrying a missing topic inside send() › past the bound the batch counts as a failed request, is reported stalled once, and the same request is awaited until acknowledged', async () => {
+    const producer = scriptedProducer();
+    const { publisher: p, metrics, stalls } = publisher(producer);
+    let resolved = false;
+    void p.publish(message(1), new AbortController().signal).then(() => (resolved = true));
+    await vi.advanceTimersByTimeAsync(5 + 59_999);
+    expect(await valueOf(metrics.receiptPublishErrors)).toBe(0);
+    expect(stalls.count).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await valueOf(metrics.receiptPublishErrors)).toBe(1);
+    expect(await valueOf(metrics.receiptPublishStalled)).toBe(1);
+    expect(stalls.count).toBe(1);
+    // Still one request: a second send beside the one KafkaJS retries would publish the batch twice.
+    await vi.advanceTimersByTimeAsync(300_000);
+    expect(producer.requests).toHaveLength(1);
+    expect(await valueOf(metrics.receiptPublishErrors)).toBe(1);
+    producer.requests[0]?.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(resolved).toBe(true);
+    expect(await valueOf(metrics.receiptPublishStalled)).toBe(0);
+    expect(stalls.count).toBe(0);
+  });
+
+  it('when every receipt of a stalled batch is abandoned › the stall clears', async () => {
+    const producer = scriptedProducer();
+    const { publisher: p, metrics, stalls } = publisher(producer);
+    const abandon = new AbortController();
+    const outcome = p.publish(message(1), abandon.signal).catch(() => 'rejected');
+    await vi.advanceTimersByTimeAsync(60_005);
+    expect(stalls.count).toBe(1);
+    abandon.abort(new Error('revoked'));
+    expect(await outcome).toBe('rejected');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(stalls.count).toBe(0);
+    expect(await valueOf(metrics.receiptPublishStalled)).toBe(0);
   });
 });
