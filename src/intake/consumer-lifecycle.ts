@@ -27,8 +27,9 @@ type Phase = 'joining' | 'member' | GroupErrorKind;
 export class ConsumerLifecycle implements MembershipGate {
   #phase: Phase = 'joining';
   #rejoinError: unknown;
-  /** The last assignment joined, as sorted partition keys. */
+  /** The last assignment joined, as sorted partition keys, and the member id it was joined as. */
   #assignment = '';
+  #memberId: string | undefined;
   #episode: Promise<void> = Promise.resolve();
   readonly #pauses: PauseState;
   readonly #off: Array<() => void> = [];
@@ -130,6 +131,10 @@ export class ConsumerLifecycle implements MembershipGate {
     // A join with no sign at all before it that moved partitions is still a rebalance (one that moved none changed nothing here).
     if (this.#phase === 'member' && key !== this.#assignment) this.o.metrics.rebalances.inc();
     this.#assignment = key;
+    // A new member id with nothing lost said before: KafkaJS's own heartbeat found the member unknown and it
+    // rejoined as a new one. The old member's partitions may have been another's meanwhile, even those assigned again.
+    if (this.#memberId !== undefined && payload.memberId !== this.#memberId && this.#phase !== 'membership-lost') this.#dropEverything(new Error('rejoined as a new member'));
+    this.#memberId = payload.memberId;
     const revoked = this.o.tracker.retain(assignment);
     const abandoned = this.o.dispatcher.abandonPartitions(revoked);
     removePartitionGauges(this.o.metrics, revoked);

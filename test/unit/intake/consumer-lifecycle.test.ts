@@ -164,6 +164,20 @@ describe('ConsumerLifecycle', () => {
       expect((await metrics.rebalances.get()).values[0]?.value).toBe(1);
     });
 
+    it('a join under a new member id (the heartbeat KafkaJS sends itself found the member unknown) › every partition of the old member is dropped, even one assigned again', () => {
+      const { kafka, tracker, abandoned, lifecycle } = setup();
+      kafka.join({ [T]: [0, 1] }, 'member-1');
+      tracker.settle(tracker.track(T, 0, '0') as Ticket);
+      tracker.track(T, 0, '1');
+      joinStarts(kafka);
+      kafka.join({ [T]: [0] }, 'member-2');
+      expect(abandoned).toEqual(['all']);
+      // Another member may have owned it meanwhile: nothing of the old member's is committed for it.
+      expect(tracker.commitCandidates()).toEqual([]);
+      expect(tracker.owns(T, 0)).toBe(true);
+      expect(lifecycle.joined).toBe(true);
+    });
+
     it('the first join, or a join after a rebalance already known › is no new rebalance', async () => {
       const { kafka, holds, committer, metrics } = setup();
       joinStarts(kafka);
