@@ -143,7 +143,7 @@ export class Dispatcher {
     // An outcome is settled (its receipt or DLQ publish acknowledged) after the worker is free again.
     switch (result.kind) {
       case 'duplicate':
-        return void this.#finish(job, { kind: 'duplicate', messageId: letter.prepared.mail.messageId });
+        return void this.#finish(job, { kind: 'duplicate', messageId: result.messageId, relay: result.relay });
       case 'try-later':
         return this.#scheduleRetry(job, retryDelayMs(this.#o.policy, 1), letter);
       case 'withdrawn':
@@ -182,7 +182,7 @@ export class Dispatcher {
         return;
       case 'dead-letter':
         job.attempts = decision.attempts;
-        void this.#finish(job, { kind: 'dead-letter', reason: decision.reason, error: failure.message, smtpCode: failure.responseCode, attempts: decision.attempts });
+        void this.#finish(job, { kind: 'dead-letter', reason: decision.reason, error: failure.message, smtpCode: failure.responseCode, attempts: decision.attempts, relay: failure.relay });
         return;
       case 'retry':
         job.attempts = decision.attempts;

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
-import { CLAIM, MARK_SENT, RELEASE, runScript, type LedgerRedis, type Script } from './redis-ledger-scripts.js';
-import { LedgerUnavailableError, type ClaimResult, type SentLedger } from './sent-ledger.js';
+import { createLedgerOutageLog } from './ledger-outage-log.js';
+import { CLAIM, MARK_SENT, RELEASE, RENEW, runScript, sentByKey, type LedgerRedis } from './redis-ledger-scripts.js';
+import { LedgerUnavailableError, type ClaimResult, type SentLedger, type SentRecord } from './sent-ledger.js';
 
 export { REDIS_LEDGER_CLIENT_OPTIONS, type LedgerRedis } from './redis-ledger-scripts.js';
 
@@ -11,8 +12,10 @@ export interface RedisSentLedgerOptions {
   readonly redis: LedgerRedis;
   /** How long a sent eventId is remembered (IDEMPOTENCY_TTL_SECONDS). */
   readonly ttlSeconds: number;
-  /** How long a claim lives if its holder never releases it (IDEMPOTENCY_LEASE_MS); must outlive a send. */
+  /** How long a claim outlives its holder's last renewal (IDEMPOTENCY_LEASE_MS): a crashed send's event waits this long. */
   readonly leaseMs: number;
+  /** How often the claims in flight are renewed (IDEMPOTENCY_LEASE_RENEW_MS); at most a third of `leaseMs`. */
+  readonly leaseRenewMs: number;
   /** Redis unreachable: false → send anyway (at-least-once); true → throw `LedgerUnavailableError` (hold). */
   readonly strict: boolean;
   readonly metrics: Pick<Metrics, 'ledgerErrors' | 'ledgerLeaseLost'>;
@@ -23,139 +26,152 @@ export interface RedisSentLedgerOptions {
   readonly logIntervalMs?: number;
 }
 
+/** A send of ours in flight. `token` is undefined when Redis was away at the claim (nothing to renew). */
 interface Held {
-  readonly value: string;
-  readonly expiresAt: number;
+  readonly token: string | undefined;
+  /** A renewal found the claim gone or taken: counted once, renewed no more. */
+  lost: boolean;
 }
 
 /**
- * The sent ledger on Redis. One key per eventId: `claim:<token>` with a lease (PX) while a send is
- * in progress, `sent` with a TTL afterwards.
+ * The sent ledger on Redis. One key per eventId: `claim:<token>` with a short lease while a send is
+ * in flight, `sent` with a TTL afterwards (what the send was beside it, for a later duplicate's receipt).
+ *
+ * The lease is renewed while the send is in flight: every `leaseRenewMs`, one script call renews all
+ * our claims (a round still waiting for Redis is not overlapped; a failed one is counted and logged
+ * like any ledger call). Renewal ends with the send (`markSent`, `release`) or with the process, so
+ * a crash holds its in-flight events for one lease, not for the longest possible send.
  *
  * Races, each covered by test/integration/redis-sent-ledger.test.ts:
  * - two instances claim at once (rebalance overlap): the claim is one Lua script, one wins, the
  *   other gets 'busy' and retries later;
- * - a holder crashes mid-send: its lease expires and the next claim succeeds (the email may have
- *   gone out: at-least-once, never lost);
+ * - a holder crashes mid-send: its renewals stop, its lease expires and the next claim succeeds (the
+ *   email may have gone out: at-least-once, never lost);
+ * - renewals fail or come late and the lease lapses mid-send: counted in `ledgerLeaseLost` once; this
+ *   process still answers 'busy' for the event until its send ends, so it never sends it twice at once;
  * - a stale holder (lease expired, another instance claimed) releases: compare-and-delete leaves
  *   the new claim alone;
  * - a stale holder marks sent: it did send, so 'sent' overwrites the other claim; that claim's
- *   release then finds 'sent' and keeps it, and `ledgerLeaseLost{found}` shows the short lease;
+ *   release then finds 'sent' and keeps it;
  * - a release whose Redis call failed leaves the claim until its lease ends ('busy' meanwhile).
  *
  * Unavailable Redis (error or `commandTimeout`): `claim` counts `ledgerErrors`, logs, and returns
  * 'claimed' (send without the check) or, when strict, throws `LedgerUnavailableError` (the
  * dispatcher holds the message). `markSent` throws `LedgerUnavailableError` (the dispatcher counts
- * it; the mail is sent either way); `release` counts and resolves.
+ * it; the mail is sent either way); `release` and renewals count and go on.
  */
 export function createRedisSentLedger({
   redis,
   ttlSeconds,
   leaseMs,
+  leaseRenewMs,
   strict,
   metrics,
   logger,
   keyPrefix = 'email-dispatcher:sent:',
   logIntervalMs = 10_000,
 }: RedisSentLedgerOptions): SentLedger {
-  // Our live claims by eventId. One process holds at most one claim per eventId, since a second
-  // claim gets 'busy' until the first is released or its lease (longer than a send) has expired.
   const held = new Map<string, Held>();
+  const outage = createLedgerOutageLog({ redis, strict, metrics, logger, logIntervalMs });
+  let renewal: NodeJS.Timeout | undefined;
+  let renewing = false;
   let closing: Promise<void> | undefined;
-  let lastLog = -Infinity;
-  let suppressed = 0;
-  let failing = false;
 
   const key = (eventId: string) => `${keyPrefix}${eventId}`;
 
-  const run = (lua: Script, eventId: string, args: Array<string | number>) => runScript(redis, lua, key(eventId), args);
+  function leaseLost(eventId: string, found: unknown, when: string): void {
+    metrics.ledgerLeaseLost.inc({ found: String(found) });
+    logger.warn({ eventId, found, leaseMs, leaseRenewMs }, `sent ledger claim was lost ${when}; renewals were late or failed (IDEMPOTENCY_LEASE_MS may be too short)`);
+  }
 
-  /** One line per `logIntervalMs` at most: a Redis outage must not flood the log. */
-  function reportUnavailable(operation: string, err: unknown): void {
-    metrics.ledgerErrors.inc();
-    failing = true;
-    const now = Date.now();
-    if (now - lastLog < logIntervalMs) {
-      suppressed += 1;
+  async function renewRound(): Promise<void> {
+    if (renewing) return;
+    const claims = [...held].filter(([, claim]) => claim.token !== undefined && !claim.lost);
+    if (claims.length === 0) {
+      clearInterval(renewal);
+      renewal = undefined;
       return;
     }
-    lastLog = now;
-    const { message, code } = describe(err);
-    logger.warn(
-      { operation, error: message, code, strict, suppressed },
-      strict ? 'sent ledger unavailable; holding messages until Redis answers' : 'sent ledger unavailable; sending without the duplicate check',
-    );
-    suppressed = 0;
+    renewing = true;
+    try {
+      const found = await runScript(redis, RENEW, claims.map(([eventId]) => key(eventId)), [leaseMs, ...claims.map(([, claim]) => claim.token as string)]);
+      claims.forEach(([eventId, claim], i) => {
+        const what = Array.isArray(found) ? found[i] : found;
+        if (what === 'owned' || held.get(eventId) !== claim) return;
+        claim.lost = true;
+        leaseLost(eventId, what, 'while its send was in flight');
+      });
+    } catch (err) {
+      outage.unavailable('renew', err);
+    } finally {
+      renewing = false;
+    }
   }
 
-  function forgetExpired(now: number): void {
-    for (const [eventId, claim] of held) if (claim.expiresAt <= now) held.delete(eventId);
+  function hold(eventId: string, token: string | undefined): void {
+    held.set(eventId, { token, lost: false });
+    if (token === undefined || renewal !== undefined || closing) return;
+    renewal = setInterval(() => void renewRound(), leaseRenewMs);
+    renewal.unref();
   }
-
-  // Without a listener ioredis prints every connection error to stderr itself.
-  redis.on('error', (err: unknown) => {
-    failing = true;
-    const now = Date.now();
-    if (now - lastLog < logIntervalMs) return;
-    lastLog = now;
-    const { message, code } = describe(err);
-    logger.warn({ error: message, code }, 'sent ledger Redis connection error; reconnecting');
-  });
-  redis.on('ready', () => {
-    if (!failing) return;
-    failing = false;
-    logger.info('sent ledger Redis reachable again');
-  });
 
   return {
     async claim(eventId: string): Promise<ClaimResult> {
-      const value = `claim:${randomUUID()}`;
-      const now = Date.now();
-      if (held.size > 10_000) forgetExpired(now);
+      // Our own send of this event is still in flight (a redelivery after a rebalance gave the
+      // partition back): whatever Redis says now, a second send must not start here.
+      if (held.has(eventId)) return 'busy';
+      const token = `claim:${randomUUID()}`;
       let result: unknown;
       try {
-        result = await run(CLAIM, eventId, [value, leaseMs]);
+        result = await runScript(redis, CLAIM, [key(eventId), sentByKey(key(eventId))], [token, leaseMs]);
       } catch (err) {
-        reportUnavailable('claim', err);
+        outage.unavailable('claim', err);
         if (strict) throw new LedgerUnavailableError({ cause: err });
+        if (held.has(eventId)) return 'busy';
+        hold(eventId, undefined);
         return 'claimed';
       }
-      if (result === 'claimed') held.set(eventId, { value, expiresAt: now + leaseMs });
-      if (result === 'claimed' || result === 'busy' || result === 'already-sent') return result;
+      if (result === 'busy') return result;
+      if (result === 'claimed') {
+        hold(eventId, token);
+        return result;
+      }
+      if (Array.isArray(result) && result[0] === 'already-sent') return { kind: 'already-sent', ...parseSentBy(result[1]) };
       throw new Error(`sent ledger: unexpected claim reply ${String(result)}`);
     },
 
-    async markSent(eventId: string): Promise<void> {
+    async markSent(eventId: string, sent?: SentRecord): Promise<void> {
       const claim = held.get(eventId);
       let found: unknown;
       try {
-        found = await run(MARK_SENT, eventId, [claim?.value ?? '', ttlSeconds]);
+        found = await runScript(redis, MARK_SENT, [key(eventId), sentByKey(key(eventId))], [claim?.token ?? '', ttlSeconds, sent ? JSON.stringify(sent) : '']);
       } catch (err) {
         throw new LedgerUnavailableError({ cause: err });
       } finally {
         if (held.get(eventId) === claim) held.delete(eventId);
       }
-      // Without a claim of ours (claimed while Redis was down) there was no lease to lose.
-      if (claim !== undefined && found !== 'owned') {
-        metrics.ledgerLeaseLost.inc({ found: String(found) });
-        logger.warn({ eventId, found, leaseMs }, 'sent ledger claim had expired before the send was recorded; IDEMPOTENCY_LEASE_MS may be too short');
-      }
+      // Without a claim of ours (claimed while Redis was down) there was no lease to lose; a renewal
+      // that saw the loss has counted it already.
+      if (claim?.token !== undefined && !claim.lost && found !== 'owned') leaseLost(eventId, found, 'before the send was recorded');
     },
 
     async release(eventId: string): Promise<void> {
       const claim = held.get(eventId);
       if (claim === undefined) return;
       held.delete(eventId);
+      if (claim.token === undefined) return;
       try {
-        await run(RELEASE, eventId, [claim.value]);
+        await runScript(redis, RELEASE, [key(eventId)], [claim.token]);
       } catch (err) {
         // The claim stays until its lease ends: a retry meanwhile is told 'busy'.
-        reportUnavailable('release', err);
+        outage.unavailable('release', err);
       }
     },
 
     close(): Promise<void> {
       closing ??= (async () => {
+        clearInterval(renewal);
+        renewal = undefined;
         held.clear();
         if (redis.status === 'end') return;
         try {
@@ -170,8 +186,12 @@ export function createRedisSentLedger({
   };
 }
 
-/** The message and code of an error, never the client options (the URL may carry a password). */
-function describe(err: unknown): { message: string; code: string | undefined } {
-  const error = err as { message?: unknown; code?: unknown };
-  return { message: String(error?.message ?? err), code: typeof error?.code === 'string' ? error.code : undefined };
+/** What MARK_SENT stored beside the key; nothing (a record of an older release) or unreadable → unknown. */
+function parseSentBy(stored: unknown): { messageId: string | undefined; relay: string | undefined } {
+  try {
+    const sent = typeof stored === 'string' ? (JSON.parse(stored) as Partial<SentRecord>) : {};
+    return { messageId: typeof sent.messageId === 'string' ? sent.messageId : undefined, relay: typeof sent.relay === 'string' ? sent.relay : undefined };
+  } catch {
+    return { messageId: undefined, relay: undefined };
+  }
 }

@@ -2,13 +2,13 @@ import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { Letter } from './job-board.js';
 import type { Delivery, Mailer } from './mailer.js';
-import { LedgerUnavailableError, type SentLedger } from './sent-ledger.js';
+import { alreadySent, LedgerUnavailableError, type SentLedger } from './sent-ledger.js';
 import { classifySmtpError, type SmtpFailure } from './smtp-errors.js';
 
 /** How one attempt ended. */
 export type AttemptResult =
-  /** The ledger says another send already went out: settle without sending. */
-  | { readonly kind: 'duplicate' }
+  /** The ledger says another send already went out: settle without sending. Its Message-ID and relay, as far as the ledger knows. */
+  | { readonly kind: 'duplicate'; readonly messageId: string; readonly relay: string | undefined }
   /** Another instance holds the claim, or a strict ledger is unreachable: look again later. */
   | { readonly kind: 'try-later' }
   /** Told not to go on after the claim (revoked, closed, held): the claim was freed, nothing sent. */
@@ -34,11 +34,14 @@ export async function sendAttempt(
   { eventId, prepared }: Letter,
   { proceed, onExchange }: { proceed: () => boolean; onExchange: () => void },
 ): Promise<AttemptResult> {
+  const { messageId } = prepared.mail;
   try {
     const claim = await ledger.claim(eventId);
-    if (claim === 'already-sent') {
+    const sent = alreadySent(claim);
+    if (sent) {
       metrics.duplicatesSkipped.inc();
-      return { kind: 'duplicate' };
+      // The original send's Message-ID: this letter's may differ (EMAIL_FROM's domain changed since).
+      return { kind: 'duplicate', messageId: sent.messageId ?? messageId, relay: sent.relay };
     }
     if (claim === 'busy') return { kind: 'try-later' };
   } catch (err) {
@@ -57,7 +60,7 @@ export async function sendAttempt(
   try {
     delivery = await mailer.send(prepared);
   } catch (err) {
-    const failure = classifySmtpError(err);
+    const failure = { ...classifySmtpError(err), relay: relayOf(err) };
     metrics.sendDuration.observe({ outcome: failure.kind }, (performance.now() - started) / 1000);
     metrics.sendFailures.inc({ class: failure.kind });
     await ledger.release(eventId).catch(() => {});
@@ -65,9 +68,15 @@ export async function sendAttempt(
   }
   metrics.sendDuration.observe({ outcome: 'sent' }, (performance.now() - started) / 1000);
   metrics.sent.inc();
-  await ledger.markSent(eventId).catch((err: unknown) => {
+  await ledger.markSent(eventId, { messageId, relay: delivery?.relay }).catch((err: unknown) => {
     metrics.ledgerErrors.inc();
     logger.warn({ err, eventId }, 'sent ledger could not record a sent event');
   });
   return { kind: 'sent', smtpReply: delivery?.reply, relay: delivery?.relay };
+}
+
+/** The relay an error came from, when `SmtpRelays` tagged it (with a fallback relay). */
+function relayOf(err: unknown): string | undefined {
+  const relay = (err as { relay?: unknown } | null)?.relay;
+  return typeof relay === 'string' ? relay : undefined;
 }

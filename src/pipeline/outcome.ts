@@ -17,14 +17,19 @@ export type Outcome =
       /** The relay that took it ('primary' or 'fallback'); undefined without a fallback relay. */
       readonly relay: string | undefined;
     }
-  /** The sent ledger says it went out already (a redelivery after a crash or rebalance). */
-  | { readonly kind: 'duplicate'; readonly messageId: string }
+  /**
+   * The sent ledger says it went out already (a redelivery after a crash or rebalance): the original
+   * send's Message-ID and relay, as far as the ledger remembers them.
+   */
+  | { readonly kind: 'duplicate'; readonly messageId: string; readonly relay?: string | undefined }
   | {
       readonly kind: 'dead-letter';
       readonly reason: DlqReason;
       readonly error: string;
       readonly smtpCode: number | undefined;
       readonly attempts: number;
+      /** The relay whose refusal dead-lettered it, with a fallback relay ('primary' or 'fallback'). */
+      readonly relay?: string | undefined;
     };
 
 /** A consumed Kafka record as it travels through the pipeline. */

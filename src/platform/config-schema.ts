@@ -40,8 +40,8 @@ export const schema = {
     passFile: { doc: 'File holding the SMTP password, re-read when it changes (a mounted Secret)', format: String, default: '', env: 'SMTP_PASS_FILE' },
     timeoutMs: { doc: 'Connection, greeting and socket timeout, each applied per phase and per command', format: 'positive-int', default: 30_000, env: 'SMTP_TIMEOUT_MS' },
     // 60 s: twice SMTP_TIMEOUT_MS, so one phase may use its whole timeout and the rest of a normal
-    // exchange (well under a second) still fits; half the default lease, leaving the ledger's Redis
-    // calls ample margin. A server slower than this for every message is treated as failing.
+    // exchange (well under a second) still fits. A server slower than this for every message is
+    // treated as failing. (The ledger's claim no longer has to outlast it: it is renewed while the send runs.)
     sendTimeoutMs: { doc: 'Deadline for one whole send (all phases); the send is aborted and its connection closed', format: 'positive-int', default: 60_000, env: 'SMTP_SEND_TIMEOUT_MS' },
     breakerThreshold: { doc: 'Consecutive server-level failures (refused, timeout, 421) that open the circuit', format: 'positive-int', default: 5, env: 'SMTP_BREAKER_THRESHOLD' },
     breakerProbeIntervalMs: { doc: 'While the circuit is open, how often the server is probed', format: 'positive-int', default: 5_000, env: 'SMTP_BREAKER_PROBE_INTERVAL_MS' },
@@ -72,7 +72,9 @@ export const schema = {
   idempotency: {
     redisUrl: { doc: 'Redis URL for the sent ledger (empty = off; REDIS_URL when unset)', format: String, default: '', sensitive: true, env: 'IDEMPOTENCY_REDIS_URL' },
     ttlSeconds: { doc: 'How long a sent eventId is remembered', format: 'positive-int', default: 604_800, env: 'IDEMPOTENCY_TTL_SECONDS' },
-    leaseMs: { doc: 'Claim lease while a send is in progress (must outlive SMTP_SEND_TIMEOUT_MS)', format: 'positive-int', default: 120_000, env: 'IDEMPOTENCY_LEASE_MS' },
+    // Seconds, not minutes: after a crash, its in-flight events wait this long (issue 19, defect 9).
+    leaseMs: { doc: 'Sent-ledger claim lease, renewed while its send is in flight: how long a crashed send blocks its event', format: 'positive-int', default: 10_000, env: 'IDEMPOTENCY_LEASE_MS' },
+    leaseRenewMs: { doc: 'How often the claims of the sends in flight are renewed (at most a third of IDEMPOTENCY_LEASE_MS)', format: 'positive-int', default: 2_000, env: 'IDEMPOTENCY_LEASE_RENEW_MS' },
     strict: { doc: 'Pause instead of sending when Redis is unreachable', format: Boolean, default: false, env: 'IDEMPOTENCY_STRICT' },
   },
   dkim: {

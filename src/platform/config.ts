@@ -93,11 +93,11 @@ const CROSS_RULES: ReadonlyArray<(c: Config) => string | undefined> = [
   // A deadline shorter than one phase's timeout would make that timeout unreachable for sends, and hide
   // a per-phase ETIMEDOUT behind ESENDTIMEOUT.
   ({ smtp }) => (smtp.sendTimeoutMs < smtp.timeoutMs ? `SMTP_SEND_TIMEOUT_MS: must be >= SMTP_TIMEOUT_MS (${smtp.timeoutMs}), got ${smtp.sendTimeoutMs}` : undefined),
-  // SMTP_TIMEOUT_MS applies per phase, so one send can last several of them; only the whole-send
-  // deadline bounds how long a claim must hold before another instance may send the same email.
-  ({ idempotency, smtp }) =>
-    idempotency.redisUrl !== '' && idempotency.leaseMs <= smtp.sendTimeoutMs
-      ? `IDEMPOTENCY_LEASE_MS: must be longer than SMTP_SEND_TIMEOUT_MS (${smtp.sendTimeoutMs}), got ${idempotency.leaseMs}`
+  // The claim is renewed while its send is in flight; with three renewals per lease, one that fails
+  // (each waits at most the ledger's 1 s command timeout) leaves the claim in place.
+  ({ idempotency }) =>
+    idempotency.leaseRenewMs * 3 > idempotency.leaseMs
+      ? `IDEMPOTENCY_LEASE_RENEW_MS: must be at most a third of IDEMPOTENCY_LEASE_MS (${idempotency.leaseMs}), so one failed renewal does not lose the claim; got ${idempotency.leaseRenewMs}`
       : undefined,
 ];
 

@@ -80,7 +80,7 @@ function defineMetrics(registry: Registry, defaults: boolean) {
     rateLimitFallback: new Gauge({ name: `${p}rate_limit_fallback`, help: '1 while the cluster send rate cannot reach Redis and this pod sends only its share (EMAIL_RATE_LIMIT_PER_SECOND / EMAIL_RATE_LIMIT_MAX_REPLICAS)', registers }),
     ledgerErrors: new Counter({ name: `${p}idempotency_ledger_errors_total`, help: 'Sent-ledger (Redis) errors; sending continued or paused per IDEMPOTENCY_STRICT', registers }),
     buildInfo: new Gauge({ name: `${p}build_info`, help: 'Always 1; the labels say what runs', labelNames: ['version', 'node', 'kafkajs', 'nodemailer'], registers }),
-    ledgerLeaseLost: new Counter({ name: `${p}idempotency_lease_lost_total`, help: 'Sends recorded after their sent-ledger claim had expired (found: absent, other-claim, sent); IDEMPOTENCY_LEASE_MS may be too short', labelNames: ['found'], registers }),
+    ledgerLeaseLost: new Counter({ name: `${p}idempotency_lease_lost_total`, help: 'Sent-ledger claims lost while their send was in flight (renewals late or failing; found: absent, other-claim, sent); IDEMPOTENCY_LEASE_MS may be too short', labelNames: ['found'], registers }),
   };
 }
 

@@ -19,6 +19,10 @@ export interface Receipt {
   readonly dlqReason: string | null;
   /** Send attempts made by the instance that settled it (0 for an invalid event or a duplicate). */
   readonly attempts: number;
+  /**
+   * The relay that answered: took the mail (sent), refused it (dead letter; null when no relay
+   * answered), took the original send (duplicate; null when the ledger does not remember it).
+   */
   readonly relay: string | null;
   /** The sign-up's own time, when the event parsed. */
   readonly occurredAt: string | null;
@@ -44,9 +48,9 @@ export function buildReceipt(record: ConsumedRecord, outcome: Outcome, { settled
     case 'sent':
       return { ...base, outcome: 'sent', messageId: outcome.messageId, smtpReply: replyText(outcome.smtpReply), smtpCode: smtpCodeOf(outcome.smtpReply), dlqReason: null, attempts: outcome.attempts, relay: outcome.relay ?? relay };
     case 'duplicate':
-      return { ...base, outcome: 'skipped_duplicate', messageId: outcome.messageId, smtpReply: null, smtpCode: null, dlqReason: null, attempts: 0, relay: null };
+      return { ...base, outcome: 'skipped_duplicate', messageId: outcome.messageId, smtpReply: null, smtpCode: null, dlqReason: null, attempts: 0, relay: outcome.relay ?? null };
     case 'dead-letter':
-      return { ...base, outcome: 'dead_lettered', messageId: null, smtpReply: outcome.smtpCode === undefined ? null : replyText(outcome.error), smtpCode: outcome.smtpCode ?? null, dlqReason: outcome.reason, attempts: outcome.attempts, relay: outcome.smtpCode === undefined ? null : relay };
+      return { ...base, outcome: 'dead_lettered', messageId: null, smtpReply: outcome.smtpCode === undefined ? null : replyText(outcome.error), smtpCode: outcome.smtpCode ?? null, dlqReason: outcome.reason, attempts: outcome.attempts, relay: outcome.smtpCode === undefined ? null : (outcome.relay ?? relay) };
     default: {
       const never: never = outcome;
       throw new Error(`unknown outcome ${JSON.stringify(never)}`);

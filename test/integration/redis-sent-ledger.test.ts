@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRedisSentLedger, REDIS_LEDGER_CLIENT_OPTIONS, type RedisSentLedgerOptions } from '../../src/delivery/redis-sent-ledger.js';
 import { LedgerUnavailableError, type SentLedger } from '../../src/delivery/sent-ledger.js';
 import { createMetrics, type Metrics } from '../../src/platform/metrics.js';
@@ -15,6 +15,7 @@ if (missing) console.warn(`[redis-sent-ledger] skipped: ${missing}`);
 
 interface TestLedger {
   readonly ledger: SentLedger;
+  readonly redis: Redis;
   readonly metrics: Metrics;
   readonly logs: string[];
 }
@@ -24,6 +25,16 @@ let inspect: Redis;
 let prefix = 'test-0:';
 let sequence = 0;
 const opened: SentLedger[] = [];
+const RENEW_MS = 300;
+
+/**
+ * Renewal runs on `setInterval`, faked in every test: a renewal happens only when the test advances
+ * the clock, so a holder the test never advances is one that died mid-send. Redis itself (its
+ * expiries, ioredis' timeouts) runs on real time.
+ */
+async function renewNow(): Promise<void> {
+  await vi.advanceTimersByTimeAsync(RENEW_MS);
+}
 
 async function openLedger(overrides: Partial<RedisSentLedgerOptions> = {}, { waitReady = true } = {}): Promise<TestLedger> {
   const redis = new Redis(server.url, REDIS_LEDGER_CLIENT_OPTIONS);
@@ -31,9 +42,9 @@ async function openLedger(overrides: Partial<RedisSentLedgerOptions> = {}, { wai
   const metrics = createMetrics({ registry: new Registry(), defaults: false });
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
-  const ledger = createRedisSentLedger({ redis, ttlSeconds: 60, leaseMs: 5_000, strict: false, metrics, logger, keyPrefix: prefix, ...overrides });
+  const ledger = createRedisSentLedger({ redis, ttlSeconds: 60, leaseMs: 5_000, leaseRenewMs: RENEW_MS, strict: false, metrics, logger, keyPrefix: prefix, ...overrides });
   opened.push(ledger);
-  return { ledger, metrics, logs };
+  return { ledger, redis, metrics, logs };
 }
 
 async function counter(metric: { get(): Promise<{ values: Array<{ value: number; labels: object }> }> }, labels: Record<string, string> = {}): Promise<number> {
@@ -54,7 +65,12 @@ describe.skipIf(missing !== undefined)(`Redis sent ledger on a real redis-server
     await server?.stop();
   });
 
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  });
+
   afterEach(async () => {
+    vi.useRealTimers();
     server.thaw();
     await Promise.all(opened.splice(0).map((ledger) => ledger.close()));
     prefix = `test-${(sequence += 1)}:`;
@@ -94,8 +110,24 @@ describe.skipIf(missing !== undefined)(`Redis sent ledger on a real redis-server
       const ttl = await inspect.ttl(`${prefix}e-1`);
       expect(ttl).toBeGreaterThan(3_590);
       expect(ttl).toBeLessThanOrEqual(3_600);
-      expect(await b.ledger.claim('e-1')).toBe('already-sent');
-      expect(await a.ledger.claim('e-1')).toBe('already-sent');
+      expect(await b.ledger.claim('e-1')).toMatchObject({ kind: 'already-sent' });
+      expect(await a.ledger.claim('e-1')).toMatchObject({ kind: 'already-sent' });
+    });
+
+    it('when the event was marked sent › a later claim carries the original send\'s Message-ID and relay', async () => {
+      const a = await openLedger();
+      const b = await openLedger();
+      await a.ledger.claim('e-1');
+      await a.ledger.markSent('e-1', { messageId: '<e-1@before-the-rename.test>', relay: 'fallback' });
+      // The key itself still says `sent`: a previous release reading it during a rollout or a rollback sees a duplicate.
+      expect(await inspect.get(`${prefix}e-1`)).toBe('sent');
+      expect(await b.ledger.claim('e-1')).toEqual({ kind: 'already-sent', messageId: '<e-1@before-the-rename.test>', relay: 'fallback' });
+    });
+
+    it('when the sent record was written by a previous release (no details) › already-sent without Message-ID or relay', async () => {
+      const { ledger } = await openLedger();
+      await inspect.set(`${prefix}e-1`, 'sent', 'EX', 60);
+      expect(await ledger.claim('e-1')).toEqual({ kind: 'already-sent', messageId: undefined, relay: undefined });
     });
 
     it('when the sent record has expired › the event can be claimed again', async () => {
@@ -178,7 +210,7 @@ describe.skipIf(missing !== undefined)(`Redis sent ledger on a real redis-server
       expect(stale.logs.join('')).toContain('IDEMPOTENCY_LEASE_MS may be too short');
       // The other instance's send failed: its compare-and-delete must not erase the record.
       await other.ledger.release('e-1');
-      expect(await other.ledger.claim('e-1')).toBe('already-sent');
+      expect(await other.ledger.claim('e-1')).toMatchObject({ kind: 'already-sent' });
     });
 
     it('when the key expired and nobody claimed › the send is recorded and counted as lease lost (absent)', async () => {
@@ -208,6 +240,104 @@ describe.skipIf(missing !== undefined)(`Redis sent ledger on a real redis-server
       await ledger.claim('e-1');
       await ledger.markSent('e-1');
       expect(await counter(metrics.ledgerLeaseLost)).toBe(0);
+    });
+  });
+
+  describe('lease renewal while the send is in flight', () => {
+    it('renews the claim every IDEMPOTENCY_LEASE_RENEW_MS, so a send may outlast the lease', async () => {
+      const a = await openLedger({ leaseMs: 1_000 });
+      const b = await openLedger();
+      expect(await a.ledger.claim('e-1')).toBe('claimed');
+      for (let i = 0; i < 4; i += 1) {
+        await delay(400);
+        await renewNow();
+        await expect.poll(() => inspect.pttl(`${prefix}e-1`), { timeout: 900, interval: 20 }).toBeGreaterThan(900);
+      }
+      // 1.6 s after the claim, with a 1 s lease: still ours.
+      expect(await b.ledger.claim('e-1')).toBe('busy');
+    });
+
+    it('renews all the claims in flight with one Redis call per round', async () => {
+      const { ledger, redis } = await openLedger({ leaseMs: 1_000 });
+      await Promise.all(['e-1', 'e-2', 'e-3'].map((id) => ledger.claim(id)));
+      const calls = vi.spyOn(redis, 'evalsha');
+      await delay(400);
+      await renewNow();
+      await expect.poll(() => inspect.pttl(`${prefix}e-3`), { timeout: 900, interval: 20 }).toBeGreaterThan(900);
+      expect(calls).toHaveBeenCalledTimes(1);
+      for (const id of ['e-1', 'e-2']) expect(await inspect.pttl(`${prefix}${id}`)).toBeGreaterThan(800);
+    });
+
+    it('when the send ends (recorded or released) › its claim is renewed no more, and nothing is renewed while no send is in flight', async () => {
+      const { ledger, redis } = await openLedger({ leaseMs: 1_000 });
+      await ledger.claim('e-1');
+      await ledger.claim('e-2');
+      await ledger.markSent('e-1');
+      await ledger.release('e-2');
+      const calls = vi.spyOn(redis, 'evalsha');
+      await renewNow();
+      await renewNow();
+      await delay(50);
+      expect(calls).not.toHaveBeenCalled();
+      expect(await inspect.get(`${prefix}e-1`)).toBe('sent');
+      expect(await inspect.ttl(`${prefix}e-1`)).toBeGreaterThan(50);
+    });
+
+    it('when the holder dies mid-send (no more renewals) › its claim is free one lease later, not after the send timeout', async () => {
+      const dead = await openLedger({ leaseMs: 1_000 });
+      const next = await openLedger();
+      await dead.ledger.claim('e-1');
+      await renewNow();
+      // SIGKILL: the interval dies with the process.
+      await dead.ledger.close();
+      await renewNow();
+      expect(await next.ledger.claim('e-1')).toBe('busy');
+      await expect.poll(() => next.ledger.claim('e-1'), { timeout: 2_000, interval: 100 }).toBe('claimed');
+    });
+
+    it('when Redis hangs during a renewal › counted as a ledger error and logged once, the round bounded by the command timeout', async () => {
+      const { ledger, metrics, logs } = await openLedger({ leaseMs: 5_000 });
+      await ledger.claim('e-1');
+      server.freeze();
+      await renewNow();
+      // A round still waiting for its reply is not overlapped by the next one.
+      await renewNow();
+      await expect.poll(() => counter(metrics.ledgerErrors), { timeout: REDIS_LEDGER_CLIENT_OPTIONS.commandTimeout + 1_000, interval: 50 }).toBe(1);
+      await renewNow();
+      await expect.poll(() => counter(metrics.ledgerErrors), { timeout: REDIS_LEDGER_CLIENT_OPTIONS.commandTimeout + 1_000, interval: 50 }).toBe(2);
+      expect(logs.filter((line) => line.includes('sent ledger unavailable'))).toHaveLength(1);
+      expect(logs.join('')).toContain('"operation":"renew"');
+      server.thaw();
+      await renewNow();
+      await expect.poll(() => inspect.pttl(`${prefix}e-1`), { timeout: 1_500, interval: 20 }).toBeGreaterThan(4_500);
+    });
+
+    it('when the lease was lost mid-send › counted as lease lost once, and this process does not claim the event again until its send ends', async () => {
+      const slow = await openLedger({ leaseMs: 200 });
+      await slow.ledger.claim('e-1');
+      // Its renewals were late (a stalled event loop, a Redis outage): the lease lapsed.
+      await delay(300);
+      await renewNow();
+      await expect.poll(() => counter(slow.metrics.ledgerLeaseLost, { found: 'absent' }), { timeout: 1_000, interval: 20 }).toBe(1);
+      expect(slow.logs.join('')).toContain('sent ledger claim was lost');
+      // A redelivery of the same event (a rebalance gave the partition back) must not start a second send here.
+      expect(await slow.ledger.claim('e-1')).toBe('busy');
+      await slow.ledger.markSent('e-1');
+      expect(await counter(slow.metrics.ledgerLeaseLost)).toBe(1);
+      expect(await slow.ledger.claim('e-1')).toMatchObject({ kind: 'already-sent' });
+    });
+
+    it('when Redis was away at the claim (sending without the check) › the claim still keeps this process from a second send of the event until it ends', async () => {
+      const { ledger } = await openLedger();
+      await server.stop();
+      try {
+        expect(await ledger.claim('e-1')).toBe('claimed');
+        expect(await ledger.claim('e-1')).toBe('busy');
+        await ledger.release('e-1');
+        expect(await ledger.claim('e-1')).toBe('claimed');
+      } finally {
+        await server.restart();
+      }
     });
   });
 
@@ -292,7 +422,10 @@ describe.skipIf(missing !== undefined)(`Redis sent ledger on a real redis-server
       while (stored === null && Date.now() < deadline) {
         await ledger.claim('e-2');
         stored = await inspect.get(`${prefix}e-2`).catch(() => null);
-        if (stored === null) await delay(200);
+        if (stored !== null) break;
+        // As the dispatcher does after an attempt: the claim made without Redis ends with its send.
+        await ledger.release('e-2');
+        await delay(200);
       }
       expect(stored).toMatch(/^claim:/);
       expect(await ledger.claim('e-2')).toBe('busy');

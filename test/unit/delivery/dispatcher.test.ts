@@ -284,7 +284,7 @@ describe('Dispatcher', () => {
     await vi.advanceTimersByTimeAsync(1_000);
     expect(ledger.claim).toHaveBeenCalledTimes(2);
     expect(ledger.release).toHaveBeenCalledTimes(1);
-    expect(ledger.markSent).toHaveBeenCalledWith('l-1');
+    expect(ledger.markSent).toHaveBeenCalledWith('l-1', { messageId: '<l-1@acme.test>', relay: undefined });
   });
 
   describe('composing ahead of the workers', () => {

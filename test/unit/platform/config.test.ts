@@ -90,7 +90,7 @@ describe('loadConfig', () => {
         smtpFallback: { host: '', port: 587, secure: false, user: '', pass: '', passFile: '' },
         redis: { url: '' },
         dkim: { domain: '', selector: '', privateKeyFile: '' },
-        idempotency: { redisUrl: '', ttlSeconds: 604_800, leaseMs: 120_000, strict: false },
+        idempotency: { redisUrl: '', ttlSeconds: 604_800, leaseMs: 10_000, leaseRenewMs: 2_000, strict: false },
         http: { port: 9464 },
         shutdownTimeoutMs: 25_000,
         livenessStallMs: 300_000,
@@ -225,27 +225,22 @@ describe('loadConfig', () => {
       expect(problemsFor({ ...REQUIRED, KAFKA_SASL_MECHANISM: 'plain' })).toEqual([expect.stringMatching(/^KAFKA_SASL_USERNAME: /)]);
     });
 
-    describe('the idempotency lease against the whole-send deadline (a send that outlives its lease can be sent twice)', () => {
+    describe('the idempotency lease and its renewal (issue 19: a crash held its in-flight mail for the whole 120 s lease)', () => {
       const LEDGER = { ...REQUIRED, IDEMPOTENCY_REDIS_URL: 'redis://redis:6379' };
 
-      it('when the lease is not longer than SMTP_SEND_TIMEOUT_MS › one line naming IDEMPOTENCY_LEASE_MS and SMTP_SEND_TIMEOUT_MS', () => {
-        expect(problemsFor({ ...LEDGER, IDEMPOTENCY_LEASE_MS: '45000', SMTP_SEND_TIMEOUT_MS: '45000' })).toEqual([
-          'IDEMPOTENCY_LEASE_MS: must be longer than SMTP_SEND_TIMEOUT_MS (45000), got 45000',
+      it('by default › a lease of seconds, renewed five times per lease', () => {
+        expect(loadConfig(LEDGER).idempotency).toMatchObject({ leaseMs: 10_000, leaseRenewMs: 2_000 });
+      });
+
+      it('when the lease is shorter than SMTP_SEND_TIMEOUT_MS › accepts it (the lease is renewed while the send is in flight)', () => {
+        expect(loadConfig({ ...LEDGER, IDEMPOTENCY_LEASE_MS: '6000', SMTP_SEND_TIMEOUT_MS: '60000' }).idempotency.leaseMs).toBe(6_000);
+      });
+
+      it('when the renewal is slower than a third of the lease › one line naming IDEMPOTENCY_LEASE_RENEW_MS and the lease', () => {
+        expect(problemsFor({ ...LEDGER, IDEMPOTENCY_LEASE_MS: '6000', IDEMPOTENCY_LEASE_RENEW_MS: '2001' })).toEqual([
+          'IDEMPOTENCY_LEASE_RENEW_MS: must be at most a third of IDEMPOTENCY_LEASE_MS (6000), so one failed renewal does not lose the claim; got 2001',
         ]);
-      });
-
-      it('when the lease outlives SMTP_TIMEOUT_MS but not the default 60 s send deadline › still rejects it', () => {
-        expect(problemsFor({ ...LEDGER, SMTP_TIMEOUT_MS: '30000', IDEMPOTENCY_LEASE_MS: '45000' })).toEqual([
-          expect.stringMatching(/^IDEMPOTENCY_LEASE_MS: must be longer than SMTP_SEND_TIMEOUT_MS \(60000\)/),
-        ]);
-      });
-
-      it('when the lease is longer than SMTP_SEND_TIMEOUT_MS › accepts it', () => {
-        expect(loadConfig({ ...LEDGER, IDEMPOTENCY_LEASE_MS: '45001', SMTP_SEND_TIMEOUT_MS: '45000' }).idempotency.leaseMs).toBe(45_001);
-      });
-
-      it('when the ledger is off › any lease is accepted', () => {
-        expect(loadConfig({ ...REQUIRED, IDEMPOTENCY_LEASE_MS: '1000' }).idempotency.leaseMs).toBe(1_000);
+        expect(loadConfig({ ...LEDGER, IDEMPOTENCY_LEASE_MS: '6000', IDEMPOTENCY_LEASE_RENEW_MS: '2000' }).idempotency.leaseRenewMs).toBe(2_000);
       });
     });
 
@@ -421,7 +416,7 @@ describe('configEnvNames', () => {
         'SMTP_TIMEOUT_MS', 'SMTP_SEND_TIMEOUT_MS', 'SMTP_BREAKER_THRESHOLD', 'SMTP_BREAKER_PROBE_INTERVAL_MS',
         'EMAIL_FROM', 'EMAIL_WORKER_COUNT', 'EMAIL_WORKER_BUFFER', 'EMAIL_MAX_RETRIES', 'EMAIL_RETRY_DELAYS_MS', 'EMAIL_RATE_LIMIT_PER_SECOND', 'EMAIL_RATE_LIMIT_SCOPE', 'EMAIL_RATE_LIMIT_MAX_REPLICAS', 'REDIS_URL',
         'EMAIL_TEMPLATES_DIR', 'EMAIL_DEFAULT_LOCALE',
-        'IDEMPOTENCY_REDIS_URL', 'IDEMPOTENCY_TTL_SECONDS', 'IDEMPOTENCY_LEASE_MS', 'IDEMPOTENCY_STRICT',
+        'IDEMPOTENCY_REDIS_URL', 'IDEMPOTENCY_TTL_SECONDS', 'IDEMPOTENCY_LEASE_MS', 'IDEMPOTENCY_LEASE_RENEW_MS', 'IDEMPOTENCY_STRICT',
         'HTTP_PORT', 'SHUTDOWN_TIMEOUT_MS', 'LIVENESS_STALL_MS', 'LOG_LEVEL',
         'SMTP_PASS_FILE', 'KAFKA_SASL_PASSWORD_FILE', 'IDEMPOTENCY_REDIS_URL_FILE', 'REDIS_URL_FILE',
         'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY_FILE',

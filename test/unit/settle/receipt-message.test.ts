@@ -30,6 +30,14 @@ describe('buildReceipt', () => {
     expect(buildReceipt(good, { kind: 'duplicate', messageId: '<evt-1@acme.test>' }, { settledAt, relay: 'primary' })).toMatchObject({ outcome: 'skipped_duplicate', messageId: '<evt-1@acme.test>', attempts: 0, relay: null });
   });
 
+  it('duplicate skipped after a crash: the original send\'s Message-ID and the relay that took it', () => {
+    expect(buildReceipt(good, { kind: 'duplicate', messageId: '<evt-1@old-domain.test>', relay: 'fallback' }, { settledAt, relay: 'primary' })).toMatchObject({ outcome: 'skipped_duplicate', messageId: '<evt-1@old-domain.test>', relay: 'fallback' });
+  });
+
+  it('dead letter refused by the fallback relay: relay fallback', () => {
+    expect(buildReceipt(good, { kind: 'dead-letter', reason: 'smtp_permanent', error: '554 5.7.1 relay access denied', smtpCode: 554, attempts: 1, relay: 'fallback' }, { settledAt, relay: 'primary' })).toMatchObject({ outcome: 'dead_lettered', smtpCode: 554, relay: 'fallback' });
+  });
+
   it('dead letter: the reason, the refusal and its code; an invalid event has no eventId, relay or reply', () => {
     expect(buildReceipt(good, { kind: 'dead-letter', reason: 'smtp_permanent', error: '550 5.1.1 no such user', smtpCode: 550, attempts: 1 }, { settledAt, relay: 'primary' })).toMatchObject({
       outcome: 'dead_lettered',
