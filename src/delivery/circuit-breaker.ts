@@ -113,7 +113,8 @@ export class CircuitBreaker {
           const newlyRefused = refused !== undefined && this.#refused === undefined;
           this.#refused = refused;
           if (newlyRefused) {
-            this.options.logger?.error({ reason: refused }, 'SMTP circuit still open: the server refuses us; waiting will not fix it');
+            // A listener decides what it means (stop, or let the other relay carry on) and says so itself.
+            if (!this.options.onRefused) this.options.logger?.error({ reason: refused }, 'SMTP circuit still open: the server refuses us; waiting will not fix it');
             this.#notifyRefused(refused);
           }
           if (refused !== undefined) {

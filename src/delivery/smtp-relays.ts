@@ -90,7 +90,11 @@ export class SmtpRelays implements Mailer {
   relayRefused(relay: RelayName, reason: string): void {
     this.#o.metrics.relayRefusals.inc({ relay });
     const other = this.#other(this.#relay(relay));
-    if (other.breaker.refused === undefined || this.#fatal) return;
+    if (this.#fatal) return;
+    if (other.breaker.refused === undefined) {
+      this.#o.logger.error({ relay, error: reason }, `the ${relay} SMTP relay refuses us and waiting will not fix it; the other relay carries the traffic`);
+      return;
+    }
     this.#fatal = true;
     const line = this.#bothRefused();
     this.#o.logger.fatal({ relay, error: reason }, `${line}; stopping`);

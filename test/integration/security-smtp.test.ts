@@ -129,3 +129,48 @@ describe('SMTP password rotation while the service runs', () => {
     expect(logs.join('\n')).not.toMatch(new RegExp(`${OLD}|${NEW}`));
   });
 });
+
+describe('the fallback relay at start (issue 19, defect 3)', () => {
+  it('the fallback refuses our login while the primary answers › exit 1 at start in one line naming SMTP_FALLBACK_USER / SMTP_FALLBACK_PASS; nothing sent or committed, no password logged', async () => {
+    const primary = await sink({});
+    const fallback = await sink({});
+    await produceEvents(world, ['fb-login-1']);
+    const refused = service(serviceEnv(world, primary.port, { SMTP_USER: 'mailer', SMTP_PASS: OLD, SMTP_FALLBACK_HOST: '127.0.0.1', SMTP_FALLBACK_PORT: String(fallback.port), SMTP_FALLBACK_USER: 'mailer', SMTP_FALLBACK_PASS: NEW }));
+    expect(await refused.exited).toBe(1);
+    expect(errorsOf(refused)).toEqual([expect.objectContaining({ level: 'fatal', msg: expect.stringMatching(/^startup failed: the fallback SMTP relay \(SMTP_FALLBACK_HOST\) rejected the credentials of SMTP_FALLBACK_USER \/ SMTP_FALLBACK_PASS \(.*535.*\)$/) })]);
+    expect({ mails: primary.count + fallback.count, lag: await committedLag(world) }).toEqual({ mails: 0, lag: 1 });
+    expect(refused.lines.join('\n')).not.toMatch(new RegExp(`${OLD}|${NEW}`));
+  });
+
+  it('the fallback\u2019s certificate does not verify › exit 1 at start in one line naming the fallback relay and SMTP_TLS_CA_FILE', async () => {
+    const primary = await sink({ tls: { ...serverTls, mode: 'starttls' } });
+    const stranger = await createCertificateAuthority(dir, 'stranger-ca');
+    const issued = await stranger.issue('fallback-relay', { usage: 'server', altNames: ['DNS:localhost', 'IP:127.0.0.1'] });
+    const fallback = await sink({ tls: { key: readFileSync(issued.key, 'utf8'), cert: readFileSync(issued.cert, 'utf8'), mode: 'starttls' } });
+    await produceEvents(world, ['fb-cert-1']);
+    const env = { ...STARTTLS, SMTP_TLS_CA_FILE: ca, SMTP_FALLBACK_HOST: '127.0.0.1', SMTP_FALLBACK_PORT: String(fallback.port), SMTP_FALLBACK_USER: 'mailer', SMTP_FALLBACK_PASS: OLD };
+    const refused = service(serviceEnv(world, primary.port, env));
+    expect(await refused.exited).toBe(1);
+    expect(errorsOf(refused)).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^startup failed: the fallback SMTP relay \(SMTP_FALLBACK_HOST\): SMTP server certificate does not verify .*SMTP_TLS_CA_FILE/) })]);
+    expect({ mails: primary.count + fallback.count, lag: await committedLag(world) }).toEqual({ mails: 0, lag: 1 });
+  });
+});
+
+describe('a relay whose password changed while its circuit was open (issue 19, defect 5)', () => {
+  it('the only relay comes back refusing our login (and the previous password) › exit 1 with one fatal line, instead of waiting for ever; nothing dead-lettered', async () => {
+    const relay = await sink({});
+    const env = serviceEnv(world, relay.port, { SMTP_USER: 'mailer', SMTP_PASS: OLD, SMTP_BREAKER_THRESHOLD: '2', SMTP_BREAKER_PROBE_INTERVAL_MS: '300', EMAIL_RETRY_DELAYS_MS: '100' });
+    const running = service(env);
+    await produceEvents(world, ['open-1']);
+    await relay.waitFor(1, { timeoutMs: 60_000 });
+    await relay.setDown(true);
+    await produceEvents(world, ['open-2', 'open-3', 'open-4']);
+    await until(() => running.logs().some((l) => /SMTP circuit opened/.test(String(l.msg))), { what: 'the circuit open', timeoutMs: 30_000 });
+    relay.setAuth({ user: 'mailer', pass: NEW });
+    await relay.setDown(false);
+    expect(await running.exited).toBe(1);
+    expect(running.logs().filter((l) => l.level === 'fatal')).toEqual([expect.objectContaining({ msg: 'SMTP refuses us and waiting will not fix it; stopping' })]);
+    expect(await readDlq(world, { expect: 1, timeoutMs: 3_000 })).toEqual([]);
+    expect(running.lines.join('\n')).not.toMatch(new RegExp(`${OLD}|${NEW}`));
+  });
+});
