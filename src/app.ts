@@ -169,7 +169,7 @@ export function createApp(options: AppOptions): App {
   async function start(): Promise<void> {
     http = await startHttpServer({ port: config.http.port, host: options.httpHost ?? '0.0.0.0', registry, health: readiness.health, logger });
     // A missing topic is a ConfigError (exit 2): KafkaJS would wait on it for ever instead.
-    await checkKafkaTopics({ admin, topics: configuredTopics(config) });
+    await checkKafkaTopics({ admin: clients.topicCheckAdmin, topics: configuredTopics(config) });
     gauges = setInterval(() => {
       readiness.contact.check();
       lifecycle.refresh();

@@ -19,6 +19,11 @@ export interface Clients {
   readonly producer: Producer;
   /** Reads the last stable offsets, also while the consumer is paused (lag gauges). */
   readonly admin: Admin;
+  /**
+   * Checks at start that the topics exist, then is let go: its own client, since KafkaJS fails a
+   * connect that follows a disconnect too closely ("write after end").
+   */
+  readonly topicCheckAdmin: Admin;
   readonly mailer: Mailer;
   /** The fallback relay (SMTP_FALLBACK_HOST), with its own pool; undefined when none. */
   readonly fallbackMailer: Mailer | undefined;
@@ -45,6 +50,7 @@ export function buildClients(config: Config, logger: Logger, metrics: Metrics, o
     consumer: kafka.consumer(consumerConfig(config)),
     producer,
     admin: kafka.admin(),
+    topicCheckAdmin: kafka.admin(),
     mailer: overrides.mailer ?? createSmtpMailer({ ...config.smtp, connections: config.email.workerCount, logger: logger.child({ component: 'smtp' }), dkim }),
     fallbackMailer: fallbackMailer(config, logger, dkim),
     ledger:

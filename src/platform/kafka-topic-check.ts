@@ -9,7 +9,7 @@ export interface ConfiguredTopic {
 }
 
 export interface KafkaTopicCheckOptions {
-  /** Connected here and let go again: the check must not leave a connection behind. */
+  /** Connected here and let go again (not to be connected again: KafkaJS may fail a quick reconnect). */
   readonly admin: Pick<Admin, 'connect' | 'disconnect' | 'listTopics'>;
   readonly topics: readonly ConfiguredTopic[];
   /** The brokers must answer within this; KafkaJS's own connect retries would take minutes. @default 30000 */
@@ -50,7 +50,7 @@ export async function checkKafkaTopics({ admin, topics, timeoutMs = 30_000 }: Ka
     ]);
   } finally {
     clearTimeout(timer);
-    // The same admin client reads the lag gauges next; a broker that never answered gets 2 s more, not minutes.
+    // A broker that never answered gets 2 s more to let go, not minutes.
     await Promise.race([admin.disconnect().catch(() => {}), new Promise((resolve) => setTimeout(resolve, 2_000).unref?.())]);
   }
   const problems = topics
