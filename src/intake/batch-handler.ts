@@ -65,7 +65,7 @@ export function createBatchHandler(o: BatchHandlerOptions) {
     if (!o.tracker.owns(topic, partition)) return;
     // Lag is measured against the last stable offset the poll reads, not batch.highWatermark (issue 19, defect 6).
     const first = batch.messages[0];
-    if (first) rewindIfBehind(o, topic, partition, first.offset);
+    if (first) rewindIfBehind(o, topic, partition, first.offset, batch.highWatermark);
     const last = batch.messages.at(-1);
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || o.signal.aborted) return;
@@ -104,12 +104,12 @@ export function createBatchHandler(o: BatchHandlerOptions) {
   };
 }
 
-/** A fetch that starts below the committed offset restarts the partition's tracking there (issue 19, defect 7). */
-function rewindIfBehind(o: BatchHandlerOptions, topic: string, partition: number, offset: string): void {
-  const from = o.tracker.rewind(topic, partition, offset);
+/** A log that now ends below the committed offset restarts the partition's tracking where the fetch starts (issue 19, defect 7). */
+function rewindIfBehind(o: BatchHandlerOptions, topic: string, partition: number, offset: string, logEnd: string): void {
+  const from = o.tracker.rewind(topic, partition, offset, logEnd);
   if (from === undefined) return;
   o.metrics.offsetRewinds.inc({ topic });
-  o.logger.warn({ topic, partition, from: from.toString(), to: offset }, 'fetch position moved below the committed offset (topic created again, unclean leader election or offsets reset): tracking restarts there; records in process from before still finish, their commits are dropped');
+  o.logger.warn({ topic, partition, from: from.toString(), to: offset }, 'the log now ends below the committed offset and the fetch starts below it (topic created again, unclean leader election, truncated log): tracking restarts there; records in process from before still finish, their commits are dropped');
 }
 
 /** Waits for a slot with heartbeats; false when the service is stopping. Rethrows rebalance errors. */

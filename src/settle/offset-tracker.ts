@@ -125,20 +125,23 @@ export class OffsetTracker {
   }
 
   /**
-   * The fetch position moved backwards: a fetch starts at `offsetText`, below the offset this tracking
-   * committed (topic deleted and created again, unclean leader election, offsets reset). KafkaJS
-   * refetches after a rejoin from the committed offset, never below it, so these are records nobody
-   * admitted: restart the partition's tracking there instead of skipping them as already admitted.
-   * Tickets of the old tracking become void. Returns the committed offset the tracking had reached,
-   * or undefined when the position did not move backwards. Below an offset nothing was committed for
-   * (the first seconds of an assignment) a refetch from the reset policy is legitimate, so nothing is
-   * detected there; nor within [committed, next), where a refetch and a rewind look alike.
-   * (issue 19, defect 7)
+   * The log moved backwards under the fetch position: a fetch starts at `offsetText`, below the offset
+   * this tracking committed, and the log now ends (`logEndText`, the fetch's high watermark) below it
+   * too, so the records that were committed are gone (topic deleted and created again, unclean leader
+   * election, a truncated log the reset policy moved away from). These are records nobody admitted:
+   * restart the partition's tracking there instead of skipping them as already admitted. Tickets of
+   * the old tracking become void. Returns the committed offset the tracking had reached, or undefined.
+   * A fetch below the committed offset of a log that still holds it is KafkaJS refetching after a
+   * rejoin from an offset it had cached (seen under load): those records were handled, and
+   * re-admitting them would send them twice. Not detected: a new log that had already grown past the
+   * committed offset when it was fetched, a rewind before the first commit, or within
+   * [committed, next), where a refetch and a rewind look alike. (issue 19, defect 7)
    */
-  rewind(topic: string, partition: number, offsetText: string): bigint | undefined {
+  rewind(topic: string, partition: number, offsetText: string, logEndText: string): bigint | undefined {
     const key = keyOf(topic, partition);
     const state = this.#partitions.get(key);
-    if (!state || state.committed === undefined || BigInt(offsetText) >= state.committed) return undefined;
+    if (!state || state.committed === undefined) return undefined;
+    if (BigInt(offsetText) >= state.committed || BigInt(logEndText) >= state.committed) return undefined;
     this.#partitions.set(key, new PartitionState(topic, partition, ++this.#epoch));
     return state.committed;
   }

@@ -232,7 +232,19 @@ describe('batch handler: where the log ends and where it restarts (issue 19, def
     expect(tracker.stats()[0]?.lag).toBe(0n);
   });
 
-  it('when the fetch position moves below the committed offset (topic recreated, offset reset) › admits the records from there, counts and logs it once', async () => {
+  it('when KafkaJS refetches below the committed offset of a log that still holds it (after a rejoin) › admits nothing twice and counts no rewind', async () => {
+    const { handler, submitted, tracker, metrics } = setup(100);
+    await handler(payload([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).p);
+    for (const r of submitted) tracker.settle(r.ticket);
+    tracker.markCommitted('t', 0, '10');
+    const { p, resolved } = payload([4, 5], { batch: { topic: 't', partition: 0, highWatermark: '10', messages: payload([4, 5]).p.batch.messages, lastOffset: () => '5' } as unknown as Batch });
+    await handler(p);
+    expect(submitted).toHaveLength(10);
+    expect(resolved).toEqual(['4', '5']);
+    expect((await metrics.offsetRewinds.get()).values.reduce((sum, v) => sum + v.value, 0)).toBe(0);
+  });
+
+  it('when the log now ends below the committed offset and the fetch starts below it (topic recreated, log truncated) › admits the records from there, counts and logs it once', async () => {
     const { handler, submitted, tracker, metrics } = setup(100);
     const logs: Array<Record<string, unknown>> = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });

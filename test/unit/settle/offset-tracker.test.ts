@@ -169,9 +169,9 @@ describe('OffsetTracker', () => {
       return { tracker, inProcess: tickets[next] as Ticket };
     }
 
-    it('below the committed offset › restarts the tracking there: the records are admitted and committed from the new start', () => {
+    it('below the committed offset, in a log that now ends below it › restarts the tracking there: the records are admitted and committed from the new start', () => {
       const { tracker, inProcess } = committedThrough(10);
-      expect(tracker.rewind(T, 0, '0')).toBe(10n);
+      expect(tracker.rewind(T, 0, '0', '3')).toBe(10n);
       const fresh = admit(tracker, [0, 1]);
       expect(fresh.every((t) => t !== undefined)).toBe(true);
       tracker.settle(inProcess); // a record of the tracking before: void
@@ -182,19 +182,26 @@ describe('OffsetTracker', () => {
 
     it('at or above the committed offset (KafkaJS refetching after a rejoin) › changes nothing', () => {
       const { tracker } = committedThrough(10);
-      expect(tracker.rewind(T, 0, '10')).toBeUndefined();
+      expect(tracker.rewind(T, 0, '10', '11')).toBeUndefined();
       expect(tracker.track(T, 0, '10')).toBeUndefined(); // still in process: not admitted twice
+    });
+
+    it('below the committed offset of a log that still holds it (KafkaJS refetching from an offset it cached) › changes nothing', () => {
+      const { tracker } = committedThrough(10);
+      expect(tracker.rewind(T, 0, '4', '10')).toBeUndefined();
+      expect(tracker.rewind(T, 0, '4', '12')).toBeUndefined();
+      expect(tracker.track(T, 0, '4')).toBeUndefined(); // handled already: not sent twice
     });
 
     it('with nothing committed yet › changes nothing (a refetch from the reset policy may start anywhere below)', () => {
       const tracker = assignedTracker();
       admit(tracker, [5, 6]);
-      expect(tracker.rewind(T, 0, '0')).toBeUndefined();
+      expect(tracker.rewind(T, 0, '0', '1')).toBeUndefined();
     });
 
     it('when a commit of the tracking before is confirmed after the restart › it is not taken for the new one', () => {
       const { tracker } = committedThrough(10);
-      tracker.rewind(T, 0, '0');
+      tracker.rewind(T, 0, '0', '3');
       for (const t of admit(tracker, [0, 1, 2])) tracker.settle(t);
       tracker.markCommitted(T, 0, '11');
       expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '3' }]);
@@ -205,7 +212,7 @@ describe('OffsetTracker', () => {
     it('lag after the restart is against the new log\'s stable end', () => {
       const { tracker } = committedThrough(10);
       tracker.setStableEnd(T, 0, '12');
-      tracker.rewind(T, 0, '0');
+      tracker.rewind(T, 0, '0', '4');
       admit(tracker, [0]);
       tracker.setStableEnd(T, 0, '4');
       expect(tracker.stats().find((s) => s.partition === 0)?.lag).toBe(4n);
