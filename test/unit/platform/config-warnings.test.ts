@@ -59,6 +59,10 @@ describe('explainsItself', () => {
     expect(explainsItself(Object.assign(new Error('SASL SCRAM SHA512 authentication failed'), { name: 'KafkaJSSASLAuthenticationError' }))).toBe(true);
   });
 
+  it('brokers that did not answer the start-up topic check › logged as the message naming the bound', () => {
+    expect(explainsItself(new ServiceError('ERR_KAFKA_UNREACHABLE', 'Kafka did not answer the start-up topic check within 30000 ms'))).toBe(true);
+  });
+
   it('anything else › keeps its stack', () => {
     expect(explainsItself(new ServiceError('ERR_LEDGER_UNAVAILABLE', 'redis'))).toBe(false);
     expect(explainsItself(new TypeError('bug'))).toBe(false);
