@@ -71,7 +71,7 @@ export class CircuitBreaker {
   trip(reason: string): void {
     this.#refused = reason;
     if (this.#state === 'open') return;
-    this.options.logger?.error({ reason }, 'SMTP circuit opened: the server refuses us; probing it until it accepts us again');
+    // The caller logs the refusal (once per reason, not once per trip of a relay tried again after each probe).
     this.#open();
   }
 

@@ -56,6 +56,8 @@ export class SmtpRelays implements Mailer {
   readonly #o: SmtpRelaysOptions;
   #allDown = false;
   #fatal = false;
+  /** The refusal each relay was last logged for; cleared by a send it accepts. A relay that refuses relaying is tried again after each probe, and logged once. */
+  readonly #logged = new Map<RelayName, string>();
   /** Open only while both relays are down; its counting is done per relay by `send`. */
   readonly breaker: SendBreaker;
 
@@ -159,6 +161,7 @@ export class SmtpRelays implements Mailer {
   async #sendThrough(relay: Relay, prepared: PreparedMail, options?: { signal?: AbortSignal }): Promise<Delivery> {
     const delivery = await relay.mailer.send(prepared, options).catch((err: unknown) => Promise.reject(tagged(err, relay.name)));
     relay.breaker.recordSuccess();
+    this.#logged.delete(relay.name);
     this.#o.metrics.relaySends.inc({ relay: relay.name });
     return { reply: delivery?.reply, relay: relay.name };
   }
@@ -172,7 +175,9 @@ export class SmtpRelays implements Mailer {
       return false;
     }
     this.#o.metrics.relayRefusals.inc({ relay: relay.name });
-    this.#o.logger.error({ relay: relay.name, error: reason }, `the ${relay.name} SMTP relay refuses us; its circuit is open and the other relay carries the traffic`);
+    const level = this.#logged.get(relay.name) === reason ? 'debug' : 'error';
+    this.#logged.set(relay.name, reason);
+    this.#o.logger[level]({ relay: relay.name, error: reason }, `the ${relay.name} SMTP relay refuses us; its circuit is open and the other relay carries the traffic`);
     relay.breaker.trip(reason);
     return true;
   }

@@ -4,6 +4,7 @@ import { CircuitBreaker, type CircuitState } from '../../../src/delivery/circuit
 import type { Mailer, PreparedMail } from '../../../src/delivery/mailer.js';
 import { classifySmtpError, relayRefusalReason } from '../../../src/delivery/smtp-errors.js';
 import { SmtpRelays } from '../../../src/delivery/smtp-relays.js';
+import { createLogger, type Logger } from '../../../src/platform/logger.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { silentLogger, smtpError } from '../../support/pipeline.js';
 
@@ -52,7 +53,7 @@ describe('SmtpRelays', () => {
     vi.useRealTimers();
   });
 
-  function setup() {
+  function setup(logger: Logger = silentLogger) {
     vi.useFakeTimers();
     const metrics = createMetrics({ registry: new Registry(), defaults: false });
     const changes: CircuitState[] = [];
@@ -65,7 +66,7 @@ describe('SmtpRelays', () => {
       primary: { name: 'primary', mailer: primary.mailer, breaker: breaker(primary.mailer, 'primary') },
       fallback: { name: 'fallback', mailer: fallback.mailer, breaker: breaker(fallback.mailer, 'fallback') },
       metrics,
-      logger: silentLogger,
+      logger,
       onChange: (state) => changes.push(state),
       onFatal: (reason) => fatal.push(reason),
     });
@@ -215,5 +216,18 @@ describe('SmtpRelays', () => {
       primary: { circuit: 'open', openSince: expect.any(String), refused: expect.stringMatching(/535/) },
       fallback: { circuit: 'closed' },
     });
+  });
+
+  it('a relay that refuses relaying is tried again after each probe (a probe only logs in) › the send still goes out through the other relay, and the refusal is logged once', async () => {
+    const lines: Array<{ level: string | number; msg: string }> = [];
+    const logger = createLogger({ level: 'debug', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+    const { relays, primary, fallback } = setup(logger);
+    primary.answer('relay-denied');
+    for (const id of ['a', 'b', 'c']) {
+      expect(await relays.send(prepared(id))).toMatchObject({ relay: 'fallback' });
+      await vi.advanceTimersByTimeAsync(1_000);
+    }
+    expect(fallback.sent).toHaveLength(3);
+    expect(lines.filter((l) => l.level === 'error')).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^the primary SMTP relay refuses us/) })]);
   });
 });
