@@ -173,4 +173,24 @@ describe('a relay whose password changed while its circuit was open (issue 19, d
     expect(await readDlq(world, { expect: 1, timeoutMs: 3_000 })).toEqual([]);
     expect(running.lines.join('\n')).not.toMatch(new RegExp(`${OLD}|${NEW}`));
   });
+
+  it('the only relay comes back with a certificate the service cannot verify › exit 1 with one fatal line naming the certificate; nothing dead-lettered', async () => {
+    const relay = await sink({ tls: { ...serverTls, mode: 'starttls' } });
+    const running = service(serviceEnv(world, relay.port, { ...STARTTLS, SMTP_TLS_CA_FILE: ca, SMTP_BREAKER_THRESHOLD: '2', SMTP_BREAKER_PROBE_INTERVAL_MS: '300', EMAIL_RETRY_DELAYS_MS: '100' }));
+    await produceEvents(world, ['cert-changed-1']);
+    await relay.waitFor(1, { timeoutMs: 60_000 });
+    // The relay is replaced, on the same port, by one whose certificate another CA signed.
+    await relay.stop();
+    const stranger = await createCertificateAuthority(dir, 'replaced-ca');
+    const issued = await stranger.issue('smtp-relay-replaced', { usage: 'server', altNames: ['DNS:localhost', 'IP:127.0.0.1'] });
+    const replaced = await sink({ port: relay.port, tls: { key: readFileSync(issued.key, 'utf8'), cert: readFileSync(issued.cert, 'utf8'), mode: 'starttls' } });
+    await produceEvents(world, ['cert-changed-2', 'cert-changed-3']);
+    expect(await running.exited).toBe(1);
+    // By a live send or by the probe, whichever meets the new relay first: one line either way.
+    const fatal = running.logs().filter((l) => l.level === 'fatal');
+    expect(fatal).toHaveLength(1);
+    expect(JSON.stringify(fatal[0])).toMatch(/certificate/i);
+    expect(replaced.count).toBe(0);
+    expect(await readDlq(world, { expect: 1, timeoutMs: 3_000 })).toEqual([]);
+  });
 });
