@@ -86,7 +86,8 @@ describe('docker-compose.yml › the email-dispatcher service', () => {
   });
 });
 
-describe('docker-compose.yml › the service healthcheck', () => {
+// A child process per case: on a loaded machine that outlasts vitest's 5 s default.
+describe('docker-compose.yml › the service healthcheck', { timeout: 30_000 }, () => {
   const [form, ...command] = service('email-dispatcher').healthcheck?.test ?? [];
 
   /** Runs the healthcheck command as Docker would, against a server answering /readyz with `status`. */

@@ -81,7 +81,7 @@ describe.skipIf(!kubectl)(`alert rules › runbook per overlay${kubectl ? '' : `
 });
 
 const promtool = findExecutable('promtool');
-describe.skipIf(!promtool)(`alert rules › promtool${promtool ? '' : ' (SKIPPED: promtool not on PATH; apt-get install prometheus)'}`, () => {
+describe.skipIf(!promtool)(`alert rules › promtool${promtool ? '' : ' (SKIPPED: promtool not on PATH; apt-get install prometheus)'}`, { timeout: 60_000 }, () => {
   it('check rules accepts the rules file', () => {
     expect(run(promtool as string, ['check', 'rules', RULES_PATH])).toMatch(/SUCCESS/);
   });
