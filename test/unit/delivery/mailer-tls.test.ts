@@ -7,6 +7,7 @@ import { signupEvent } from '../../../dev/signup-event.js';
 import { startSmtpSink, type SmtpSinkOptions } from '../../../dev/smtp-sink.js';
 import { composeWelcomeEmail } from '../../../src/delivery/compose-welcome-email.js';
 import { createSmtpMailer, type SmtpMailerOptions } from '../../../src/delivery/mailer.js';
+import { classifySmtpError } from '../../../src/delivery/smtp-errors.js';
 import { renderWelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
 import { createSmtpVerifier, FatalStartupError, tlsRefusalReason } from '../../../src/delivery/smtp-verifier.js';
 import { silentLogger } from '../../support/pipeline.js';
@@ -64,6 +65,13 @@ describe('the SMTP server certificate', () => {
     const verdict = await startVerdict(() => mailer.verify());
     expect(verdict).toBeInstanceOf(FatalStartupError);
     expect((verdict as Error).message).toMatch(/^SMTP server certificate does not verify \(.+\); set SMTP_TLS_CA_FILE/);
+  });
+
+  it('a live send to it › fatal, as at start: waiting cannot fix a certificate (issue 19, defect 5)', async () => {
+    const { sink, mailer } = await mailerAgainst({ tls: tls('starttls') }, {});
+    const err = await mailer.send(await mail()).catch((e: unknown) => e);
+    expect(classifySmtpError(err)).toMatchObject({ kind: 'fatal', serverWide: true });
+    expect(sink.count).toBe(0);
   });
 
   it('the same with implicit TLS (SMTP_SECURE)', async () => {
