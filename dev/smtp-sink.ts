@@ -57,6 +57,8 @@ export interface SmtpSinkOptions {
   onMail?: (mail: ReceivedMail) => void;
   /** Called with the duration of each phase of each transaction (see {@link SmtpPhase}); for the bench. */
   onPhase?: (phase: SmtpPhase, ms: number) => void;
+  /** Leave SMTPUTF8 (RFC 6531) out of the EHLO reply, like a relay without it. @default false (offered) */
+  hideSmtpUtf8?: boolean;
   /** For the random failure rates. @default Math.random */
   random?: () => number;
   logger?: SinkLogger;
@@ -179,6 +181,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     ...(tls ? { key: tls.key, cert: tls.cert } : { disabledCommands: ['STARTTLS'] }),
     authOptional: auth === undefined,
     authMethods: ['PLAIN', 'LOGIN'],
+    ...(options.hideSmtpUtf8 ? { hideSMTPUTF8: true } : {}),
     ...(auth && !tls ? { allowInsecureAuth: true } : {}),
     logger: false,
     disableReverseLookup: true,

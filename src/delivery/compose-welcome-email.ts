@@ -3,6 +3,7 @@ import addressparser from 'nodemailer/lib/addressparser/index.js';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { encodeWord, foldLines } from 'nodemailer/lib/mime-funcs/index.js';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp/index.js';
+import { parseAddress } from '../pipeline/email-address.js';
 import type { WelcomeEmail } from './render-welcome-email.js';
 
 /** A welcome email made ready to send: for the SMTP mailer, its wire bytes and envelope. */
@@ -14,7 +15,8 @@ export interface PreparedMail {
 }
 
 // What goes into a header as written. Everything else is either base64 encoded words (names,
-// subject) or, for addresses and Message-IDs, handed to nodemailer's composer unchanged.
+// subject) or, for addresses and Message-IDs, handed to nodemailer's composer unchanged. An IDN
+// domain is written as A-labels here, so only a UTF-8 local part needs nodemailer (and SMTPUTF8).
 /** A dot-atom local part and an ASCII host name: nothing to quote, punycode or escape. */
 const PLAIN_ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 /** Words of letters and digits, one space apart: a display name no reader can misparse. */
@@ -36,8 +38,8 @@ const LINE_BREAK = /\r\n|\r|\n/g;
  */
 export async function composeWelcomeEmail(mail: WelcomeEmail): Promise<PreparedMail> {
   const from = parseFrom(mail.from);
-  if (!from || !PLAIN_ADDRESS.test(mail.to.address) || !PLAIN_MESSAGE_ID.test(mail.messageId)) return composeWithNodemailer(mail);
-  const to = lowerCaseDomain(mail.to.address);
+  const to = asciiAddress(mail.to.address);
+  if (!from || to === undefined || !PLAIN_MESSAGE_ID.test(mail.messageId)) return composeWithNodemailer(mail);
   const boundary = `----=_welcome_${randomUUID()}`;
   const head = [
     foldLines(`From: ${mailbox(from.name, from.address)}`, 76),
@@ -88,6 +90,20 @@ function encoded(value: string): string {
 function part(boundary: string, type: string, content: string): string {
   const crlf = content.replace(LINE_BREAK, '\r\n');
   return `--${boundary}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${qpWrap(qpEncode(crlf), 76)}\r\n`;
+}
+
+/**
+ * The address with its domain as A-labels, when its local part is ASCII: then the whole address is
+ * ASCII and any relay takes it, with or without SMTPUTF8 (RFC 6531 allows either label form). An
+ * address with a UTF-8 local part gives undefined: nodemailer's composer writes it as UTF-8 in To
+ * (RFC 6532), which only a relay that offers SMTPUTF8 may carry (the mailer checks).
+ */
+function asciiAddress(address: string): string | undefined {
+  if (PLAIN_ADDRESS.test(address)) return lowerCaseDomain(address);
+  const wire = parseAddress(address);
+  if (typeof wire === 'string' || wire.needsSmtpUtf8) return undefined;
+  const ascii = `${wire.local}@${wire.asciiDomain}`;
+  return PLAIN_ADDRESS.test(ascii) ? ascii : undefined;
 }
 
 /** Host names are case-insensitive; nodemailer writes them in lower case, and so does this. */

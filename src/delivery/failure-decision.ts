@@ -1,6 +1,7 @@
 import type { DlqReason } from '../pipeline/outcome.js';
 import { nextRetry, type RetryPolicy } from '../platform/retry-policy.js';
 import type { SmtpFailure } from './smtp-errors.js';
+import { ESMTPUTF8 } from './smtputf8-support.js';
 
 /** What to do with a message whose send attempt failed. */
 export type FailureDecision =
@@ -20,7 +21,8 @@ export function decideOnFailure({ failure, attemptsBefore, policy, serverDown }:
     case 'fatal':
       return { kind: 'stop' };
     case 'permanent':
-      return { kind: 'dead-letter', reason: 'smtp_permanent', attempts: attemptsBefore + 1 };
+      // Its own reason, so these can be redriven once a relay that offers SMTPUTF8 is configured.
+      return { kind: 'dead-letter', reason: failure.code === ESMTPUTF8 ? 'smtputf8_unsupported' : 'smtp_permanent', attempts: attemptsBefore + 1 };
     case 'transient': {
       if (failure.serverWide && serverDown) return { kind: 'hold' };
       const attempts = attemptsBefore + 1;

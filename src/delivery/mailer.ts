@@ -9,6 +9,8 @@ import type { WelcomeEmail } from './render-welcome-email.js';
 import { SendTimeoutError } from './send-timeout-error.js';
 import { createSmtpPasswords } from './smtp-passwords.js';
 import { createSmtpTransports } from './smtp-transports.js';
+import { createSmtpUtf8Support, readEhlo, SmtpUtf8UnsupportedError } from './smtputf8-support.js';
+import { envelopeNeedsSmtpUtf8 } from '../pipeline/email-address.js';
 
 export type { PreparedMail } from './compose-welcome-email.js';
 
@@ -120,7 +122,10 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
       ),
   });
   // One pool per password in use (workers), each with a separate non-pooled transport for probes, so a probe never occupies a worker's connection.
-  const transports = createSmtpTransports({ transport: smtpTransportOptions({ ...options, ca }), login: user ? { user, passwords } : undefined });
+  const transport = smtpTransportOptions({ ...options, ca });
+  const transports = createSmtpTransports({ transport, login: user ? { user, passwords } : undefined });
+  // Asked only when an envelope needs SMTPUTF8 (a UTF-8 local part), then remembered for a while.
+  const smtpUtf8 = createSmtpUtf8Support({ ehlo: () => readEhlo(transport) });
   return {
     prepare: sign ? async (mail) => signed(await composeWelcomeEmail(mail), sign) : composeWelcomeEmail,
     async send({ mail, raw, envelope }, { signal } = {}) {
@@ -131,6 +136,8 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
       const link = linkedSignal([deadline.signal, signal]);
       const stop = link.signal;
       try {
+        // nodemailer would send a UTF-8 envelope to a relay without SMTPUTF8 (RFC 6531 forbids it): refuse first.
+        if (envelope && envelopeNeedsSmtpUtf8(envelope) && !(await smtpUtf8.offered(stop))) throw new SmtpUtf8UnsupportedError();
         const message = raw && envelope ? { envelope, raw } : messageOptions(mail);
         const info = await transports.send((pool) => pool.sendMail({ ...message, signal: stop }), stop);
         return { reply: typeof info.response === 'string' ? info.response : undefined };

@@ -2,6 +2,7 @@ import { truncate } from '../platform/truncate.js';
 import { scrubAddresses } from '../platform/logger.js';
 import { tlsRefusal } from '../platform/tls-errors.js';
 import { ESENDTIMEOUT } from './send-timeout-error.js';
+import { ESMTPUTF8 } from './smtputf8-support.js';
 
 /**
  * transient: try again later (4xx, network, timeout). permanent: this message can never be
@@ -38,6 +39,8 @@ export function classifySmtpError(err: unknown): SmtpFailure {
   const responseCode = typeof e.responseCode === 'number' ? e.responseCode : undefined;
   const message = truncate(scrubAddresses(typeof e.message === 'string' ? e.message : String(err)));
   const base = { code, responseCode, message };
+  // This relay can never take this message (it lacks SMTPUTF8); a relay that offers it can.
+  if (code === ESMTPUTF8) return { ...base, kind: 'permanent', serverWide: false };
   // Waiting changes neither a certificate nor SMTP_REQUIRE_TLS: the same failure stops the start (issue 19, defect 5).
   if (tlsRefusalReason(err) !== undefined) return { ...base, kind: 'fatal', serverWide: true };
   if (code === RELAYS_REFUSED || (code && AUTH_CODES.has(code)) || responseCode === 530 || responseCode === 534 || responseCode === 535) {

@@ -3,7 +3,7 @@ import type { ParseResult } from './parse-result.js';
 import type { Ticket } from './topic-partition.js';
 
 /** Why a record was dead-lettered: stable codes, fit for a metric label and the `dlq.reason` header. */
-export const DLQ_REASONS = ['invalid_event', 'smtp_permanent', 'retries_exhausted'] as const;
+export const DLQ_REASONS = ['invalid_event', 'smtp_permanent', 'smtputf8_unsupported', 'retries_exhausted'] as const;
 export type DlqReason = (typeof DLQ_REASONS)[number];
 
 /** How a message left the pipeline. Every kind but 'abandoned' settles its offset. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseAddress } from './email-address.js';
 
 /** Longest display name kept, in UTF-16 code units. */
 export const MAX_NAME_LENGTH = 200;
@@ -61,8 +62,9 @@ export const signupEventSchema = z.object({
   user: z
     .object({
       id: z.string().min(1).max(256),
-      // zod's email rule refuses quoted local parts, comments and IP literals: nothing that could route elsewhere.
-      email: z.email({ error: 'invalid email address' }).max(254),
+      // RFC 6531 addresses (UTF-8 local part, U- or A-label domain), and nothing that could route elsewhere
+      // or disguise: no quotes, comments, IP literals, white space, controls or format characters (email-address.ts).
+      email: z.string().refine((email) => typeof parseAddress(email) !== 'string', { error: 'invalid email address' }),
       // A name that is not a string is a producer bug and refuses the event; a string is what someone typed.
       name: z.string().optional(),
       locale: z.string().regex(/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 tag').optional(),

@@ -55,7 +55,7 @@ dlq.redrive.count incremented. Reads the same environment as the service (KAFKA_
 Stops at the end of the DLQ as it was when the run started.
 
 Selection (all given filters must match; offsets and partitions are those of the ORIGINAL record):
-  --reason <r>          dlq.reason: invalid_event | smtp_permanent | retries_exhausted (repeatable)
+  --reason <r>          dlq.reason: invalid_event | smtp_permanent | smtputf8_unsupported | retries_exhausted (repeatable)
   --since <iso>         dlq.failed.at at or after this time, e.g. 2025-01-01T00:00:00Z
   --until <iso>         dlq.failed.at before this time
   --partition <n>       dlq.original.partition (repeatable)

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { composeWelcomeEmail, composeWithNodemailer } from '../../../src/delivery/compose-welcome-email.js';
 import { renderWelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
@@ -45,6 +46,31 @@ const text = (maxLength: number) =>
     fc.string({ unit: 'grapheme', maxLength }),
   );
 
+/**
+ * International addresses (RFC 6531): real local parts and IDN domains, alone or with something spliced in
+ * that could inject (line breaks, controls, delimiters) or disguise (bidi controls, zero-width and full-width
+ * characters that IDNA would map away or a reader would take for a delimiter).
+ */
+const disguise = fc.constantFrom(
+  '\u202e', '\u2067', '\u200f', '\u200b', '\u200d', '\u00a0', '\u3000', '\u2028', '\u0085', '\r\n', '\u0000', '\u{E0041}', '＠', '﹫', '。', '，', '＜', '"', '(', ')', ',', ';', '<', '>', ' ', '@',
+);
+const intlLocal = fc.constantFrom('jörg', '用户', 'ада', 'zoë.müller', 'ß', 'δοκιμή', 'θ+tag', 'ada', "o'brien", 'नमस्ते');
+const intlDomain = fc.constantFrom('bücher.de', 'BÜCHER.de', '例子.广告', 'xn--bcher-kva.de', 'пример.рф', 'exämple.test', 'sub.δοκιμή.gr', 'good.test');
+const splice = (base: fc.Arbitrary<string>) => fc.tuple(base, fc.nat(), disguise).map(([b, at, piece]) => `${b.slice(0, at % (b.length + 1))}${piece}${b.slice(at % (b.length + 1))}`);
+const intlEmail = fc.oneof(
+  { weight: 3, arbitrary: fc.tuple(intlLocal, intlDomain).map(([l, d]) => `${l}@${d}`) },
+  { weight: 2, arbitrary: fc.tuple(splice(intlLocal), intlDomain).map(([l, d]) => `${l}@${d}`) },
+  { weight: 2, arbitrary: fc.tuple(intlLocal, splice(intlDomain)).map(([l, d]) => `${l}@${d}`) },
+);
+/** What an accepted address must never hold (the policy in src/pipeline/email-address.ts, written out again). */
+const ADDRESS_DISGUISE = /[\p{Cc}\p{Cf}\p{Z}\p{Co}\p{Cn}"(),:;<>[\]\\＠﹫。，＜]/u;
+/** The address as it goes on the wire: the domain as A-labels when the local part is ASCII, as U-labels (all UTF-8, SMTPUTF8) otherwise. */
+function wireAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at);
+  return /^\p{ASCII}*$/u.test(local) ? `${local}@${domainToASCII(address.slice(at + 1))}` : `${local}@${domainToUnicode(address.slice(at + 1))}`;
+}
+
 const email = fc.oneof(
   // RFC 5322 allows `{|}~!#$%&*/=?^` in local parts; the schema refuses most of them.
   { weight: 3, arbitrary: fc.emailAddress() },
@@ -58,7 +84,14 @@ const email = fc.oneof(
   },
   { weight: 2, arbitrary: fc.tuple(fc.emailAddress(), hostile, fc.emailAddress()).map(([a, h, b]) => `${a}${h}${b}`) },
   { weight: 1, arbitrary: text(60) },
+  { weight: 8, arbitrary: intlEmail },
 );
+
+/** An address with its domain as U-labels, lower case. */
+function unicodeAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  return `${address.slice(0, at).toLowerCase()}@${domainToUnicode(address.slice(at + 1))}`;
+}
 
 const event = fc.record(
   {
@@ -148,6 +181,8 @@ describe('hostile sign-up events, end to end through parse, render and compose',
     let accepted = 0;
     let named = 0;
     let dropped = 0;
+    let idnAddresses = 0;
+    let utf8Addresses = 0;
     const written = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(payload, async (value) => {
@@ -181,22 +216,31 @@ describe('hostile sign-up events, end to end through parse, render and compose',
         expect(h1).not.toMatch(/[<>"']/);
 
         // What the service sends: src/delivery/mailer.ts composes it before a worker takes it.
+        // An accepted address is one mailbox with nothing that could inject or disguise.
+        expect(parsed.user.email.split('@')).toHaveLength(2);
+        expect(parsed.user.email).not.toMatch(ADDRESS_DISGUISE);
+        const wire = wireAddress(parsed.user.email);
+        if (/\P{ASCII}/u.test(wire)) utf8Addresses += 1;
+        else if (/\P{ASCII}/u.test(parsed.user.email)) idnAddresses += 1;
         const composed = await composeWelcomeEmail(mail);
-        expect(composed.envelope?.to).toEqual([envelopeAddress(parsed.user.email)]);
+        expect(composed.envelope?.to).toEqual([envelopeAddress(wire)]);
 
         const raw = composed.raw as Buffer;
         const fields = assertWellFormedHead(raw.toString('utf8'));
         // No name reaches the head raw: it is plain ASCII, and a name is letters and digits or encoded words.
-        const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('latin1');
-        expect(head).toMatch(/^[\t\r\n -~]*$/);
+        // Only a UTF-8 local part is written raw, in To (RFC 6532); it needs a relay with SMTPUTF8.
+        const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('utf8');
         const to = head.split(/\r\n(?![ \t])/).find((field) => /^to:/i.test(field))?.slice(3).replace(/\r\n/g, '').trim() ?? '';
-        expect(to).toMatch(/^(?:(?:[A-Za-z0-9]+(?: [A-Za-z0-9]+)*|(?:=\?UTF-8\?[BQ]\?[!->@-~]*\?=)(?: =\?UTF-8\?[BQ]\?[!->@-~]*\?=)*) )?<?[!-~]+>?$/i);
+        expect(head.split(/\r\n(?![ \t])/).filter((field) => !/^to:/i.test(field)).join('\r\n')).toMatch(/^[\t\r\n -~]*$/);
+        // nodemailer (a UTF-8 local part) writes a name of ASCII punctuation as atoms or a quoted string, quotes escaped.
+        expect(to.replace(envelopeAddress(wire), 'address@wire')).toMatch(/^(?:(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*|"(?:[ !#-[\]-~]|\\[ -~])*"|(?:=\?UTF-8\?[BQ]\?[!->@-~]*\?=)(?: =\?UTF-8\?[BQ]\?[!->@-~]*\?=)*) )?<?[!-~]+>?$/i);
         expect(fields.filter((field) => field === 'to')).toHaveLength(1);
         expect(fields.filter((field) => field === 'cc' || field === 'bcc')).toEqual([]);
         expect(fields.filter((field) => !ALLOWED_FIELDS.has(field))).toEqual([]);
 
         const message = await simpleParser(raw);
-        expect((message.to as AddressObject).value.map((mailbox) => mailbox.address?.toLowerCase())).toEqual([parsed.user.email.toLowerCase()]);
+        // mailparser may give an A-label domain back as U-labels: compare in one form.
+        expect((message.to as AddressObject).value.map((mailbox) => unicodeAddress(mailbox.address ?? ''))).toEqual([unicodeAddress(wire)]);
         expect(message.cc).toBeUndefined();
         expect(message.bcc).toBeUndefined();
         expect(message.messageId).toBe(`<${parsed.eventId}@acme.test>`);
@@ -215,6 +259,9 @@ describe('hostile sign-up events, end to end through parse, render and compose',
     expect(accepted).toBeGreaterThan(RUNS * 0.15);
     expect(named).toBeGreaterThan(RUNS * 0.1);
     expect(dropped).toBeGreaterThan(RUNS * 0.02);
+    // International addresses got through too, both kinds.
+    expect(idnAddresses).toBeGreaterThan(RUNS * 0.005);
+    expect(utf8Addresses).toBeGreaterThan(RUNS * 0.005);
     // …and that each shipped template wrote a fair share of them.
     for (const locale of SHIPPED_LOCALES) expect(written.get(locale) ?? 0, locale).toBeGreaterThan(10);
     expect([...written.keys()].filter((locale) => !SHIPPED_LOCALES.includes(locale))).toEqual([]);

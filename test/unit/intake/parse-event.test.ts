@@ -194,7 +194,17 @@ describe('parseEvent', () => {
       expect(error).not.toContain(email);
     });
 
-    it.each(['a+tag@good.test', "o'brien@good.test", 'first.last@sub.good.test', 'UPPER@Good.Test'])('%s › accepted', (email) => {
+    it.each([
+      ['a full-width at sign', 'a＠evil.test@good.test'],
+      ['a right-to-left override', 'ada\u202e@good.test'],
+      ['a zero-width space that IDNA would map away', 'ada@ex\u200bample.com'],
+      ['an ideographic full stop', 'ada@例子。广告'],
+      ['a no-break space', 'a\u00a0b@good.test'],
+    ])('an international address with %s › refused as an invalid address', (_label, email) => {
+      expect(refused(parseEvent(bytes(event({}, { email }))))).toBe('schema violation: user.email: invalid email address');
+    });
+
+    it.each(['a+tag@good.test', "o'brien@good.test", 'first.last@sub.good.test', 'UPPER@Good.Test', 'ada@bücher.de', 'jörg@example.de', '用户@例子.广告', 'ada@xn--bcher-kva.de'])('%s › accepted', (email) => {
       const result = parseEvent(bytes(event({}, { email })));
       expect(result.ok && result.event.user.email).toBe(email);
     });

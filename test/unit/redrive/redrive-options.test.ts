@@ -62,7 +62,7 @@ describe('parseRedriveArgs', () => {
   });
 
   it.each([
-    [['--reason', 'bounced'], /--reason: expected one of invalid_event, smtp_permanent, retries_exhausted, got "bounced"/],
+    [['--reason', 'bounced'], /--reason: expected one of invalid_event, smtp_permanent, smtputf8_unsupported, retries_exhausted, got "bounced"/],
     [['--since', 'yesterday'], /--since: expected an ISO-8601 date/],
     [['--since', '2025-01-01T10:00'], /--since: expected an ISO-8601 date/],
     [['--since', '2025-01-02', '--until', '2025-01-01'], /--until: must be later than --since/],
