@@ -55,7 +55,7 @@ export function formatScaleReport(info: RunInfo, o: ScaleOptions, r: ScaleResult
 export function formatSigkillReport(info: RunInfo, o: SigkillOptions, r: SigkillResult): string {
   const lines = [header(info), ''];
   lines.push(
-    `Settings: ${o.partitions} partitions, SMTP latency ${o.latencyMs} ms, EMAIL_WORKER_COUNT ${o.workers}, EMAIL_WORKER_BUFFER ${o.buffer}, default KAFKA_COMMIT_INTERVAL_MS unless set in the environment; ${o.kills} SIGKILLs per arm, each ${o.runS}–${o.runS + 1} s after the restarted instance's first send; KAFKA_SESSION_TIMEOUT_MS ${o.sessionTimeoutMs}, SMTP_TIMEOUT_MS ${o.smtpTimeoutMs}, IDEMPOTENCY_LEASE_MS ${o.leaseMs} (ledger arm).`,
+    `Settings: ${o.partitions} partitions, SMTP latency ${o.latencyMs} ms, EMAIL_WORKER_COUNT ${o.workers}, EMAIL_WORKER_BUFFER ${o.buffer}, default KAFKA_COMMIT_INTERVAL_MS unless set in the environment; ${o.kills} SIGKILLs per arm, each ${o.runS}–${o.runS + 1} s after the restarted instance's first send; KAFKA_SESSION_TIMEOUT_MS ${o.sessionTimeoutMs}, SMTP_TIMEOUT_MS ${o.smtpTimeoutMs}, IDEMPOTENCY_LEASE_MS ${o.leaseMs > 0 ? o.leaseMs : "the service's default"} (ledger arm).`,
     '',
     '| arm | emails/s before the kills (median) | duplicates per kill: min / median / p90 / max (mean) | each kill | all duplicates | ms of sending repeated per kill: median (max) | sends in flight at each kill | sent but not committed at each kill | lost | drained |',
     '|---|---|---|---|---|---|---|---|---|---|',
@@ -71,6 +71,13 @@ export function formatSigkillReport(info: RunInfo, o: SigkillOptions, r: Sigkill
     'A duplicate is counted against the kill that lost the commit of the copy before it (that copy arrived while the killed instance ran). "Sent but not committed" is read from the broker once the instance is dead: distinct Message-IDs received minus the messages below the committed offsets (it counts again what an earlier restart had not reached yet). Per kill below: seconds of sending before it, emails/s over the 2 s before it, ms since the last mail before it, restart → first send of the next instance, duplicates arriving between this kill and the next, and when (after the kill).',
     '',
   );
+  for (const a of r.arms.filter((arm) => arm.ledger)) {
+    const d = a.inFlightSentAfterRestartS;
+    lines.push(
+      `**Recovery with the ledger**: restart → every email the killed instance had in flight (its claims in Redis at the kill) sent again: min / median / max ${n(d.min, 1)} / ${n(d.p50, 1)} / ${n(d.max, 1)} s over ${d.n} kill(s) (${a.kills.map((k) => (k.inFlightClaims ? `${k.inFlightClaims.claims} in flight, first sent again ${n(k.inFlightClaims.firstSentAfterRestartS, 1)} s, ${k.inFlightClaims.sentAfterRestartS === undefined ? `only ${k.inFlightClaims.arrived} sent again` : `all ${n(k.inFlightClaims.sentAfterRestartS, 1)} s`}` : '–')).join('; ')}).`,
+      '',
+    );
+  }
   for (const a of r.arms) {
     const arrived = (k: SigkillResult['arms'][number]['kills'][number]) => (k.duplicatesArrivedS ? `, arrived ${n(k.duplicatesArrivedS.first, 1)}–${n(k.duplicatesArrivedS.last, 1)} s` : '');
     lines.push(

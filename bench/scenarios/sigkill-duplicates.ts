@@ -3,9 +3,10 @@ import { redisServerMissing, startRedisServer, type RedisServer } from '../../te
 import { memberEnv, type GroupBenchContext } from '../group/context.js';
 import { distribution, type Distribution } from '../group/distribution.js';
 import { createEventTopic } from '../group/event-topic.js';
+import { claimsInFlight, InFlightReceipts } from '../group/in-flight-watch.js';
 import { spawnMember, waitReady, type Member } from '../group/member.js';
 import { sigkillBacklog, type SigkillOptions } from '../group/options.js';
-import { attribute, countBetween, lowerBound, Receipts } from '../group/receipts.js';
+import { attribute, countBetween, lowerBound } from '../group/receipts.js';
 
 /** After a kill, receipts this soon still come from the killed instance's last sends. */
 const KILL_SETTLE_MS = 1_000;
@@ -40,6 +41,11 @@ export interface KillResult {
   readonly restartToFirstSendMs: number | undefined;
   /** Seconds from the kill to the first and the last of its duplicates (a ledger claim expires only after its lease). */
   readonly duplicatesArrivedS: { readonly first: number; readonly last: number } | undefined;
+  /**
+   * Ledger arm: the events the killed instance held claims for (its sends in flight), and seconds
+   * from the restart until the last of them was sent again (undefined if some never were).
+   */
+  readonly inFlightClaims: { readonly claims: number; readonly arrived: number; readonly firstSentAfterRestartS: number | undefined; readonly sentAfterRestartS: number | undefined } | undefined;
 }
 
 export interface ArmResult {
@@ -63,6 +69,8 @@ export interface ArmResult {
    * (rate-independent; about the time since the last commit, plus the sends in flight).
    */
   readonly repeatedMsPerKill: Distribution;
+  /** Ledger arm: restart → every email the killed instance had in flight sent, over the kills. */
+  readonly inFlightSentAfterRestartS: Distribution;
   /** Duplicates before the first kill (should be 0). */
   readonly duplicatesBeforeFirstKill: number;
   /** Events the sent ledger skipped, summed over the instances' last scrapes (ledger arm). */
@@ -96,7 +104,7 @@ export async function runSigkillDuplicates(ctx: GroupBenchContext, o: SigkillOpt
 async function runArm(ctx: GroupBenchContext, o: SigkillOptions, backlog: number, ledger: boolean): Promise<ArmResult> {
   const { say } = ctx;
   const label = ledger ? 'ledger' : 'no ledger';
-  const receipts = new Receipts();
+  const receipts = new InFlightReceipts();
   ctx.sink.use(receipts);
   const topic = await createEventTopic({ brokers: ctx.brokers, label: ledger ? 'killledger' : 'kill', partitions: o.partitions });
   let redis: RedisServer | undefined;
@@ -116,10 +124,9 @@ async function runArm(ctx: GroupBenchContext, o: SigkillOptions, backlog: number
       extra: {
         KAFKA_SESSION_TIMEOUT_MS: String(o.sessionTimeoutMs),
         SMTP_TIMEOUT_MS: String(o.smtpTimeoutMs),
-        // The whole-send deadline must stay under the lease (the service refuses to start otherwise);
-        // code without the variable ignores it.
+        // Code without the variable ignores it.
         SMTP_SEND_TIMEOUT_MS: String(o.smtpTimeoutMs),
-        ...(redis ? { IDEMPOTENCY_REDIS_URL: redis.url, IDEMPOTENCY_LEASE_MS: String(o.leaseMs) } : {}),
+        ...(redis ? { IDEMPOTENCY_REDIS_URL: redis.url, ...(o.leaseMs > 0 ? { IDEMPOTENCY_LEASE_MS: String(o.leaseMs), IDEMPOTENCY_LEASE_RENEW_MS: String(Math.max(1, Math.floor(o.leaseMs / 5))) } : {}) } : {}),
       },
     });
     const spawn = async (): Promise<Member> => {
@@ -140,7 +147,8 @@ async function runArm(ctx: GroupBenchContext, o: SigkillOptions, backlog: number
     };
 
     const killTimes: number[] = [];
-    const kills: Array<Omit<KillResult, 'duplicates' | 'duplicatesByPreviousCopy' | 'restartToFirstSendMs' | 'duplicatesArrivedS'>> = [];
+    const kills: Array<Omit<KillResult, 'duplicates' | 'duplicatesByPreviousCopy' | 'restartToFirstSendMs' | 'duplicatesArrivedS' | 'inFlightClaims'>> = [];
+    const watches: Array<{ index: number; restartAt: number } | undefined> = [];
     const armStart = Date.now();
     const restarts: Array<number | undefined> = [];
     let member = await spawn();
@@ -153,6 +161,10 @@ async function runArm(ctx: GroupBenchContext, o: SigkillOptions, backlog: number
       const killAt = Date.now();
       await member.kill();
       killTimes.push(killAt);
+      // Its claims, read before the restart can claim anything (a few ms).
+      const inFlightIds = redis ? await claimsInFlight(redis.url) : undefined;
+      const restartAt = Date.now();
+      watches.push(inFlightIds ? { index: receipts.watch(inFlightIds, killAt + KILL_SETTLE_MS), restartAt } : undefined);
       // Restart at once (as a supervisor would); the count below needs no running member.
       const restarted = spawn();
       // Let the sends that were in flight land (see KILL_SETTLE_MS) before counting what is uncommitted.
@@ -191,6 +203,12 @@ async function runArm(ctx: GroupBenchContext, o: SigkillOptions, backlog: number
     const dup = attribute(receipts.duplicateTimes, [...cut, end]);
     const dupPrevious = attribute([...receipts.duplicatePreviousTimes].sort((a, b) => a - b), [armStart, ...cut]);
     const boundaries = [...cut, end];
+    const inFlightOf = (w: { index: number; restartAt: number } | undefined): KillResult['inFlightClaims'] => {
+      if (!w) return undefined;
+      const { arrived, of, firstAt, lastAt } = receipts.settled(w.index);
+      const since = (t: number | undefined) => (t === undefined ? undefined : Math.max(0, (t - w.restartAt) / 1000));
+      return { claims: of, arrived, firstSentAfterRestartS: since(firstAt), sentAfterRestartS: arrived !== of ? undefined : of === 0 ? 0 : since(lastAt) };
+    };
     const results: KillResult[] = kills.map((k, i) => {
       const from = boundaries[i] as number;
       const inWindow = receipts.duplicateTimes.filter((t) => t >= from && t < (boundaries[i + 1] as number));
@@ -202,6 +220,7 @@ async function runArm(ctx: GroupBenchContext, o: SigkillOptions, backlog: number
         duplicatesByPreviousCopy: dupPrevious.windows[i] ?? 0,
         restartToFirstSendMs: restarts[i],
         duplicatesArrivedS: first === undefined || last === undefined ? undefined : { first: (first - (killTimes[i] as number)) / 1000, last: (last - (killTimes[i] as number)) / 1000 },
+        inFlightClaims: inFlightOf(watches[i]),
       };
     });
     const perKill = results.map((k) => k.duplicatesByPreviousCopy);
@@ -221,6 +240,7 @@ async function runArm(ctx: GroupBenchContext, o: SigkillOptions, backlog: number
       emailsPerSBeforeKill: distribution(rates).p50,
       repeatedMsPerKill: distribution(results.filter((k) => k.emailsPerS > 0).map((k) => (k.duplicatesByPreviousCopy / k.emailsPerS) * 1000)),
       duplicatesBeforeFirstKill: dup.before,
+      inFlightSentAfterRestartS: distribution(results.flatMap((k) => (k.inFlightClaims?.sentAfterRestartS === undefined ? [] : [k.inFlightClaims.sentAfterRestartS]))),
       skippedByLedger: ledger ? members.reduce((n, m) => n + (m.latest()?.skipped ?? 0), 0) : undefined,
       memberLogs: members.map((m) => m.logFile),
     };
