@@ -42,7 +42,7 @@ export function checkHistory(h: ChaosHistory): HistoryVerdict {
   let notWritten = 0;
   for (const p of h.produced) {
     const inLog = logById.get(p.eventId);
-    if (inLog && p.partition !== undefined && (inLog.partition !== p.partition || inLog.offset !== p.offset)) {
+    if (inLog && p.partition !== undefined && p.offset !== undefined && (inLog.partition !== p.partition || inLog.offset !== p.offset)) {
       anomalies.push(`${p.eventId} acknowledged at ${at(p.partition, p.offset ?? -1n)} but read back at ${at(inLog.partition, inLog.offset)}`);
     }
     const where = inLog ?? { partition: p.partition, offset: p.offset };

@@ -146,7 +146,8 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
       if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing });
     });
     const first = await Promise.all(Array.from({ length: scale.instances.initial }, () => fleet.start()));
-    await Promise.all(first.map((m) => fleet.waitReady(m)));
+    // Both relays and every topic are checked at start: on a loaded 2-core machine that takes a while.
+    await Promise.all(first.map((m) => fleet.waitReady(m, 120_000)));
 
     chaosStart = Date.now();
     sampler = startMetricsSampler({ members: () => fleet.running(), clock, file: path.join(reportDir, 'metrics.jsonl') });

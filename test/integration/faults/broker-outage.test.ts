@@ -23,15 +23,18 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const WORKERS = 5;
+const BUFFER = 30;
+
 describe('broker outages', () => {
-  it('when the broker stops and comes back mid-load › the service reconnects by itself and loses nothing', async () => {
+  it('when the broker stops and comes back mid-load › the service reconnects by itself, loses nothing and repeats at most what it fetched before the broker went', async () => {
     const world: World = await createWorld(kafka.brokers);
     const sink: SmtpSink = await startSmtpSink({ store: false });
     const ids = Array.from({ length: scaled(600, 3_000) }, (_, i) => `bro-${i}`);
     await produceEvents(world, ids);
     await world.close();
     sink.setLatency(10);
-    const app: App = await startApp(serviceEnv(world, sink.port, { EMAIL_WORKER_COUNT: '5', EMAIL_WORKER_BUFFER: '30' }));
+    const app: App = await startApp(serviceEnv(world, sink.port, { EMAIL_WORKER_COUNT: String(WORKERS), EMAIL_WORKER_BUFFER: String(BUFFER) }));
     try {
       await until(() => sink.count >= 100, { what: '100 mails before the outage' });
       await kafka.stop();
@@ -42,6 +45,10 @@ describe('broker outages', () => {
       await until(async () => (await committedLag(check)) === 0, { what: 'committed lag 0', timeoutMs: 60_000 });
       await check.close();
       console.info(`broker restart: ${sink.duplicates} duplicate(s) of ${ids.length}`);
+      // The one fault that may go past the sends in flight: nothing settled during the outage can be
+      // committed, so a rejoin on the broker's return may deliver it again. While the broker is down
+      // nothing new is fetched: what can be repeated is what was in flight or buffered when it went.
+      expect(sink.duplicates).toBeLessThanOrEqual(WORKERS + BUFFER);
     } finally {
       await app.stop();
       await sink.stop();

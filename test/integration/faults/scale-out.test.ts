@@ -21,7 +21,7 @@ afterEach(async () => {
 const WORKERS = 10;
 
 describe('scaling out under backlog (issue 11, the headline)', () => {
-  it('when a second instance joins while the first waits on a full buffer › the newcomer gets work within seconds, nobody is evicted, duplicates stay within the sends in flight', async () => {
+  it('when a second instance joins while the first waits on a full buffer › the newcomer gets work within 10 s, nobody is evicted, duplicates stay within the sends in flight', async () => {
     const ids = Array.from({ length: 3_000 }, (_, i) => `scale-${i}`);
     await produceEvents(world, ids);
     sink.setLatency(150);
@@ -43,8 +43,9 @@ describe('scaling out under backlog (issue 11, the headline)', () => {
     await until(async () => (await committedLag(world)) === 0, { what: 'committed lag 0' });
     console.info(`newcomer's first send ${waitedMs} ms after it started; ${sink.duplicates} duplicate(s) of ${ids.length}`);
 
-    // The old behaviour: nothing for the newcomer until the first member was evicted at the 60 s rebalance timeout.
-    expect(waitedMs).toBeLessThan(20_000);
+    // The old behaviour: nothing for the newcomer until the first member was evicted at the 60 s rebalance
+    // timeout. Measured about 5 s (a start of the service, a join, a first fetch); 10 s leaves room for a loaded CI.
+    expect(waitedMs).toBeLessThanOrEqual(10_000);
     const evicted = firstLogs.filter((line) => /not aware of this member|no longer a member of the consumer group|UNKNOWN_MEMBER_ID/.test(line));
     expect(evicted).toEqual([]);
     expect(await metricValue(first, 'email_dispatcher_kafka_consumer_crashes_total')).toBe(0);
