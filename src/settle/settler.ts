@@ -1,5 +1,5 @@
 import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
-import type { Logger } from '../platform/logger.js';
+import { scrubAddresses, type Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { DlqPublisher } from './dlq-publisher.js';
 import type { OffsetTracker } from './offset-tracker.js';
@@ -25,10 +25,6 @@ export function createSettler({ tracker, publishDlq, publishReceipt = noReceipts
       case 'dead-letter': {
         await publishDlq(record, outcome, signal);
         metrics.deadLettered.inc({ reason: outcome.reason });
-        logger.warn(
-          { topic: record.topic, partition: record.partition, offset: record.message.offset, eventId: record.eventId, reason: outcome.reason, smtpCode: outcome.smtpCode, attempts: outcome.attempts, error: outcome.error },
-          'message dead-lettered',
-        );
         break;
       }
       default: {
@@ -38,6 +34,32 @@ export function createSettler({ tracker, publishDlq, publishReceipt = noReceipts
     }
     await publishReceipt(record, outcome, signal);
     tracker.settle(record.ticket);
+    // Logged once the outcome is durable, so an abandoned settle (redelivered later) is not logged twice.
+    logSettled(logger, record, outcome);
     onProgress();
   };
+}
+
+/**
+ * The one line per settled email that answers "did user X get the email?" by event id or
+ * Message-ID. It never carries the address; the SMTP reply and error are scrubbed of anything
+ * that looks like one (relays echo the recipient).
+ */
+export function logSettled(logger: Logger, record: ConsumedRecord, outcome: Outcome): void {
+  if (!logger.isLevelEnabled(outcome.kind === 'dead-letter' ? 'warn' : 'info')) return;
+  const where = { topic: record.topic, partition: record.partition, offset: record.message.offset, eventId: record.eventId };
+  switch (outcome.kind) {
+    case 'sent':
+      return logger.info(
+        { ...where, outcome: 'sent', messageId: outcome.messageId, relay: outcome.relay, smtpReply: outcome.smtpReply && scrubAddresses(outcome.smtpReply), attempts: outcome.attempts },
+        'email sent',
+      );
+    case 'duplicate':
+      return logger.info({ ...where, outcome: 'duplicate', messageId: outcome.messageId, relay: outcome.relay }, 'email already sent (duplicate skipped)');
+    case 'dead-letter':
+      return logger.warn(
+        { ...where, outcome: 'dead-letter', reason: outcome.reason, relay: outcome.relay, smtpCode: outcome.smtpCode, error: scrubAddresses(outcome.error), attempts: outcome.attempts },
+        'message dead-lettered',
+      );
+  }
 }
