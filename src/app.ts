@@ -60,7 +60,7 @@ export function createApp(options: AppOptions): App {
   // Before any client is built: a bad template is a ConfigError (exit 2), never a DLQ flood.
   const templates = loadWelcomeTemplates({ dir: config.email.templatesDir, defaultLocale: config.email.defaultLocale, vars: config.email.templateVars, metrics });
   // Handed to renderWelcomeEmail as it is (through the dispatcher's ComposeAhead), templates included.
-  const site: WelcomeSite = { from: config.email.from, domain: fromDomain(config.email.from), templates };
+  const site: WelcomeSite = { from: config.email.from, domain: fromDomain(config.email.from), templates, envelopeFrom: config.email.envelopeFrom || undefined };
   // DLQ and receipt publishes past their bound: unready, and /livez waits (readiness is built below).
   const stalledPublishes = new StalledPublishes(() => readiness.update());
   const clients = buildClients(config, logger, metrics, { ...options, stalls: stalledPublishes });

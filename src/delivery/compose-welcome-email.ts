@@ -25,6 +25,8 @@ const PLAIN_PHRASE = /^[A-Za-z0-9]+(?: [A-Za-z0-9]+)*$/;
 const PLAIN_TEXT = /^(?:[!-~]+(?: [!-~]+)*)?$/;
 const PLAIN_MESSAGE_ID = /^<[A-Za-z0-9._-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?>$/;
 const LINE_BREAK = /\r\n|\r|\n/g;
+/** RFC 3834 5: automated mail says so, and auto-responders (vacation replies) leave it alone. */
+const AUTO_SUBMITTED = 'Auto-Submitted: auto-generated';
 
 /**
  * The welcome email as the bytes that go on the wire, built before a worker takes it.
@@ -46,12 +48,13 @@ export async function composeWelcomeEmail(mail: WelcomeEmail): Promise<PreparedM
     foldLines(`To: ${mailbox(mail.to.name, to)}`, 76),
     foldLines(`Subject: ${PLAIN_TEXT.test(mail.subject) && !mail.subject.includes('=?') ? mail.subject : encoded(mail.subject)}`, 76),
     `Message-ID: ${mail.messageId}`,
+    AUTO_SUBMITTED,
     `Date: ${new Date().toUTCString().replace(/GMT/, '+0000')}`,
     'MIME-Version: 1.0',
     `Content-Type: multipart/alternative;\r\n boundary="${boundary}"`,
   ].join('\r\n');
   const body = [part(boundary, 'text/plain', mail.text), part(boundary, 'text/html', mail.html), `--${boundary}--\r\n`].join('');
-  return { mail, raw: Buffer.from(`${head}\r\n\r\n${body}`, 'utf8'), envelope: { from: from.address, to: [to] } };
+  return { mail, raw: Buffer.from(`${head}\r\n\r\n${body}`, 'utf8'), envelope: { from: mail.envelopeFrom ?? from.address, to: [to] } };
 }
 
 /** nodemailer's own composer: every case the fast path leaves to it. */
@@ -59,7 +62,7 @@ export async function composeWithNodemailer(mail: WelcomeEmail): Promise<Prepare
   const node = new MailComposer(messageOptions(mail)).compile();
   const { from, to } = node.getEnvelope();
   if (!from || to.length !== 1) throw new Error(`the email has ${to.length} recipients and ${from ? 'a' : 'no'} sender; expected one and one`);
-  return { mail, raw: await node.build(), envelope: { from, to } };
+  return { mail, raw: await node.build(), envelope: { from: mail.envelopeFrom ?? from, to } };
 }
 
 /** The fields nodemailer composes a welcome email from. */
@@ -71,6 +74,8 @@ export function messageOptions(mail: WelcomeEmail) {
     text: mail.text,
     html: mail.html,
     messageId: mail.messageId,
+    headers: { 'Auto-Submitted': 'auto-generated' },
+    ...(mail.envelopeFrom ? { envelope: { from: mail.envelopeFrom, to: [mail.to.address] } } : {}),
     // Nothing from an event may pull in a file or URL.
     disableFileAccess: true,
     disableUrlAccess: true,

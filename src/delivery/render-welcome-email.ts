@@ -1,4 +1,5 @@
 import type { SignupEvent } from '../pipeline/signup-event.js';
+import { envelopeSender } from './envelope-sender.js';
 import { loadWelcomeTemplates, type WelcomeTemplates } from './templates/load-welcome-templates.js';
 
 /** What the mailer sends: only fields the service controls, plus the user's name and address. */
@@ -11,6 +12,8 @@ export interface WelcomeEmail {
   readonly html: string;
   /** `<eventId@from-domain>`: a redelivered event keeps its message identity. */
   readonly messageId: string;
+  /** MAIL FROM when it is not EMAIL_FROM's address (EMAIL_ENVELOPE_FROM, its tag filled in). */
+  readonly envelopeFrom?: string;
 }
 
 /** Who sends, and in whose words. */
@@ -20,6 +23,8 @@ export interface WelcomeSite {
   readonly domain: string;
   /** The compiled templates (EMAIL_TEMPLATES_DIR). @default the templates the service ships, in English unless the locale matches */
   readonly templates?: WelcomeTemplates;
+  /** EMAIL_ENVELOPE_FROM: the bounce address, `{eventId}` at most once in its local part. @default EMAIL_FROM's address */
+  readonly envelopeFrom?: string | undefined;
 }
 
 /**
@@ -42,7 +47,7 @@ function shippedTemplates(): WelcomeTemplates {
  * safety does not rest on the templates: the composer writes the subject and the name as encoded
  * words unless they are plain, and the Message-ID and recipient come from here, never a template.
  */
-export function renderWelcomeEmail(event: SignupEvent, { from, domain, templates = shippedTemplates() }: WelcomeSite): WelcomeEmail {
+export function renderWelcomeEmail(event: SignupEvent, { from, domain, templates = shippedTemplates(), envelopeFrom }: WelcomeSite): WelcomeEmail {
   const trimmed = event.user.name?.trim() ?? '';
   const name = INVISIBLE.test(trimmed) ? '' : trimmed;
   const { subject, text, html } = templates.render({ name, email: event.user.email, locale: event.user.locale });
@@ -53,5 +58,6 @@ export function renderWelcomeEmail(event: SignupEvent, { from, domain, templates
     text,
     html,
     messageId: `<${event.eventId}@${domain}>`,
+    ...(envelopeFrom ? { envelopeFrom: envelopeSender(envelopeFrom, event.eventId) } : {}),
   };
 }

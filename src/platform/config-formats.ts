@@ -6,6 +6,8 @@ import convict from 'convict';
  */
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
 // `Name <local@domain>` or a bare address; the domain is needed for deterministic Message-IDs.
+/** A bare dot-atom address with an LDH host name (what EMAIL_ENVELOPE_FROM may be, its tag filled in). */
+const ENVELOPE_FROM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 export const FROM = /^(?:[^<>\r\n]*<[^<>@\s"]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)>|[^<>@\s"]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+))$/;
 
 function splitList(value: unknown): unknown {
@@ -50,6 +52,13 @@ export const FORMATS: Record<string, ValueFormat> = {
   'from-address': {
     validate(value: unknown) {
       if (typeof value !== 'string' || !FROM.test(value)) throw new Error('expected an address like "Acme <welcome@acme.test>" or "welcome@acme.test"');
+    },
+  },
+  'envelope-from': {
+    validate(value: unknown) {
+      if (value === '') return;
+      const filled = typeof value === 'string' && value.split('{eventId}').length <= 2 ? value.replace('{eventId}', 'x') : undefined;
+      if (filled === undefined || !ENVELOPE_FROM.test(filled)) throw new Error('expected an ASCII address, "{eventId}" at most once in its local part, like "bounces+{eventId}@bounce.acme.test" (or empty: the address of EMAIL_FROM)');
     },
   },
   'positive-int': {

@@ -56,6 +56,7 @@ export const schema = {
   },
   email: {
     from: { doc: 'From address, e.g. "Acme <welcome@acme.test>"', format: 'from-address', default: '', env: 'EMAIL_FROM' },
+    envelopeFrom: { doc: 'Envelope sender (MAIL FROM, where bounces go), "{eventId}" at most once in its local part, e.g. "bounces+{eventId}@bounce.acme.test" (empty = the address of EMAIL_FROM)', format: 'envelope-from', default: '', env: 'EMAIL_ENVELOPE_FROM' },
     workerCount: { doc: 'Concurrent SMTP sends (and pooled connections)', format: 'positive-int', default: 10, env: 'EMAIL_WORKER_COUNT' },
     workerBuffer: { doc: 'Messages held in process (queued + in flight + waiting to retry)', format: 'positive-int', default: 100, env: 'EMAIL_WORKER_BUFFER' },
     maxRetries: { doc: 'Retries after the first attempt for transient failures', format: 'non-negative-int', default: 3, env: 'EMAIL_MAX_RETRIES' },

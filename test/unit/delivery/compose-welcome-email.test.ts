@@ -15,7 +15,7 @@ const mail = (over: Partial<WelcomeEmail> & { name?: string; address?: string } 
   messageId: over.messageId ?? '<evt-1@acme.test>',
 });
 
-const ALLOWED_FIELDS = new Set(['from', 'to', 'subject', 'message-id', 'date', 'mime-version', 'content-type']);
+const ALLOWED_FIELDS = new Set(['from', 'to', 'subject', 'message-id', 'date', 'mime-version', 'content-type', 'auto-submitted']);
 
 /** Header field names, after checking every physical line is a field start or a fold of at most 78 characters. */
 function headerFieldNames(raw: Buffer): string[] {
@@ -201,4 +201,24 @@ describe('composeWelcomeEmail', () => {
     );
     // 500 messages parsed back take about 4 s alone, past vitest's 5 s default when other files run beside it.
   }, 30_000);
+});
+
+describe('composeWelcomeEmail › envelope sender and automated-mail headers', () => {
+  it.each([
+    ['the fast path', {}],
+    ['nodemailer (a UTF-8 local part)', { address: 'jörg@example.de' }],
+  ])('through %s › MAIL FROM is the envelope sender (EMAIL_ENVELOPE_FROM), From stays EMAIL_FROM, and Auto-Submitted says auto-generated', async (_label, over) => {
+    const prepared = await composeWelcomeEmail({ ...mail(over), envelopeFrom: 'bounces+evt-1@bounce.acme.test' });
+    expect(prepared.envelope?.from).toBe('bounces+evt-1@bounce.acme.test');
+    const raw = prepared.raw as Buffer;
+    expect(headerField(raw, 'From')).toBe('From: Acme <welcome@acme.test>');
+    expect(headerField(raw, 'Auto-Submitted')).toBe('Auto-Submitted: auto-generated');
+    expect(headerField(raw, 'Return-Path')).toBeUndefined();
+  });
+
+  it('without an envelope sender › MAIL FROM is the address of EMAIL_FROM, and Auto-Submitted is still there', async () => {
+    const prepared = await composeWelcomeEmail(mail());
+    expect(prepared.envelope?.from).toBe('welcome@acme.test');
+    expect(headerField(prepared.raw as Buffer, 'Auto-Submitted')).toBe('Auto-Submitted: auto-generated');
+  });
 });

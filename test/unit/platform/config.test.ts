@@ -76,6 +76,7 @@ describe('loadConfig', () => {
         },
         email: {
           from: 'Acme <welcome@acme.test>',
+          envelopeFrom: '',
           workerCount: 10,
           workerBuffer: 100,
           maxRetries: 3,
@@ -176,6 +177,9 @@ describe('loadConfig', () => {
     ['KAFKA_SASL_MECHANISM', 'kerberos'],
     ['EMAIL_FROM', 'not an address'],
     ['EMAIL_FROM', 'welcome@localhost'],
+    ['EMAIL_ENVELOPE_FROM', 'Bounces <bounces@acme.test>'],
+    ['EMAIL_ENVELOPE_FROM', 'bounces+{eventId}+{eventId}@acme.test'],
+    ['EMAIL_ENVELOPE_FROM', 'bounces+{eventId}@localhost'],
     ['KAFKA_TOPIC', '   '],
   ])('when %s=%j', (name, value) => {
     it('reports one line that names the variable and shows the raw value', () => {
@@ -414,7 +418,7 @@ describe('configEnvNames', () => {
         'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE', 'SMTP_TLS_CA_FILE', 'KAFKA_SSL_REJECT_UNAUTHORIZED', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD',
         'SMTP_HOST', 'SMTP_PORT', 'SMTP_SECURE', 'SMTP_REQUIRE_TLS', 'SMTP_TLS_REJECT_UNAUTHORIZED', 'SMTP_USER', 'SMTP_PASS',
         'SMTP_TIMEOUT_MS', 'SMTP_SEND_TIMEOUT_MS', 'SMTP_BREAKER_THRESHOLD', 'SMTP_BREAKER_PROBE_INTERVAL_MS',
-        'EMAIL_FROM', 'EMAIL_WORKER_COUNT', 'EMAIL_WORKER_BUFFER', 'EMAIL_MAX_RETRIES', 'EMAIL_RETRY_DELAYS_MS', 'EMAIL_RATE_LIMIT_PER_SECOND', 'EMAIL_RATE_LIMIT_SCOPE', 'EMAIL_RATE_LIMIT_MAX_REPLICAS', 'REDIS_URL',
+        'EMAIL_FROM', 'EMAIL_ENVELOPE_FROM', 'EMAIL_WORKER_COUNT', 'EMAIL_WORKER_BUFFER', 'EMAIL_MAX_RETRIES', 'EMAIL_RETRY_DELAYS_MS', 'EMAIL_RATE_LIMIT_PER_SECOND', 'EMAIL_RATE_LIMIT_SCOPE', 'EMAIL_RATE_LIMIT_MAX_REPLICAS', 'REDIS_URL',
         'EMAIL_TEMPLATES_DIR', 'EMAIL_DEFAULT_LOCALE',
         'IDEMPOTENCY_REDIS_URL', 'IDEMPOTENCY_TTL_SECONDS', 'IDEMPOTENCY_LEASE_MS', 'IDEMPOTENCY_LEASE_RENEW_MS', 'IDEMPOTENCY_STRICT',
         'HTTP_PORT', 'SHUTDOWN_TIMEOUT_MS', 'LIVENESS_STALL_MS', 'LOG_LEVEL',
