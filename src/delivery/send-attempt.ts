@@ -1,5 +1,5 @@
 import type { Logger } from '../platform/logger.js';
-import type { Metrics } from '../platform/metrics.js';
+import { smtpCodeClass, type Metrics } from '../platform/metrics.js';
 import type { Letter } from './job-board.js';
 import type { Delivery, Mailer } from './mailer.js';
 import { alreadySent, LedgerUnavailableError, type SentLedger } from './sent-ledger.js';
@@ -61,12 +61,14 @@ export async function sendAttempt(
     delivery = await mailer.send(prepared);
   } catch (err) {
     const failure = { ...classifySmtpError(err), relay: relayOf(err) };
-    metrics.sendDuration.observe({ outcome: failure.kind }, (performance.now() - started) / 1000);
-    metrics.sendFailures.inc({ class: failure.kind });
+    const labels = { relay: failure.relay ?? 'primary', smtp_code_class: smtpCodeClass(failure.responseCode) };
+    metrics.sendDuration.observe({ outcome: failure.kind, ...labels }, (performance.now() - started) / 1000);
+    metrics.sendFailures.inc({ class: failure.kind, ...labels });
     await ledger.release(eventId).catch(() => {});
     return { kind: 'failed', failure };
   }
-  metrics.sendDuration.observe({ outcome: 'sent' }, (performance.now() - started) / 1000);
+  // A reply we could not read is still an acceptance: nodemailer resolves only on a 2xx.
+  metrics.sendDuration.observe({ outcome: 'sent', relay: delivery?.relay ?? 'primary', smtp_code_class: '2xx' }, (performance.now() - started) / 1000);
   metrics.sent.inc();
   await ledger.markSent(eventId, { messageId, relay: delivery?.relay }).catch((err: unknown) => {
     metrics.ledgerErrors.inc();

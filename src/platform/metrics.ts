@@ -6,6 +6,21 @@ export const METRIC_PREFIX = 'email_dispatcher_';
 export const FAILURE_CLASSES = ['transient', 'permanent', 'fatal'] as const;
 export type FailureClass = (typeof FAILURE_CLASSES)[number];
 
+/** The `smtp_code_class` label: the class of the SMTP reply code, or `none` (no reply: refused, timeout, TLS). */
+export function smtpCodeClass(code: number | undefined): '2xx' | '4xx' | '5xx' | 'none' {
+  if (code === undefined) return 'none';
+  if (code >= 200 && code < 300) return '2xx';
+  if (code >= 400 && code < 500) return '4xx';
+  if (code >= 500 && code < 600) return '5xx';
+  return 'none';
+}
+
+/**
+ * `send_duration_seconds` buckets: past SMTP_SEND_TIMEOUT_MS (60 s by default) too, so a send that
+ * runs into a longer configured deadline is not lost in +Inf.
+ */
+export const SEND_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 45, 60, 90, 120, 300];
+
 /** Label values known at start, so every labelled counter has its series at 0 before the first event. */
 export interface KnownLabels {
   readonly topics: readonly string[];
@@ -45,13 +60,13 @@ function defineMetrics(registry: Registry, defaults: boolean) {
     emailsRendered: new Counter({ name: `${p}emails_rendered_total`, help: 'Welcome emails rendered, by the template locale chosen from the event\'s user.locale (one series per locale folder)', labelNames: ['locale'], registers }),
     namesDropped: new Counter({ name: `${p}names_dropped_total`, help: 'Emails sent without the display name because the name could disguise or inject (bidi controls, line breaks, encoded words…)', labelNames: ['reason'], registers }),
     duplicatesSkipped: new Counter({ name: `${p}duplicates_skipped_total`, help: 'Events skipped because the sent ledger already had them', registers }),
-    sendFailures: new Counter({ name: `${p}send_failures_total`, help: 'Failed SMTP attempts by class', labelNames: ['class'], registers }),
+    sendFailures: new Counter({ name: `${p}send_failures_total`, help: 'Failed SMTP attempts by class, relay (primary without SMTP_FALLBACK_HOST) and SMTP reply code class (2xx/4xx/5xx, none without a reply)', labelNames: ['class', 'relay', 'smtp_code_class'], registers }),
     retries: new Counter({ name: `${p}retries_total`, help: 'Retries scheduled, by retry number (1 = first retry)', labelNames: ['attempt'], registers }),
     deadLettered: new Counter({ name: `${p}dead_lettered_total`, help: 'Messages acknowledged on the DLQ topic, by reason', labelNames: ['reason'], registers }),
     receiptsPublished: new Counter({ name: `${p}receipts_published_total`, help: 'Delivery receipts acknowledged on KAFKA_RECEIPTS_TOPIC, by outcome', labelNames: ['outcome'], registers }),
     receiptPublishErrors: new Counter({ name: `${p}receipt_publish_errors_total`, help: 'Failed receipt produce requests, and requests unacknowledged past RECEIPT_PUBLISH_STALL_MS (retried; offsets not committed)', registers }),
     dlqPublishErrors: new Counter({ name: `${p}dlq_publish_errors_total`, help: 'Failed DLQ produce attempts, and attempts unacknowledged past DLQ_PUBLISH_STALL_MS (retried; offset not committed)', registers }),
-    sendDuration: new Histogram({ name: `${p}send_duration_seconds`, help: 'Duration of one SMTP send attempt', labelNames: ['outcome'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers }),
+    sendDuration: new Histogram({ name: `${p}send_duration_seconds`, help: 'Duration of one SMTP send attempt, by outcome, relay and SMTP reply code class', labelNames: ['outcome', 'relay', 'smtp_code_class'], buckets: SEND_DURATION_BUCKETS, registers }),
     endToEnd: new Histogram({ name: `${p}end_to_end_latency_seconds`, help: 'From the event occurredAt to the email accepted by SMTP', buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600], registers }),
     queued: new Gauge({ name: `${p}queued_messages`, help: 'Messages waiting for a worker', registers }),
     inFlight: new Gauge({ name: `${p}in_flight_messages`, help: 'SMTP sends in progress', registers }),
@@ -91,7 +106,7 @@ function zeroKnownSeries(m: Metrics, known: KnownLabels): void {
   for (const topic of known.topics) m.consumed.inc({ topic }, 0);
   for (const topic of known.topics) m.offsetRewinds.inc({ topic }, 0);
   for (const reason of known.nameProblems) m.namesDropped.inc({ reason }, 0);
-  for (const cls of FAILURE_CLASSES) m.sendFailures.inc({ class: cls }, 0);
+  for (const cls of FAILURE_CLASSES) m.sendFailures.inc({ class: cls, relay: 'primary', smtp_code_class: 'none' }, 0);
   for (let attempt = 1; attempt <= known.maxRetries; attempt += 1) m.retries.inc({ attempt: String(attempt) }, 0);
   for (const reason of known.dlqReasons) m.deadLettered.inc({ reason }, 0);
   for (const result of ['ok', 'error', 'unconfirmed']) m.commits.inc({ result }, 0);

@@ -16,7 +16,7 @@ describe('metrics', () => {
   it('labelled counters have a series at 0 for every known label value before anything happened', async () => {
     const text = await exposition({ registry: new Registry(), defaults: false, known });
     for (const reason of DLQ_REASONS) expect(text).toContain(`email_dispatcher_dead_lettered_total{reason="${reason}"} 0`);
-    for (const cls of ['transient', 'permanent', 'fatal']) expect(text).toContain(`email_dispatcher_send_failures_total{class="${cls}"} 0`);
+    for (const cls of ['transient', 'permanent', 'fatal']) expect(text).toContain(`email_dispatcher_send_failures_total{class="${cls}",relay="primary",smtp_code_class="none"} 0`);
     for (const attempt of ['1', '2', '3']) expect(text).toContain(`email_dispatcher_retries_total{attempt="${attempt}"} 0`);
     expect(text).not.toContain('email_dispatcher_retries_total{attempt="4"}');
     expect(text).toContain('email_dispatcher_messages_consumed_total{topic="user-signups"} 0');
