@@ -79,10 +79,11 @@ export function createApp(options: AppOptions): App {
       inGroup: () => lifecycle.inGroup,
       blockedPartitions: () => lifecycle.blockedPartitions.length,
       circuitOpen: () => breaker.state === 'open',
-      stalledPublishes: () => stalledPublishes.count,
       smtpRelays: () => smtpRelays?.(),
+      stalledPublishes: () => stalledPublishes.count,
       hasWork: () => capacity.held > 0 || tracker.stats().some((s) => (s.lag ?? 0n) > 0n),
       stopping: () => stopping !== undefined,
+      sendRate: () => clusterRate?.rate.state?.(),
     },
   });
   const committer = new Committer({ tracker, commit: createConfirmedCommit(consumer), minIntervalMs: config.kafka.commitIntervalMs, intervalMs: 1000, metrics, logger, onCommitted: readiness.progress });

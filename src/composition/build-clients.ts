@@ -4,7 +4,7 @@ import type { DkimOptions } from '../delivery/dkim-signer.js';
 import { Redis } from 'ioredis';
 import { createSmtpMailer, type Mailer } from '../delivery/mailer.js';
 import { createRedisSentLedger, REDIS_LEDGER_CLIENT_OPTIONS } from '../delivery/redis-sent-ledger.js';
-import { clusterSendRate, type SendRate } from '../delivery/send-rate.js';
+import { clusterSendRate, redisSendBudget, type SendRate } from '../delivery/send-rate.js';
 import { noLedger, type SentLedger } from '../delivery/sent-ledger.js';
 import type { Config } from '../platform/config.js';
 import { consumerConfig, DLQ_PRODUCER_CONFIG, kafkaClientConfig } from '../platform/kafka-client-config.js';
@@ -68,7 +68,7 @@ function buildClusterRate(config: Config, logger: Logger, metrics: Metrics): Cli
   redis.on('error', () => {});
   const { rateLimitPerSecond: perSecond, rateLimitMaxReplicas: maxReplicas } = config.email;
   return {
-    rate: clusterSendRate({ redis, perSecond, maxReplicas, keyPrefix: `email-dispatcher:${config.kafka.groupId}`, metrics, logger: log }),
+    rate: clusterSendRate({ budget: redisSendBudget({ redis, perSecond, keyPrefix: `email-dispatcher:${config.kafka.groupId}` }), perSecond, maxReplicas, metrics, logger: log }),
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());
     },

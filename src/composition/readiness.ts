@@ -1,3 +1,4 @@
+import type { SendRateState } from '../delivery/send-rate.js';
 import { KafkaContact } from '../intake/kafka-contact.js';
 import type { Config } from '../platform/config.js';
 import { Health } from '../platform/health.js';
@@ -19,6 +20,8 @@ export interface ReadinessSources {
   /** Messages held or lag observed. */
   readonly hasWork: () => boolean;
   readonly stopping: () => boolean;
+  /** The cluster send rate's state (shared budget or this pod's share), shown by /readyz. */
+  readonly sendRate?: () => SendRateState | undefined;
 }
 
 export interface Readiness {
@@ -45,7 +48,8 @@ export function createReadiness({ config, metrics, logger, sources }: { config: 
     hasWork: sources.hasWork,
     detail: () => {
       const relays = sources.smtpRelays?.();
-      return relays === undefined ? {} : { smtpRelays: relays };
+      const sendRate = sources.sendRate?.();
+      return { ...(relays === undefined ? {} : { smtpRelays: relays }), ...(sendRate === undefined ? {} : { sendRate }) };
     },
     // A stalled publish waits on Kafka: a restart would not make the topic writable, only send every
     // uncommitted email again.

@@ -4,12 +4,16 @@ import type { DispatcherOptions, HoldReason } from './dispatcher-options.js';
 import { JobBoard, newJob, whereOf, type Job, type Letter } from './job-board.js';
 import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
 import { ComposeAhead } from './compose-ahead.js';
+import { RateAhead } from './rate-ahead.js';
 import { decideOnFailure } from './failure-decision.js';
 import { retryDelayMs } from '../platform/retry-policy.js';
 import { sendAttempt } from './send-attempt.js';
 import type { SmtpFailure } from './smtp-errors.js';
 
 export type { DispatcherOptions, HoldReason } from './dispatcher-options.js';
+
+/** A send-rate token is the right to start within its second: one a worker takes up later is taken again. */
+const TOKEN_FRESH_MS = 1_000;
 
 /**
  * The worker pool. Each admitted record becomes a job that is parsed, rendered and composed ahead
@@ -22,6 +26,7 @@ export class Dispatcher {
   readonly #o: DispatcherOptions;
   readonly #queue: PQueue;
   readonly #composer: ComposeAhead;
+  readonly #rateAhead: RateAhead | undefined;
   readonly #board: JobBoard;
   readonly #closing = new AbortController();
   readonly #holds = new Set<HoldReason>();
@@ -35,6 +40,8 @@ export class Dispatcher {
       concurrency: options.workerCount,
       ...(options.rateLimitPerSecond > 0 ? { interval: 1000, intervalCap: options.rateLimitPerSecond } : {}),
     });
+    const rate = options.sendRate;
+    this.#rateAhead = rate && new RateAhead({ rate, maxAhead: 2 * options.workerCount, granted: (job, letter, at) => this.#toWorker(job, letter, at) });
   }
 
   /** Messages in the pool by state (the gauges read these). */
@@ -73,11 +80,14 @@ export class Dispatcher {
   hold(reason: HoldReason): void {
     this.#holds.add(reason);
     this.#queue.pause();
+    this.#rateAhead?.pause();
   }
 
   unhold(reason: HoldReason): void {
     this.#holds.delete(reason);
-    if (this.#holds.size === 0 && !this.#fatal && !this.#closing.signal.aborted) this.#queue.start();
+    if (this.#holds.size > 0 || this.#fatal || this.#closing.signal.aborted) return;
+    this.#queue.start();
+    this.#rateAhead?.resume();
   }
 
   /** Resolves when no SMTP send (or its ledger claim) is in progress; with a hold, none starts again. */
@@ -87,7 +97,7 @@ export class Dispatcher {
 
   /** Drops every job (membership lost): nothing of theirs is settled; the next owners redeliver them. */
   abandonAll(): number {
-    return this.#board.abandonWhere(() => true);
+    return this.#abandonWhere(() => true);
   }
 
   /**
@@ -96,7 +106,13 @@ export class Dispatcher {
    */
   abandonPartitions(partitions: readonly TopicPartition[]): number {
     const revoked = new Set(partitions.map(partitionKey));
-    return this.#board.abandonWhere((job) => revoked.has(partitionKey(job.record)));
+    return this.#abandonWhere((job) => revoked.has(partitionKey(job.record)));
+  }
+
+  #abandonWhere(which: (job: Job) => boolean): number {
+    const count = this.#board.abandonWhere(which);
+    this.#rateAhead?.dropAbandoned();
+    return count;
   }
 
   /**
@@ -109,29 +125,34 @@ export class Dispatcher {
     this.#queue.pause();
     this.#queue.clear();
     this.#composer.clear();
+    this.#rateAhead?.clear();
     this.#board.abandonWhere(() => true);
   }
 
+  /** Queued: with a cluster send rate its token is taken first (no worker waits for it), then a worker. */
   #enqueue(job: Job, letter: Letter): void {
     this.#board.move(job, { name: 'queued', letter });
+    if (this.#rateAhead) this.#rateAhead.add(job, letter);
+    else this.#toWorker(job, letter, undefined);
+  }
+
+  #toWorker(job: Job, letter: Letter, tokenAt: number | undefined): void {
     this.#queue
-      .add(() => this.#attempt(job, letter))
+      .add(() => this.#attempt(job, letter, tokenAt))
       .catch((err: unknown) => this.#o.logger.error({ err }, 'unexpected dispatcher error'));
   }
 
-  async #attempt(job: Job, letter: Letter): Promise<void> {
+  async #attempt(job: Job, letter: Letter, tokenAt: number | undefined): Promise<void> {
+    if (tokenAt !== undefined) this.#rateAhead?.used();
     if (job.abandoned || job.stage.name !== 'queued') return;
-    if (this.#o.sendRate) {
-      // A budget shared with the other replicas: this worker waits for its turn (it could not send sooner anyway).
-      const taken = await this.#o.sendRate.take(job.abandon.signal).then(() => true, () => false);
-      if (!taken || job.abandoned) return;
-    }
     if (this.#o.breaker.state === 'open' || this.#holds.size > 0) {
       // The circuit opened, or a rebalance began, after this job was queued: hold it, spend nothing.
       this.#queue.pause();
       this.#enqueue(job, letter);
       return;
     }
+    // Held up since its token was granted (a hold, every worker busy): starting now could exceed the rate.
+    if (tokenAt !== undefined && Date.now() - tokenAt > TOKEN_FRESH_MS) return this.#enqueue(job, letter);
     this.#board.move(job, { name: 'claiming', letter });
     const result = await sendAttempt(this.#o, letter, {
       // Revoked, shut down or a rebalance began during the claim: send nothing.
@@ -170,6 +191,7 @@ export class Dispatcher {
       case 'stop':
         this.#fatal = true;
         this.#queue.pause();
+        this.#rateAhead?.pause();
         this.#o.logger.fatal({ ...where, code: failure.code, responseCode: failure.responseCode, error: failure.message }, 'SMTP rejected our credentials or configuration; stopping without dead-lettering');
         // Its exchange has ended: the slot is free now, whatever the stage says.
         this.#board.abandon(job);

@@ -92,7 +92,8 @@ function defineMetrics(registry: Registry, defaults: boolean) {
     relayCircuitOpen: new Gauge({ name: `${p}relay_circuit_open`, help: '1 while this SMTP relay\'s circuit is open (primary down: sends go to the fallback)', labelNames: ['relay'], registers }),
     relayRefusals: new Counter({ name: `${p}relay_refusals_total`, help: 'Times an SMTP relay refused us whatever the message (our login, its relaying policy, its certificate) and its circuit opened (with SMTP_FALLBACK_HOST)', labelNames: ['relay'], registers }),
     relaySends: new Counter({ name: `${p}relay_sends_total`, help: 'Emails accepted, by SMTP relay (with SMTP_FALLBACK_HOST)', labelNames: ['relay'], registers }),
-    rateLimitFallback: new Gauge({ name: `${p}rate_limit_fallback`, help: '1 while the cluster send rate cannot reach Redis and this pod sends only its share (EMAIL_RATE_LIMIT_PER_SECOND / EMAIL_RATE_LIMIT_MAX_REPLICAS)', registers }),
+    rateLimitFallback: new Gauge({ name: `${p}rate_limit_fallback`, help: '1 while the cluster send rate cannot use Redis (unreachable, or no answer within 100 ms) and this pod sends only its share (EMAIL_RATE_LIMIT_PER_SECOND / EMAIL_RATE_LIMIT_MAX_REPLICAS)', registers }),
+    rateLimitFallbacks: new Counter({ name: `${p}rate_limit_fallback_sends_total`, help: 'Sends started on this pod\'s share of the cluster send rate instead of the shared budget, by why (slow: Redis did not answer within 100 ms; unreachable)', labelNames: ['reason'], registers }),
     ledgerErrors: new Counter({ name: `${p}idempotency_ledger_errors_total`, help: 'Sent-ledger (Redis) errors; sending continued or paused per IDEMPOTENCY_STRICT', registers }),
     buildInfo: new Gauge({ name: `${p}build_info`, help: 'Always 1; the labels say what runs', labelNames: ['version', 'node', 'kafkajs', 'nodemailer'], registers }),
     ledgerLeaseLost: new Counter({ name: `${p}idempotency_lease_lost_total`, help: 'Sent-ledger claims lost while their send was in flight (renewals late or failing; found: absent, other-claim, sent); IDEMPOTENCY_LEASE_MS may be too short', labelNames: ['found'], registers }),
@@ -112,5 +113,6 @@ function zeroKnownSeries(m: Metrics, known: KnownLabels): void {
   for (const result of ['ok', 'error', 'unconfirmed']) m.commits.inc({ result }, 0);
   for (const restart of ['true', 'false']) m.crashes.inc({ restart }, 0);
   for (const found of ['absent', 'other-claim', 'sent']) m.ledgerLeaseLost.inc({ found }, 0);
+  for (const reason of ['slow', 'unreachable']) m.rateLimitFallbacks.inc({ reason }, 0);
   for (const outcome of ['sent', 'dead_lettered', 'skipped_duplicate']) m.receiptsPublished.inc({ outcome }, 0);
 }

@@ -1,9 +1,10 @@
+import net from 'node:net';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { REDIS_LEDGER_CLIENT_OPTIONS } from '../../src/delivery/redis-sent-ledger.js';
-import { clusterSendRate } from '../../src/delivery/send-rate.js';
+import { clusterSendRate, redisSendBudget } from '../../src/delivery/send-rate.js';
 import { createMetrics } from '../../src/platform/metrics.js';
 import { metricValue, produceEvents, serviceEnv, startApp, useAppWorld } from '../support/app-harness.js';
 import { silentLogger } from '../support/pipeline.js';
@@ -21,6 +22,21 @@ async function redisServer(): Promise<RedisServer> {
 
 /** Sends the sink accepted in [from, from + ms). */
 const acceptedIn = (times: readonly number[], from: number, ms: number) => times.filter((t) => t >= from && t < from + ms).length;
+
+/** A TCP proxy to `port` that holds every reply from it `latencyMs` (a slow Redis, as on a congested link). */
+async function latencyProxy(port: number, latencyMs: number): Promise<{ url: string }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ host: '127.0.0.1', port });
+    for (const s of [client, upstream]) sockets.add(s.on('error', () => {}).on('close', () => (client.destroy(), upstream.destroy())));
+    client.on('data', (chunk) => upstream.write(chunk));
+    upstream.on('data', (chunk) => setTimeout(() => client.writable && client.write(chunk), latencyMs));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanup.push(() => new Promise<void>((resolve) => (sockets.forEach((s) => s.destroy()), server.close(() => resolve()))));
+  const address = server.address() as net.AddressInfo;
+  return { url: `redis://127.0.0.1:${address.port}` };
+}
 
 describe.skipIf(missing !== undefined)(`EMAIL_RATE_LIMIT_SCOPE=cluster${missing ? ` (SKIPPED: ${missing})` : ''}`, () => {
   const ctx = useAppWorld({ partitions: 6 });
@@ -43,6 +59,27 @@ describe.skipIf(missing !== undefined)(`EMAIL_RATE_LIMIT_SCOPE=cluster${missing 
     expect(perSecond).toBeLessThanOrEqual(22);
     // Every instance sent a part of it: the budget is shared, not taken by one.
     for (const app of apps) expect(await metricValue(app, 'email_dispatcher_emails_sent_total')).toBeGreaterThan(0);
+    const onShare = await Promise.all(apps.map((app) => metricValue(app, 'email_dispatcher_rate_limit_fallback_sends_total', { reason: 'slow' })));
+    console.info(`cluster send rate: sends on a pod's share because Redis answered later than 100 ms: ${onShare.join(', ')}`);
+  });
+
+  it('Redis answering in 400 ms: the pod sends at its share, 40/s over 4 replicas = 10/s, not one email per 400 ms per worker, and says why', async () => {
+    const redis = await redisServer();
+    const slow = await latencyProxy(redis.port, 400);
+    await produceEvents(ctx.world, Array.from({ length: 400 }, (_, i) => `slow-${i}`));
+    const env = serviceEnv(ctx.world, ctx.sink.port, { EMAIL_RATE_LIMIT_PER_SECOND: '40', EMAIL_RATE_LIMIT_MAX_REPLICAS: '4', EMAIL_RATE_LIMIT_SCOPE: 'cluster', REDIS_URL: slow.url, IDEMPOTENCY_REDIS_URL: redis.url, EMAIL_WORKER_COUNT: '2', LOG_LEVEL: 'error' });
+    const app = await startApp({ ...env, HTTP_PORT: '0' });
+    cleanup.push(() => app.stop());
+    await ctx.sink.waitFor(20, { timeoutMs: 60_000 });
+    const from = Date.now() + 500;
+    await new Promise((resolve) => setTimeout(resolve, 10_700));
+    const perSecond = acceptedIn(ctx.sink.received.map((mail) => mail.receivedAt.getTime()), from, 10_000) / 10;
+    console.info(`slow Redis (400 ms): ${perSecond.toFixed(2)} emails/s at the SMTP server over 10 s (share 10/s, 2 workers)`);
+    expect(perSecond).toBeGreaterThanOrEqual(9);
+    expect(perSecond).toBeLessThanOrEqual(10.5);
+    expect(await metricValue(app, 'email_dispatcher_rate_limit_fallback')).toBe(1);
+    expect(await metricValue(app, 'email_dispatcher_rate_limit_fallback_sends_total', { reason: 'slow' })).toBeGreaterThan(90);
+    expect(app.health.readiness()).toMatchObject({ sendRate: { budget: 'pod-share', reason: 'slow', sharePerSecond: 10 } });
   });
 });
 
@@ -53,7 +90,7 @@ describe.skipIf(missing !== undefined)(`cluster send rate against a real redis-s
     cleanup.push(() => client.disconnect());
     const metrics = createMetrics({ registry: new Registry(), defaults: false });
     await new Promise<void>((resolve) => (client.status === 'ready' ? resolve() : client.once('ready', () => resolve())));
-    return { metrics, client, rate: clusterSendRate({ redis: client, perSecond, maxReplicas, keyPrefix: `test-${Math.random()}`, metrics, logger: silentLogger }) };
+    return { metrics, client, rate: clusterSendRate({ budget: redisSendBudget({ redis: client, perSecond, keyPrefix: `test-${Math.random()}` }), perSecond, maxReplicas, metrics, logger: silentLogger }) };
   };
 
   /** How many takes two limiters sharing one budget complete in `ms`. */
@@ -82,8 +119,9 @@ describe.skipIf(missing !== undefined)(`cluster send rate against a real redis-s
     const a = await rate(redis, 10);
     const keyPrefix = `shared-${Math.random()}`;
     const metrics = createMetrics({ registry: new Registry(), defaults: false });
-    const one = clusterSendRate({ redis: a.client, perSecond: 10, maxReplicas: 4, keyPrefix, metrics, logger: silentLogger });
-    const two = clusterSendRate({ redis: a.client, perSecond: 10, maxReplicas: 4, keyPrefix, metrics, logger: silentLogger });
+    const budget = () => redisSendBudget({ redis: a.client, perSecond: 10, keyPrefix });
+    const one = clusterSendRate({ budget: budget(), perSecond: 10, maxReplicas: 4, metrics, logger: silentLogger });
+    const two = clusterSendRate({ budget: budget(), perSecond: 10, maxReplicas: 4, metrics, logger: silentLogger });
     const taken = await takesWithin([one, two], 3_000);
     // Three 1 s windows (the first may start mid-way): at most 10 a window, together.
     expect(taken).toBeGreaterThanOrEqual(20);
@@ -100,8 +138,9 @@ describe.skipIf(missing !== undefined)(`cluster send rate against a real redis-s
     expect(taken).toBeLessThanOrEqual(15);
     expect((await metrics.rateLimitFallback.get()).values[0]?.value).toBe(1);
     await redis.restart();
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    await limiter.take(AbortSignal.timeout(5_000));
+    // Sends on the share still ask Redis; the first answer in time ends the fallback.
+    const deadline = Date.now() + 10_000;
+    while ((await metrics.rateLimitFallback.get()).values[0]?.value !== 0 && Date.now() < deadline) await limiter.take(AbortSignal.timeout(5_000));
     expect((await metrics.rateLimitFallback.get()).values[0]?.value).toBe(0);
   });
 });

@@ -9,6 +9,7 @@ import type { Mailer } from '../../src/delivery/mailer.js';
 import type { ConsumedRecord, Outcome } from '../../src/pipeline/outcome.js';
 import type { WelcomeEmail } from '../../src/delivery/render-welcome-email.js';
 import { noLedger, type SentLedger } from '../../src/delivery/sent-ledger.js';
+import type { SendRate } from '../../src/delivery/send-rate.js';
 import { toConsumedRecord } from '../../src/intake/to-consumed-record.js';
 import { createMetrics } from '../../src/platform/metrics.js';
 
@@ -70,6 +71,7 @@ export function buildDispatcher({
   breakerThreshold = 1000,
   probe = async () => {},
   settle,
+  sendRate,
 }: {
   mailer: Mailer;
   workerCount?: number;
@@ -81,6 +83,8 @@ export function buildDispatcher({
   probe?: () => Promise<unknown>;
   /** Replaces the recording settle (it still records). */
   settle?: (record: ConsumedRecord, outcome: Outcome, signal: AbortSignal) => Promise<void>;
+  /** A cluster send rate (EMAIL_RATE_LIMIT_SCOPE=cluster). */
+  sendRate?: SendRate;
 }) {
   const metrics = createMetrics({ registry: new Registry(), defaults: false });
   const capacity = new Capacity(buffer);
@@ -100,6 +104,7 @@ export function buildDispatcher({
     policy: { maxRetries, delaysMs },
     workerCount,
     rateLimitPerSecond: 0,
+    ...(sendRate ? { sendRate } : {}),
     email: { from: 'Acme <welcome@acme.test>', domain: 'acme.test' },
     settle: async (r, outcome, signal) => {
       await settle?.(r, outcome, signal);
