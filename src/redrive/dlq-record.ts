@@ -21,6 +21,10 @@ export interface DlqRecord {
   readonly originalOffset: bigint | undefined;
   readonly failedAt: Date | undefined;
   readonly attempts: number | undefined;
+  /** `dlq.smtp.code`: the SMTP reply code that refused it (absent when no server answered). */
+  readonly smtpCode: number | undefined;
+  /** `dlq.error`: the error, addresses removed by the service. */
+  readonly error: string | undefined;
   /** 0 without the header; NaN when the header is not a count. */
   readonly redriveCount: number;
   /** From the JSON value when it has a well-formed one (the DLQ also holds unparseable events). */
@@ -47,6 +51,8 @@ export function readDlqRecord(partition: number, message: KafkaMessage): DlqReco
     originalOffset: /^\d+$/.test(text(DLQ_HEADERS.offset) ?? '') ? BigInt(text(DLQ_HEADERS.offset) as string) : undefined,
     failedAt: Number.isFinite(failedAtMs) ? new Date(failedAtMs) : undefined,
     attempts: decimal(text(DLQ_HEADERS.attempts)),
+    smtpCode: decimal(text(DLQ_HEADERS.smtpCode)),
+    error: text(DLQ_HEADERS.error),
     redriveCount: count === undefined ? 0 : (decimal(count) ?? Number.NaN),
     eventId: eventIdOf(message.value),
   };

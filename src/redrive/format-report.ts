@@ -1,6 +1,8 @@
 import type { RedriveRow, RedriveSummary } from './redrive-types.js';
 
-const COLUMNS = ['dlq partition/offset', 'action', 'reason', 'eventId', 'failed-at', 'attempts', 'redrives', 'original'] as const;
+const COLUMNS = ['dlq partition/offset', 'action', 'reason', 'smtp', 'eventId', 'failed-at', 'attempts', 'redrives', 'original', 'error'] as const;
+/** The error is last and cut to this many characters, so rows stay one line each. */
+const ERROR_WIDTH = 120;
 
 /** A plain-text table of DLQ records (never their values: those hold addresses). */
 export function formatTable(rows: readonly RedriveRow[]): string {
@@ -11,16 +13,23 @@ export function formatTable(rows: readonly RedriveRow[]): string {
       `${row.partition}/${row.offset}`,
       row.why === undefined ? row.action : `${row.action} (${row.why})`,
       record.reason ?? '-',
+      record.smtpCode === undefined ? '-' : String(record.smtpCode),
       record.eventId ?? '-',
       record.failedAt?.toISOString() ?? '-',
       record.attempts === undefined ? '-' : String(record.attempts),
       Number.isNaN(record.redriveCount) ? '?' : String(record.redriveCount),
       original,
+      oneLine(record.error ?? '-'),
     ];
   });
   const widths = COLUMNS.map((title, i) => Math.max(title.length, ...cells.map((line) => (line[i] as string).length)));
   const line = (values: readonly string[]) => values.map((value, i) => value.padEnd(widths[i] as number)).join('  ').trimEnd();
   return [line(COLUMNS), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
+}
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > ERROR_WIDTH ? `${flat.slice(0, ERROR_WIDTH - 1)}…` : flat;
 }
 
 export function formatSummary(summary: RedriveSummary): string {

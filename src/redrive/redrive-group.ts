@@ -13,13 +13,15 @@ export function selectionFingerprint(selection: RedriveSelection): string {
     partitions: [...selection.partitions].sort((a, b) => a - b),
     fromOffset: selection.fromOffset?.toString() ?? null,
     toOffset: selection.toOffset?.toString() ?? null,
+    // Only when given, so the groups of selections without it keep their fingerprint (and position).
+    ...(selection.eventIds.length > 0 ? { eventIds: [...selection.eventIds].sort() } : {}),
   });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 12);
 }
 
 export function hasFilters(selection: RedriveSelection): boolean {
-  const { reasons, since, until, partitions, fromOffset, toOffset } = selection;
-  return reasons.length > 0 || partitions.length > 0 || [since, until, fromOffset, toOffset].some((v) => v !== undefined);
+  const { reasons, since, until, partitions, fromOffset, toOffset, eventIds } = selection;
+  return reasons.length > 0 || partitions.length > 0 || eventIds.length > 0 || [since, until, fromOffset, toOffset].some((v) => v !== undefined);
 }
 
 /**

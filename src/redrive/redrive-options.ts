@@ -19,6 +19,8 @@ export interface RedriveSelection {
   readonly fromOffset: bigint | undefined;
   /** `dlq.original.offset` <= toOffset (inclusive). */
   readonly toOffset: bigint | undefined;
+  /** The event id in the record's value is one of these (one user's email). */
+  readonly eventIds: readonly string[];
 }
 
 export interface RedriveOptions {
@@ -61,6 +63,7 @@ Selection (all given filters must match; offsets and partitions are those of the
   --partition <n>       dlq.original.partition (repeatable)
   --from-offset <n>     dlq.original.offset >= n
   --to-offset <n>       dlq.original.offset <= n
+  --event-id <id>       the event with this eventId (repeatable)
 
 Run:
   --dry-run             print what would be redriven; publish nothing, commit nothing
@@ -90,6 +93,7 @@ const OPTIONS = {
   partition: { type: 'string', multiple: true },
   'from-offset': { type: 'string' },
   'to-offset': { type: 'string' },
+  'event-id': { type: 'string', multiple: true },
   limit: { type: 'string' },
   'max-redrives': { type: 'string' },
   rate: { type: 'string' },
@@ -99,6 +103,8 @@ const OPTIONS = {
   'dlq-topic': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+const EVENT_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 export function parseRedriveArgs(argv: readonly string[]): RedriveOptions {
   let values: Record<string, string | string[] | boolean | undefined>;
@@ -121,6 +127,10 @@ export function parseRedriveArgs(argv: readonly string[]): RedriveOptions {
   const fromOffset = offset('--from-offset', text('from-offset'));
   const toOffset = offset('--to-offset', text('to-offset'));
   if (fromOffset !== undefined && toOffset !== undefined && fromOffset > toOffset) throw new RedriveUsageError('--to-offset: must be >= --from-offset');
+  const eventIds = [...new Set(list('event-id'))].map((id) => {
+    if (!EVENT_ID.test(id)) throw new RedriveUsageError(`--event-id: must match [A-Za-z0-9._-]{1,128}, got ${JSON.stringify(id)}`);
+    return id;
+  });
   const limitText = text('limit');
   const group = text('group');
   const dlqTopic = text('dlq-topic');
@@ -128,7 +138,7 @@ export function parseRedriveArgs(argv: readonly string[]): RedriveOptions {
   if (dlqTopic !== undefined && dlqTopic.trim() === '') throw new RedriveUsageError('--dlq-topic: must not be empty');
 
   return {
-    selection: { reasons, since, until, partitions, fromOffset, toOffset },
+    selection: { reasons, since, until, partitions, fromOffset, toOffset, eventIds },
     limit: limitText === undefined ? undefined : integer('--limit', limitText, 1),
     maxRedrives: integer('--max-redrives', text('max-redrives') ?? '3', 0),
     ratePerSecond: integer('--rate', text('rate') ?? '0', 0),

@@ -2,7 +2,7 @@ import type { DlqRecord } from './dlq-record.js';
 import type { RedriveSelection } from './redrive-options.js';
 
 /** Not chosen by this run's filters: left for a run with other filters. */
-export type SkipReason = 'reason' | 'failed-at' | 'partition' | 'offset';
+export type SkipReason = 'reason' | 'failed-at' | 'partition' | 'offset' | 'event-id';
 /** Chosen, but must not be redriven: reported. */
 export type RefuseReason = 'max-redrives' | 'bad-redrive-count' | 'no-original-topic' | 'original-is-dlq';
 
@@ -16,7 +16,7 @@ export interface SelectOptions {
 
 /** Filters first (a record nobody asked for is skipped, not refused), then the guards. */
 export function selectRecord(record: DlqRecord, { selection, maxRedrives, dlqTopic }: SelectOptions): Verdict {
-  const { reasons, since, until, partitions, fromOffset, toOffset } = selection;
+  const { reasons, since, until, partitions, fromOffset, toOffset, eventIds } = selection;
   if (reasons.length > 0 && !(reasons as readonly string[]).includes(record.reason ?? '')) return { action: 'skip', why: 'reason' };
   if (since !== undefined || until !== undefined) {
     const at = record.failedAt?.getTime();
@@ -27,6 +27,7 @@ export function selectRecord(record: DlqRecord, { selection, maxRedrives, dlqTop
     const at = record.originalOffset;
     if (at === undefined || (fromOffset !== undefined && at < fromOffset) || (toOffset !== undefined && at > toOffset)) return { action: 'skip', why: 'offset' };
   }
+  if (eventIds.length > 0 && (record.eventId === undefined || !eventIds.includes(record.eventId))) return { action: 'skip', why: 'event-id' };
   if (record.originalTopic === undefined) return { action: 'refuse', why: 'no-original-topic' };
   if (record.originalTopic === dlqTopic) return { action: 'refuse', why: 'original-is-dlq' };
   if (!Number.isSafeInteger(record.redriveCount)) return { action: 'refuse', why: 'bad-redrive-count' };

@@ -31,7 +31,7 @@ describe('formatTable', () => {
     const text = formatTable([row('redriven'), row('refused', 'max-redrives')]);
     const lines = text.split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^dlq partition\/offset\s+action\s+reason\s+eventId/);
+    expect(lines[0]).toMatch(/^dlq partition\/offset\s+action\s+reason\s+smtp\s+eventId/);
     expect(lines[2]).toContain('0/12');
     expect(lines[2]).toContain('smtp_permanent');
     expect(lines[2]).toContain('evt-42');

@@ -4,7 +4,7 @@ import { parseRedriveArgs, REDRIVE_USAGE, RedriveUsageError } from '../../../src
 describe('parseRedriveArgs', () => {
   it('without arguments › selects everything, loop guard 3, no rate limit, real run', () => {
     expect(parseRedriveArgs([])).toEqual({
-      selection: { reasons: [], since: undefined, until: undefined, partitions: [], fromOffset: undefined, toOffset: undefined },
+      selection: { reasons: [], since: undefined, until: undefined, partitions: [], fromOffset: undefined, toOffset: undefined, eventIds: [] },
       limit: undefined,
       maxRedrives: 3,
       ratePerSecond: 0,
@@ -49,6 +49,7 @@ describe('parseRedriveArgs', () => {
         partitions: [2, 0],
         fromOffset: 10n,
         toOffset: 20n,
+        eventIds: [],
       },
       limit: 5,
       maxRedrives: 1,

@@ -12,7 +12,7 @@ describe('runRedrive', () => {
     const started = performance.now();
     const summary = await runRedrive({
       kafka,
-      options: { selection: { reasons: [], since: undefined, until: undefined, partitions: [], fromOffset: undefined, toOffset: undefined }, limit: undefined, maxRedrives: 3, ratePerSecond: 0, dryRun: false, group: 'g.redrive', dlqTopic: 'dlq', connectTimeoutMs: 50 },
+      options: { selection: { reasons: [], since: undefined, until: undefined, partitions: [], fromOffset: undefined, toOffset: undefined, eventIds: [] }, limit: undefined, maxRedrives: 3, ratePerSecond: 0, dryRun: false, group: 'g.redrive', dlqTopic: 'dlq', connectTimeoutMs: 50 },
       logger: createLogger({ level: 'silent' }),
     });
     expect(performance.now() - started).toBeLessThan(5_000);
