@@ -76,12 +76,12 @@ function buildClusterRate(config: Config, logger: Logger, metrics: Metrics): Cli
 }
 
 /** DKIM signing when DKIM_* are set; the key file was checked by loadConfig. */
-function dkimOptions({ dkim }: Config): DkimOptions | undefined {
+export function dkimOptions({ dkim }: Config): DkimOptions | undefined {
   return dkim.domain === '' ? undefined : { domain: dkim.domain, selector: dkim.selector, privateKey: readFileSync(dkim.privateKeyFile, 'utf8') };
 }
 
 /** The fallback relay: the primary's settings (timeouts, TLS, pool size, DKIM) with its own host and login. */
-function fallbackMailer(config: Config, logger: Logger, dkim: DkimOptions | undefined): Mailer | undefined {
+export function fallbackMailer(config: Config, logger: Logger, dkim: DkimOptions | undefined): Mailer | undefined {
   const fb = config.smtpFallback;
   if (fb.host === '') return undefined;
   // SMTP_FALLBACK_PASS_FILE rotates like SMTP_PASS_FILE (issue 19, defect 3).

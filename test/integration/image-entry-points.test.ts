@@ -37,8 +37,8 @@ async function start(entry: string, args: string[], env: Record<string, string>)
 }
 
 describe('the image’s entry points', () => {
-  it('are exactly the service and the redrive CLI', () => {
-    expect(readdirSync(path.join(out, 'cmd')).filter((f) => f.endsWith('.js')).sort()).toEqual(['redrive.js', 'service.js']);
+  it('are exactly the service, the redrive CLI and send-test', () => {
+    expect(readdirSync(path.join(out, 'cmd')).filter((f) => f.endsWith('.js')).sort()).toEqual(['redrive.js', 'send-test.js', 'service.js']);
     expect(readdirSync(out).sort()).toEqual(['cmd', 'src']);
   });
 
@@ -70,5 +70,12 @@ describe('the image’s entry points', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toMatch(/redrive/i);
+  });
+
+  it('send-test › loads and prints its usage', async () => {
+    const { code, stdout, stderr } = await start('send-test.js', ['--help'], {});
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: send-test --to ADDRESS/);
   });
 });

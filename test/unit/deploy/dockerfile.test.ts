@@ -111,10 +111,10 @@ describe('deploy/Dockerfile', () => {
     }
   });
 
-  it('compiles only what the image runs: the service and the redrive CLI, nothing of dev/, bench/ or the dev entry points', () => {
+  it('compiles only what the image runs: the service, the redrive CLI and send-test, nothing of dev/, bench/ or the dev entry points', () => {
     const { include } = JSON.parse(readText('tsconfig.build.json')) as { include: string[] };
     const compiled = compiledSources(include);
-    expect(compiled.filter((f) => f.startsWith('cmd/'))).toEqual(['cmd/redrive.ts', 'cmd/service.ts']);
+    expect(compiled.filter((f) => f.startsWith('cmd/'))).toEqual(['cmd/redrive.ts', 'cmd/send-test.ts', 'cmd/service.ts']);
     expect(compiled.filter((f) => !f.startsWith('src/') && !f.startsWith('cmd/'))).toEqual([]);
   });
 
