@@ -8,6 +8,7 @@ import type { App } from '../../src/app.js';
 import { toConsumedRecord } from '../../src/intake/to-consumed-record.js';
 import type { ConsumedRecord, DlqReason } from '../../src/pipeline/outcome.js';
 import { REDRIVE_COUNT_HEADER } from '../../src/redrive/dlq-record.js';
+import { formatTable } from '../../src/redrive/format-report.js';
 import { REDRIVE_ERROR_CODES } from '../../src/redrive/redrive-error.js';
 import { redriveGroupId } from '../../src/redrive/redrive-group.js';
 import { parseRedriveArgs } from '../../src/redrive/redrive-options.js';
@@ -93,6 +94,18 @@ describe('DLQ redrive on a real broker', () => {
     expect(await readCommittedOffsets(world.brokers, group, world.dlqTopic)).toEqual({ 0: -1 });
     const { groups } = await world.admin.listGroups();
     expect(groups.filter((g) => g.groupId.startsWith(`${group}.dry-run`))).toEqual([]);
+  });
+
+  it('with --event-id › finds that one event among the others, and the dry-run table shows its reason, SMTP code and error', async () => {
+    await deadLetter([{ eventId: 'f-1' }, { eventId: 'f-2', reason: 'smtp_permanent' }, { eventId: 'f-3' }]);
+    const { summary, rows } = await redrive(['--dry-run', '--event-id', 'f-2']);
+    expect(summary).toMatchObject({ stoppedBy: 'end', examined: 3, redriven: 1, skipped: 2 });
+    const chosen = rows.filter((r) => r.action === 'would-redrive');
+    expect(chosen.map((r) => [r.record.eventId, r.record.reason, r.record.smtpCode, r.record.error])).toEqual([['f-2', 'smtp_permanent', 550, '550 5.1.1 mailbox unavailable']]);
+    const table = formatTable(chosen).split('\n');
+    expect(table[0]).toMatch(/reason\s+smtp\s+eventId.*error$/);
+    expect(table[2]).toMatch(/smtp_permanent\s+550\s+f-2.*550 5\.1\.1 mailbox unavailable$/);
+    expect(await republished()).toEqual([]);
   });
 
   it('when run for real › republishes to the original topic and partition with key, value and headers, dlq.* removed, count 1', async () => {
@@ -227,7 +240,7 @@ describe('DLQ redrive on a real broker', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout).toMatch(/0\/0\s+would-redrive\s+retries_exhausted\s+cli-1\s+2025-03-04T05:06:07\.000Z\s+4\s+0\s+signups-/);
+    expect(stdout).toMatch(/0\/0\s+would-redrive\s+retries_exhausted\s+550\s+cli-1\s+2025-03-04T05:06:07\.000Z\s+4\s+0\s+signups-\S+\s+550 5\.1\.1 mailbox unavailable/);
     expect(stdout).toMatch(/would redrive\s+1\n/);
     expect(stdout).not.toContain('@example.test');
   });
