@@ -109,7 +109,7 @@ function rewindIfBehind(o: BatchHandlerOptions, topic: string, partition: number
   const from = o.tracker.rewind(topic, partition, offset, logEnd);
   if (from === undefined) return;
   o.metrics.offsetRewinds.inc({ topic });
-  o.logger.warn({ topic, partition, from: from.toString(), to: offset }, 'the log now ends below the committed offset and the fetch starts below it (topic created again, unclean leader election, truncated log): tracking restarts there; records in process from before still finish, their commits are dropped');
+  o.logger.warn({ topic, partition, committedOffset: from.toString(), fetchOffset: offset }, 'the log now ends below the committed offset and the fetch starts below it (topic created again, unclean leader election, truncated log): tracking restarts there; records in process from before still finish, their commits are dropped');
 }
 
 /** Waits for a slot with heartbeats; false when the service is stopping. Rethrows rebalance errors. */

@@ -260,7 +260,7 @@ describe('batch handler: where the log ends and where it restarts (issue 19, def
     expect(resolved).toEqual(['0', '1', '2']);
     expect((await metrics.offsetRewinds.get()).values).toMatchObject([{ labels: { topic: 't' }, value: 1 }]);
     expect(logs).toHaveLength(1);
-    expect(logs[0]).toMatchObject({ topic: 't', partition: 0, from: '10', to: '0' });
+    expect(logs[0]).toMatchObject({ topic: 't', partition: 0, committedOffset: '10', fetchOffset: '0' });
 
     // The new records commit from where the log restarted, not past it.
     for (const r of submitted.slice(old)) tracker.settle(r.ticket);
