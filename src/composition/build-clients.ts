@@ -84,7 +84,7 @@ export function dkimOptions({ dkim }: Config): DkimOptions | undefined {
 export function fallbackMailer(config: Config, logger: Logger, dkim: DkimOptions | undefined): Mailer | undefined {
   const fb = config.smtpFallback;
   if (fb.host === '') return undefined;
-  // SMTP_FALLBACK_PASS_FILE rotates like SMTP_PASS_FILE (issue 19, defect 3).
+  // SMTP_FALLBACK_PASS_FILE rotates like SMTP_PASS_FILE.
   const login = { user: fb.user, pass: fb.pass, passFile: fb.passFile, passVariable: 'SMTP_FALLBACK_PASS' };
   return createSmtpMailer({ ...config.smtp, ...login, host: fb.host, port: fb.port, secure: fb.secure, connections: config.email.workerCount, logger: logger.child({ component: 'smtp', relay: 'fallback' }), dkim });
 }

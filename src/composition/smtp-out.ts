@@ -19,7 +19,7 @@ export interface SmtpOut {
  * One relay with its circuit breaker, or (SMTP_FALLBACK_HOST) the primary and the fallback, each with
  * its own breaker, behind `SmtpRelays`. `onChange` hears when sending must hold (no relay answers);
  * `onFatal` when waiting cannot fix it: a probe refused (login after the previous password,
- * certificate) by the only relay, or by both (issue 19, defect 5). The fatal line is logged here.
+ * certificate) by the only relay, or by both. The fatal line is logged here.
  */
 export function buildSmtpOut({ config, mailer, fallback, metrics, logger, onChange, onFatal }: { config: Config; mailer: Mailer; fallback: Mailer | undefined; metrics: Metrics; logger: Logger; onChange: (state: CircuitState) => void; onFatal: (reason: string) => void }): SmtpOut {
   const breakerFor = (relay: Mailer, component: object, changed: (state: CircuitState) => void, refused: (reason: string) => void) =>

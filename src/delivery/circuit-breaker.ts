@@ -151,7 +151,7 @@ export class CircuitBreaker {
 
   /**
    * The state has changed whatever a listener does: a listener that throws (KafkaJS's pause() while
-   * its consumer group restarts, say) must not skip the probe or the caller's settle (issue 11, defect 1).
+   * its consumer group restarts, say) must not skip the probe or the caller's settle.
    */
   #notifyRefused(reason: string): void {
     try {

@@ -41,7 +41,7 @@ export function classifySmtpError(err: unknown): SmtpFailure {
   const base = { code, responseCode, message };
   // This relay can never take this message (it lacks SMTPUTF8); a relay that offers it can.
   if (code === ESMTPUTF8) return { ...base, kind: 'permanent', serverWide: false };
-  // Waiting changes neither a certificate nor SMTP_REQUIRE_TLS: the same failure stops the start (issue 19, defect 5).
+  // Waiting changes neither a certificate nor SMTP_REQUIRE_TLS: the same failure stops the start.
   if (tlsRefusalReason(err) !== undefined) return { ...base, kind: 'fatal', serverWide: true };
   if (code === RELAYS_REFUSED || (code && AUTH_CODES.has(code)) || responseCode === 530 || responseCode === 534 || responseCode === 535) {
     return { ...base, kind: 'fatal', serverWide: true };
@@ -86,7 +86,7 @@ const RELAYING_REFUSED = /relay(?:ing)?\s+(?:access\s+)?(?:denied|not\s+permitte
  * Why a relay refuses us whatever the message, if it does: our login (after the previous password
  * was tried), our sender or session (a 5xx before any recipient), its relaying policy (a relaying
  * refusal at RCPT), or its certificate. Another relay may well take the same message, and waiting
- * does not change the answer (issue 19, defect 3). A recipient's own 5xx is not one of these.
+ * does not change the answer. A recipient's own 5xx is not one of these.
  */
 export function relayRefusalReason(err: unknown): string | undefined {
   const tls = tlsRefusalReason(err);

@@ -50,7 +50,7 @@ const ALL_DOWN = 'ECONNECTION';
  * relay: nothing reached the refusing relay's DATA, so nothing is sent twice. Such a failure never
  * dead-letters a recipient and never stops the service while the other relay can send; when neither
  * can, sends hold; only when both refuse us (confirmed by a probe, or by a send through each) does
- * the service stop (issue 19, defect 3).
+ * the service stop.
  */
 export class SmtpRelays implements Mailer {
   readonly #o: SmtpRelaysOptions;

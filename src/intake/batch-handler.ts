@@ -63,7 +63,7 @@ export function createBatchHandler(o: BatchHandlerOptions) {
     // when KafkaJS's own heartbeat after the previous batch found a rebalance (else it is a no-op).
     await heartbeatOrRejoin(heartbeat);
     if (!o.tracker.owns(topic, partition)) return;
-    // Lag is measured against the last stable offset the poll reads, not batch.highWatermark (issue 19, defect 6).
+    // Lag is measured against the last stable offset the poll reads, not batch.highWatermark.
     const first = batch.messages[0];
     if (first) rewindIfBehind(o, topic, partition, first.offset, batch.highWatermark);
     const last = batch.messages.at(-1);
@@ -104,7 +104,7 @@ export function createBatchHandler(o: BatchHandlerOptions) {
   };
 }
 
-/** A log that now ends below the committed offset restarts the partition's tracking where the fetch starts (issue 19, defect 7). */
+/** A log that now ends below the committed offset restarts the partition's tracking where the fetch starts. */
 function rewindIfBehind(o: BatchHandlerOptions, topic: string, partition: number, offset: string, logEnd: string): void {
   const from = o.tracker.rewind(topic, partition, offset, logEnd);
   if (from === undefined) return;

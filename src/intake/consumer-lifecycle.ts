@@ -158,7 +158,7 @@ export class ConsumerLifecycle implements MembershipGate {
     if (first) this.o.metrics.rebalances.inc();
     this.o.dispatcher.hold('rebalance');
     // The join may come before this episode ends (KafkaJS rejoins from another fetcher too): what the
-    // episode suspends is the generation it began in, never the next one (issue 19, defect 2).
+    // episode suspends is the generation it began in, never the next one.
     const { generation } = this.o.committer;
     if (kind === 'membership-lost') {
       this.#dropEverything(err);

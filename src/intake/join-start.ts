@@ -5,7 +5,7 @@
  * not call. That includes the rejoins KafkaJS makes without any event before the join: inside its
  * fetch on a leader or metadata change or a partition added to the topic (`recoverFromFetch`), and
  * after its own heartbeat found the member unknown (runner.js `scheduleFetchManager`). The old
- * generation is still valid then: a commit made now can still be accepted (issue 19, defect 8).
+ * generation is still valid then: a commit made now can still be accepted.
  */
 export function isJoinStart(request: { readonly apiName: string }): boolean {
   // FindCoordinator's name in KafkaJS's protocol table (requests/findCoordinator).

@@ -14,7 +14,7 @@ export interface StableOffsetPollOptions {
 
 /**
  * Reads the topic's last stable offsets from the broker every few seconds: the end lag is measured
- * against (issue 19, defect 6). KafkaJS's admin sends ListOffsets at isolation level READ_COMMITTED
+ * against. KafkaJS's admin sends ListOffsets at isolation level READ_COMMITTED
  * (the request's default from version 2), which answers the last stable offset, not the high
  * watermark: records of an open transaction are not lag, as nothing can fetch them yet. A fetch's
  * high watermark would count them, and KafkaJS drops the fetch response's last stable offset.

@@ -73,7 +73,7 @@ export const schema = {
   idempotency: {
     redisUrl: { doc: 'Redis URL for the sent ledger (empty = off; REDIS_URL when unset)', format: String, default: '', sensitive: true, env: 'IDEMPOTENCY_REDIS_URL' },
     ttlSeconds: { doc: 'How long a sent eventId is remembered', format: 'positive-int', default: 604_800, env: 'IDEMPOTENCY_TTL_SECONDS' },
-    // Seconds, not minutes: after a crash, its in-flight events wait this long (issue 19, defect 9).
+    // Seconds, not minutes: after a crash, its in-flight events wait this long.
     leaseMs: { doc: 'Sent-ledger claim lease, renewed while its send is in flight: how long a crashed send blocks its event', format: 'positive-int', default: 10_000, env: 'IDEMPOTENCY_LEASE_MS' },
     leaseRenewMs: { doc: 'How often the claims of the sends in flight are renewed (at most a third of IDEMPOTENCY_LEASE_MS)', format: 'positive-int', default: 2_000, env: 'IDEMPOTENCY_LEASE_RENEW_MS' },
     strict: { doc: 'Pause instead of sending when Redis is unreachable', format: Boolean, default: false, env: 'IDEMPOTENCY_STRICT' },

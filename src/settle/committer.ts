@@ -9,7 +9,7 @@ export interface CommitterOptions {
   /**
    * Commits offsets for the current group generation and resolves with those the broker confirmed.
    * KafkaJS's `commitOffsets` can resolve without sending anything (while its runner stops), so
-   * only what the broker answered for counts as committed (issue 11, defect 6).
+   * only what the broker answered for counts as committed.
    */
   readonly commit: (offsets: CommitOffset[]) => Promise<readonly CommitOffset[]>;
   /**
@@ -82,7 +82,7 @@ export class Committer {
 
   /**
    * One last commit with `generation`, then nothing until `resume`. A generation that has already
-   * ended only gets its commit: the one that followed it keeps committing (issue 19, defect 2).
+   * ended only gets its commit: the one that followed it keeps committing.
    */
   flushThenSuspend(generation = this.#generation): Promise<void> {
     const done = this.#enqueue(true);
@@ -110,7 +110,7 @@ export class Committer {
 
   /**
    * The commit at shutdown. During a rebalance it waits for the new assignment (or `signal`), so
-   * what settled during the drain is committed for the partitions still owned (issue 11, defect 7).
+   * what settled during the drain is committed for the partitions still owned.
    */
   async finalCommit(signal: AbortSignal): Promise<void> {
     if (this.#suspended) {

@@ -6,7 +6,7 @@ import type { CommitOffset } from './offset-tracker.js';
  * Commits through KafkaJS and resolves with the offsets the broker confirmed. KafkaJS's
  * `commitOffsets` resolves without sending, and swallows errors, while its runner is stopping or
  * restarting; its COMMIT_OFFSETS event is emitted only after the broker answered the OffsetCommit
- * request, so that event is the confirmation (issue 11, defect 6).
+ * request, so that event is the confirmation.
  */
 export function createConfirmedCommit(consumer: Pick<Consumer, 'events' | 'on' | 'commitOffsets'>) {
   return async function commit(offsets: CommitOffset[]): Promise<CommitOffset[]> {

@@ -28,7 +28,7 @@ const keyOf = (topic: string, partition: number) => partitionKey({ topic, partit
 
 export class OffsetTracker {
   readonly #partitions = new Map<string, PartitionState>();
-  /** The current assignment: only these partitions may be tracked (issue 11, defect 5). */
+  /** The current assignment: only these partitions may be tracked. */
   readonly #assigned = new Set<string>();
   #epoch = 0;
 
@@ -55,7 +55,7 @@ export class OffsetTracker {
   /**
    * Records that no record below `nextOffset` will ever be delivered beyond those already admitted:
    * transaction markers, aborted records and compacted-away offsets. Without it the watermark stops
-   * one short of the high watermark of a transactional topic for ever (issue 11, defect 4).
+   * one short of the high watermark of a transactional topic for ever.
    * Batches arrive in offset order from the fetch position, so everything before a batch's end that
    * was not admitted is such a gap.
    */
@@ -116,7 +116,7 @@ export class OffsetTracker {
    * The partition's last stable offset as the broker reports it (ListOffsets, read_committed). Lag is
    * measured against it, never against a fetch's high watermark: records of an open transaction sit
    * between the two and cannot be fetched until it ends, so counting them would make a quiet
-   * partition look stalled (issue 19, defect 6). Set, not raised: each read is newer than the last,
+   * partition look stalled. Set, not raised: each read is newer than the last,
    * and the log can restart lower (a topic created again).
    */
   setStableEnd(topic: string, partition: number, offsetText: string): void {
@@ -135,7 +135,7 @@ export class OffsetTracker {
    * rejoin from an offset it had cached (seen under load): those records were handled, and
    * re-admitting them would send them twice. Not detected: a new log that had already grown past the
    * committed offset when it was fetched, a rewind before the first commit, or within
-   * [committed, next), where a refetch and a rewind look alike. (issue 19, defect 7)
+   * [committed, next), where a refetch and a rewind look alike.
    */
   rewind(topic: string, partition: number, offsetText: string, logEndText: string): bigint | undefined {
     const key = keyOf(topic, partition);
