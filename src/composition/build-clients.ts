@@ -12,6 +12,7 @@ import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { StalledPublishes } from '../settle/produce-until-acknowledged.js';
 import { createReceipts, noReceipts, type PublishReceipt } from '../settle/receipts.js';
+import { topicPartitionCount } from '../settle/topic-partition-count.js';
 
 /** The service's connections to the outside: Kafka (consumer and DLQ producer), SMTP, the sent ledger's Redis. */
 export interface Clients {
@@ -45,7 +46,7 @@ export function buildClients(config: Config, logger: Logger, metrics: Metrics, o
   // Read once: both relays sign with the same key.
   const dkim = dkimOptions(config);
   return {
-    publishReceipt: receiptsTopic === '' ? noReceipts : createReceipts({ producer, topic: receiptsTopic, relay: 'primary', metrics, logger, stallAfterMs: config.kafka.receiptPublishStallMs, ...(overrides.stalls ? { stalls: overrides.stalls } : {}) }),
+    publishReceipt: receiptsTopic === '' ? noReceipts : createReceipts({ producer, topic: receiptsTopic, partitionCount: topicPartitionCount({ newAdmin: () => kafka.admin(), topic: receiptsTopic }), relay: 'primary', metrics, logger, stallAfterMs: config.kafka.receiptPublishStallMs, ...(overrides.stalls ? { stalls: overrides.stalls } : {}) }),
     clusterRate: config.email.rateLimitScope === 'cluster' ? buildClusterRate(config, logger, metrics) : undefined,
     consumer: kafka.consumer(consumerConfig(config)),
     producer,

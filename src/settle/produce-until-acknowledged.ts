@@ -1,4 +1,4 @@
-import type { Message, Producer } from 'kafkajs';
+import type { Message, Producer, RecordMetadata } from 'kafkajs';
 import type { Logger } from '../platform/logger.js';
 import { retryDelayMs } from '../platform/retry-policy.js';
 import { sleep } from '../platform/sleep.js';
@@ -43,8 +43,13 @@ export interface ProduceLoopOptions {
 }
 
 export interface ProduceRequest {
-  /** The messages of the next attempt, read before each; none left: the publish ends (false). */
-  messages(): readonly Message[];
+  /**
+   * The messages of the next attempt, read before each (a failure counts as a failed attempt); none
+   * left: the publish ends (false). A message that names its `partition` counts as acknowledged only
+   * once the broker's answer holds that partition with a baseOffset; the loop keeps track of that by
+   * the message object, so return the same objects on every attempt.
+   */
+  messages(): readonly Message[] | Promise<readonly Message[]>;
   /** Ends the wait (rejects with its reason); KafkaJS cannot cancel a send already made. */
   readonly signal: AbortSignal;
   /** Log fields saying what the publish is for (never an address). */
@@ -60,6 +65,12 @@ export interface ProduceRequest {
  * retriable, and the idempotent producer must retry without limit), so that wait is bounded here:
  * past `stallAfterMs` the publish is a named state (counter, one log line, gauge, /readyz) while the
  * same send goes on being awaited. A second send beside it would only publish the records twice.
+ *
+ * A resolved `send()` is not proof for every partition of a multi-partition batch: when a request to
+ * one broker fails and KafkaJS retries, it re-sends only to brokers without an answer yet, so the
+ * records of a partition whose leader moved to a broker that had already answered are never written,
+ * and the partition is simply absent from the returned metadata. Records that name their partition
+ * are therefore checked against that metadata; unconfirmed ones are sent again (a failed attempt).
  */
 export async function produceUntilAcknowledged(o: ProduceLoopOptions, request: ProduceRequest): Promise<boolean> {
   const { signal, context } = request;
@@ -67,6 +78,7 @@ export async function produceUntilAcknowledged(o: ProduceLoopOptions, request: P
   let stalled = false;
   /** Whether the attempt in flight was counted already (by the stall). */
   let attemptCounted = true;
+  const confirmed = new WeakSet<Message>();
   const countAttempt = () => {
     if (!attemptCounted) o.errors.inc();
     attemptCounted = true;
@@ -82,11 +94,18 @@ export async function produceUntilAcknowledged(o: ProduceLoopOptions, request: P
   try {
     for (let attempt = 1; ; attempt += 1) {
       signal.throwIfAborted();
-      const messages = request.messages();
-      if (messages.length === 0) return false;
       attemptCounted = false;
       try {
-        await untilAborted(o.producer.send({ topic: o.topic, acks: -1, messages: [...messages] }), signal);
+        const all = await untilAborted(Promise.resolve(request.messages()), signal);
+        const messages = all.filter((m) => !confirmed.has(m));
+        if (messages.length === 0) {
+          attemptCounted = true;
+          // Every live record is on the broker (the rest were abandoned), or none is left at all.
+          return all.length > 0;
+        }
+        const metadata = await untilAborted(o.producer.send({ topic: o.topic, acks: -1, messages: [...messages] }), signal);
+        const missing = unconfirmedPartitions(o.topic, messages, metadata, confirmed);
+        if (missing.length > 0) throw new Error(`the broker's answer does not confirm partition(s) ${missing.join(', ')} of ${o.topic} (leader moved?); sending their records again`);
         attemptCounted = true;
         if (stalled) o.logger.info({ ...context, afterMs: Date.now() - startedAt }, `stalled ${o.what} publish acknowledged`);
         return true;
@@ -111,10 +130,26 @@ export async function produceUntilAcknowledged(o: ProduceLoopOptions, request: P
 }
 
 /**
+ * Marks the messages the metadata confirms (their partition present with a baseOffset) and returns
+ * the partitions it does not. A message without an explicit partition is confirmed by a resolved
+ * send: only single-record sends (the DLQ) leave it out, and one record goes to one broker, whose
+ * retry is always made against the partition's current leader.
+ */
+function unconfirmedPartitions(topic: string, messages: readonly Message[], metadata: readonly RecordMetadata[] | undefined, confirmed: WeakSet<Message>): number[] {
+  const written = new Set((metadata ?? []).filter((m) => m.topicName === topic && m.errorCode === 0 && m.baseOffset !== undefined && m.baseOffset !== '-1').map((m) => m.partition));
+  const missing = new Set<number>();
+  for (const message of messages) {
+    if (message.partition === undefined || written.has(message.partition)) confirmed.add(message);
+    else missing.add(message.partition);
+  }
+  return [...missing];
+}
+
+/**
  * Waits for `work` unless `signal` aborts first. KafkaJS cannot cancel a send; an abandoned one may
  * still be acknowledged later, so a record can be published twice (at least once, never lost).
  */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);

@@ -1,11 +1,14 @@
-import type { Message, Producer } from 'kafkajs';
+import { Partitioners, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { produceUntilAcknowledged, type StalledPublishes } from './produce-until-acknowledged.js';
+import type { PartitionCount } from './topic-partition-count.js';
 
 export interface ReceiptPublisherOptions {
   readonly producer: Pick<Producer, 'send'>;
   readonly topic: string;
+  /** The topic's partition count, to name each receipt's partition as KafkaJS would. */
+  readonly partitionCount: PartitionCount;
   readonly metrics: Pick<Metrics, 'receiptPublishErrors' | 'receiptPublishStalled'>;
   readonly logger: Logger;
   /** How long the first receipt waits for others to join its batch. @default 5 */
@@ -25,6 +28,8 @@ export interface ReceiptPublisherOptions {
 
 interface Entry {
   readonly message: Message;
+  /** The message with its partition, fixed at its first attempt (the produce loop tracks it by identity). */
+  sent?: Message;
   readonly signal: AbortSignal;
   readonly resolve: () => void;
   readonly reject: (reason: unknown) => void;
@@ -43,6 +48,7 @@ export class ReceiptPublisher {
   readonly #waiting: Entry[] = [];
   #timer: NodeJS.Timeout | undefined;
   #flushing = false;
+  readonly #partitioner = Partitioners.DefaultPartitioner();
 
   constructor(options: ReceiptPublisherOptions) {
     this.#o = options;
@@ -106,7 +112,12 @@ export class ReceiptPublisher {
     const abandoned = whenAll(batch.map((entry) => entry.signal));
     try {
       return await produceUntilAcknowledged(loop, {
-        messages: () => live().map((entry) => entry.message),
+        messages: async () => {
+          const alive = live();
+          if (alive.every((entry) => entry.sent)) return alive.map((entry) => entry.sent as Message);
+          const partitionMetadata = partitionsOf(await this.#o.partitionCount(abandoned.signal));
+          return live().map((entry) => (entry.sent ??= { ...entry.message, partition: this.#partitioner({ topic, partitionMetadata, message: entry.message }) }));
+        },
         signal: abandoned.signal,
         context: { receiptsTopic: topic, receipts: live().length },
       }).catch(() => false);
@@ -114,6 +125,18 @@ export class ReceiptPublisher {
       abandoned.dispose();
     }
   }
+}
+
+/**
+ * A batch spans partitions, and a resolved send is proof only for the partitions in its metadata
+ * (see produceUntilAcknowledged). To know which partition each receipt went to, the receipt names
+ * it, picked by KafkaJS's default partitioner from the key over the topic's partition count, as the
+ * producer would have: same placement as before, one request per batch, and each receipt resolves
+ * on its own partition's confirmation. Sending per partition would need the same count and cost a
+ * request each.
+ */
+function partitionsOf(count: number): PartitionMetadata[] {
+  return Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [], isr: [], partitionErrorCode: 0 }));
 }
 
 /**

@@ -5,6 +5,7 @@ import type { Metrics } from '../platform/metrics.js';
 import { buildReceipt, receiptMessage } from './receipt-message.js';
 import type { StalledPublishes } from './produce-until-acknowledged.js';
 import { ReceiptPublisher } from './receipt-publisher.js';
+import type { PartitionCount } from './topic-partition-count.js';
 
 /** Makes a settled record's receipt durable; resolves once the broker acknowledged it. */
 export type PublishReceipt = (record: ConsumedRecord, outcome: Outcome, signal: AbortSignal) => Promise<void>;
@@ -12,9 +13,11 @@ export type PublishReceipt = (record: ConsumedRecord, outcome: Outcome, signal: 
 /** KAFKA_RECEIPTS_TOPIC unset: nothing to publish. */
 export const noReceipts: PublishReceipt = async () => {};
 
-export function createReceipts({ producer, topic, relay, metrics, logger, stallAfterMs, stalls }: {
+export function createReceipts({ producer, topic, partitionCount, relay, metrics, logger, stallAfterMs, stalls }: {
   producer: Pick<Producer, 'send'>;
   topic: string;
+  /** The receipts topic's partition count (see ReceiptPublisher). */
+  partitionCount: PartitionCount;
   relay: string;
   metrics: Metrics;
   logger: Logger;
@@ -22,7 +25,7 @@ export function createReceipts({ producer, topic, relay, metrics, logger, stallA
   stallAfterMs: number;
   stalls?: StalledPublishes;
 }): PublishReceipt {
-  const publisher = new ReceiptPublisher({ producer, topic, metrics, logger, stallAfterMs, ...(stalls ? { stalls } : {}) });
+  const publisher = new ReceiptPublisher({ producer, topic, partitionCount, metrics, logger, stallAfterMs, ...(stalls ? { stalls } : {}) });
   return async (record, outcome, signal) => {
     const receipt = buildReceipt(record, outcome, { settledAt: new Date(), relay });
     await publisher.publish(receiptMessage(record, receipt), signal);

@@ -1,4 +1,4 @@
-import type { Message, ProducerRecord } from 'kafkajs';
+import { Partitioners, type Message, type PartitionMetadata, type ProducerRecord, type RecordMetadata } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMetrics } from '../../../src/platform/metrics.js';
@@ -8,12 +8,22 @@ import { silentLogger } from '../../support/pipeline.js';
 
 const message = (n: number): Message => ({ key: `e-${n}`, value: `{"n":${n}}` });
 
-/** A producer whose sends resolve or fail when the test says. */
+const PARTITIONS = 3;
+const partitionMetadata: PartitionMetadata[] = Array.from({ length: PARTITIONS }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 }));
+const kafkaPartitioner = Partitioners.DefaultPartitioner();
+/** The partition KafkaJS's default partitioner picks for a key over PARTITIONS partitions. */
+const partitionOf = (key: string) => kafkaPartitioner({ topic: 'receipts', partitionMetadata, message: { key, value: null } });
+/** What the broker returns for a write to `partitions` (one entry per partition written). */
+const ackOf = (partitions: Iterable<number>): RecordMetadata[] => [...new Set(partitions)].map((partition) => ({ topicName: 'receipts', partition, errorCode: 0, baseOffset: '0' }));
+
+/** A producer whose sends resolve (by default acknowledging every partition written) or fail when the test says. */
 function scriptedProducer() {
-  const requests: Array<{ record: ProducerRecord; resolve: () => void; reject: (err: Error) => void }> = [];
+  const requests: Array<{ record: ProducerRecord; resolve: (metadata?: RecordMetadata[]) => void; reject: (err: Error) => void }> = [];
+  const partitionsOf = (record: ProducerRecord) => record.messages.map((m) => m.partition ?? partitionOf(String(m.key)));
   return {
     requests,
-    send: (record: ProducerRecord) => new Promise<never[]>((resolve, reject) => requests.push({ record, resolve: () => resolve([]), reject })),
+    send: (record: ProducerRecord) =>
+      new Promise<RecordMetadata[]>((resolve, reject) => requests.push({ record, resolve: (metadata) => resolve(metadata ?? ackOf(partitionsOf(record))), reject })),
   };
 }
 
@@ -21,10 +31,10 @@ describe('ReceiptPublisher', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  const publisher = (producer: ReturnType<typeof scriptedProducer>, options: { maxBatch?: number } = {}) => {
+  const publisher = (producer: ReturnType<typeof scriptedProducer>, options: { maxBatch?: number; partitionCount?: () => Promise<number> } = {}) => {
     const metrics = createMetrics({ registry: new Registry(), defaults: false });
     const stalls = new StalledPublishes();
-    return { metrics, stalls, publisher: new ReceiptPublisher({ producer, topic: 'receipts', metrics, logger: silentLogger, lingerMs: 5, backoffMs: [100], stallAfterMs: 60_000, stalls, ...options }) };
+    return { metrics, stalls, publisher: new ReceiptPublisher({ producer, topic: 'receipts', partitionCount: async () => PARTITIONS, metrics, logger: silentLogger, lingerMs: 5, backoffMs: [100], stallAfterMs: 60_000, stalls, ...options }) };
   };
   const valueOf = async (metric: { get(): Promise<{ values: Array<{ value: number }> }> }) => (await metric.get()).values[0]?.value ?? 0;
 
@@ -133,5 +143,69 @@ describe('ReceiptPublisher', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(stalls.count).toBe(0);
     expect(await valueOf(metrics.receiptPublishStalled)).toBe(0);
+  });
+
+  it('when a send resolves without the metadata of one partition (its leader moved) › only the receipts of confirmed partitions count as acknowledged; the records of the missing partition are sent again, counted as one error', async () => {
+    const producer = scriptedProducer();
+    const { publisher: p, metrics } = publisher(producer);
+    const signal = new AbortController().signal;
+    // Keys over at least two partitions; the one of e-1 is left out of the broker's answer.
+    const keys = [1, 2, 3, 4, 5, 6].map((n) => `e-${n}`);
+    const lost = partitionOf('e-1');
+    expect(new Set(keys.map(partitionOf)).size).toBeGreaterThan(1);
+    const done = new Set<string>();
+    for (const n of [1, 2, 3, 4, 5, 6]) void p.publish(message(n), signal).then(() => done.add(`e-${n}`));
+    await vi.advanceTimersByTimeAsync(5);
+    const first = producer.requests[0];
+    first?.resolve(ackOf(keys.map(partitionOf).filter((partition) => partition !== lost)));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done.size).toBe(0);
+    expect(await valueOf(metrics.receiptPublishErrors)).toBe(1);
+    // Each record names the partition KafkaJS's default partitioner would pick for its key.
+    expect(first?.record.messages.map((m) => m.partition)).toEqual(keys.map(partitionOf));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(producer.requests).toHaveLength(2);
+    // Only the unconfirmed partition's records again: the others are on the broker already.
+    const again = producer.requests[1]?.record.messages.map((m) => m.key);
+    expect(again).toEqual(keys.filter((key) => partitionOf(key) === lost));
+    producer.requests[1]?.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect([...done].sort()).toEqual(keys);
+    expect(await valueOf(metrics.receiptPublishErrors)).toBe(1);
+  });
+
+  it('when a send resolves with a partition but no baseOffset › that partition is not confirmed', async () => {
+    const producer = scriptedProducer();
+    const { publisher: p, metrics } = publisher(producer);
+    let resolved = false;
+    void p.publish(message(1), new AbortController().signal).then(() => (resolved = true));
+    await vi.advanceTimersByTimeAsync(5);
+    producer.requests[0]?.resolve([{ topicName: 'receipts', partition: partitionOf('e-1'), errorCode: 0 }]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(resolved).toBe(false);
+    expect(producer.requests).toHaveLength(2);
+    expect(await valueOf(metrics.receiptPublishErrors)).toBe(1);
+  });
+
+  it('when the partition count cannot be looked up › the attempt fails, is counted and retried; nothing resolves before', async () => {
+    const producer = scriptedProducer();
+    let lookups = 0;
+    const partitionCount = async () => {
+      lookups += 1;
+      if (lookups === 1) throw new Error('metadata unavailable');
+      return PARTITIONS;
+    };
+    const { publisher: p, metrics } = publisher(producer, { partitionCount });
+    let resolved = false;
+    void p.publish(message(1), new AbortController().signal).then(() => (resolved = true));
+    await vi.advanceTimersByTimeAsync(5);
+    expect(producer.requests).toHaveLength(0);
+    expect(await valueOf(metrics.receiptPublishErrors)).toBe(1);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(producer.requests).toHaveLength(1);
+    expect(resolved).toBe(false);
+    producer.requests[0]?.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(resolved).toBe(true);
   });
 });
