@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { linkedSignal } from '../platform/linked-signal.js';
 import { untilAborted } from './produce-until-acknowledged.js';
 
 /** The partition count of the receipts topic; rejects when unknown (a failed produce attempt). */
@@ -39,11 +40,15 @@ export function topicPartitionCount({ newAdmin, topic, refreshMs = 60_000, timeo
   return async (signal) => {
     if (known && now() - known.at < refreshMs) return known.count;
     inFlight ??= lookUp().finally(() => (inFlight = undefined));
+    // Linked, not AbortSignal.any: the caller's signal may live long, and `any` stays on it.
+    const bounded = linkedSignal([signal, AbortSignal.timeout(timeoutMs)]);
     try {
-      return await untilAborted(inFlight, AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]));
+      return await untilAborted(inFlight, bounded.signal);
     } catch (err) {
       if (known && !signal.aborted) return known.count;
       throw err;
+    } finally {
+      bounded.dispose();
     }
   };
 }
