@@ -21,6 +21,7 @@ import { checkKafkaTopics, configuredTopics } from './platform/kafka-topic-check
 import type { Logger } from './platform/logger.js';
 import type { Metrics } from './platform/metrics.js';
 import { runShutdownSteps } from './platform/shutdown-steps.js';
+import { CommitGate } from './settle/commit-gate.js';
 import { Committer } from './settle/committer.js';
 import { createConfirmedCommit } from './settle/confirmed-commit.js';
 import { createDlqPublisher } from './settle/dlq-publisher.js';
@@ -81,12 +82,27 @@ export function createApp(options: AppOptions): App {
       circuitOpen: () => breaker.state === 'open',
       smtpRelays: () => smtpRelays?.(),
       stalledPublishes: () => stalledPublishes.count,
+      commitBlocked: () => commitGate.blocked,
       hasWork: () => capacity.held > 0 || tracker.stats().some((s) => (s.lag ?? 0n) > 0n),
       stopping: () => stopping !== undefined,
       sendRate: () => clusterRate?.rate.state?.(),
     },
   });
-  const committer = new Committer({ tracker, commit: createConfirmedCommit(consumer), minIntervalMs: config.kafka.commitIntervalMs, intervalMs: 1000, metrics, logger, onCommitted: readiness.progress });
+  const onCommitted = () => {
+    readiness.progress();
+    commitGate.check();
+  };
+  const committer = new Committer({ tracker, commit: createConfirmedCommit(consumer), minIntervalMs: config.kafka.commitIntervalMs, intervalMs: 1000, metrics, logger, onCommitted });
+  // Settled offsets no confirmed commit covers are mailed again when their partition moves: past the bound, sends hold.
+  const commitGate = new CommitGate({
+    uncommitted: () => tracker.uncommitted(),
+    max: config.kafka.maxUncommitted,
+    hold: () => dispatcher.hold('commit'),
+    release: () => dispatcher.unhold('commit'),
+    onChange: () => readiness.update(),
+    metrics,
+    logger,
+  });
   const { mailer, breaker, relays: smtpRelays, stop: stopBreakers } = buildSmtpOut({
     config,
     mailer: clients.mailer,
@@ -104,6 +120,7 @@ export function createApp(options: AppOptions): App {
   const publishDlq = createDlqPublisher({ producer, topic: config.kafka.dlqTopic, groupId: config.kafka.groupId, stallAfterMs: config.kafka.dlqPublishStallMs, stalls: stalledPublishes, metrics, logger });
   const onSettled = () => {
     readiness.progress();
+    commitGate.check();
     committer.notify();
   };
   const dispatcher: Dispatcher = new Dispatcher({
@@ -176,6 +193,8 @@ export function createApp(options: AppOptions): App {
       lifecycle.refresh();
       highWatermarks.poll();
       refreshPartitionGauges(metrics, tracker);
+      // A rebalance or a rewind can drop uncommitted offsets without a commit.
+      commitGate.check();
     }, 1000);
     gauges.unref();
     await smtpVerifier.start();

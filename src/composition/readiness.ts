@@ -15,6 +15,8 @@ export interface ReadinessSources {
   readonly circuitOpen: () => boolean;
   /** DLQ or receipt publishes past their bound: waiting on Kafka, unready. */
   readonly stalledPublishes: () => number;
+  /** New sends held because settled offsets wait for commits the broker does not confirm: waiting on Kafka, unready. */
+  readonly commitBlocked: () => boolean;
   /** With a fallback relay: each relay's circuit, shown by /readyz (one relay down does not make the pod unready). */
   readonly smtpRelays?: () => unknown;
   /** Messages held or lag observed. */
@@ -51,9 +53,9 @@ export function createReadiness({ config, metrics, logger, sources }: { config: 
       const sendRate = sources.sendRate?.();
       return { ...(relays === undefined ? {} : { smtpRelays: relays }), ...(sendRate === undefined ? {} : { sendRate }) };
     },
-    // A stalled publish waits on Kafka: a restart would not make the topic writable, only send every
-    // uncommitted email again.
-    waitingOnDependency: () => sources.circuitOpen() || !sources.joined() || !contact.reachable() || sources.stalledPublishes() > 0,
+    // A stalled publish or a commit that is not confirmed waits on Kafka: a restart would not make the
+    // topic writable or the coordinator answer, only send every uncommitted email again.
+    waitingOnDependency: () => sources.circuitOpen() || !sources.joined() || !contact.reachable() || sources.stalledPublishes() > 0 || sources.commitBlocked(),
   });
   // Liveness counts from start (Health does too): a gauge at 0 would read as decades without progress.
   metrics.lastProgress.set(Date.now() / 1000);
@@ -61,6 +63,7 @@ export function createReadiness({ config, metrics, logger, sources }: { config: 
     health.setJoined(sources.inGroup() && contact.reachable());
     health.setBlockedPartitions(sources.blockedPartitions());
     health.setStalledPublishes(sources.stalledPublishes());
+    health.setCommitBlocked(sources.commitBlocked());
     metrics.ready.set(health.readiness().ok ? 1 : 0);
   }
   return {

@@ -33,7 +33,8 @@ export interface DispatcherOptions {
 }
 
 /**
- * Why sends are held: the SMTP circuit is open, or a rebalance is under way (partitions may move,
- * so nothing new starts until the new assignment is known).
+ * Why sends are held: the SMTP circuit is open, a rebalance is under way (partitions may move,
+ * so nothing new starts until the new assignment is known), or too many settled offsets wait for a
+ * commit the broker has not confirmed (each more would be mailed again after the next rebalance).
  */
-export type HoldReason = 'circuit' | 'rebalance';
+export type HoldReason = 'circuit' | 'rebalance' | 'commit';

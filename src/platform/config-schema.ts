@@ -16,6 +16,7 @@ export const schema = {
     metadataMaxAgeMs: { doc: 'How often the consumer refreshes cluster metadata: partitions added to the topic are consumed within about this long', format: 'positive-int', default: 300_000, env: 'KAFKA_METADATA_MAX_AGE_MS' },
     commitIntervalMs: { doc: 'Least time between two offset commits (commits follow settled messages, one in flight)', format: 'non-negative-int', default: 50, env: 'KAFKA_COMMIT_INTERVAL_MS' },
     maxAheadPerPartition: { doc: 'Offsets a partition may hold admitted past an unsettled one before it is paused', format: 'positive-int', default: 10_000, env: 'KAFKA_MAX_AHEAD_PER_PARTITION' },
+    maxUncommitted: { doc: 'Settled offsets waiting for a commit the broker has not confirmed at which new sends hold (unready) until commits succeed again; a rebalance sends them again', format: 'positive-int', default: 500, env: 'KAFKA_MAX_UNCOMMITTED' },
     dlqPublishStallMs: { doc: 'A DLQ publish not acknowledged after this long is reported stalled (counted, logged, unready)', format: 'positive-int', default: 60_000, env: 'DLQ_PUBLISH_STALL_MS' },
     receiptPublishStallMs: { doc: 'A receipt publish not acknowledged after this long is reported stalled (counted, logged, unready)', format: 'positive-int', default: 60_000, env: 'RECEIPT_PUBLISH_STALL_MS' },
     ssl: { doc: 'Use TLS to the brokers', format: Boolean, default: false, env: 'KAFKA_SSL' },

@@ -26,6 +26,7 @@ export class Health {
   #shuttingDown = false;
   #blockedPartitions = 0;
   #stalledPublishes = 0;
+  #commitBlocked = false;
   #lastProgress: number;
   /** What the previous liveness check found; construction counts as a check that expected progress. */
   #expectedProgress = true;
@@ -54,6 +55,11 @@ export class Health {
     this.#stalledPublishes = count;
   }
 
+  /** New sends held because settled offsets wait for commits the broker does not confirm: unready while so. */
+  setCommitBlocked(blocked: boolean): void {
+    this.#commitBlocked = blocked;
+  }
+
   beginShutdown(): void {
     this.#shuttingDown = true;
   }
@@ -67,8 +73,8 @@ export class Health {
   }
 
   readiness(): HealthReport {
-    const ok = this.#joined && this.#smtpVerified && !this.#shuttingDown && this.#blockedPartitions === 0 && this.#stalledPublishes === 0;
-    return { ...this.o.detail?.(), ok, joined: this.#joined, smtpVerified: this.#smtpVerified, shuttingDown: this.#shuttingDown, blockedPartitions: this.#blockedPartitions, stalledPublishes: this.#stalledPublishes };
+    const ok = this.#joined && this.#smtpVerified && !this.#shuttingDown && this.#blockedPartitions === 0 && this.#stalledPublishes === 0 && !this.#commitBlocked;
+    return { ...this.o.detail?.(), ok, joined: this.#joined, smtpVerified: this.#smtpVerified, shuttingDown: this.#shuttingDown, blockedPartitions: this.#blockedPartitions, stalledPublishes: this.#stalledPublishes, commitBlocked: this.#commitBlocked };
   }
 
   liveness(): HealthReport {

@@ -83,6 +83,8 @@ function defineMetrics(registry: Registry, defaults: boolean) {
     dlqPublishStalled: new Gauge({ name: `${p}dlq_publish_stalled_messages`, help: 'DLQ publishes failing for longer than DLQ_PUBLISH_STALL_MS (still retried; their offsets stay uncommitted)', registers }),
     receiptPublishStalled: new Gauge({ name: `${p}receipt_publish_stalled_requests`, help: 'Receipt produce requests unacknowledged for longer than RECEIPT_PUBLISH_STALL_MS (still awaited; their offsets stay uncommitted)', registers }),
     commits: new Counter({ name: `${p}offset_commits_total`, help: 'Offset commits, by result', labelNames: ['result'], registers }),
+    commitBlocked: new Gauge({ name: `${p}commit_blocked`, help: '1 while new sends are held because KAFKA_MAX_UNCOMMITTED settled offsets wait for a commit the broker has not confirmed (a rebalance would send them again)', registers }),
+    uncommitted: new Gauge({ name: `${p}settled_committable_uncommitted_messages`, help: 'Settled offsets below the watermark (committable) that no confirmed commit covers yet: what a rebalance now would send again', registers }),
     rebalances: new Counter({ name: `${p}kafka_rebalances_total`, help: 'Consumer group rebalances seen', registers }),
     crashes: new Counter({ name: `${p}kafka_consumer_crashes_total`, help: 'KafkaJS consumer crashes', labelNames: ['restart'], registers }),
     circuitOpen: new Gauge({ name: `${p}smtp_circuit_open`, help: '1 while the SMTP circuit breaker is open (server unavailable; fetching paused)', registers }),

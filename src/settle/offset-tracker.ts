@@ -72,6 +72,17 @@ export class OffsetTracker {
     return state ? state.admitted.length - state.head : 0;
   }
 
+  /**
+   * Settled offsets below the watermark (committable) that no confirmed commit covers yet, over the
+   * assigned partitions: what a rebalance now would have mailed again. Offsets settled ahead of an
+   * unsettled one (a message waiting for its retry) do not count: no commit could cover them yet.
+   */
+  uncommitted(): number {
+    let sum = 0;
+    for (const [, state] of this.#partitions) sum += state.passed.length;
+    return sum;
+  }
+
   /** Marks a ticket settled. Idempotent; ignores tickets from a dropped assignment. */
   settle(ticket: Ticket): void {
     const state = this.#partitions.get(keyOf(ticket.topic, ticket.partition));

@@ -10,12 +10,12 @@ const LIVENESS_STALL_MS = 300_000;
 /** A joined, verified service with work held; `world.stalled` publishes are past their bound. */
 function setup() {
   const config = loadConfig({ KAFKA_BROKERS: 'kafka-0:9092', SMTP_HOST: 'smtp.acme.test', EMAIL_FROM: 'Acme <welcome@acme.test>', LIVENESS_STALL_MS: String(LIVENESS_STALL_MS) });
-  const world = { stalled: 0 };
+  const world = { stalled: 0, commitBlocked: false };
   const readiness = createReadiness({
     config,
     metrics: createMetrics({ registry: new Registry(), defaults: false }),
     logger: silentLogger,
-    sources: { joined: () => true, inGroup: () => true, blockedPartitions: () => 0, circuitOpen: () => false, hasWork: () => true, stopping: () => false, stalledPublishes: () => world.stalled },
+    sources: { joined: () => true, inGroup: () => true, blockedPartitions: () => 0, circuitOpen: () => false, hasWork: () => true, stopping: () => false, stalledPublishes: () => world.stalled, commitBlocked: () => world.commitBlocked },
   });
   readiness.health.setSmtpVerified(true);
   readiness.update();
@@ -45,6 +45,19 @@ describe('readiness and liveness', () => {
     world.stalled = 0;
     readiness.update();
     expect(readiness.health.readiness().ok).toBe(true);
+  });
+
+  it('while sends are held for commits the broker does not confirm › /readyz fails, and /livez holds (a restart would send every uncommitted email again)', () => {
+    const { readiness, world, pass } = setup();
+    world.commitBlocked = true;
+    readiness.update();
+    expect(readiness.health.readiness()).toMatchObject({ ok: false, commitBlocked: true });
+    readiness.health.liveness();
+    pass(LIVENESS_STALL_MS * 3);
+    expect(readiness.health.liveness()).toMatchObject({ ok: true, waitingOnDependency: true });
+    world.commitBlocked = false;
+    readiness.update();
+    expect(readiness.health.readiness()).toMatchObject({ ok: true, commitBlocked: false });
   });
 
   it('with nothing stalled and nothing settling › /livez fails after LIVENESS_STALL_MS', () => {

@@ -14,7 +14,7 @@ function setup() {
 describe('Health', () => {
   describe('readiness', () => {
     it('at start › not ready', () => {
-      expect(setup().health.readiness()).toEqual({ ok: false, joined: false, smtpVerified: false, shuttingDown: false, blockedPartitions: 0, stalledPublishes: 0 });
+      expect(setup().health.readiness()).toEqual({ ok: false, joined: false, smtpVerified: false, shuttingDown: false, blockedPartitions: 0, stalledPublishes: 0, commitBlocked: false });
     });
 
     it('joined the group but SMTP not verified › not ready', () => {
@@ -33,7 +33,7 @@ describe('Health', () => {
       const { health } = setup();
       health.setJoined(true);
       health.setSmtpVerified(true);
-      expect(health.readiness()).toEqual({ ok: true, joined: true, smtpVerified: true, shuttingDown: false, blockedPartitions: 0, stalledPublishes: 0 });
+      expect(health.readiness()).toEqual({ ok: true, joined: true, smtpVerified: true, shuttingDown: false, blockedPartitions: 0, stalledPublishes: 0, commitBlocked: false });
     });
 
     it('while a partition is paused behind an offset that does not settle › not ready', () => {
@@ -53,6 +53,16 @@ describe('Health', () => {
       health.setStalledPublishes(1);
       expect(health.readiness()).toMatchObject({ ok: false, stalledPublishes: 1 });
       health.setStalledPublishes(0);
+      expect(health.readiness().ok).toBe(true);
+    });
+
+    it('while new sends are held for unconfirmed commits › not ready', () => {
+      const { health } = setup();
+      health.setJoined(true);
+      health.setSmtpVerified(true);
+      health.setCommitBlocked(true);
+      expect(health.readiness()).toMatchObject({ ok: false, commitBlocked: true });
+      health.setCommitBlocked(false);
       expect(health.readiness().ok).toBe(true);
     });
 
