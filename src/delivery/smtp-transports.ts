@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import { untilAborted } from '../platform/abortable-wait.js';
 import type { SmtpPasswords } from './smtp-passwords.js';
 
 export interface SmtpTransportsOptions {
@@ -87,7 +88,7 @@ export function createSmtpTransports({ transport, login }: SmtpTransportsOptions
       const entry = transportsFor(password);
       try {
         const result = await using(entry, async () => {
-          if (proveFirst && !passwords.isAccepted(password)) await untilAborted(prove(entry, passwords), signal);
+          if (proveFirst && !passwords.isAccepted(password)) await untilAborted(prove(entry, passwords), signal, sendingAborted);
           return run(entry);
         });
         passwords.accepted(password);
@@ -130,13 +131,7 @@ function isLoginRefused(err: unknown): boolean {
   return e?.code === 'EAUTH' || e?.responseCode === 535;
 }
 
-/** `promise`, or nodemailer's EABORT (carrying the signal's reason as its cause) once `signal` aborts first. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(Object.assign(new Error('Sending aborted'), { code: 'EABORT', cause: signal.reason }));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+/** nodemailer's EABORT, carrying the signal's reason as its cause. */
+function sendingAborted(reason: unknown): Error {
+  return Object.assign(new Error('Sending aborted'), { code: 'EABORT', cause: reason });
 }

@@ -1,4 +1,5 @@
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+import { untilAborted } from '../platform/abortable-wait.js';
 
 /** The error code of a send refused because the relay does not offer SMTPUTF8. */
 export const ESMTPUTF8 = 'ESMTPUTF8';
@@ -84,24 +85,5 @@ export function readEhlo(options: SMTPConnection.Options, signal?: AbortSignal):
       connection.quit();
       resolve(typeof reply === 'string' ? reply : '');
     });
-  });
-}
-
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
   });
 }

@@ -1,5 +1,6 @@
 import type { Message, Producer, RecordMetadata } from 'kafkajs';
 import type { Logger } from '../platform/logger.js';
+import { untilAborted } from '../platform/abortable-wait.js';
 import { retryDelayMs } from '../platform/retry-policy.js';
 import { sleep } from '../platform/sleep.js';
 
@@ -143,26 +144,4 @@ function unconfirmedPartitions(topic: string, messages: readonly Message[], meta
     else missing.add(message.partition);
   }
   return [...missing];
-}
-
-/**
- * Waits for `work` unless `signal` aborts first. KafkaJS cannot cancel a send; an abandoned one may
- * still be acknowledged later, so a record can be published twice (at least once, never lost).
- */
-export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
 }

@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { linkedSignal } from '../platform/linked-signal.js';
-import { untilAborted } from './produce-until-acknowledged.js';
+import { untilAborted } from '../platform/abortable-wait.js';
 
 /** The partition count of the receipts topic; rejects when unknown (a failed produce attempt). */
 export type PartitionCount = (signal: AbortSignal) => Promise<number>;
