@@ -1,27 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import { ensureKafka, type LocalKafka } from '../../../dev/local-kafka.js';
 import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
 import { committedLag, createWorld, metricValue, produceEvents, serviceEnv, startApp, until, type World } from '../../support/app-harness.js';
+import { useOwnBroker } from '../../support/own-broker.js';
 import { scaled } from '../../support/fault-scale.js';
 
 // These tests stop and start a broker, so they get their own instead of the shared one.
-const port = 21_000 + Math.floor(Math.random() * 5_000);
-const dir = mkdtempSync(path.join(tmpdir(), 'broker-outage-'));
-const brokerOptions = { port, controllerPort: port + 1, dir, heap: '512m' };
-let kafka: LocalKafka;
-
-beforeAll(async () => {
-  kafka = await ensureKafka({ ...brokerOptions, fresh: true });
-}, 120_000);
-
-afterAll(async () => {
-  await kafka?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const kafka = useOwnBroker('broker-outage', 21_000);
 
 const WORKERS = 5;
 const BUFFER = 30;
@@ -49,7 +34,7 @@ describe('broker outages', () => {
       const beforeLastCommit = [...counts].reverse().find(([at]) => at <= stoppingAt - COMMIT_INTERVAL_MS - 1_000)?.[1] ?? 0;
       const sentSinceLastCommit = atStop - beforeLastCommit;
       await new Promise((r) => setTimeout(r, scaled(5_000, 20_000)));
-      kafka = await ensureKafka(brokerOptions);
+      await kafka.start();
       // Sent while the broker was away: settled, and not committable until it is back.
       const sentWhileDown = sink.count - atStop;
       await until(() => ids.every((id) => sink.seen(`<${id}@acme.test>`)), { what: 'every event delivered', timeoutMs: 180_000 });
@@ -92,7 +77,7 @@ describe('broker outages', () => {
     } finally {
       await app.stop();
       await sink.stop();
-      kafka = await ensureKafka(brokerOptions);
+      await kafka.start();
     }
   });
 });

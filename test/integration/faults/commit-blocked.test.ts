@@ -1,26 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import { ensureKafka, type LocalKafka } from '../../../dev/local-kafka.js';
 import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
 import { committedLag, createWorld, metricValue, produceEvents, serviceEnv, startApp, until, type World } from '../../support/app-harness.js';
+import { useOwnBroker } from '../../support/own-broker.js';
 
 // This test stops and starts a broker, so it gets its own instead of the shared one.
-const port = 26_000 + Math.floor(Math.random() * 3_000);
-const dir = mkdtempSync(path.join(tmpdir(), 'commit-blocked-'));
-const brokerOptions = { port, controllerPort: port + 1, dir, heap: '512m' };
-let kafka: LocalKafka;
-
-beforeAll(async () => {
-  kafka = await ensureKafka({ ...brokerOptions, fresh: true });
-}, 120_000);
-
-afterAll(async () => {
-  await kafka?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const kafka = useOwnBroker('commit-blocked', 26_000);
 
 const WORKERS = 2;
 const BUFFER = 200;
@@ -53,7 +38,7 @@ describe('commits the broker does not confirm', () => {
       expect(app.health.readiness()).toMatchObject({ ok: false, commitBlocked: true });
       expect(app.health.liveness().ok).toBe(true);
 
-      kafka = await ensureKafka(brokerOptions);
+      await kafka.start();
       await until(() => ids.every((id) => sink.seen(`<${id}@acme.test>`)), { what: 'every event delivered', timeoutMs: 180_000 });
       await until(async () => (await metricValue(app, 'email_dispatcher_commit_blocked')) === 0, { what: 'hold released', timeoutMs: 30_000 });
       const check = await createWorld(kafka.brokers, { reuse: world });
