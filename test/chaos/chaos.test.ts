@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisServerMissing, startRedisServer, type RedisServer } from '../support/redis.js';
 import { startChaosBroker, type ChaosBroker } from './chaos-broker.js';
-import { chaosPlanFromEnv, excludedKinds, PENDING_KINDS, PENDING_RECEIPTS, receiptsPartitions, type ChaosRun } from './chaos-scale.js';
+import { chaosPlanFromEnv, excludedKinds, PENDING_KINDS, receiptsPartitions, type ChaosRun } from './chaos-scale.js';
 import { describeFeatures } from './fault.js';
 import { failureMessage, summary, tableRow } from './format-report.js';
 import { runChaos } from './run-chaos.js';
@@ -34,7 +34,6 @@ const rows: string[] = [];
 
 beforeAll(async () => {
   for (const kind of excluded) log(`fault kind ${kind} is pending: ${PENDING_KINDS[kind]} (CHAOS_PENDING=1 plans it)`);
-  if (receiptPartitions === 1) log(`receipts topic with 1 partition, pending: ${PENDING_RECEIPTS} (CHAOS_PENDING=1: 2 partitions)`);
   log(`seeds ${plan.runs.map((r) => `${r.seed} (${describeFeatures(r.features)})`).join(', ')} at ${plan.scale.name} scale`);
   broker = await startChaosBroker({ log });
 }, 240_000);
