@@ -1,10 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { committedLag, produceEvents, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
+import { dkimTestKey } from '../support/dkim-key.js';
 
 const ctx = useAppWorld();
 const dir = mkdtempSync(path.join(tmpdir(), 'dkim-it-'));
@@ -12,14 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('DKIM signing in the service (DKIM_DOMAIN, DKIM_SELECTOR, DKIM_PRIVATE_KEY_FILE)', () => {
   it('every email the SMTP server receives carries a signature an independent verifier accepts with the published key', async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const keyFile = path.join(dir, 'dkim.pem');
-    writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o400 });
-    const txt = `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
-    const resolver = async (name: string, type: string) => {
-      if (type === 'TXT' && name === 'it2026._domainkey.acme.test') return [[txt]];
-      throw Object.assign(new Error(`no ${type} for ${name}`), { code: 'ENOTFOUND' });
-    };
+    const { keyFile, resolver } = dkimTestKey(dir, { selector: 'it2026', domain: 'acme.test' });
     const ids = Array.from({ length: 12 }, (_, i) => `dk-${i}`);
     await produceEvents(ctx.world, ids);
     ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port, { DKIM_DOMAIN: 'acme.test', DKIM_SELECTOR: 'it2026', DKIM_PRIVATE_KEY_FILE: keyFile }));

@@ -1,10 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { committedLag, produceEvents, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
+import { dkimTestKey } from '../support/dkim-key.js';
 
 const ctx = useAppWorld();
 const dir = mkdtempSync(path.join(tmpdir(), 'envelope-from-it-'));
@@ -12,14 +12,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('EMAIL_ENVELOPE_FROM (a bounce address tagged with the event), through a real broker and a real SMTP server', () => {
   it('MAIL FROM is bounces+<eventId>@…, From stays EMAIL_FROM, every email says Auto-Submitted: auto-generated, and DKIM still verifies', async () => {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const keyFile = path.join(dir, 'dkim.pem');
-    writeFileSync(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o400 });
-    const txt = `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
-    const resolver = async (name: string, type: string) => {
-      if (type === 'TXT' && name === 'it2026._domainkey.acme.test') return [[txt]];
-      throw Object.assign(new Error(`no ${type} for ${name}`), { code: 'ENOTFOUND' });
-    };
+    const { keyFile, resolver } = dkimTestKey(dir, { selector: 'it2026', domain: 'acme.test' });
     const ids = ['vp-1', 'vp-2', 'vp-3'];
     await produceEvents(ctx.world, ids);
     ctx.app = await startApp(
