@@ -19,6 +19,15 @@ export interface CommitterOptions {
   readonly minIntervalMs?: number;
   /** Safety net: how often to look for something to commit (idle partitions, failed commits). */
   readonly intervalMs: number;
+  /**
+   * How often every owned partition's watermark is committed again, moved or not. A former owner's
+   * commit that lands after the partition moved (KafkaJS sends it with whatever generation is current
+   * then) can set the group's offset back below what the owner committed; the owner would never
+   * commit again on an idle partition, so the group would keep a stale offset and redeliver after
+   * the next move. Re-committing repairs that within this interval.
+   * @default 5000
+   */
+  readonly refreshIntervalMs?: number;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly onCommitted?: () => void;
@@ -37,6 +46,7 @@ export class Committer {
   #running: Promise<void> = Promise.resolve();
   #pending: Promise<void> | undefined;
   #lastStartedAt = Number.NEGATIVE_INFINITY;
+  #lastRefreshAt = Date.now();
   #suspended = false;
   #generation = 0;
   #stopped = false;
@@ -142,8 +152,10 @@ export class Committer {
 
   async #commitOnce(force: boolean): Promise<void> {
     if (this.#suspended && !force) return;
-    const offsets = this.o.tracker.commitCandidates();
+    const refresh = Date.now() - this.#lastRefreshAt >= (this.o.refreshIntervalMs ?? 5_000);
+    const offsets = this.o.tracker.commitCandidates({ all: refresh });
     if (offsets.length === 0) return;
+    if (refresh) this.#lastRefreshAt = Date.now();
     this.#lastStartedAt = Date.now();
     let confirmed: readonly CommitOffset[];
     try {

@@ -94,12 +94,12 @@ export class OffsetTracker {
   }
 
   /** Partitions whose watermark moved past their last commit. */
-  commitCandidates(): CommitOffset[] {
+  commitCandidates({ all = false }: { all?: boolean } = {}): CommitOffset[] {
     const out: CommitOffset[] = [];
     for (const [, state] of this.#partitions) {
       const wm = state.watermark();
       if (wm === undefined) continue;
-      if (state.committed !== undefined && wm <= state.committed) continue;
+      if (!all && state.committed !== undefined && wm <= state.committed) continue;
       const { topic, partition } = state;
       out.push({ topic, partition, offset: wm.toString() });
     }

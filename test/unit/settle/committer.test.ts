@@ -43,6 +43,21 @@ describe('Committer', () => {
     committer.stop();
   });
 
+  it('when another member set the group back on an idle partition › the owner commits its watermark again within the refresh interval', async () => {
+    const { tracker, committer, commits } = setup();
+    committer.start();
+    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '1' }]]);
+    // Nothing moves any more; a stale commit elsewhere may have set the group's offset back.
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(commits).toHaveLength(2);
+    expect(commits[1]).toEqual([{ topic: 't', partition: 0, offset: '1' }]);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(commits).toHaveLength(2);
+    committer.stop();
+  });
+
   it('when a commit fails › keeps the watermark and commits it next time', async () => {
     let fail = true;
     const { tracker, committer, commits } = setup(async () => {
