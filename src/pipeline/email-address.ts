@@ -51,6 +51,9 @@ export function parseAddress(address: string): WireAddress | AddressProblem {
   if (NON_ASCII.test(domain) || asciiDomain.includes('xn--')) {
     // The round trip must give back what was written: nothing mapped away, every A-label valid.
     const unicode = domainToUnicode(asciiDomain);
+    // Node 20 gives '' for an A-label that does not decode; Node 24 gives it back as it was. A valid
+    // A-label always decodes to a U-label, so any label still in xn-- form did not decode.
+    if (unicode === '' || unicode.split('.').some((label) => label.startsWith('xn--'))) return 'domain';
     if (unicode !== domain.normalize('NFC').toLowerCase() && asciiDomain !== domain.toLowerCase()) return 'domain';
     if (domainToASCII(unicode) !== asciiDomain) return 'domain';
   }
