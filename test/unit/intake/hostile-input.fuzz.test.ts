@@ -149,7 +149,9 @@ function envelopeAddress(address: string): string {
 /** What a mail reader shows of a message. */
 function readerView(m: ParsedMail) {
   const mailboxes = (a: AddressObject | AddressObject[] | undefined) => (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value).map((v) => ({ name: v.name, address: v.address?.toLowerCase() }));
-  return { from: mailboxes(m.from), to: mailboxes(m.to), subject: m.subject, text: m.text, html: m.html, messageId: m.messageId };
+  // nodemailer folds a long Subject at a run of spaces and the run comes back as one space (seen: a name of
+  // eight spaces); the service's composer keeps it. A reader sees the same words either way.
+  return { from: mailboxes(m.from), to: mailboxes(m.to), subject: m.subject?.replace(/ {2,}/g, ' '), text: m.text, html: m.html, messageId: m.messageId };
 }
 
 /** A name as a reader gets it back: UTF-8 cannot carry a lone surrogate, so it arrives as U+FFFD. */
