@@ -20,7 +20,7 @@ export interface DispatcherOptions {
   readonly workerCount: number;
   /** Sends started per second by this pool; 0 = unlimited. */
   readonly rateLimitPerSecond: number;
-  /** A budget shared with other replicas (cluster scope), taken before each send. @default podSendRate */
+  /** A budget shared with other replicas (cluster scope), taken before each send. @default none: per pod (EMAIL_RATE_LIMIT_SCOPE=pod) the worker pool's own interval cap is the limit */
   readonly sendRate?: SendRate;
   /** The sender and the templates every email is rendered with. */
   readonly email: WelcomeSite;

@@ -22,9 +22,6 @@ export interface SendRate {
   state?(): SendRateState;
 }
 
-/** Per pod (EMAIL_RATE_LIMIT_SCOPE=pod): the worker pool's own interval cap does it; nothing to wait for here. */
-export const podSendRate: SendRate = { take: async () => {} };
-
 /** One point of the budget shared by every replica. */
 export interface SharedBudget {
   /** 0 when a send may start now, else the ms until the budget has room; rejects when the store cannot answer. */
