@@ -17,6 +17,7 @@ import { StableOffsetPoll } from './intake/stable-offset-poll.js';
 import { fromDomain, type Config } from './platform/config.js';
 import type { Health } from './platform/health.js';
 import { startHttpServer } from './platform/http-server.js';
+import { PARTITIONS_CONSUMED_CONCURRENTLY } from './platform/kafka-client-config.js';
 import { checkKafkaTopics, configuredTopics } from './platform/kafka-topic-check.js';
 import type { Logger } from './platform/logger.js';
 import type { Metrics } from './platform/metrics.js';
@@ -205,7 +206,7 @@ export function createApp(options: AppOptions): App {
     await consumer.connect();
     await consumer.subscribe({ topics: [config.kafka.topic], fromBeginning: config.kafka.fromBeginning });
     if (stopping) return;
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: handleBatch });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY, eachBatch: handleBatch });
     committer.start();
     logger.info({ topic: config.kafka.topic, groupId: config.kafka.groupId, workers: config.email.workerCount, buffer: config.email.workerBuffer }, 'email dispatcher started');
   }

@@ -47,6 +47,15 @@ export interface BatchHandlerOptions {
  * known it admits nothing and returns at once, so KafkaJS rejoins within about one heartbeat.
  */
 export function createBatchHandler(o: BatchHandlerOptions) {
+  // Batches of several partitions wait for space at once (partitionsConsumedConcurrently): the fetch
+  // counts as paused from the first waiter to the last.
+  const setPaused = o.onFetchPaused ?? ((on: boolean) => o.metrics.fetchPaused.set(on ? 1 : 0));
+  let waiting = 0;
+  const paused = (on: boolean) => {
+    const before = waiting;
+    waiting += on ? 1 : -1;
+    if ((before === 0) !== (waiting === 0)) setPaused(waiting > 0);
+  };
   const heartbeatOrRejoin = async (heartbeat: () => Promise<void>): Promise<void> => {
     try {
       await heartbeat();
@@ -74,7 +83,7 @@ export function createBatchHandler(o: BatchHandlerOptions) {
         return;
       }
       if (!o.capacity.tryAcquire()) {
-        const acquired = await waitForSpace(o, () => heartbeatOrRejoin(heartbeat));
+        const acquired = await waitForSpace(o, () => heartbeatOrRejoin(heartbeat), paused);
         if (!acquired || !isRunning() || isStale() || o.signal.aborted) {
           if (acquired) o.capacity.release();
           return;
@@ -113,11 +122,10 @@ function rewindIfBehind(o: BatchHandlerOptions, topic: string, partition: number
 }
 
 /** Waits for a slot with heartbeats; false when the service is stopping. Rethrows rebalance errors. */
-async function waitForSpace(o: BatchHandlerOptions, heartbeat: () => Promise<void>): Promise<boolean> {
+async function waitForSpace(o: BatchHandlerOptions, heartbeat: () => Promise<void>, paused: (on: boolean) => void): Promise<boolean> {
   const wait = new AbortController();
   const stop = () => wait.abort(o.signal.reason);
   o.signal.addEventListener('abort', stop, { once: true });
-  const paused = o.onFetchPaused ?? ((on: boolean) => o.metrics.fetchPaused.set(on ? 1 : 0));
   paused(true);
   let acquired = false;
   const slot = o.capacity.acquire(wait.signal).then(

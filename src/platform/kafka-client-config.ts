@@ -56,6 +56,16 @@ function saslOptions({ kafka }: Config, logger: Logger): SASLOptions {
   return options as SASLOptions;
 }
 
+/**
+ * `partitionsConsumedConcurrently`: every fetched partition's batch is handed to intake at once, so
+ * when the buffer is full they wait for space side by side and the buffer admits from each in turn
+ * (its waiters are served first come, first served). With one at a time, the first partition's whole
+ * batch (up to `maxBytesPerPartition`, thousands of events) went first: after a restart the records a
+ * crashed instance had in flight, at the front of every partition, waited behind it for minutes.
+ * Above the partitions a member owns costs nothing (KafkaJS keeps one idle worker object each).
+ */
+export const PARTITIONS_CONSUMED_CONCURRENTLY = 256;
+
 /** The service's consumer: manual commits, small prefetch (memory outside EMAIL_WORKER_BUFFER). */
 export function consumerConfig(config: Config): ConsumerConfig {
   return {

@@ -99,6 +99,29 @@ describe('batch handler', () => {
     expect((await metrics.fetchPaused.get()).values[0]?.value).toBe(0);
   });
 
+  it('when batches of two partitions wait for space at once › admits from each in turn and stays paused until both got theirs', async () => {
+    const { handler, submitted, capacity, metrics, tracker } = setup(1);
+    tracker.retain([{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }]);
+    const p0 = payload([0, 1, 2]).p;
+    const p1 = payload([0, 1]).p;
+    (p1.batch as { partition: number }).partition = 1;
+    const runs = [handler(p0), handler(p1)];
+    await vi.advanceTimersByTimeAsync(0);
+    const order = () => submitted.map((r) => `${r.partition}:${r.message.offset}`);
+    expect(order()).toEqual(['0:0']);
+    for (let i = 0; i < 3; i += 1) {
+      capacity.release();
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    // Partition 0's second record queued first, then partition 1's first: each gets the next slot in turn.
+    expect(order()).toEqual(['0:0', '0:1', '1:0', '0:2']);
+    expect((await metrics.fetchPaused.get()).values[0]?.value).toBe(1);
+    capacity.release();
+    await Promise.all(runs);
+    expect(order()).toEqual(['0:0', '0:1', '1:0', '0:2', '1:1']);
+    expect((await metrics.fetchPaused.get()).values[0]?.value).toBe(0);
+  });
+
   it('when a rebalance surfaces through the heartbeat while waiting › rethrows it and takes no slot', async () => {
     const { handler, capacity, submitted } = setup(1);
     const rebalance = Object.assign(new Error('rebalance'), { type: 'REBALANCE_IN_PROGRESS' });
