@@ -6,16 +6,22 @@
  *   npx tsx bench/settle-log.ts [--lines 200000] [--rounds 5]
  *
  * Each figure is the median over rounds of process CPU time (user + system) / lines, after a warm-up.
+ * Then the destination: the service writes each line synchronously (a SIGKILL loses nothing); against
+ * pino's asynchronous default, to a file and to a pipe (a reader drains a FIFO, as a container runtime
+ * drains stdout), one line per turn of the event loop as the service logs them (--dest-lines lines).
  */
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { destinationCost } from './log-destination-cost.js';
 import { signupEvent } from '../dev/signup-event.js';
 import { toConsumedRecord } from '../src/intake/to-consumed-record.js';
 import type { Outcome } from '../src/pipeline/outcome.js';
 import { createLogger, type Logger } from '../src/platform/logger.js';
 import { logSettled } from '../src/settle/settler.js';
 
-const { values: flags } = parseArgs({ options: { lines: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '5' } } });
+const { values: flags } = parseArgs({
+  options: { lines: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '5' }, 'dest-lines': { type: 'string', default: '20000' } },
+});
 const LINES = Number(flags.lines);
 const ROUNDS = Number(flags.rounds);
 
@@ -52,3 +58,4 @@ for (const [name, logger, outcome] of cases) {
   const figures = Array.from({ length: ROUNDS }, () => cpuPerLine(logger, outcome));
   console.log(`${name.padEnd(52)} ${median(figures).toFixed(2)} µs`);
 }
+await destinationCost({ lines: Number(flags['dest-lines']), rounds: ROUNDS, log: (logger) => logSettled(logger, record, sent), median });

@@ -14,7 +14,15 @@ export const REDACT_PATHS = [
   'redisUrl', '*.redisUrl',
 ];
 
-export function createLogger({ level, destination }: { level: string; destination?: DestinationStream }): Logger {
+/**
+ * Without a destination the logger writes each line to stdout synchronously, not through pino's
+ * default asynchronous buffer: a process killed with SIGKILL (the OOM killer, a liveness kill) keeps
+ * every line it logged — its last ones are the ones that explain it. It costs no more CPU per line
+ * than the asynchronous write (bench/settle-log.ts). The price: a stdout pipe whose reader stalls
+ * blocks the event loop instead of growing a buffer without bound (a container runtime reads it
+ * continuously; Node's own process.stdout writes to a pipe synchronously on Linux too).
+ */
+export function createLogger({ level, destination = pino.destination({ dest: 1, sync: true }) }: { level: string; destination?: DestinationStream }): Logger {
   return pino(
     {
       level,
