@@ -9,7 +9,7 @@ export interface ReceiptPublisherOptions {
   readonly topic: string;
   /** The topic's partition count, to name each receipt's partition as KafkaJS would. */
   readonly partitionCount: PartitionCount;
-  readonly metrics: Pick<Metrics, 'receiptPublishErrors' | 'receiptPublishStalled'>;
+  readonly metrics: Pick<Metrics, 'receiptPublishErrors' | 'receiptPublishStalled' | 'receiptPublishDelay'>;
   readonly logger: Logger;
   /** How long the first receipt waits for others to join its batch. @default 5 */
   readonly lingerMs?: number;
@@ -31,6 +31,8 @@ interface Entry {
   /** The message with its partition, fixed at its first attempt (the produce loop tracks it by identity). */
   sent?: Message;
   readonly signal: AbortSignal;
+  /** performance.now() when it was handed in: its wait until acknowledged is the receipt delay. */
+  readonly since: number;
   readonly resolve: () => void;
   readonly reject: (reason: unknown) => void;
   readonly onAbort: () => void;
@@ -60,6 +62,7 @@ export class ReceiptPublisher {
       const entry: Entry = {
         message,
         signal,
+        since: performance.now(),
         resolve,
         reject,
         onAbort: () => {
@@ -94,9 +97,12 @@ export class ReceiptPublisher {
       while (this.#waiting.length > 0) {
         const batch = this.#waiting.splice(0, this.#o.maxBatch ?? 500);
         const acknowledged = await this.#sendUntilAcknowledged(batch);
+        const now = performance.now();
         for (const entry of batch) {
           entry.signal.removeEventListener('abort', entry.onAbort);
-          if (acknowledged) entry.resolve();
+          if (!acknowledged) continue;
+          if (!entry.signal.aborted) this.#o.metrics.receiptPublishDelay.observe((now - entry.since) / 1_000);
+          entry.resolve();
         }
       }
     } finally {

@@ -28,6 +28,8 @@ const allExprs = targets.map((t) => t.expr).join('\n');
 
 /** The Grafana unit a query's values come in, read from its functions and its metric's suffix. */
 function unitOf(expr: string): string {
+  // A rate over a configured rate (…_per_second) is the share of it used.
+  if (/\brate\(.*\) \/ max(?: by \([\w, ]+\))? ?\(\w+_per_second\{/.test(expr)) return 'percentunit';
   if (/histogram_quantile\(.*_seconds_bucket/.test(expr) || /time\(\) - .*_timestamp_seconds/.test(expr)) return 's';
   if (/rate\(\w+_seconds_total/.test(expr)) return 'percentunit';
   if (/\brate\(/.test(expr)) return 'ops';
@@ -74,8 +76,11 @@ describe(DASHBOARD_PATH, () => {
     ['sends by relay and which relay is down', ['email_dispatcher_relay_sends_total', 'email_dispatcher_relay_circuit_open']],
     ['the cluster send rate falling back to a per-pod share', ['email_dispatcher_rate_limit_fallback']],
     ['receipts published and failing', ['email_dispatcher_receipts_published_total', 'email_dispatcher_receipt_publish_errors_total']],
+    ['receipt lag', ['histogram_quantile(0.99, sum by (le) (rate(email_dispatcher_receipt_publish_delay_seconds_bucket{']],
+    ['failures by relay, and relays refusing us', ['sum by (relay, smtp_code_class) (rate(email_dispatcher_send_failures_total{', 'sum by (relay) (rate(email_dispatcher_relay_refusals_total{']],
+    ['the send-rate budget used, cluster-wide and per pod', ['/ max(email_dispatcher_send_rate_limit_per_second{', '/ max by (pod) (email_dispatcher_send_rate_limit_per_second{']],
     ['blocked partitions', ['email_dispatcher_partition_blocked']],
-    ['stalled DLQ publishes', ['email_dispatcher_dlq_publish_stalled_messages']],
+    ['stalled DLQ and receipt publishes', ['email_dispatcher_dlq_publish_stalled_messages', 'email_dispatcher_receipt_publish_stalled_requests']],
   ])('shows %s', (_what, metrics) => {
     for (const metric of metrics) expect(allExprs).toContain(metric);
   });
@@ -114,7 +119,7 @@ describe(DASHBOARD_PATH, () => {
 
   it.each([
     'Throughput', 'Oldest unsettled message', 'Time since last progress', 'SMTP circuit and fetch pause', 'Sent ledger (Redis) errors',
-    'Rebalances and consumer crashes', 'Memory', 'CPU', 'Event-loop delay p99', 'Relay circuits', 'Cluster send rate fallback', 'Stalled DLQ publishes',
+    'Rebalances and consumer crashes', 'Memory', 'CPU', 'Event-loop delay p99', 'Relay circuits', 'Cluster send rate fallback', 'Stalled publishes',
   ])('draws one line per pod in %s', (title) => {
     const panel = panels.find((p) => p.title === title);
     expect(panel?.targets?.some((t) => t.legendFormat?.includes('{{pod}}')), title).toBe(true);

@@ -208,4 +208,23 @@ describe('ReceiptPublisher', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(resolved).toBe(true);
   });
+
+  it('when a batch is acknowledged › the wait of each receipt from publish to acknowledgement is observed (the receipt delay)', async () => {
+    const producer = scriptedProducer();
+    const { metrics, publisher: p } = publisher(producer);
+    const signal = new AbortController().signal;
+    void p.publish(message(1), signal);
+    await vi.advanceTimersByTimeAsync(2);
+    void p.publish(message(2), signal);
+    await vi.advanceTimersByTimeAsync(3);
+    await vi.advanceTimersByTimeAsync(1_000);
+    producer.requests[0]?.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    const { values } = await metrics.receiptPublishDelay.get();
+    expect(values.find((v) => v.metricName?.endsWith('_count'))?.value).toBe(2);
+    // 1 005 ms for the first, 1 003 ms for the second.
+    expect(values.find((v) => v.metricName?.endsWith('_sum'))?.value).toBeCloseTo(2.008, 6);
+    expect(values.find((v) => v.labels.le === 1)?.value).toBe(0);
+    expect(values.find((v) => v.labels.le === 2.5)?.value).toBe(2);
+  });
 });
