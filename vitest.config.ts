@@ -44,7 +44,7 @@ export default defineConfig({
       },
     ],
     // `npm run coverage`: the service's own code. cmd/ entry points run as child processes in the
-    // tests (as the image runs them), which in-process v8 coverage does not see; see README "Tests".
+    // tests (as the image runs them), which in-process v8 coverage does not see; see CONTRIBUTING.md "Coverage".
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts', 'cmd/**/*.ts'],
