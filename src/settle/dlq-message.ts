@@ -5,7 +5,7 @@ import { scrubAddresses } from '../platform/logger.js';
 
 export type DeadLetter = Extract<Outcome, { kind: 'dead-letter' }>;
 
-/** Header names of the DLQ contract (README "DLQ record"). */
+/** Header names of the DLQ contract (docs/contracts.md, "DLQ record"). */
 export const DLQ_HEADERS = {
   reason: 'dlq.reason',
   error: 'dlq.error',

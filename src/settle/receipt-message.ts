@@ -6,7 +6,7 @@ import { truncate } from '../platform/truncate.js';
 /** What a receipt says happened; stable words for the systems that read them. */
 export type ReceiptOutcome = 'sent' | 'dead_lettered' | 'skipped_duplicate';
 
-/** The receipt's JSON value (README "Delivery receipts"). No address: readers join on `eventId`. */
+/** The receipt's JSON value (docs/contracts.md, "Delivery receipt"). No address: readers join on `eventId`. */
 export interface Receipt {
   readonly version: 1;
   readonly eventId: string | null;
