@@ -1,11 +1,12 @@
 /**
- * npm run docs:dashboard   (about 3½ minutes; Java 17+, Debian's prometheus and redis-server)
+ * npm run docs:dashboard   (about 4 minutes; Java 17+, Debian's prometheus and redis-server)
  *
  * Draws docs/images/dashboard.svg and dashboard.png from real data. It runs the service as two
  * replicas against a local Kafka broker (ports 35092/35093, state in .local/kafka-dashboard; reused
- * if already running there), the SMTP sink and a Redis sent ledger, while a real Prometheus scrapes
- * them every second with deploy/prometheus/rules/email-dispatcher.yml loaded. A steady load runs
- * through the faults of dev/dashboard/scenario.ts (4xx burst, Redis outage, SMTP outage); then each
+ * if already running there), two SMTP sinks (primary and fallback relay), a Redis for the sent ledger
+ * and the cluster send rate, and a receipts topic, while a real Prometheus scrapes them every second
+ * with deploy/prometheus/rules/email-dispatcher.yml loaded. A steady load runs through the faults of
+ * dev/dashboard/scenario.ts (4xx burst, Redis outage, primary relay down, both relays down); then each
  * panel's PromQL in deploy/grafana/dashboards/email-dispatcher.json, its Grafana variables set as
  * Grafana would set them, is evaluated by that Prometheus over that window (/api/v1/query_range)
  * and every panel is drawn. Every process it started is stopped. Logs: .local/dashboard/.
@@ -19,6 +20,7 @@ import { drawDashboard, scenarioMarkers } from '../../dev/dashboard/draw-dashboa
 import { grafanaVariables, type QueryRange } from '../../dev/dashboard/grafana-variables.js';
 import { queryPanels } from '../../dev/dashboard/panel-data.js';
 import { NAMESPACE, withDashboardLoad } from '../../dev/dashboard/run-dashboard-load.js';
+import { CLUSTER_SEND_RATE } from '../../dev/dashboard/pod-environment.js';
 import { DASHBOARD_SCENARIO, scenarioPods } from '../../dev/dashboard/scenario.js';
 import { localKafkaOptionsFromEnv } from '../../dev/local-kafka.js';
 import { fixKafkaJsNegativeTimeout } from '../../src/platform/kafkajs-negative-timeout.js';
@@ -65,7 +67,8 @@ async function main(): Promise<void> {
         markers: scenarioMarkers(DASHBOARD_SCENARIO, startedAt),
         caption: [
           `Real data, not a mock-up: each panel's PromQL (${DASHBOARD_PATH}) evaluated by Prometheus over this ${minutes}-minute run, ${new Date(range.start * 1000).toISOString().slice(0, 16)}Z, step 1 s.`,
-          `The service as ${pods.length} replicas (pods ${pods.join(', ')}) on a local Kafka broker, an SMTP sink and a Redis sent ledger; ${DASHBOARD_SCENARIO.eventsPerSecond} sign-up events/s; scraped every ${SCRAPE_INTERVAL_S} s. npm run docs:dashboard`,
+          `The service as ${pods.length} replicas (pods ${pods.join(', ')}) on a local Kafka broker (with a receipts topic), a primary and a fallback SMTP relay (two sinks),`,
+          `Redis for the sent ledger and a cluster send rate of ${CLUSTER_SEND_RATE}/s; ${DASHBOARD_SCENARIO.eventsPerSecond} sign-up events/s; scraped every ${SCRAPE_INTERVAL_S} s. npm run docs:dashboard`,
         ],
       });
     },

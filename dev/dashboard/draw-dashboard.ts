@@ -33,10 +33,30 @@ export interface DashboardPicture extends Pick<PanelPicture, 'range' | 'origin' 
   readonly caption: readonly string[];
 }
 
+/** Each step's legend entry and where it goes: left to right, on a new line where it would pass `right`. */
+function legendLayout(markers: readonly Marker[], right: number): Array<{ marker: Marker; label: string; x: number; line: number }> {
+  let x = MARGIN;
+  let line = 0;
+  return markers.map((marker, i) => {
+    const label = `${i + 1} ${marker.label}${marker.to === undefined ? '' : ` (${Math.round(marker.to - marker.from)} s)`}`;
+    // DejaVu Sans at 12 px averages about 7 px a character.
+    const w = 19 + 7 * label.length;
+    if (x > MARGIN && x + w > right) {
+      x = MARGIN;
+      line += 1;
+    }
+    const entry = { marker, label, x, line };
+    x += w + 22;
+    return entry;
+  });
+}
+
 export function drawDashboard({ dashboard, data, range, origin, markers, caption }: DashboardPicture): string {
-  const banner = 40 + 17 * caption.length + 26;
-  const bottom = Math.max(...dashboard.panels.map((p) => p.gridPos.y + p.gridPos.h));
   const width = 24 * COLUMN + 2 * MARGIN - GAP;
+  const legend = legendLayout(markers, width - MARGIN);
+  const legendLines = 1 + Math.max(0, ...legend.map((e) => e.line));
+  const banner = 40 + 17 * caption.length + 26 + 17 * (legendLines - 1);
+  const bottom = Math.max(...dashboard.panels.map((p) => p.gridPos.y + p.gridPos.h));
   const height = banner + bottom * ROW + MARGIN;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, sans-serif">`,
@@ -44,15 +64,11 @@ export function drawDashboard({ dashboard, data, range, origin, markers, caption
     `<text x="${MARGIN}" y="30" font-size="20" fill="#FFFFFF">${escapeXml(dashboard.title)}</text>`,
     ...caption.map((line, i) => `<text x="${MARGIN}" y="${52 + 17 * i}" font-size="12" fill="#CCCCDC">${escapeXml(line)}</text>`),
   ];
-  let x = MARGIN;
-  const legendY = 40 + 17 * caption.length + 14;
-  markers.forEach((m, i) => {
-    const label = `${i + 1} ${m.label}${m.to === undefined ? '' : ` (${Math.round(m.to - m.from)} s)`}`;
+  for (const { marker: m, label, x, line } of legend) {
+    const legendY = 40 + 17 * caption.length + 14 + 17 * line;
     parts.push(`<rect x="${x}" y="${legendY - 10}" width="14" height="12" fill="${m.color}" opacity="${m.to === undefined ? 0.9 : 0.5}"/>`);
     parts.push(`<text x="${x + 19}" y="${legendY}" font-size="12" fill="#D8D9DA">${escapeXml(label)}</text>`);
-    // DejaVu Sans at 12 px averages about 7 px a character.
-    x += 19 + 7 * label.length + 22;
-  });
+  }
   for (const panel of dashboard.panels) {
     const box = {
       x: MARGIN + panel.gridPos.x * COLUMN,

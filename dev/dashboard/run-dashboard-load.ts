@@ -1,6 +1,6 @@
 /**
- * The real run behind the dashboard picture: a local Kafka broker, the SMTP sink, a Redis sent
- * ledger, the service as separate replicas (pods) and a real Prometheus scraping them, under the load
+ * The real run behind the dashboard picture: a local Kafka broker, two SMTP sinks (the primary and
+ * the fallback relay), a Redis for the sent ledger and the cluster send rate, the service as separate replicas (pods) and a real Prometheus scraping them, under the load
  * test's steady stream of sign-up events while the scenario's faults come and go. `use` gets the
  * Prometheus that recorded it all; every process started here is stopped afterwards.
  */
@@ -16,6 +16,7 @@ import { waitForReady } from '../loadtest/wait.js';
 import { spawnService, type ServiceProcess } from '../service-process.js';
 import { startSmtpSink, type SmtpSink } from '../smtp-sink.js';
 import { startDaemon, type Daemon } from './daemon.js';
+import { podEnvironment } from './pod-environment.js';
 import { PROMETHEUS_BINARY, prometheusConfig, startPrometheus } from './local-prometheus.js';
 import { elapsedLabel } from './draw-panel.js';
 import { scenarioPods, stepLabel, timeline, type Scenario, type TimelineEntry } from './scenario.js';
@@ -45,6 +46,7 @@ interface Stack {
   readonly brokers: string[];
   readonly topic: string;
   readonly sink: SmtpSink;
+  readonly fallback: SmtpSink;
   readonly redisPort: number;
   readonly httpPorts: ReadonlyMap<string, number>;
   readonly producer: Producer;
@@ -68,21 +70,7 @@ async function startPod(o: DashboardLoadOptions, stack: Stack, pod: string): Pro
     projectRoot: o.projectRoot,
     entry: 'source',
     logFile: path.join(o.projectRoot, '.local', 'dashboard', `${pod}.log`),
-    env: {
-      KAFKA_BROKERS: stack.brokers.join(','),
-      KAFKA_TOPIC: stack.topic,
-      KAFKA_DLQ_TOPIC: `${stack.topic}.dlq`,
-      KAFKA_GROUP_ID: `${stack.topic}.dispatcher`,
-      SMTP_HOST: '127.0.0.1',
-      SMTP_PORT: String(stack.sink.port),
-      // Probing every 2 s instead of 5 s: the recovery after the outage fits the picture.
-      SMTP_BREAKER_PROBE_INTERVAL_MS: '2000',
-      EMAIL_FROM: 'Acme <welcome@acme.test>',
-      IDEMPOTENCY_REDIS_URL: `redis://127.0.0.1:${stack.redisPort}`,
-      HTTP_PORT: String(port),
-      SHUTDOWN_TIMEOUT_MS: '5000',
-      LOG_LEVEL: 'warn',
-    },
+    env: podEnvironment({ brokers: stack.brokers, topic: stack.topic, primaryPort: stack.sink.port, fallbackPort: stack.fallback.port, redisPort: stack.redisPort, httpPort: port }),
   });
   stack.services.push(service);
   await waitForReady({ url: `http://127.0.0.1:${port}/readyz`, exited: service.exited, timeoutMs: 60_000, signal: o.signal });
@@ -103,9 +91,11 @@ export async function withDashboardLoad<T>(o: DashboardLoadOptions, use: (load: 
     // fresh topic of its own keeps earlier runs' events and commits out of the picture.
     const runId = Date.now().toString(36);
     const topic = kafka.startedHere ? 'user-signups' : `user-signups-${runId}`;
-    await createTopics({ brokers: kafka.brokers, topics: [{ name: topic, partitions: 6 }, { name: `${topic}.dlq`, partitions: 6 }], signal });
+    await createTopics({ brokers: kafka.brokers, topics: [{ name: topic, partitions: 6 }, { name: `${topic}.dlq`, partitions: 6 }, { name: `${topic}.receipts`, partitions: 6 }], signal });
     const sink = await startSmtpSink({ store: false, trackIds: false });
     cleanup.push(() => sink.stop());
+    const fallback = await startSmtpSink({ store: false, trackIds: false });
+    cleanup.push(() => fallback.stop());
     const redisPort = await freePort();
     let redis = await redisServer(redisPort, path.join(workDir, 'redis.log'), signal);
     cleanup.push(() => redis.stop());
@@ -126,7 +116,7 @@ export async function withDashboardLoad<T>(o: DashboardLoadOptions, use: (load: 
 
     const producer = new Kafka({ clientId: 'dashboard-load', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
     const services: ServiceProcess[] = [];
-    const stack: Stack = { brokers: kafka.brokers, topic, sink, redisPort, httpPorts, producer, services };
+    const stack: Stack = { brokers: kafka.brokers, topic, sink, fallback, redisPort, httpPorts, producer, services };
     cleanup.push(() => Promise.all(services.map((s) => s.stop(15_000))));
     await startPod(o, stack, scenario.firstPod);
     await producer.connect();
@@ -169,8 +159,11 @@ export async function withDashboardLoad<T>(o: DashboardLoadOptions, use: (load: 
           if (start) return redis.stop();
           redis = await redisServer(redisPort, path.join(workDir, 'redis.log'), signal);
           return;
-        case 'smtp-outage':
+        case 'primary-relay-outage':
           return sink.setDown(start, 'refuse');
+        case 'smtp-outage':
+          await Promise.all([sink.setDown(start, 'refuse'), fallback.setDown(start, 'refuse')]);
+          return;
       }
     };
     const at = (seconds: number): Promise<void> => sleep(Math.max(0, (startedAt + seconds) * 1000 - Date.now()), signal);
@@ -188,7 +181,7 @@ export async function withDashboardLoad<T>(o: DashboardLoadOptions, use: (load: 
     });
     // The last scrape and rule evaluation of the window.
     await sleep(2_000 * o.scrapeIntervalSeconds, signal);
-    log(`load done: ${sink.count} emails accepted by the SMTP sink, ${sink.rejected} refused`);
+    log(`load done: emails accepted ${sink.count} by the primary relay and ${fallback.count} by the fallback, ${sink.rejected + fallback.rejected} refused`);
     return await use({ prometheusUrl: prometheus.url, startedAt, endedAt });
   } finally {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);

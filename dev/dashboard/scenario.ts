@@ -1,13 +1,15 @@
 /**
  * What the dashboard picture's run does, as data: a steady load, a second replica joining, a few
- * invalid events, a burst of SMTP 4xx replies, a sent-ledger (Redis) outage and an SMTP outage, each at
- * a time from the start of the load. The picture marks each step on every graph.
+ * invalid events, a burst of SMTP 4xx replies, a Redis outage (sent ledger and send-rate budget), the
+ * primary relay down (traffic moves to the fallback relay and back) and both relays down, each at a
+ * time from the start of the load. The picture marks each step on every graph.
  */
 export type ScenarioStep =
   | { readonly kind: 'scale-out'; readonly atS: number; readonly pod: string }
   | { readonly kind: 'invalid-events'; readonly atS: number; readonly count: number }
   | { readonly kind: 'smtp-4xx'; readonly atS: number; readonly untilS: number; readonly transient: number; readonly permanent: number }
   | { readonly kind: 'ledger-outage'; readonly atS: number; readonly untilS: number }
+  | { readonly kind: 'primary-relay-outage'; readonly atS: number; readonly untilS: number }
   | { readonly kind: 'smtp-outage'; readonly atS: number; readonly untilS: number };
 
 export interface Scenario {
@@ -19,17 +21,18 @@ export interface Scenario {
   readonly steps: readonly ScenarioStep[];
 }
 
-/** About 2½ minutes: each fault has ended and drained before the next one starts. */
+/** About 3 minutes: each fault has ended and drained before the next one starts. */
 export const DASHBOARD_SCENARIO: Scenario = {
   eventsPerSecond: 40,
   firstPod: 'email-dispatcher-a',
-  endS: 150,
+  endS: 175,
   steps: [
     { kind: 'scale-out', atS: 10, pod: 'email-dispatcher-b' },
     { kind: 'invalid-events', atS: 20, count: 30 },
     { kind: 'smtp-4xx', atS: 30, untilS: 50, transient: 0.3, permanent: 0.03 },
-    { kind: 'ledger-outage', atS: 70, untilS: 82 },
-    { kind: 'smtp-outage', atS: 95, untilS: 120 },
+    { kind: 'ledger-outage', atS: 65, untilS: 77 },
+    { kind: 'primary-relay-outage', atS: 90, untilS: 110 },
+    { kind: 'smtp-outage', atS: 125, untilS: 150 },
   ],
 };
 
@@ -42,9 +45,11 @@ export function stepLabel(step: ScenarioStep): string {
     case 'smtp-4xx':
       return `SMTP 4xx burst (${Math.round(step.transient * 100)} % 451, ${Math.round(step.permanent * 100)} % 550)`;
     case 'ledger-outage':
-      return 'sent ledger (Redis) down';
+      return 'Redis down (sent ledger, send-rate budget)';
+    case 'primary-relay-outage':
+      return 'primary SMTP relay down (fallback takes over)';
     case 'smtp-outage':
-      return 'SMTP server down';
+      return 'both SMTP relays down';
   }
 }
 

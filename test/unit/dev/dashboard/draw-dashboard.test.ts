@@ -27,8 +27,21 @@ describe('drawDashboard', () => {
 
   it('draws every panel with its title, and the scenario steps in the legend', () => {
     for (const panel of dashboard.panels) expect(svg).toContain(`>${panel.title}</text>`);
-    expect(svg).toContain('>5 SMTP server down (25 s)</text>');
+    expect(svg).toContain('>6 both SMTP relays down (25 s)</text>');
+    expect(svg).toContain('>5 primary SMTP relay down (fallback takes over) (20 s)</text>');
     expect(svg).toContain('>1 email-dispatcher-b starts</text>');
+  });
+
+  it('wraps the scenario legend onto more lines rather than past the right edge', () => {
+    const width = Number(/<svg [^>]*width="(\d+)"/.exec(svg)?.[1]);
+    const legend = [...svg.matchAll(/<text x="(\d+)" y="(\d+)" font-size="12" fill="#D8D9DA">(\d [^<]*)<\/text>/g)].map(([, x, y, label]) => ({ x: Number(x), y: Number(y), label: label as string }));
+    expect(legend).toHaveLength(DASHBOARD_SCENARIO.steps.length);
+    // DejaVu Sans at 12 px averages about 7 px a character.
+    for (const { x, label } of legend) expect(x + 7 * label.length, label).toBeLessThanOrEqual(width);
+    expect(new Set(legend.map((l) => l.y)).size).toBeGreaterThan(1);
+    // The panels start below the last legend line.
+    const firstPanelY = Math.min(...[...svg.matchAll(/<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="[\d.]+" rx=/g)].map(([, y]) => Number(y)));
+    expect(firstPanelY).toBeGreaterThan(Math.max(...legend.map((l) => l.y)));
   });
 
   it('shows a stat as its last value, mapped to text where the panel maps it', () => {
