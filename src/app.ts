@@ -4,6 +4,7 @@ import { createReadiness } from './composition/readiness.js';
 import { serviceMetrics } from './composition/service-metrics.js';
 import { buildSmtpOut } from './composition/smtp-out.js';
 import { shutdownPlan } from './composition/shutdown-plan.js';
+import { tracedSubmit } from './composition/traced-submit.js';
 import { Capacity } from './delivery/capacity.js';
 import { Dispatcher } from './delivery/dispatcher.js';
 import type { Mailer } from './delivery/mailer.js';
@@ -22,6 +23,8 @@ import { checkKafkaTopics, configuredTopics } from './platform/kafka-topic-check
 import type { Logger } from './platform/logger.js';
 import type { Metrics } from './platform/metrics.js';
 import { runShutdownSteps } from './platform/shutdown-steps.js';
+import { buildInfo } from './platform/build-info.js';
+import { createTracing } from './platform/tracing/tracing.js';
 import { CommitGate } from './settle/commit-gate.js';
 import { Committer } from './settle/committer.js';
 import { createConfirmedCommit } from './settle/confirmed-commit.js';
@@ -67,6 +70,8 @@ export function createApp(options: AppOptions): App {
   const stalledPublishes = new StalledPublishes(() => readiness.update());
   const clients = buildClients(config, logger, metrics, { ...options, stalls: stalledPublishes });
   const { consumer, producer, admin, ledger, clusterRate, publishReceipt } = clients;
+  // Off unless OTEL_* ask for it; the SDK is loaded by start() only then.
+  const tracing = createTracing({ config: config.tracing, groupId: config.kafka.groupId, serviceVersion: buildInfo().version, logger });
 
   let stopping: Promise<number> | undefined;
   const stopWith = (exitCode: number) => (reason: string) => void stop({ exitCode, reason });
@@ -159,7 +164,7 @@ export function createApp(options: AppOptions): App {
   const handleBatch = createBatchHandler({
     tracker,
     capacity,
-    submit: (record) => dispatcher.submit(record),
+    submit: tracedSubmit((record) => dispatcher.submit(record), tracing),
     membership: lifecycle,
     heartbeatEveryMs: Math.max(100, Math.floor(config.kafka.heartbeatIntervalMs / 2)),
     maxAheadPerPartition: config.kafka.maxAheadPerPartition,
@@ -186,6 +191,7 @@ export function createApp(options: AppOptions): App {
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
 
   async function start(): Promise<void> {
+    await tracing.start();
     http = await startHttpServer({ port: config.http.port, host: options.httpHost ?? '0.0.0.0', registry, health: readiness.health, logger });
     // A missing topic is a ConfigError (exit 2): KafkaJS would wait on it for ever instead.
     await checkKafkaTopics({ admin: clients.topicCheckAdmin, topics: configuredTopics(config) });
@@ -217,7 +223,7 @@ export function createApp(options: AppOptions): App {
       logger.info({ reason, held: capacity.held }, 'shutting down');
       readiness.health.beginShutdown();
       readiness.update();
-      const parts = { smtpVerifier, intake, lifecycle, capacity, dispatcher, committer, consumer, producer, mailer, ledger, breaker: { stop: stopBreakers }, logger, closeRate: () => clusterRate?.close(), highWatermarks };
+      const parts = { smtpVerifier, intake, lifecycle, capacity, dispatcher, committer, consumer, producer, mailer, ledger, breaker: { stop: stopBreakers }, logger, closeRate: () => clusterRate?.close(), highWatermarks, tracing };
       const steps = shutdownPlan(
         { ...parts, stopGauges: () => clearInterval(gauges), closeHttp: () => http?.close() },
         { drain: exitCode === 0, remaining: (atLeast = 0) => Math.max(deadline - Date.now(), atLeast) },

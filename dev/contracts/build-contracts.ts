@@ -21,6 +21,7 @@ const DLQ_HEADER_DESCRIPTIONS: Record<keyof typeof DLQ_HEADERS, string> = {
   group: 'Consumer group that dead-lettered it',
   valueDropped: 'Set (message_too_large) only when the DLQ topic refused the original value as too large; the value is then null',
   valueSize: 'Size in bytes of the dropped value (with dlq.value.dropped)',
+  traceId: 'The event\'s W3C trace id, only while the service traces (OTEL_*); traceparent then names the DLQ publish span',
 };
 
 /** The DLQ record's headers (every value a UTF-8 string); the key and value are the original record's, byte for byte. */
@@ -67,7 +68,7 @@ function asyncApi(): Record<string, unknown> {
           contentType: 'application/json',
           payload: { $ref: './signup-event.schema.json' },
           bindings: { kafka: { key: { ...stringKey, description: 'The user id (keeps one user\'s events in order)' }, bindingVersion: '0.5.0' } },
-          headers: { type: 'object', properties: { traceparent: { type: 'string', description: 'W3C trace context; copied to the DLQ record' } }, additionalProperties: { type: 'string' } },
+          headers: { type: 'object', properties: { traceparent: { type: 'string', description: 'W3C trace context: copied to the DLQ record; while the service traces, its span of the event is a child of it' }, tracestate: { type: 'string', description: 'W3C trace context, with traceparent' } }, additionalProperties: { type: 'string' } },
         },
         deadLetter: {
           name: 'deadLetter',
@@ -80,7 +81,7 @@ function asyncApi(): Record<string, unknown> {
           name: 'receipt',
           contentType: RECEIPT_CONTENT_TYPE,
           payload: { $ref: './receipt.schema.json' },
-          headers: { type: 'object', properties: { 'content-type': { const: RECEIPT_CONTENT_TYPE }, 'receipt.outcome': { type: 'string', enum: ['sent', 'dead_lettered', 'skipped_duplicate'] } }, required: ['content-type', 'receipt.outcome'] },
+          headers: { type: 'object', properties: { traceparent: { type: 'string', description: 'W3C trace context of the receipt publish span, only while the service traces' }, 'content-type': { const: RECEIPT_CONTENT_TYPE }, 'receipt.outcome': { type: 'string', enum: ['sent', 'dead_lettered', 'skipped_duplicate'] } }, required: ['content-type', 'receipt.outcome'] },
           bindings: { kafka: { key: { ...stringKey, description: 'eventId (the original key when the event did not parse)' }, bindingVersion: '0.5.0' } },
         },
       },

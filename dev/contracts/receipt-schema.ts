@@ -19,6 +19,7 @@ export const receiptSchema = z
     occurredAt: z.string().nullable().describe('The sign-up\'s own time, when the event parsed'),
     settledAt: z.iso.datetime(),
     source: z.object({ topic: z.string(), partition: z.number().int().min(0), offset: z.string() }).strict(),
+    traceId: z.string().regex(/^[0-9a-f]{32}$/).nullable().describe('The event\'s W3C trace id while the service traces (OTEL_*): the upstream producer\'s when its record carried a traceparent; null otherwise'),
   })
   .strict()
   .meta({ title: 'Delivery receipt', description: `Value of a KAFKA_RECEIPTS_TOPIC record (content-type ${RECEIPT_CONTENT_TYPE}); key = eventId. No address: readers join on eventId.` });

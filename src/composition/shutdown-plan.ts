@@ -25,6 +25,8 @@ export interface ShutdownParts {
   readonly closeRate: () => unknown;
   readonly highWatermarks: { close(): Promise<void> };
   readonly breaker: Pick<CircuitBreaker, 'stop'>;
+  /** Exports the spans still buffered (a no-op with tracing off). */
+  readonly tracing: { shutdown(): Promise<void> };
   readonly stopGauges: () => void;
   readonly closeHttp: () => unknown;
   readonly logger: Logger;
@@ -60,6 +62,8 @@ export function shutdownPlan(p: ShutdownParts, { drain, remaining }: { drain: bo
     ['close SMTP pool', () => p.mailer.close()],
     ['close ledger', () => p.ledger.close()],
     ['close send-rate Redis', () => p.closeRate(), () => 2_000],
+    // Every span has ended by now (settled, abandoned, or its SMTP exchange closed); a collector that is down gets a few seconds.
+    ['flush traces', () => p.tracing.shutdown(), () => 5_000],
     ['stop circuit breaker', () => p.breaker.stop()],
     ['stop gauges', () => p.stopGauges()],
     ['close HTTP', () => p.closeHttp()],

@@ -8,6 +8,8 @@ import { RateAhead } from './rate-ahead.js';
 import { decideOnFailure } from './failure-decision.js';
 import { retryDelayMs } from '../platform/retry-policy.js';
 import { sendAttempt } from './send-attempt.js';
+import { endAttemptSpan } from './attempt-span.js';
+import { ATTR } from '../platform/tracing/event-trace.js';
 import type { SmtpFailure } from './smtp-errors.js';
 
 export type { DispatcherOptions, HoldReason } from './dispatcher-options.js';
@@ -154,11 +156,13 @@ export class Dispatcher {
     // Held up since its token was granted (a hold, every worker busy): starting now could exceed the rate.
     if (tokenAt !== undefined && Date.now() - tokenAt > TOKEN_FRESH_MS) return this.#enqueue(job, letter);
     this.#board.move(job, { name: 'claiming', letter });
+    const span = job.record.trace?.child('smtp send', { kind: 'client', attributes: { [ATTR.attempt]: job.attempts + 1 } });
     const result = await sendAttempt(this.#o, letter, {
       // Revoked, shut down or a rebalance began during the claim: send nothing.
       proceed: () => !job.abandoned && this.#holds.size === 0,
       onExchange: () => this.#board.move(job, { name: 'sending', letter }),
     });
+    if (span) endAttemptSpan(span, result);
     // An abandoned job's result is ignored; its slot was kept only while the SMTP exchange ran.
     if (job.abandoned) return this.#board.release(job);
     // An outcome is settled (its receipt or DLQ publish acknowledged) after the worker is free again.
@@ -222,7 +226,10 @@ export class Dispatcher {
   /** The job waits on a timer, holding no worker slot. */
   #scheduleRetry(job: Job, delayMs: number, letter: Letter): void {
     if (job.abandoned) return;
+    // Cut short by abandonment, it ends with the event's span.
+    const wait = job.record.trace?.child('retry wait', { kind: 'internal', attributes: { [ATTR.delayMs]: delayMs, [ATTR.attempts]: job.attempts } });
     const timer = setTimeout(() => {
+      wait?.end();
       if (!job.abandoned) this.#enqueue(job, letter);
     }, delayMs);
     this.#board.move(job, { name: 'waiting', letter, timer });

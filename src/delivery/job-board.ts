@@ -3,6 +3,7 @@ import { abortableWait } from '../platform/abortable-wait.js';
 import type { ConsumedRecord } from '../pipeline/outcome.js';
 import type { Capacity } from './capacity.js';
 import type { PreparedMail } from './mailer.js';
+import { ATTR } from '../platform/tracing/event-trace.js';
 
 /** What a worker sends: the event's id (for the sent ledger) and the composed message. */
 export interface Letter {
@@ -48,8 +49,8 @@ export function newJob(record: ConsumedRecord): Job {
 
 /** Where a job's record comes from, for log lines (never its address). */
 export function whereOf(job: Job) {
-  const { topic, partition, message, eventId } = job.record;
-  return { topic, partition, offset: message.offset, eventId };
+  const { topic, partition, message, eventId, trace } = job.record;
+  return { topic, partition, offset: message.offset, eventId, traceId: trace?.traceId };
 }
 
 type Counted = 'queued' | 'sending' | 'waiting';
@@ -133,6 +134,8 @@ export class JobBoard {
     if (job.stage.name === 'done') return;
     this.move(job, { name: 'done' });
     this.capacity.release();
+    // Settled or abandoned: the event's span ends here either way.
+    job.record.trace?.end(job.abandoned ? { [ATTR.outcome]: 'abandoned' } : undefined);
   }
 
   /** Resolves when no job is in its send (or ledger claim). */

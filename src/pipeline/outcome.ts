@@ -1,4 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
+import type { EventTrace } from '../platform/tracing/event-trace.js';
 import type { ParseResult } from './parse-result.js';
 import type { Ticket } from './topic-partition.js';
 
@@ -38,6 +39,8 @@ export interface ConsumedRecord {
   readonly partition: number;
   readonly message: KafkaMessage;
   readonly ticket: Ticket;
+  /** The event's trace (OTEL_*), from admission to settle; undefined while tracing is off. */
+  readonly trace?: EventTrace | undefined;
   /** What intake made of the value: the event, or why it can never be one. */
   readonly parsed: ParseResult;
   /** The event's id when it parsed (for logs and the ledger); undefined otherwise. */

@@ -99,6 +99,8 @@ export const schema = {
  */
 export const FILE_SECRETS = ['SMTP_PASS', 'KAFKA_SASL_PASSWORD', 'IDEMPOTENCY_REDIS_URL', 'REDIS_URL', 'SMTP_FALLBACK_PASS'] as const;
 
+import type { TracingConfig } from './tracing/tracing-config.js';
+
 /** A schema leaf's value: one of an enum format's values, else its default's type, widened. */
 type LeafValue<L> = L extends { format: readonly (infer U)[] } ? U : L extends { default: infer D } ? Widen<D> : never;
 type Widen<D> = D extends boolean ? boolean : D extends number ? number : D extends string ? string : D extends readonly (infer E)[] ? readonly Widen<E>[] : D;
@@ -111,6 +113,6 @@ export const TEMPLATE_VARS_PREFIX = 'EMAIL_TEMPLATE_VARS_';
  * The validated, frozen configuration: derived from the schema, never written twice; plus the
  * EMAIL_TEMPLATE_VARS_* family, by value name in lower case (`product_name`).
  */
-export type Config = ConfigOf<typeof schema> & { readonly email: { readonly templateVars: Readonly<Record<string, string>> } };
+export type Config = ConfigOf<typeof schema> & { readonly email: { readonly templateVars: Readonly<Record<string, string>> } } & { readonly tracing: TracingConfig };
 
 /** Thrown by `loadConfig`; `problems` holds one line per bad variable, each naming it. */

@@ -5,6 +5,7 @@ import { ServiceError } from './service-error.js';
 import { FILE_SECRETS, schema, TEMPLATE_VARS_PREFIX, type Config } from './config-schema.js';
 import { readSecretFile } from './secret-file.js';
 import { readTemplateVars } from './template-vars.js';
+import { readTracingConfig } from './tracing/tracing-config.js';
 
 export type { Config } from './config-schema.js';
 
@@ -169,6 +170,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const templateVars = readTemplateVars(env);
   problems.push(...templateVars.problems);
+  // OTEL_*: the OpenTelemetry variables, read by their spec's rules (docs/operations.md, Tracing).
+  const tracing = readTracingConfig(env);
+  problems.push(...tracing.problems);
   const config = convict(schema as never, { env: resolved, args: [] });
   if (problems.length === 0) {
     try {
@@ -181,7 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const props = problems.length === 0 ? (config.getProperties() as unknown as Config) : undefined;
   if (props) for (const rule of CROSS_RULES) problems.push(...[rule(props)].filter((p): p is string => p !== undefined));
   if (problems.length > 0 || !props) throw new ConfigError(problems);
-  return deepFreeze(Object.assign(props, { email: { ...props.email, templateVars: templateVars.vars } }));
+  return deepFreeze(Object.assign(props, { email: { ...props.email, templateVars: templateVars.vars }, tracing: tracing.config }));
 }
 
 /**

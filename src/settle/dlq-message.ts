@@ -20,6 +20,8 @@ export const DLQ_HEADERS = {
   /** Set only when the DLQ topic refused the original value as too large. */
   valueDropped: 'dlq.value.dropped',
   valueSize: 'dlq.value.size',
+  /** Set only while tracing is on: the event's trace id. */
+  traceId: 'dlq.trace.id',
 } as const;
 
 /**
@@ -27,13 +29,18 @@ export const DLQ_HEADERS = {
  * from an earlier dead-lettering are replaced, so the record describes this failure; others (such as
  * the redrive tool's `dlq.redrive.count`, which its loop guard reads) are kept.
  */
-export function buildDlqMessage(record: ConsumedRecord, outcome: DeadLetter, { groupId, failedAt }: { groupId: string; failedAt: Date }): Message {
+export function buildDlqMessage(
+  record: ConsumedRecord,
+  outcome: DeadLetter,
+  { groupId, failedAt, traceHeaders = {} }: { groupId: string; failedAt: Date; /** The DLQ publish span's traceparent/tracestate (they replace the original's). */ traceHeaders?: Readonly<Record<string, string>> },
+): Message {
   const original: IHeaders = {};
   for (const [name, value] of Object.entries(record.message.headers ?? {})) {
     if (value !== undefined && !Object.values(DLQ_HEADERS).includes(name as never)) original[name] = value;
   }
   const headers: IHeaders = {
     ...original,
+    ...traceHeaders,
     [DLQ_HEADERS.reason]: outcome.reason,
     [DLQ_HEADERS.error]: truncate(scrubAddresses(outcome.error), 1024),
     [DLQ_HEADERS.attempts]: String(outcome.attempts),
@@ -45,5 +52,6 @@ export function buildDlqMessage(record: ConsumedRecord, outcome: DeadLetter, { g
     [DLQ_HEADERS.group]: groupId,
   };
   if (outcome.smtpCode !== undefined) headers[DLQ_HEADERS.smtpCode] = String(outcome.smtpCode);
+  if (record.trace) headers[DLQ_HEADERS.traceId] = record.trace.traceId;
   return { key: record.message.key, value: record.message.value, headers };
 }

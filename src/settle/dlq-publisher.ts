@@ -4,6 +4,7 @@ import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { buildDlqMessage, DLQ_HEADERS, type DeadLetter } from './dlq-message.js';
 import { produceUntilAcknowledged, type StalledPublishes } from './produce-until-acknowledged.js';
+import { inSpan, sendAttributes } from '../platform/tracing/event-trace.js';
 
 function withoutValue(message: Message): Message {
   const size = Buffer.isBuffer(message.value) ? message.value.length : Buffer.byteLength(String(message.value ?? ''));
@@ -38,9 +39,10 @@ export type DlqPublisher = (record: ConsumedRecord, outcome: DeadLetter, signal:
 export function createDlqPublisher({ producer, topic, groupId, metrics, logger, backoffMs, stallAfterMs = 60_000, stalls }: DlqPublisherOptions): DlqPublisher {
   const loop = { producer, topic, what: 'DLQ', stallAfterMs, errors: metrics.dlqPublishErrors, stalledGauge: metrics.dlqPublishStalled, logger, ...(backoffMs ? { backoffMs } : {}), ...(stalls ? { stalls } : {}) };
   return async (record, outcome, signal) => {
-    let message = buildDlqMessage(record, outcome, { groupId, failedAt: new Date() });
+    const span = record.trace?.child(`send ${topic}`, { kind: 'producer', attributes: sendAttributes(topic) });
+    let message = buildDlqMessage(record, outcome, { groupId, failedAt: new Date(), ...(span ? { traceHeaders: span.headers } : {}) });
     const where = { topic: record.topic, partition: record.partition, offset: record.message.offset };
-    await produceUntilAcknowledged(loop, {
+    await inSpan(span, () => produceUntilAcknowledged(loop, {
       messages: () => [message],
       signal,
       context: { ...where, dlqTopic: topic },
@@ -53,6 +55,6 @@ export function createDlqPublisher({ producer, topic, groupId, metrics, logger, 
         message = withoutValue(message);
         return true;
       },
-    });
+    }));
   };
 }

@@ -28,6 +28,8 @@ export interface Receipt {
   readonly occurredAt: string | null;
   readonly settledAt: string;
   readonly source: { readonly topic: string; readonly partition: number; readonly offset: string };
+  /** The event's W3C trace id while tracing is on (OTEL_*); null otherwise. */
+  readonly traceId: string | null;
 }
 
 export const RECEIPT_CONTENT_TYPE = 'application/vnd.email-dispatcher.receipt.v1+json';
@@ -43,6 +45,7 @@ export function buildReceipt(record: ConsumedRecord, outcome: Outcome, { settled
     occurredAt: record.parsed.ok ? record.parsed.event.occurredAt : null,
     settledAt: settledAt.toISOString(),
     source: { topic: record.topic, partition: record.partition, offset: record.message.offset },
+    traceId: record.trace?.traceId ?? null,
   };
   switch (outcome.kind) {
     case 'sent':
@@ -58,11 +61,12 @@ export function buildReceipt(record: ConsumedRecord, outcome: Outcome, { settled
   }
 }
 
-export function receiptMessage(record: ConsumedRecord, receipt: Receipt): Message {
+/** `traceHeaders`: the receipt publish span's traceparent/tracestate, while tracing is on. */
+export function receiptMessage(record: ConsumedRecord, receipt: Receipt, traceHeaders: Readonly<Record<string, string>> = {}): Message {
   return {
     key: receipt.eventId ?? record.message.key,
     value: JSON.stringify(receipt),
-    headers: { 'content-type': RECEIPT_CONTENT_TYPE, 'receipt.outcome': receipt.outcome },
+    headers: { ...traceHeaders, 'content-type': RECEIPT_CONTENT_TYPE, 'receipt.outcome': receipt.outcome },
   };
 }
 

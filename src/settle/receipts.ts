@@ -5,6 +5,7 @@ import type { Metrics } from '../platform/metrics.js';
 import { buildReceipt, receiptMessage } from './receipt-message.js';
 import type { StalledPublishes } from './produce-until-acknowledged.js';
 import { ReceiptPublisher } from './receipt-publisher.js';
+import { inSpan, sendAttributes } from '../platform/tracing/event-trace.js';
 import type { PartitionCount } from './topic-partition-count.js';
 
 /** Makes a settled record's receipt durable; resolves once the broker acknowledged it. */
@@ -28,7 +29,8 @@ export function createReceipts({ producer, topic, partitionCount, relay, metrics
   const publisher = new ReceiptPublisher({ producer, topic, partitionCount, metrics, logger, stallAfterMs, ...(stalls ? { stalls } : {}) });
   return async (record, outcome, signal) => {
     const receipt = buildReceipt(record, outcome, { settledAt: new Date(), relay });
-    await publisher.publish(receiptMessage(record, receipt), signal);
+    const span = record.trace?.child(`send ${topic}`, { kind: 'producer', attributes: sendAttributes(topic) });
+    await inSpan(span, () => publisher.publish(receiptMessage(record, receipt, span?.headers), signal));
     metrics.receiptsPublished.inc({ outcome: receipt.outcome });
   };
 }

@@ -4,6 +4,7 @@ import type { Metrics } from '../platform/metrics.js';
 import type { DlqPublisher } from './dlq-publisher.js';
 import type { OffsetTracker } from './offset-tracker.js';
 import { noReceipts, type PublishReceipt } from './receipts.js';
+import { annotateSettled } from './settled-span.js';
 
 /**
  * Makes an outcome durable, then marks the offset settled. A dead letter settles only after the
@@ -36,6 +37,7 @@ export function createSettler({ tracker, publishDlq, publishReceipt = noReceipts
     tracker.settle(record.ticket);
     // Logged once the outcome is durable, so an abandoned settle (redelivered later) is not logged twice.
     logSettled(logger, record, outcome);
+    if (record.trace) annotateSettled(record.trace, outcome);
     onProgress();
   };
 }
@@ -47,7 +49,7 @@ export function createSettler({ tracker, publishDlq, publishReceipt = noReceipts
  */
 export function logSettled(logger: Logger, record: ConsumedRecord, outcome: Outcome): void {
   if (!logger.isLevelEnabled(outcome.kind === 'dead-letter' ? 'warn' : 'info')) return;
-  const where = { topic: record.topic, partition: record.partition, offset: record.message.offset, eventId: record.eventId };
+  const where = { topic: record.topic, partition: record.partition, offset: record.message.offset, traceId: record.trace?.traceId, eventId: record.eventId };
   switch (outcome.kind) {
     case 'sent':
       return logger.info(

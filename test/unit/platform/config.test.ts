@@ -97,6 +97,8 @@ describe('loadConfig', () => {
         shutdownTimeoutMs: 25_000,
         livenessStallMs: 300_000,
         logLevel: 'info',
+        // Off: no OTEL_* variable asks for traces.
+        tracing: { enabled: false },
       });
     });
 
