@@ -54,6 +54,8 @@ export interface SpawnMemberOptions {
   /** Service configuration; HTTP_PORT is chosen here. */
   readonly env: Readonly<Record<string, string>>;
   readonly logDir: string;
+  /** `dist` runs the compiled service (`npm run build` in `serviceRoot` first), as the image does. @default 'source' */
+  readonly entry?: 'source' | 'dist';
   /** @default 250 */
   readonly sampleEveryMs?: number;
 }
@@ -75,7 +77,7 @@ export async function spawnMember(o: SpawnMemberOptions): Promise<Member> {
   const httpPort = await freePort();
   const logFile = path.join(o.logDir, `${o.name}.log`);
   const spawnedAt = Date.now();
-  const proc = spawnService({ projectRoot: o.serviceRoot, entry: 'source', logFile, env: { ...o.env, HTTP_PORT: String(httpPort) } });
+  const proc = spawnService({ projectRoot: o.serviceRoot, entry: o.entry ?? 'source', logFile, env: { ...o.env, HTTP_PORT: String(httpPort) } });
   const samples: MemberSample[] = [];
   let readyAt: number | undefined;
   let exitedAt: number | undefined;

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { Kafka, logLevel } from 'kafkajs';
 import { sleep } from '../../src/platform/sleep.js';
 import { redisServerMissing, startRedisServer } from '../../test/support/redis.js';
@@ -41,7 +42,7 @@ export interface SoakResult {
 const MiB = 2 ** 20;
 
 /**
- * One service instance, receipts, the Redis sent ledger and the cluster send rate on, the
+ * One service instance (the compiled build, as the image runs it), receipts, the Redis sent ledger and the cluster send rate on, the
  * Deployment's NODE_OPTIONS, sending `events` from a topped-up backlog at `rate`/s; its /metrics is
  * scraped every second for heap used and RSS.
  */
@@ -72,7 +73,9 @@ export async function runSoak(ctx: GroupBenchContext, o: SoakOptions): Promise<S
       EMAIL_RATE_LIMIT_MAX_REPLICAS: '1',
     },
   });
-  const member = await spawnMember({ serviceRoot: o.serviceRoot, name: 'soak', env, logDir: ctx.logDir });
+  // The compiled service, as the image runs it: tsx's loader would add its own memory to the RSS.
+  await buildService(o.serviceRoot);
+  const member = await spawnMember({ serviceRoot: o.serviceRoot, name: 'soak', env, logDir: ctx.logDir, entry: 'dist' });
   let sent = 0;
   const stopTopUp = topic.keepToppedUp({ target: Math.min(o.events, o.rate * 30), received: () => sent });
   const windows: SoakWindow[] = [];
@@ -107,9 +110,19 @@ export async function runSoak(ctx: GroupBenchContext, o: SoakOptions): Promise<S
   return { node, sent, seconds: (Date.now() - started) / 1000, windows, rssPeakMiB: rssPeak / MiB, exitCode: member.exitCode };
 }
 
+async function buildService(serviceRoot: string): Promise<void> {
+  const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn('npm', ['run', '--silent', 'build'], { cwd: serviceRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.on('close', (c) => resolve({ code: c, stderr: err }));
+  });
+  if (code !== 0) throw new Error(`npm run build in ${serviceRoot} failed (${code}): ${stderr.trim()}`);
+}
+
 export function formatSoak(o: SoakOptions, r: SoakResult): string {
   const lines = [
-    `# Soak: ${r.sent.toLocaleString('en')} events in ${(r.seconds / 60).toFixed(1)} min on Node ${r.node} (NODE_OPTIONS=${o.nodeOptions}; receipts, Redis ledger, cluster send rate ${o.rate}/s)`,
+    `# Soak: ${r.sent.toLocaleString('en')} events in ${(r.seconds / 60).toFixed(1)} min on Node ${r.node}, the compiled service (NODE_OPTIONS=${o.nodeOptions}; receipts, Redis ledger, cluster send rate ${o.rate}/s)`,
     '',
     '| window end (s) | sent | heap floor (MiB) | RSS peak (MiB) |',
     '|---:|---:|---:|---:|',
