@@ -36,17 +36,33 @@ export async function startRedisProxy({ upstreamPort }: { upstreamPort: number }
     client.on('error', close).on('close', close);
     upstream.on('error', close).on('close', close);
     client.on('data', (chunk) => upstream.write(chunk));
-    // Replies wait `latencyMs`, each after the one before: order is kept, as on a slow link.
-    let last = 0;
-    upstream.on('data', (chunk) => {
-      if (latencyMs === 0 && last <= Date.now()) {
+    // Replies wait `latencyMs` and leave strictly in order, as on a slow link: one that arrives after
+    // the slowdown ended still waits behind those queued before it. (Passing it on at once while an
+    // earlier one waited for its timer swapped replies: ioredis matches replies to commands in
+    // order, so a claim got another event's 'already-sent' and the event was settled unsent.)
+    const queue: Array<{ readonly due: number; readonly chunk: Buffer }> = [];
+    let timer: NodeJS.Timeout | undefined;
+    const schedule = (): void => {
+      const next = queue[0];
+      if (next !== undefined && timer === undefined) timer = setTimeout(pump, next.due - Date.now()).unref();
+    };
+    const pump = (): void => {
+      timer = undefined;
+      for (let next = queue[0]; next !== undefined && next.due <= Date.now(); next = queue[0]) {
+        queue.shift();
+        if (client.writable) client.write(next.chunk);
+      }
+      schedule();
+    };
+    upstream.on('data', (chunk: Buffer) => {
+      if (latencyMs === 0 && queue.length === 0) {
         client.write(chunk);
         return;
       }
-      const due = Math.max(Date.now() + latencyMs, last);
-      last = due;
-      setTimeout(() => client.writable && client.write(chunk), due - Date.now()).unref();
+      queue.push({ due: Math.max(Date.now() + latencyMs, queue.at(-1)?.due ?? 0), chunk });
+      schedule();
     });
+    client.on('close', () => clearTimeout(timer));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
