@@ -83,6 +83,7 @@ async function main(): Promise<void> {
     },
   });
   say(`SMTP sink listening on 127.0.0.1:${sink.port}`);
+  say(`one test email through it: SMTP_HOST=127.0.0.1 SMTP_PORT=${sink.port} EMAIL_FROM='Acme <welcome@acme.test>' npm run send-test -- --to someone@example.test`);
 
   const logFile = path.join(ROOT, '.local', 'demo', 'service.log');
   const httpPort = process.env.HTTP_PORT ?? '9464';

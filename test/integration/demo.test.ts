@@ -33,6 +33,8 @@ describe('npm run demo', () => {
       expect(code, output).toBe(0);
       expect(output.match(/✉\s.*\sto \S+@example\.test\s+"Welcome, .+!"\s+<demo-/g)).toHaveLength(4);
       expect(output).toContain('went to user-signups.dlq');
+      // The environment send-test needs to go through the demo's sink.
+      expect(output).toContain(`SMTP_HOST=127.0.0.1 SMTP_PORT=${port + 2} EMAIL_FROM='Acme <welcome@acme.test>' npm run send-test -- --to someone@example.test`);
       for (const p of [port, port + 1, port + 2, port + 3]) expect(await listening(p), `port ${p}`).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
