@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { REQUIRED_ENV, configEnvNames } from '../../../src/platform/config.js';
@@ -122,6 +123,15 @@ describe.skipIf(!kubectl)('deploy/k8s › the base and each overlay', () => {
       it('caps the V8 heap (NODE_OPTIONS) at 60 % of the memory limit', () => {
         const heap = Number(/--max-old-space-size=(\d+)/.exec(t.env.NODE_OPTIONS ?? '')?.[1]);
         expect(heap).toBe(Math.floor(mebibytes(t.container.resources?.limits?.memory ?? '') * 0.6));
+      });
+
+      it('keeps the whole V8 heap (old and young generation, as this Node sizes them for NODE_OPTIONS) within 75 % of the memory limit', () => {
+        // Node 24's V8 sizes the young generation at 3 × 64 MiB semi-spaces where Node 20's takes 3 × 16:
+        // with the old-space flag alone the heap may grow to 384 MiB under a 320Mi limit.
+        const flags = (t.env.NODE_OPTIONS ?? '').split(/\s+/).filter(Boolean);
+        const out = execFileSync(process.execPath, [...flags, '-p', 'require("node:v8").getHeapStatistics().heap_size_limit'], { encoding: 'utf8' });
+        const heapLimitMiB = Number(out.trim()) / 2 ** 20;
+        expect(heapLimitMiB, `V8 heap limit on Node ${process.version}`).toBeLessThanOrEqual(mebibytes(t.container.resources?.limits?.memory ?? '') * 0.75);
       });
 
       it('gives the graceful shutdown (SHUTDOWN_TIMEOUT_MS) at least 5 s of margin before SIGKILL', () => {
