@@ -40,7 +40,16 @@ export interface RateVerdict {
 }
 
 export interface FeatureVerdict {
-  readonly receipts?: { readonly records: number; readonly settled: number; readonly missing: readonly string[]; readonly sentNotAccepted: readonly string[] };
+  readonly receipts?: {
+    readonly records: number;
+    readonly settled: number;
+    readonly missing: readonly string[];
+    readonly sentNotAccepted: readonly string[];
+    /** `skipped_duplicate` receipts (the ledger said an earlier send went out) for events no relay accepted. */
+    readonly duplicateNotAccepted: readonly string[];
+    /** `sent` or `skipped_duplicate` receipts whose Message-ID is not `<eventId@…>`: an answer meant for another event. */
+    readonly foreignMessageId: ReadonlyArray<{ readonly eventId: string; readonly messageId: string }>;
+  };
   readonly rate?: RateVerdict;
   /** Events the SMTP servers accepted more than twice. */
   readonly sentMoreThanTwice: ReadonlyArray<{ readonly eventId: string; readonly copies: number }>;
@@ -50,8 +59,9 @@ export interface FeatureVerdict {
 export const RATE_WINDOWS_S = [1, 5] as const;
 
 /**
- * The checks of the features: every settled event has a receipt and no receipt says `sent` for a mail
- * no relay accepted; no event went out more than twice; with the cluster rate, accepted mails stay within
+ * The checks of the features: every settled event has a receipt; no receipt says `sent`, or skipped as
+ * already sent, for a mail no relay accepted, or names another event's Message-ID (a ledger answer
+ * meant for another event settles an event unsent); no event went out more than twice; with the cluster rate, accepted mails stay within
  * the limit while Redis answers.
  *
  * The rate's stated tolerance: the limiter (rate-limiter-flexible on Redis) counts in fixed 1 s
@@ -73,8 +83,15 @@ export function checkFeatures(h: FeatureHistory): FeatureVerdict {
 function checkReceipts(settled: readonly string[], acceptances: ReadonlyMap<string, number>, receipts: readonly ReceiptRecord[]): NonNullable<FeatureVerdict['receipts']> {
   const withReceipt = new Set(receipts.flatMap((r) => (r.eventId === undefined ? [] : [r.eventId])));
   const missing = settled.filter((id) => !withReceipt.has(id));
-  const sentNotAccepted = [...new Set(receipts.filter((r) => r.outcome === 'sent' && (r.eventId === undefined || !acceptances.has(r.eventId))).map((r) => r.eventId ?? '(no eventId)'))];
-  return { records: receipts.length, settled: settled.length, missing, sentNotAccepted };
+  const notAccepted = (outcome: string): string[] =>
+    [...new Set(receipts.filter((r) => r.outcome === outcome && (r.eventId === undefined || !acceptances.has(r.eventId))).map((r) => r.eventId ?? '(no eventId)'))];
+  // Message-IDs are `<eventId@domain>`; a duplicate's is the original send's, so the same eventId.
+  const foreignMessageId = receipts.flatMap((r) =>
+    (r.outcome === 'sent' || r.outcome === 'skipped_duplicate') && r.eventId !== undefined && r.messageId !== null && !r.messageId.startsWith(`<${r.eventId}@`)
+      ? [{ eventId: r.eventId, messageId: r.messageId }]
+      : [],
+  );
+  return { records: receipts.length, settled: settled.length, missing, sentNotAccepted: notAccepted('sent'), duplicateNotAccepted: notAccepted('skipped_duplicate'), foreignMessageId };
 }
 
 export function checkRate(r: RateHistory): RateVerdict {
@@ -107,6 +124,12 @@ export function featureViolations(v: FeatureVerdict): string[] {
   const sample = (ids: readonly string[]): string => `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`;
   if (v.receipts && v.receipts.missing.length > 0) out.push(`receipts missing for ${v.receipts.missing.length} of ${v.receipts.settled} settled events: ${sample(v.receipts.missing)}`);
   if (v.receipts && v.receipts.sentNotAccepted.length > 0) out.push(`receipts say sent for ${v.receipts.sentNotAccepted.length} events no relay accepted: ${sample(v.receipts.sentNotAccepted)}`);
+  if (v.receipts && v.receipts.duplicateNotAccepted.length > 0) {
+    out.push(`receipts say skipped as already sent for ${v.receipts.duplicateNotAccepted.length} events no relay accepted: ${sample(v.receipts.duplicateNotAccepted)}`);
+  }
+  if (v.receipts && v.receipts.foreignMessageId.length > 0) {
+    out.push(`receipts name another event's Message-ID for ${v.receipts.foreignMessageId.length} events: ${sample(v.receipts.foreignMessageId.map((r) => `${r.eventId} (${r.messageId})`))}`);
+  }
   if (v.sentMoreThanTwice.length > 0) out.push(`${v.sentMoreThanTwice.length} events sent more than twice: ${sample(v.sentMoreThanTwice.map((e) => `${e.eventId} ×${e.copies}`))}`);
   for (const w of v.rate?.windows ?? []) {
     if (w.busiest > w.allowed) out.push(`send rate: ${w.busiest} mails accepted in ${w.seconds} s from t+${(w.atMs / 1000).toFixed(1)}s, above the ${w.allowed} allowed while Redis answered`);

@@ -35,10 +35,16 @@ export function featureList(f: ChaosFeatures): string {
   return on.length === 0 ? 'none' : on.length === 4 ? 'all' : on.join(',');
 }
 
-/** Receipts complete (`412/412, 0 sent unaccepted`), or `off`. */
+/** Receipts complete (`412/412`, then any `N sent unaccepted`, `N duplicate unaccepted`, `N foreign Message-ID`), or `off`. */
 export function receiptsFigure(r: Pick<ChaosResult, 'featureVerdict'>): string {
   const v = r.featureVerdict.receipts;
-  return v ? `${v.settled - v.missing.length}/${v.settled}${v.sentNotAccepted.length > 0 ? `, ${v.sentNotAccepted.length} sent unaccepted` : ''}` : 'off';
+  if (!v) return 'off';
+  const odd = [
+    [v.sentNotAccepted.length, 'sent unaccepted'],
+    [v.duplicateNotAccepted.length, 'duplicate unaccepted'],
+    [v.foreignMessageId.length, 'foreign Message-ID'],
+  ] as const;
+  return `${v.settled - v.missing.length}/${v.settled}${odd.map(([n, what]) => (n > 0 ? `, ${n} ${what}` : '')).join('')}`;
 }
 
 /** The busiest windows against what they may hold (`1 s 71/81, 5 s 301/375`), or `off`. */

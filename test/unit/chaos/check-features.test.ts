@@ -6,7 +6,7 @@ const receipt = (eventId: string | undefined, outcome = 'sent'): ReceiptRecord =
 describe('checkFeatures', () => {
   it('every settled event with a receipt, every sent receipt accepted, none sent thrice › no violation', () => {
     const v = checkFeatures({ settled: ['a', 'b'], acceptances: new Map([['a', 2]]), receipts: [receipt('a'), receipt('a'), receipt('b', 'dead_lettered')] });
-    expect(v.receipts).toEqual({ records: 3, settled: 2, missing: [], sentNotAccepted: [] });
+    expect(v.receipts).toEqual({ records: 3, settled: 2, missing: [], sentNotAccepted: [], duplicateNotAccepted: [], foreignMessageId: [] });
     expect(featureViolations(v)).toEqual([]);
   });
 
@@ -18,6 +18,19 @@ describe('checkFeatures', () => {
   it('a receipt that says sent for an email no relay accepted › named', () => {
     const v = checkFeatures({ settled: ['a'], acceptances: new Map([['a', 1]]), receipts: [receipt('a'), receipt('z')] });
     expect(featureViolations(v)).toEqual(['receipts say sent for 1 events no relay accepted: z']);
+  });
+
+  it('a receipt that says skipped as already sent for an email no relay accepted › named (the ledger answered for another event)', () => {
+    const v = checkFeatures({ settled: ['a'], acceptances: new Map([['a', 1]]), receipts: [receipt('a'), receipt('a', 'skipped_duplicate'), { ...receipt('y', 'skipped_duplicate'), messageId: '<a@acme.test>' }] });
+    expect(featureViolations(v)).toEqual([
+      'receipts say skipped as already sent for 1 events no relay accepted: y',
+      "receipts name another event's Message-ID for 1 events: y (<a@acme.test>)",
+    ]);
+  });
+
+  it("a sent receipt with another event's Message-ID › named, even when both were accepted", () => {
+    const v = checkFeatures({ settled: ['a', 'b'], acceptances: new Map([['a', 1], ['b', 1]]), receipts: [receipt('a'), { ...receipt('b'), messageId: '<a@acme.test>' }] });
+    expect(featureViolations(v)).toEqual(["receipts name another event's Message-ID for 1 events: b (<a@acme.test>)"]);
   });
 
   it('an event accepted three times › a violation whatever the duplicate bound', () => {

@@ -83,7 +83,7 @@ describe('format-report', () => {
       features: { receipts: true, fallback: true, clusterRate: true, ledger: true },
       featureVerdict: {
         sentMoreThanTwice: [],
-        receipts: { records: 96, settled: 95, missing: [], sentNotAccepted: [] },
+        receipts: { records: 96, settled: 95, missing: [], sentNotAccepted: [], duplicateNotAccepted: [], foreignMessageId: [] },
         rate: { judged: 80, windows: [{ seconds: 1, busiest: 61, atMs: 0, allowed: 135 }, { seconds: 5, busiest: 290, atMs: 0, allowed: 375 }] },
       },
     };
