@@ -209,6 +209,7 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
     writeFileSync(path.join(reportDir, 'acceptances.json'), JSON.stringify(accepted.map((id, i) => [acceptedAt[i], id])));
     const verdict = checkHistory(history);
     const receipts = receiptsTopic ? await retrying(`reading ${receiptsTopic}`, () => readReceipts(kafka, receiptsTopic, log1), { timeoutMs: 120_000 }) : undefined;
+    if (receipts) writeFileSync(path.join(reportDir, 'receipts.json'), JSON.stringify(receipts));
     const settledIds = log1.flatMap((r) => (r.eventId !== undefined && (acceptedIds.has(r.eventId) || dlqSeen.has(r.eventId) || dlq.some((d) => d.eventId === r.eventId)) ? [r.eventId] : []));
     const acceptances = new Map<string, number>();
     for (const id of accepted) {
