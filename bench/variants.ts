@@ -126,6 +126,8 @@ export function oursConfig(ctx: VariantContext, buffer = oursBuffer(ctx.concurre
     EMAIL_WORKER_BUFFER: String(buffer),
     HTTP_PORT: '0',
     SHUTDOWN_TIMEOUT_MS: '2000',
+    // Tracing on for a run when the shell sets OTEL_* (BENCHMARKS.md, "Tracing on and off").
+    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith('OTEL_'))),
   });
 }
 
