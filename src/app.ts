@@ -11,7 +11,7 @@ import type { Mailer } from './delivery/mailer.js';
 import type { WelcomeSite } from './delivery/render-welcome-email.js';
 import type { SentLedger } from './delivery/sent-ledger.js';
 import { createSmtpVerifier } from './delivery/smtp-verifier.js';
-import { loadWelcomeTemplates } from './delivery/templates/load-welcome-templates.js';
+import { loadTemplateCatalog } from './delivery/templates/load-template-catalog.js';
 import { createBatchHandler } from './intake/batch-handler.js';
 import { ConsumerLifecycle } from './intake/consumer-lifecycle.js';
 import { StableOffsetPoll } from './intake/stable-offset-poll.js';
@@ -63,9 +63,10 @@ export function createApp(options: AppOptions): App {
   const registry = options.registry ?? new Registry();
   const metrics = serviceMetrics(config, registry);
   // Before any client is built: a bad template is a ConfigError (exit 2), never a DLQ flood.
-  const templates = loadWelcomeTemplates({ dir: config.email.templatesDir, defaultLocale: config.email.defaultLocale, vars: config.email.templateVars, metrics });
-  // Handed to renderWelcomeEmail as it is (through the dispatcher's ComposeAhead), templates included.
-  const site: WelcomeSite = { from: config.email.from, domain: fromDomain(config.email.from), templates, envelopeFrom: config.email.envelopeFrom || undefined };
+  const catalog = loadTemplateCatalog({ dir: config.email.templatesDir, defaultLocale: config.email.defaultLocale, vars: config.email.templateVars, metrics });
+  for (const template of catalog.sets.keys()) metrics.sent.inc({ template }, 0);
+  // Handed to renderEmail as it is (through the dispatcher's ComposeAhead), templates included.
+  const site: WelcomeSite = { from: config.email.from, domain: fromDomain(config.email.from), catalog, envelopeFrom: config.email.envelopeFrom || undefined };
   // DLQ and receipt publishes past their bound: unready, and /livez waits (readiness is built below).
   const stalledPublishes = new StalledPublishes(() => readiness.update());
   const clients = buildClients(config, logger, metrics, { ...options, stalls: stalledPublishes });
@@ -140,6 +141,7 @@ export function createApp(options: AppOptions): App {
     rateLimitPerSecond: clusterRate ? 0 : config.email.rateLimitPerSecond,
     ...(clusterRate ? { sendRate: clusterRate.rate } : {}),
     email: site,
+    unmappedEventTypes: config.email.unmappedEventTypes,
     settle: createSettler({ tracker, publishDlq, publishReceipt, metrics, logger, onProgress: onSettled }),
     onFatal: () => stopWith(1)('fatal SMTP error'),
     metrics,
@@ -170,6 +172,7 @@ export function createApp(options: AppOptions): App {
     maxAheadPerPartition: config.kafka.maxAheadPerPartition,
     onPartitionFull: (tp) => lifecycle.blockPartition(tp),
     onFetchPaused: (waiting) => lifecycle.setWaitingForSpace(waiting),
+    routes: catalog.routes,
     signal: intake.signal,
     metrics,
     logger,

@@ -19,6 +19,7 @@ const DLQ_HEADER_DESCRIPTIONS: Record<keyof typeof DLQ_HEADERS, string> = {
   timestamp: 'Timestamp of the original record (ms since the epoch, decimal)',
   failedAt: 'When it was dead-lettered (ISO-8601)',
   group: 'Consumer group that dead-lettered it',
+  template: 'The template set the event\'s type maps to (welcome, verify-email…); absent when its type maps to none or the value is no event',
   valueDropped: 'Set (message_too_large) only when the DLQ topic refused the original value as too large; the value is then null',
   valueSize: 'Size in bytes of the dropped value (with dlq.value.dropped)',
   traceId: 'The event\'s W3C trace id, only while the service traces (OTEL_*); traceparent then names the DLQ publish span',
@@ -93,7 +94,7 @@ function asyncApi(): Record<string, unknown> {
 export function buildContracts(): Record<string, string> {
   const text = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
   return {
-    'signup-event.schema.json': text({ title: 'Sign-up event', description: 'Value of a KAFKA_TOPIC record: UTF-8 JSON; key = user id. Unknown fields are ignored. Generated from src/pipeline/signup-event.ts.', ...jsonSchema(signupEventSchema) }),
+    'signup-event.schema.json': text({ title: 'User event', description: 'Value of a KAFKA_TOPIC record: UTF-8 JSON; key = user id. Unknown fields are ignored. type picks the template set (the templates\' manifest.json: user.signed_up → welcome, user.email_verification_requested → verify-email as shipped); data carries the fields that set needs (verificationUrl…). A type no set serves is dead-lettered or skipped (EMAIL_UNMAPPED_EVENT_TYPES). Generated from src/pipeline/signup-event.ts.', ...jsonSchema(signupEventSchema) }),
     'receipt.schema.json': text(jsonSchema(receiptSchema)),
     'dlq-record-headers.schema.json': text(dlqHeadersSchema()),
     'asyncapi.json': text(asyncApi()),

@@ -2,7 +2,7 @@ import PQueue from 'p-queue';
 import type { SignupEvent } from '../pipeline/signup-event.js';
 import type { Letter } from './job-board.js';
 import type { Mailer } from './mailer.js';
-import { renderWelcomeEmail, type WelcomeSite } from './render-welcome-email.js';
+import { renderEmail, templateSetOf, type WelcomeSite, type WelcomeEmail } from './render-welcome-email.js';
 
 /** Messages composed at once ahead of the workers: enough to keep them fed, in admission order. */
 const COMPOSE_CONCURRENCY = 4;
@@ -20,11 +20,17 @@ export class ComposeAhead {
   ) {}
 
   /**
-   * The event's letter; undefined when `wanted()` says no by its turn (the job was abandoned), so
+   * The event's letter from its template set; undefined when `wanted()` says no by its turn (the job was abandoned), so
    * nothing is composed for it. Rejects when the email cannot be composed.
    */
-  compose(event: SignupEvent, wanted: () => boolean): Promise<Letter | undefined> {
-    const mail = renderWelcomeEmail(event, this.email);
+  compose(event: SignupEvent, template: string, wanted: () => boolean): Promise<Letter | undefined> {
+    let mail: WelcomeEmail;
+    try {
+      mail = renderEmail(event, templateSetOf(this.email, template), this.email);
+    } catch (err) {
+      // A header past the line limit with this event's values: this event's email cannot be made.
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     return this.#queue.add(async () => (wanted() ? { eventId: event.eventId, prepared: await this.mailer.prepare(mail) } : undefined));
   }
 

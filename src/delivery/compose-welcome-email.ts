@@ -49,6 +49,7 @@ export async function composeWelcomeEmail(mail: WelcomeEmail): Promise<PreparedM
     foldLines(`Subject: ${PLAIN_TEXT.test(mail.subject) && !mail.subject.includes('=?') ? mail.subject : encoded(mail.subject)}`, 76),
     `Message-ID: ${mail.messageId}`,
     AUTO_SUBMITTED,
+    ...(mail.headers ?? []).map(([name, value]) => foldLines(`${name}: ${value}`, 76)),
     `Date: ${new Date().toUTCString().replace(/GMT/, '+0000')}`,
     'MIME-Version: 1.0',
     `Content-Type: multipart/alternative;\r\n boundary="${boundary}"`,
@@ -74,7 +75,7 @@ export function messageOptions(mail: WelcomeEmail) {
     text: mail.text,
     html: mail.html,
     messageId: mail.messageId,
-    headers: { 'Auto-Submitted': 'auto-generated' },
+    headers: { 'Auto-Submitted': 'auto-generated', ...Object.fromEntries(mail.headers ?? []) },
     ...(mail.envelopeFrom ? { envelope: { from: mail.envelopeFrom, to: [mail.to.address] } } : {}),
     // Nothing from an event may pull in a file or URL.
     disableFileAccess: true,

@@ -24,6 +24,8 @@ export interface DispatcherOptions {
   readonly sendRate?: SendRate;
   /** The sender and the templates every email is rendered with. */
   readonly email: WelcomeSite;
+  /** EMAIL_UNMAPPED_EVENT_TYPES: an event whose type no template set serves is settled as skipped, or dead-lettered (invalid_event). @default 'dlq' */
+  readonly unmappedEventTypes?: UnmappedEventTypes;
   /** Makes the outcome durable (DLQ ack) and settles the offset. Rejects only when aborted. */
   readonly settle: (record: ConsumedRecord, outcome: Outcome, signal: AbortSignal) => Promise<void>;
   /** A failure no retry can fix (SMTP auth): the service must stop without dead-lettering. */
@@ -37,4 +39,7 @@ export interface DispatcherOptions {
  * so nothing new starts until the new assignment is known), or too many settled offsets wait for a
  * commit the broker has not confirmed (each more would be mailed again after the next rebalance).
  */
+/** What happens to an event of a type no template set serves. */
+export type UnmappedEventTypes = 'skip' | 'dlq';
+
 export type HoldReason = 'circuit' | 'rebalance' | 'commit';

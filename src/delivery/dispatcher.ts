@@ -59,7 +59,8 @@ export class Dispatcher {
     // Closed: nothing new is settled (so `job.abandon` alone stands for closing and revocation).
     if (this.#closing.signal.aborted) return this.#board.abandon(job);
     if (!parsed.ok) {
-      void this.#finish(job, { kind: 'dead-letter', reason: 'invalid_event', error: parsed.error, smtpCode: undefined, attempts: 0 });
+      const skip = parsed.unmappedType !== undefined && this.#o.unmappedEventTypes === 'skip';
+      void this.#finish(job, skip ? { kind: 'skipped', reason: 'unmapped_event_type', eventType: parsed.unmappedType as string } : { kind: 'dead-letter', reason: 'invalid_event', error: parsed.error, smtpCode: undefined, attempts: 0 });
       return;
     }
     if (parsed.nameDropped) {
@@ -67,7 +68,7 @@ export class Dispatcher {
       this.#o.logger.info({ ...whereOf(job), reason: parsed.nameDropped }, 'display name dropped; sending without it');
     }
     this.#board.move(job, { name: 'preparing' });
-    this.#composer.compose(parsed.event, () => !job.abandoned).then(
+    this.#composer.compose(parsed.event, parsed.template, () => !job.abandoned).then(
       (letter) => {
         if (letter && !job.abandoned) this.#enqueue(job, letter);
       },

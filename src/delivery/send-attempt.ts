@@ -1,3 +1,4 @@
+import { WELCOME_SET } from '../pipeline/event-routes.js';
 import type { Logger } from '../platform/logger.js';
 import { smtpCodeClass, type Metrics } from '../platform/metrics.js';
 import type { Letter } from './job-board.js';
@@ -69,7 +70,7 @@ export async function sendAttempt(
   }
   // A reply we could not read is still an acceptance: nodemailer resolves only on a 2xx.
   metrics.sendDuration.observe({ outcome: 'sent', relay: delivery?.relay ?? 'primary', smtp_code_class: '2xx' }, (performance.now() - started) / 1000);
-  metrics.sent.inc();
+  metrics.sent.inc({ template: prepared.mail.template ?? WELCOME_SET });
   await ledger.markSent(eventId, { messageId, relay: delivery?.relay }).catch((err: unknown) => {
     metrics.ledgerErrors.inc();
     logger.warn({ err, eventId }, 'sent ledger could not record a sent event');

@@ -1,5 +1,6 @@
 import type { EachBatchPayload } from 'kafkajs';
 import type { Capacity } from '../delivery/capacity.js';
+import type { EventRoutes } from '../pipeline/event-routes.js';
 import type { ConsumedRecord } from '../pipeline/outcome.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
@@ -37,6 +38,8 @@ export interface BatchHandlerOptions {
   readonly logger: Logger;
   /** Waiting for buffer space began or ended. @default sets the fetch_paused gauge */
   readonly onFetchPaused?: (paused: boolean) => void;
+  /** Event type → template set, from the templates' manifest. @default sign-ups to the welcome set only */
+  readonly routes?: EventRoutes;
 }
 
 /**
@@ -108,7 +111,7 @@ export function createBatchHandler(o: BatchHandlerOptions) {
       resolveOffset(message.offset);
       // A transaction marker after the last record is never delivered: the watermark may pass it.
       if (message === last) o.tracker.markGap(topic, partition, (BigInt(batch.lastOffset()) + 1n).toString());
-      o.submit(toConsumedRecord(message, ticket));
+      o.submit(toConsumedRecord(message, ticket, o.routes));
     }
   };
 }

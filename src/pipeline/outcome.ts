@@ -7,6 +7,10 @@ import type { Ticket } from './topic-partition.js';
 export const DLQ_REASONS = ['invalid_event', 'smtp_permanent', 'smtputf8_unsupported', 'retries_exhausted'] as const;
 export type DlqReason = (typeof DLQ_REASONS)[number];
 
+/** Why a record was settled without an email: stable codes, fit for a receipt. */
+export const SKIP_REASONS = ['unmapped_event_type'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
+
 /** How a message left the pipeline. Every kind but 'abandoned' settles its offset. */
 export type Outcome =
   | {
@@ -23,6 +27,8 @@ export type Outcome =
    * send's Message-ID and relay, as far as the ledger remembers them.
    */
   | { readonly kind: 'duplicate'; readonly messageId: string; readonly relay?: string | undefined }
+  /** Nothing to send: no template set serves the event's type and EMAIL_UNMAPPED_EVENT_TYPES=skip. */
+  | { readonly kind: 'skipped'; readonly reason: SkipReason; readonly eventType: string }
   | {
       readonly kind: 'dead-letter';
       readonly reason: DlqReason;
@@ -43,6 +49,8 @@ export interface ConsumedRecord {
   readonly trace?: EventTrace | undefined;
   /** What intake made of the value: the event, or why it can never be one. */
   readonly parsed: ParseResult;
-  /** The event's id when it parsed (for logs and the ledger); undefined otherwise. */
+  /** The event's id when it parsed, or could be read from an event of an unmapped type (for logs and the ledger); undefined otherwise. */
   readonly eventId: string | undefined;
+  /** The template set the event's type maps to (for metrics, the receipt and the DLQ record); undefined when none. */
+  readonly template?: string | undefined;
 }

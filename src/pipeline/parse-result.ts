@@ -1,7 +1,12 @@
 import type { NameProblem, SignupEvent } from './signup-event.js';
 
 /**
- * An event, or why the value can never be one. `nameDropped` is set, with the reason, when the event
- * was valid but its display name was not: the event comes without the name and is still sent.
+ * An event with the template set its type maps to, or why the value can never be one.
+ * `nameDropped` is set, with the reason, when the event was valid but its display name was not: the
+ * event comes without the name and is still sent. A refused value names its `template` when its type
+ * was mapped; `unmappedType` is set when the type is well formed but no template set serves it (then
+ * `eventId` too, when it was readable), so the dispatcher can skip it instead of dead-lettering it.
  */
-export type ParseResult = { ok: true; event: SignupEvent; nameDropped?: NameProblem } | { ok: false; error: string };
+export type ParseResult =
+  | { ok: true; event: SignupEvent; template: string; nameDropped?: NameProblem }
+  | { ok: false; error: string; template?: string; unmappedType?: string; eventId?: string };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseAddress } from './email-address.js';
+import { EVENT_TYPE } from './event-routes.js';
 
 /** Longest display name kept, in UTF-16 code units. */
 export const MAX_NAME_LENGTH = 200;
@@ -50,14 +51,20 @@ export function nameProblem(name: string): NameProblem | undefined {
   return undefined;
 }
 
+/** An event id: what a Message-ID, a receipt key and a log line carry. */
+export const EVENT_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
 /**
- * The sign-up event contract (Kafka value, UTF-8 JSON; key = user id). Unknown fields are ignored
- * so producers can add fields without breaking the dispatcher. A name that is a string but fails
- * {@link nameProblem} is dropped (the output has no name), never the event: only the name was bad.
+ * The user event contract (Kafka value, UTF-8 JSON; key = user id): a sign-up (`user.signed_up`) or
+ * any other type the templates' manifest maps to a template set, whose fields come in `data`.
+ * Unknown fields are ignored so producers can add fields without breaking the dispatcher. A name
+ * that is a string but fails {@link nameProblem} is dropped (the output has no name), never the
+ * event: only the name was bad.
  */
 export const signupEventSchema = z.object({
-  eventId: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, 'must match [A-Za-z0-9._-]{1,128}'),
-  type: z.literal('user.signed_up', { error: 'unsupported type (expected "user.signed_up")' }),
+  eventId: z.string().regex(EVENT_ID, 'must match [A-Za-z0-9._-]{1,128}'),
+  // Which types are served is the templates' manifest's (parse-event.ts looks the type up first).
+  type: z.string().regex(EVENT_TYPE, 'must be an event type such as "user.signed_up"'),
   occurredAt: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 date-time' }),
   user: z
     .object({
@@ -73,6 +80,8 @@ export const signupEventSchema = z.object({
       const kept: { name?: string } = name === undefined || nameProblem(name) ? {} : { name };
       return { ...user, ...kept };
     }),
+  // What a template set needs beyond the user (a verification link…): the manifest names and checks each field.
+  data: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type SignupEvent = z.infer<typeof signupEventSchema>;

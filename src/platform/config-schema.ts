@@ -65,7 +65,8 @@ export const schema = {
     rateLimitPerSecond: { doc: 'Max sends started per second (0 = off); per pod or for all replicas, see EMAIL_RATE_LIMIT_SCOPE', format: 'non-negative-int', default: 0, env: 'EMAIL_RATE_LIMIT_PER_SECOND' },
     rateLimitScope: { doc: 'pod: each replica sends EMAIL_RATE_LIMIT_PER_SECOND; cluster: all replicas together, through Redis (REDIS_URL)', format: ['pod', 'cluster'] as const, default: 'pod', env: 'EMAIL_RATE_LIMIT_SCOPE' },
     rateLimitMaxReplicas: { doc: 'Cluster scope with Redis unreachable: each pod sends EMAIL_RATE_LIMIT_PER_SECOND / this (the most replicas there can be)', format: 'positive-int', default: 6, env: 'EMAIL_RATE_LIMIT_MAX_REPLICAS' },
-    templatesDir: { doc: 'Folder of the email templates, one folder per locale (empty = the templates the service ships)', format: String, default: '', env: 'EMAIL_TEMPLATES_DIR' },
+    templatesDir: { doc: 'Folder of the email templates: manifest.json and a folder per template set, or (no manifest) one folder per locale of the welcome email (empty = the templates the service ships)', format: String, default: '', env: 'EMAIL_TEMPLATES_DIR' },
+    unmappedEventTypes: { doc: 'An event whose type no template set serves: dlq (dead-lettered as invalid_event) or skip (settled without an email, counted, a skipped receipt)', format: ['dlq', 'skip'] as const, default: 'dlq', env: 'EMAIL_UNMAPPED_EVENT_TYPES' },
     defaultLocale: { doc: 'Locale of the email when none matches the event\u2019s user.locale; must have a template folder', format: 'nonempty-string', default: 'en', env: 'EMAIL_DEFAULT_LOCALE' },
   },
   redis: {

@@ -56,8 +56,9 @@ function defineMetrics(registry: Registry, defaults: boolean) {
   return {
     registry,
     consumed: new Counter({ name: `${p}messages_consumed_total`, help: 'Kafka messages admitted into the pipeline', labelNames: ['topic'], registers }),
-    sent: new Counter({ name: `${p}emails_sent_total`, help: 'Emails accepted by the SMTP server', registers }),
-    emailsRendered: new Counter({ name: `${p}emails_rendered_total`, help: 'Welcome emails rendered, by the template locale chosen from the event\'s user.locale (one series per locale folder)', labelNames: ['locale'], registers }),
+    sent: new Counter({ name: `${p}emails_sent_total`, help: 'Emails accepted by the SMTP server, by template set', labelNames: ['template'], registers }),
+    eventsSkipped: new Counter({ name: `${p}events_skipped_total`, help: 'Events settled without an email because no template set serves their type (EMAIL_UNMAPPED_EVENT_TYPES=skip), by type (the first 100 types seen; later ones as "other")', labelNames: ['type'], registers }),
+    emailsRendered: new Counter({ name: `${p}emails_rendered_total`, help: 'Emails rendered, by template set and the locale chosen from the event\'s user.locale (one series per set and locale folder)', labelNames: ['template', 'locale'], registers }),
     namesDropped: new Counter({ name: `${p}names_dropped_total`, help: 'Emails sent without the display name because the name could disguise or inject (bidi controls, line breaks, encoded words…)', labelNames: ['reason'], registers }),
     duplicatesSkipped: new Counter({ name: `${p}duplicates_skipped_total`, help: 'Events skipped because the sent ledger already had them', registers }),
     sendFailures: new Counter({ name: `${p}send_failures_total`, help: 'Failed SMTP attempts by class, relay (primary without SMTP_FALLBACK_HOST) and SMTP reply code class (2xx/4xx/5xx, none without a reply)', labelNames: ['class', 'relay', 'smtp_code_class'], registers }),
@@ -118,5 +119,5 @@ function zeroKnownSeries(m: Metrics, known: KnownLabels): void {
   for (const restart of ['true', 'false']) m.crashes.inc({ restart }, 0);
   for (const found of ['absent', 'other-claim', 'sent']) m.ledgerLeaseLost.inc({ found }, 0);
   for (const reason of ['slow', 'unreachable']) m.rateLimitFallbacks.inc({ reason }, 0);
-  for (const outcome of ['sent', 'dead_lettered', 'skipped_duplicate']) m.receiptsPublished.inc({ outcome }, 0);
+  for (const outcome of ['sent', 'dead_lettered', 'skipped_duplicate', 'skipped']) m.receiptsPublished.inc({ outcome }, 0);
 }

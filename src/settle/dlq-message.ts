@@ -17,6 +17,8 @@ export const DLQ_HEADERS = {
   timestamp: 'dlq.original.timestamp',
   failedAt: 'dlq.failed.at',
   group: 'dlq.consumer.group',
+  /** The template set the event's type maps to; absent when none (an unmapped type, a value that is no event). */
+  template: 'dlq.template',
   /** Set only when the DLQ topic refused the original value as too large. */
   valueDropped: 'dlq.value.dropped',
   valueSize: 'dlq.value.size',
@@ -52,6 +54,7 @@ export function buildDlqMessage(
     [DLQ_HEADERS.group]: groupId,
   };
   if (outcome.smtpCode !== undefined) headers[DLQ_HEADERS.smtpCode] = String(outcome.smtpCode);
+  if (record.template !== undefined) headers[DLQ_HEADERS.template] = record.template;
   if (record.trace) headers[DLQ_HEADERS.traceId] = record.trace.traceId;
   return { key: record.message.key, value: record.message.value, headers };
 }

@@ -4,7 +4,7 @@ import { scrubAddresses } from '../platform/logger.js';
 import { truncate } from '../platform/truncate.js';
 
 /** What a receipt says happened; stable words for the systems that read them. */
-export type ReceiptOutcome = 'sent' | 'dead_lettered' | 'skipped_duplicate';
+export type ReceiptOutcome = 'sent' | 'dead_lettered' | 'skipped_duplicate' | 'skipped';
 
 /** The receipt's JSON value (docs/contracts.md, "Delivery receipt"). No address: readers join on `eventId`. */
 export interface Receipt {
@@ -17,6 +17,10 @@ export interface Receipt {
   readonly smtpReply: string | null;
   readonly smtpCode: number | null;
   readonly dlqReason: string | null;
+  /** Why nothing was sent, for `skipped` (unmapped_event_type: no template set serves the event's type). */
+  readonly skipReason: string | null;
+  /** The template set the event's type maps to; null when none (an unmapped type, a value that is no event). */
+  readonly template: string | null;
   /** Send attempts made by the instance that settled it (0 for an invalid event or a duplicate). */
   readonly attempts: number;
   /**
@@ -24,7 +28,7 @@ export interface Receipt {
    * answered), took the original send (duplicate; null when the ledger does not remember it).
    */
   readonly relay: string | null;
-  /** The sign-up's own time, when the event parsed. */
+  /** The event's own time, when it parsed. */
   readonly occurredAt: string | null;
   readonly settledAt: string;
   readonly source: { readonly topic: string; readonly partition: number; readonly offset: string };
@@ -41,6 +45,8 @@ export function buildReceipt(record: ConsumedRecord, outcome: Outcome, { settled
   const base = {
     version: 1 as const,
     eventId: record.eventId ?? null,
+    template: record.template ?? null,
+    skipReason: null,
     relay,
     occurredAt: record.parsed.ok ? record.parsed.event.occurredAt : null,
     settledAt: settledAt.toISOString(),
@@ -52,6 +58,8 @@ export function buildReceipt(record: ConsumedRecord, outcome: Outcome, { settled
       return { ...base, outcome: 'sent', messageId: outcome.messageId, smtpReply: replyText(outcome.smtpReply), smtpCode: smtpCodeOf(outcome.smtpReply), dlqReason: null, attempts: outcome.attempts, relay: outcome.relay ?? relay };
     case 'duplicate':
       return { ...base, outcome: 'skipped_duplicate', messageId: outcome.messageId, smtpReply: null, smtpCode: null, dlqReason: null, attempts: 0, relay: outcome.relay ?? null };
+    case 'skipped':
+      return { ...base, outcome: 'skipped', messageId: null, smtpReply: null, smtpCode: null, dlqReason: null, skipReason: outcome.reason, attempts: 0, relay: null };
     case 'dead-letter':
       return { ...base, outcome: 'dead_lettered', messageId: null, smtpReply: outcome.smtpCode === undefined ? null : replyText(outcome.error), smtpCode: outcome.smtpCode ?? null, dlqReason: outcome.reason, attempts: outcome.attempts, relay: outcome.smtpCode === undefined ? null : (outcome.relay ?? relay) };
     default: {

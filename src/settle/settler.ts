@@ -2,6 +2,7 @@ import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
 import { scrubAddresses, type Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { DlqPublisher } from './dlq-publisher.js';
+import { createEventTypeLabel } from './event-type-label.js';
 import type { OffsetTracker } from './offset-tracker.js';
 import { noReceipts, type PublishReceipt } from './receipts.js';
 import { annotateSettled } from './settled-span.js';
@@ -18,10 +19,14 @@ export function createSettler({ tracker, publishDlq, publishReceipt = noReceipts
   logger: Logger;
   onProgress: () => void;
 }) {
+  const typeLabel = createEventTypeLabel();
   return async function settle(record: ConsumedRecord, outcome: Outcome, signal: AbortSignal): Promise<void> {
     switch (outcome.kind) {
       case 'sent':
       case 'duplicate':
+        break;
+      case 'skipped':
+        metrics.eventsSkipped.inc({ type: typeLabel(outcome.eventType) });
         break;
       case 'dead-letter': {
         await publishDlq(record, outcome, signal);
@@ -48,8 +53,8 @@ export function createSettler({ tracker, publishDlq, publishReceipt = noReceipts
  * that looks like one (relays echo the recipient).
  */
 export function logSettled(logger: Logger, record: ConsumedRecord, outcome: Outcome): void {
-  if (!logger.isLevelEnabled(outcome.kind === 'dead-letter' ? 'warn' : 'info')) return;
-  const where = { topic: record.topic, partition: record.partition, offset: record.message.offset, traceId: record.trace?.traceId, eventId: record.eventId };
+  if (!logger.isLevelEnabled(outcome.kind === 'dead-letter' ? 'warn' : outcome.kind === 'skipped' ? 'debug' : 'info')) return;
+  const where = { topic: record.topic, partition: record.partition, offset: record.message.offset, traceId: record.trace?.traceId, eventId: record.eventId, template: record.template };
   switch (outcome.kind) {
     case 'sent':
       return logger.info(
@@ -58,6 +63,9 @@ export function logSettled(logger: Logger, record: ConsumedRecord, outcome: Outc
       );
     case 'duplicate':
       return logger.info({ ...where, outcome: 'duplicate', messageId: outcome.messageId, relay: outcome.relay }, 'email already sent (duplicate skipped)');
+    // Debug: a shared topic may carry many events of other types; the metric counts them.
+    case 'skipped':
+      return logger.debug({ ...where, outcome: 'skipped', reason: outcome.reason, eventType: outcome.eventType }, 'event skipped (no template set for its type)');
     case 'dead-letter':
       return logger.warn(
         { ...where, outcome: 'dead-letter', reason: outcome.reason, relay: outcome.relay, smtpCode: outcome.smtpCode, error: scrubAddresses(outcome.error), attempts: outcome.attempts },

@@ -29,7 +29,7 @@ const ctx = useAppWorld();
 
 describe('operator templates on a real broker and SMTP server', () => {
   it('sends each user the email in their language, from the operator\u2019s folder and values, and counts it by locale', async () => {
-    const templates = operatorTemplates({ 'en/subject.hbs': '{{#if name}}{{name}}, your {{vars.product_name}} account is ready{{else}}Your {{vars.product_name}} account is ready{{/if}}\n' });
+    const templates = operatorTemplates({ 'welcome/en/subject.hbs': '{{#if name}}{{name}}, your {{vars.product_name}} account is ready{{else}}Your {{vars.product_name}} account is ready{{/if}}\n' });
     const users = [
       ['t-de', 'de-AT', 'Jürgen', 'Willkommen, Jürgen!'],
       ['t-fa', 'fa', 'مریم', 'خوش آمدید، مریم!'],
@@ -60,11 +60,11 @@ describe('operator templates on a real broker and SMTP server', () => {
   });
 
   it('when a template names an unknown variable › the service stops at start (exit 2, file and line) and dead-letters nothing', async () => {
-    const templates = operatorTemplates({ 'de/html.hbs': '{{#> layout}}\n<h1>Hallo {{nmae}}</h1>\n{{/layout}}\n' });
+    const templates = operatorTemplates({ 'welcome/de/html.hbs': '{{#> layout}}\n<h1>Hallo {{nmae}}</h1>\n{{/layout}}\n' });
     await produceRaw(ctx.world, [{ key: 'bad-1', value: JSON.stringify(signupEvent('bad-1')) }]);
     const service = startService(serviceEnv(ctx.world, ctx.sink.port, { EMAIL_TEMPLATES_DIR: templates }));
     expect(await service.exited).toBe(2);
-    expect(service.lines).toEqual(['email-dispatcher: invalid configuration', `  EMAIL_TEMPLATES_DIR: ${templates}/de/html.hbs:2: unknown variable "nmae" (known: dir, email, locale, name, subject, vars.help_url, vars.product_name, vars.support_email)`]);
+    expect(service.lines).toEqual(['email-dispatcher: invalid configuration', `  EMAIL_TEMPLATES_DIR: ${templates}/welcome/de/html.hbs:2: unknown variable "nmae" (known: dir, email, locale, name, subject, vars.help_url, vars.product_name, vars.support_email)`]);
     expect(await readDlq(ctx.world, { expect: 1, timeoutMs: 3_000 })).toEqual([]);
     expect(await committedLag(ctx.world)).toBe(1);
     expect(ctx.sink.count).toBe(0);
@@ -90,12 +90,12 @@ describe('npm run preview', () => {
   }, 30_000);
 
   it('with a template the service would refuse › exit 2, naming the file and line', async () => {
-    const templates = operatorTemplates({ 'en/text.hbs': 'Hi\n{{#each vars}}x{{/each}}\n' });
+    const templates = operatorTemplates({ 'welcome/en/text.hbs': 'Hi\n{{#each vars}}x{{/each}}\n' });
     const failure = await preview(['--templates-dir', templates, '--locale', 'en']).then(
       () => undefined,
       (err: { code: number; stderr: string }) => err,
     );
     expect(failure?.code).toBe(2);
-    expect(failure?.stderr).toContain(`EMAIL_TEMPLATES_DIR: ${templates}/en/text.hbs:2: {{#each}} is not available`);
+    expect(failure?.stderr).toContain(`EMAIL_TEMPLATES_DIR: ${templates}/welcome/en/text.hbs:2: {{#each}} is not available`);
   }, 30_000);
 });

@@ -21,41 +21,42 @@ export interface TemplateFile {
   readonly source: string;
 }
 
-/** A template folder as read from disk, before anything is compiled. */
-export interface TemplateFiles {
-  /** Top-level `<name>.hbs` files, included as `{{> name}}`. */
-  readonly partials: ReadonlyMap<string, TemplateFile>;
+/** The locale folders of one template set. */
+export interface LocaleFolders {
+  /** The folder that holds them: the templates folder itself without a manifest, else `<dir>/<set>`. */
+  readonly dir: string;
   /** Canonical locale tag → its parts; only locales that have every part. */
   readonly locales: ReadonlyMap<string, Readonly<Record<Part, TemplateFile>>>;
   /** Every locale that has a folder, with its parts or not. */
   readonly folders: ReadonlySet<string>;
-  /** Names and defaults of the operator values, from values.json. */
+}
+
+/** A template folder as read from disk, before anything is compiled. */
+export interface TemplateFiles {
+  /** Top-level `<name>.hbs` files, included as `{{> name}}` by every set. */
+  readonly partials: ReadonlyMap<string, TemplateFile>;
+  /** Template set name → its locale folders. */
+  readonly sets: ReadonlyMap<string, LocaleFolders>;
+  /** Names and defaults of the operator values, from values.json (shared by every set). */
   readonly values: Readonly<Record<string, string>>;
 }
 
 /**
- * Reads a template folder: `<locale>/{subject,text,html}.hbs` for each locale, shared partials and
- * values.json at the top. Follows symbolic links and skips hidden entries, which is how a Kubernetes
- * ConfigMap volume looks (`en -> ..data/en`). Each problem names its file.
+ * Reads a template folder: shared partials and values.json at the top; then, without `sets` (no
+ * manifest), `<locale>/{subject,text,html}.hbs` for each locale at the top, as the one set
+ * `fallbackSet`; with `sets` (the manifest's), `<set>/<locale>/…` for each set and no other folder.
+ * Follows symbolic links and skips hidden entries, which is how a Kubernetes ConfigMap volume looks
+ * (`en -> ..data/en`). Each problem names its file.
  */
-export function readTemplateFiles(dir: string): { files: TemplateFiles; problems: string[] } {
+export function readTemplateFiles(dir: string, { sets: names, fallbackSet = 'welcome' }: { sets?: readonly string[]; fallbackSet?: string } = {}): { files: TemplateFiles; problems: string[] } {
   const problems: string[] = [];
   const partials = new Map<string, TemplateFile>();
-  const locales = new Map<string, Record<Part, TemplateFile>>();
-  const folders = new Set<string>();
+  const folders: string[] = [];
   let values: Record<string, string> = {};
   for (const entry of list(dir, problems)) {
     const full = path.join(dir, entry);
-    if (isDirectory(full)) {
-      const locale = canonicalLocale(entry);
-      if (!locale) problems.push(`${full}: not a locale tag (a folder here is named by a BCP 47 tag: en, pt-BR, fa…)`);
-      else if (folders.has(locale)) problems.push(`${full}: a second folder for the locale ${locale}`);
-      else {
-        folders.add(locale);
-        const parts = readLocale(full, problems);
-        if (parts) locales.set(locale, parts);
-      }
-    } else if (entry === VALUES_FILE) {
+    if (isDirectory(full)) folders.push(entry);
+    else if (entry === VALUES_FILE) {
       values = readValues(full, problems);
     } else if (entry.endsWith('.hbs')) {
       const name = entry.slice(0, -'.hbs'.length);
@@ -64,8 +65,37 @@ export function readTemplateFiles(dir: string): { files: TemplateFiles; problems
       else if (file) partials.set(name, file);
     }
   }
+  const sets = new Map<string, LocaleFolders>();
+  if (names === undefined) sets.set(fallbackSet, readLocaleFolders(dir, folders, problems));
+  else {
+    for (const extra of folders.filter((folder) => !names.includes(folder))) problems.push(`${path.join(dir, extra)}: a folder the manifest names no template set for (sets: ${names.join(', ')})`);
+    for (const name of names) {
+      const setDir = path.join(dir, name);
+      if (!isDirectory(setDir)) problems.push(`${setDir}: missing (the manifest names the template set "${name}")`);
+      else sets.set(name, readLocaleFolders(setDir, list(setDir, problems).filter((entry) => isDirectory(path.join(setDir, entry))), problems));
+    }
+  }
+  return { files: { partials, sets, values }, problems };
+}
+
+/** The locale folders among `entries` of `dir`; a set without any is a problem. */
+function readLocaleFolders(dir: string, entries: readonly string[], problems: string[]): LocaleFolders {
+  const locales = new Map<string, Record<Part, TemplateFile>>();
+  const folders = new Set<string>();
+  for (const entry of entries) {
+    const full = path.join(dir, entry);
+    const locale = canonicalLocale(entry);
+    if (!locale) problems.push(`${full}: not a locale tag (a folder here is named by a BCP 47 tag: en, pt-BR, fa…)`);
+    else if (folders.has(locale)) problems.push(`${full}: a second folder for the locale ${locale}`);
+    else {
+      folders.add(locale);
+      const parts = readLocale(full, problems);
+      if (parts) locales.set(locale, parts);
+    }
+  }
+  // Only when nothing else is wrong: a folder that cannot be read has no locale either.
   if (problems.length === 0 && locales.size === 0) problems.push(`${dir}: no locale folder (expected en/, de/… each with ${PARTS.map((p) => `${p}.hbs`).join(', ')})`);
-  return { files: { partials, locales, folders, values }, problems };
+  return { dir, locales, folders };
 }
 
 function list(dir: string, problems: string[]): string[] {

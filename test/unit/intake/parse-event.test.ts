@@ -27,12 +27,12 @@ function refused(result: ParseResult): string {
 describe('parseEvent', () => {
   describe('when the value is a valid sign-up event', () => {
     it('returns the event', () => {
-      expect(parseEvent(bytes(event()))).toEqual({ ok: true, event: event() });
+      expect(parseEvent(bytes(event()))).toEqual({ ok: true, template: 'welcome', event: event() });
     });
 
     it('accepts an event without name and locale', () => {
       const result = parseEvent(bytes(event({ user: { id: 'user-42', email: EMAIL } })));
-      expect(result).toEqual({ ok: true, event: { ...event(), user: { id: 'user-42', email: EMAIL } } });
+      expect(result).toEqual({ ok: true, template: 'welcome', event: { ...event(), user: { id: 'user-42', email: EMAIL } } });
     });
 
     it('accepts an occurredAt with an offset and fractional seconds', () => {
@@ -41,7 +41,7 @@ describe('parseEvent', () => {
 
     it('drops fields it does not know, so producers can add them', () => {
       const result = parseEvent(bytes({ ...event({ traceId: 'abc' }), user: { ...(event().user as object), plan: 'pro' } }));
-      expect(result).toEqual({ ok: true, event: event() });
+      expect(result).toEqual({ ok: true, template: 'welcome', event: event() });
     });
 
     it('accepts a value with a UTF-8 byte-order mark', () => {
@@ -134,8 +134,8 @@ describe('parseEvent', () => {
 
   describe('when the event breaks the contract', () => {
     it.each([
-      ['an unknown type', event({ type: 'user.deleted' }), 'type: unsupported type'],
-      ['no type', event({ type: undefined }), 'type: unsupported type'],
+      ['no type', event({ type: undefined }), 'type: '],
+      ['a type that is not an event type (white space, too long)', event({ type: 'user signed up' }), 'type: must be an event type'],
       ['a numeric eventId', event({ eventId: 12 }), 'eventId: '],
       ['an eventId with a space', event({ eventId: 'evt 1' }), 'eventId: must match'],
       ['an eventId with angle brackets (would break the Message-ID)', event({ eventId: 'a>b<c' }), 'eventId: must match'],
@@ -232,7 +232,7 @@ describe('parseEvent › display names', () => {
       ['a soft hyphen', 'Ada\u00adLovelace'],
       ['a zero-width space and a word joiner', 'Ada\u200bLove\u2060lace'],
     ])('%s › accepted, the name kept verbatim and nothing dropped', (_label, name) => {
-      expect(named(name)).toStrictEqual({ ok: true, event: event({}, { name }) });
+      expect(named(name)).toStrictEqual({ ok: true, template: 'welcome', event: event({}, { name }) });
     });
   });
 
@@ -271,16 +271,16 @@ describe('parseEvent › display names', () => {
       ['an encoded word after a real name', 'Ada =?utf-8?B?U2VjdXJpdHk=?=', 'encoded_word'],
       ['201 characters', 'n'.repeat(201), 'too_long'],
     ])('%s', (_label, name, reason) => {
-      expect(named(name)).toStrictEqual({ ok: true, event: unnamed(), nameDropped: reason });
+      expect(named(name)).toStrictEqual({ ok: true, template: 'welcome', event: unnamed(), nameDropped: reason });
     });
 
     it('a name of a million characters › dropped as too long, not the event', () => {
-      expect(named('n'.repeat(1_000_000 - 200))).toStrictEqual({ ok: true, event: unnamed(), nameDropped: 'too_long' });
+      expect(named('n'.repeat(1_000_000 - 200))).toStrictEqual({ ok: true, template: 'welcome', event: unnamed(), nameDropped: 'too_long' });
     });
 
     it('an event without a locale and a bad name › keeps every other field it had', () => {
       const result = parseEvent(bytes({ ...event(), user: { id: 'user-42', email: EMAIL, name: 'Ada\u202e' } }));
-      expect(result).toStrictEqual({ ok: true, event: { ...event(), user: { id: 'user-42', email: EMAIL } }, nameDropped: 'bidi_control' });
+      expect(result).toStrictEqual({ ok: true, template: 'welcome', event: { ...event(), user: { id: 'user-42', email: EMAIL } }, nameDropped: 'bidi_control' });
     });
   });
 
@@ -291,8 +291,10 @@ describe('parseEvent › display names', () => {
       expect(error).not.toContain('victim');
     });
 
-    it('an unsupported type › refused as an unsupported type', () => {
-      expect(refused(parseEvent(bytes(event({ type: 'user.deleted' }, { name: 'Ada\u202e' }))))).toContain('type: unsupported type');
+    it('a type no template set serves › reported as unmapped before its name is looked at', () => {
+      const result = parseEvent(bytes(event({ type: 'user.deleted' }, { name: 'Ada\u202e' })));
+      expect(refused(result)).toBe('type: no template set for "user.deleted" (served: user.signed_up)');
+      expect(result).toMatchObject({ unmappedType: 'user.deleted', eventId: 'evt-0001' });
     });
 
     it('a name that is not a string › refused, naming the field: a producer bug, not a name someone typed', () => {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadWelcomeTemplates, type WelcomeTemplates } from '../../../../src/delivery/templates/load-welcome-templates.js';
 import { shippedTemplatesDir } from '../../../../src/delivery/templates/shipped-templates-dir.js';
@@ -20,8 +21,8 @@ const withValues = loadWelcomeTemplates({ dir: '', defaultLocale: 'en', vars: VA
 const render = (templates: WelcomeTemplates, locale: string, name = 'Ada Lovelace') => templates.render({ name, email: 'ada@example.test', locale });
 
 describe('the shipped templates', () => {
-  it('live in templates/ beside package.json and cover at least en, de, es, fr, pt-BR, ja and fa', () => {
-    expect(shipped.dir).toBe(shippedTemplatesDir());
+  it('live in templates/welcome/ beside package.json and cover at least en, de, es, fr, pt-BR, ja and fa', () => {
+    expect(shipped.dir).toBe(path.join(shippedTemplatesDir(), 'welcome'));
     expect(shippedTemplatesDir()).toMatch(/\/templates$/);
     expect(shipped.locales).toEqual(expect.arrayContaining(LOCALES));
   });
