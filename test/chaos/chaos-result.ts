@@ -1,3 +1,4 @@
+import type { CopiesBeyondTwo } from './copies-beyond-two.js';
 import type { FeatureVerdict } from './check-features.js';
 import type { DrainResult } from './drain.js';
 import type { DuplicateBound } from './duplicate-bound.js';
@@ -29,6 +30,8 @@ export interface ChaosResult {
   readonly drain: DrainResult;
   /** Exit codes of the graceful stop at the end (0 expected). */
   readonly finalExits: ReadonlyArray<{ readonly name: string; readonly code: number }>;
+  /** Events sent a third time across a Kafka node fault: named, not violations (copies-beyond-two.ts). */
+  readonly copiesAcrossKafkaFaults?: CopiesBeyondTwo['named'];
   readonly violations: readonly string[];
   /** Chaos phase and whole run. */
   readonly chaosMs: number;

@@ -10,6 +10,7 @@ import { checkFeatures, featureViolations } from './check-features.js';
 import { checkHistory } from './check-history.js';
 import type { ChaosHistory } from './history.js';
 import { readDeadLetters, readLog, readOffsets, readReceipts } from './collect-history.js';
+import { copiesBeyondTwo } from './copies-beyond-two.js';
 import { exitViolations, memberDisruptions, membersAt, peakMembers } from './fleet-history.js';
 import { waitForDrain } from './drain.js';
 import { duplicateBound } from './duplicate-bound.js';
@@ -48,6 +49,9 @@ export interface RunChaosOptions {
  * healed, the group drains (bounded), the instances stop gracefully and the history checker judges
  * what happened.
  */
+/** After a Kafka node fault ends, how long commits may still be failing (a third copy then is named). */
+const KAFKA_COMMIT_RECOVERY_MS = 10_000;
+
 export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
   const started = Date.now();
   const { scale, broker, log } = o;
@@ -225,6 +229,14 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
         : {}),
     });
 
+    const beyondTwo = copiesBeyondTwo(
+      accepted.flatMap((id, i) => {
+        const eventId = /^<([^@>]+)@/.exec(id ?? '')?.[1];
+        return eventId === undefined ? [] : [[acceptedAt[i] ?? 0, eventId] as const];
+      }),
+      runner.applied,
+      KAFKA_COMMIT_RECOVERY_MS,
+    );
     const bound = duplicateBound({
       disruptions: [...runner.disruptions.map((d) => ({ ...d, members: membersAt(fleet.events, d.atMs) })), ...memberDisruptions(fleet.events, closeAt)],
       failureWindows: runner.failureWindows,
@@ -256,7 +268,12 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
       bound,
       drain,
       finalExits,
-      violations: [...violations(verdict, { maxExtraCopies: bound.atLeastOnce, maxExtraMails: bound.mails }), ...featureViolations(featureVerdict), ...exitViolations(fleet.events, runner.applied)],
+      copiesAcrossKafkaFaults: beyondTwo.named,
+      violations: [
+        ...violations(verdict, { maxExtraCopies: bound.atLeastOnce, maxExtraMails: bound.mails }),
+        ...featureViolations({ ...featureVerdict, sentMoreThanTwice: beyondTwo.unexplained }),
+        ...exitViolations(fleet.events, runner.applied),
+      ],
       chaosMs,
       durationMs: Date.now() - started,
     };

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../dev/loadtest/free-port.js';
 import { spawnService, type ServiceProcess } from '../../dev/service-process.js';
@@ -21,6 +22,8 @@ export interface FleetEvent {
   readonly member: string;
   readonly what: 'started' | 'sigkill' | 'sigterm' | 'exited' | 'unexpected-exit';
   readonly code?: number;
+  /** An unexpected exit's last fatal log line: its error code and message. */
+  readonly fatal?: { readonly code: string; readonly msg: string };
 }
 
 export interface ServiceFleetOptions {
@@ -75,7 +78,7 @@ export class ServiceFleet {
       member.exitCode = code;
       this.#members.delete(member);
       this.#processes.delete(member);
-      this.#record(member, member.stopping ? 'exited' : 'unexpected-exit', code);
+      this.#record(member, member.stopping ? 'exited' : 'unexpected-exit', code, member.stopping ? undefined : lastFatal(logFile));
       if (!member.stopping && !this.#closing) {
         const restart = new Promise((resolve) => setTimeout(resolve, this.#o.restartDelayMs ?? 2_000)).then(() => (this.#closing ? undefined : this.start()));
         this.#restarts.add(restart);
@@ -127,9 +130,27 @@ export class ServiceFleet {
     }
   }
 
-  #record(member: Member, what: FleetEvent['what'], code?: number): void {
-    const event: FleetEvent = { atMs: this.#o.clock(), member: member.name, what, ...(code === undefined ? {} : { code }) };
+  #record(member: Member, what: FleetEvent['what'], code?: number, fatal?: FleetEvent['fatal']): void {
+    const event: FleetEvent = { atMs: this.#o.clock(), member: member.name, what, ...(code === undefined ? {} : { code }), ...(fatal ? { fatal } : {}) };
     this.events.push(event);
     this.#o.onEvent?.(event);
+  }
+}
+
+/** The last `fatal` line of a member's JSON log, if any. */
+function lastFatal(logFile: string): FleetEvent['fatal'] {
+  let text = '';
+  try {
+    text = readFileSync(logFile, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const line = text.split('\n').findLast((l) => l.includes('"level":"fatal"'));
+  if (!line) return undefined;
+  try {
+    const { code, msg } = JSON.parse(line) as { code?: string; msg?: string };
+    return { code: code ?? '', msg: msg ?? '' };
+  } catch {
+    return undefined;
   }
 }
