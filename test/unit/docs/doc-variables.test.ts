@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configEnvNames } from '../../../src/platform/config.js';
 import { TEMPLATE_VARS_PREFIX } from '../../../src/platform/config-schema.js';
+import { SERVICE_ERROR_CODES } from '../../../src/platform/service-error.js';
 import { docPages, readRepoFile, REPO_ROOT } from '../../support/markdown.js';
 
 /** Variables of the tools beside the service (local stack, tests, compose): documented ones must be read by some code. */
@@ -36,6 +37,7 @@ const NOT_VARIABLES: Record<string, string> = {
   PENDING_KINDS: 'a constant in test/chaos/chaos-scale.ts',
   DS_PROMETHEUS: "the Grafana dashboard's data source input",
   EMAIL_WORKERS: 'the typo the start-up warning is there to catch',
+  MARK_SENT: 'a Redis script of the sent ledger (src/delivery/redis-ledger-scripts.ts)',
 };
 
 /** Every name a page mentions: `NAME`, or `NAME_*` / `NAME_<…>` as a family (returned with its trailing `_`). */
@@ -83,6 +85,7 @@ function known(name: string): string | undefined {
   } else if (schemaNames.has(name)) return 'the config schema';
   if (name.startsWith(TEMPLATE_VARS_PREFIX)) return 'EMAIL_TEMPLATE_VARS_*';
   if (EXTERNAL[name] ?? NOT_VARIABLES[name]) return EXTERNAL[name] ?? NOT_VARIABLES[name];
+  if (name in SERVICE_ERROR_CODES) return "a code of the service's errors (SERVICE_ERROR_CODES)";
   const external = Object.keys(EXTERNAL_PREFIXES).find((prefix) => name.startsWith(prefix));
   if (external) return EXTERNAL_PREFIXES[external];
   const tool = Object.keys(TOOL_PREFIXES).find((prefix) => name.startsWith(prefix));
