@@ -12,6 +12,8 @@ import { noLedger, type SentLedger } from '../../src/delivery/sent-ledger.js';
 import type { SendRate } from '../../src/delivery/send-rate.js';
 import { toConsumedRecord } from '../../src/intake/to-consumed-record.js';
 import { createMetrics } from '../../src/platform/metrics.js';
+import type { EventRoutes } from '../../src/pipeline/event-routes.js';
+import type { UnmappedEventTypes } from '../../src/delivery/dispatcher-options.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -22,9 +24,9 @@ export function signupValue(eventId: string, overrides: Record<string, unknown> 
   return Buffer.from(JSON.stringify(signupEvent(eventId, overrides)));
 }
 
-export function record(value: Buffer | null, { partition = 0, offset = nextOffset++, topic = 'signups' } = {}): ConsumedRecord {
+export function record(value: Buffer | null, { partition = 0, offset = nextOffset++, topic = 'signups', routes }: { partition?: number; offset?: number; topic?: string; routes?: EventRoutes } = {}): ConsumedRecord {
   const message = { key: Buffer.from('k'), value, headers: { trace: Buffer.from('t-1') }, timestamp: '1700000000000', attributes: 0, offset: String(offset) } as unknown as KafkaMessage;
-  return toConsumedRecord(message, { topic, partition, offset: BigInt(offset), epoch: 1 });
+  return toConsumedRecord(message, { topic, partition, offset: BigInt(offset), epoch: 1 }, routes);
 }
 
 export type Behaviour = (mail: WelcomeEmail, attempt: number) => Promise<void> | void;
@@ -72,6 +74,7 @@ export function buildDispatcher({
   probe = async () => {},
   settle,
   sendRate,
+  unmappedEventTypes,
 }: {
   mailer: Mailer;
   workerCount?: number;
@@ -85,6 +88,8 @@ export function buildDispatcher({
   settle?: (record: ConsumedRecord, outcome: Outcome, signal: AbortSignal) => Promise<void>;
   /** A cluster send rate (EMAIL_RATE_LIMIT_SCOPE=cluster). */
   sendRate?: SendRate;
+  /** EMAIL_UNMAPPED_EVENT_TYPES. @default the dispatcher's (dlq) */
+  unmappedEventTypes?: UnmappedEventTypes;
 }) {
   const metrics = createMetrics({ registry: new Registry(), defaults: false });
   const capacity = new Capacity(buffer);
@@ -105,6 +110,7 @@ export function buildDispatcher({
     workerCount,
     rateLimitPerSecond: 0,
     ...(sendRate ? { sendRate } : {}),
+    ...(unmappedEventTypes ? { unmappedEventTypes } : {}),
     email: { from: 'Acme <welcome@acme.test>', domain: 'acme.test' },
     settle: async (r, outcome, signal) => {
       await settle?.(r, outcome, signal);

@@ -47,6 +47,8 @@ export function loadTemplateCatalog(options: TemplateCatalogOptions): TemplateCa
   const problems: string[] = [];
   const manifest = readManifest(dir, problems);
   const manifestPath = manifest && path.join(dir, MANIFEST_FILE);
+  // A manifest that names no set (not JSON, no templateSets): every folder would be reported as unnamed.
+  if (manifest?.length === 0) throw new ConfigError(problems.map(prefixed(options.dir)));
   const declared = manifest ?? [WITHOUT_MANIFEST];
   const { files, problems: fileProblems } = readTemplateFiles(dir, manifest ? { sets: manifest.map((set) => set.name) } : {});
   problems.push(...fileProblems);

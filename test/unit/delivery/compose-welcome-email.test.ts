@@ -222,3 +222,26 @@ describe('composeWelcomeEmail › envelope sender and automated-mail headers', (
     expect(headerField(prepared.raw as Buffer, 'Auto-Submitted')).toBe('Auto-Submitted: auto-generated');
   });
 });
+
+describe('the template set\u2019s headers (manifest: Feedback-ID, List-Unsubscribe, List-Unsubscribe-Post)', () => {
+  const HEADERS = [
+    ['Feedback-ID', 'verify:acme:esp'],
+    ['List-Unsubscribe', '<https://acme.test/unsubscribe?user=user%2042&event=evt-1>'],
+    ['List-Unsubscribe-Post', 'List-Unsubscribe=One-Click'],
+  ] as const;
+
+  it.each([
+    ['the fast path', composeWelcomeEmail, 'ada@example.test'],
+    ['nodemailer\u2019s composer (a UTF-8 local part)', composeWelcomeEmail, 'jörg@example.test'],
+  ])('%s › each header once, as given, beside Auto-Submitted', async (_path, compose, address) => {
+    const { raw } = await compose({ ...mail({ address }), headers: HEADERS });
+    const parsed = await simpleParser(raw as Buffer);
+    for (const [name, value] of HEADERS) expect(parsed.headerLines.filter((h) => h.key === name.toLowerCase()).map((h) => h.line.replace(/\r?\n/g, ''))).toEqual([`${name}: ${value}`]);
+    expect(parsed.headers.get('auto-submitted')).toBe('auto-generated');
+  });
+
+  it('none › no such header', async () => {
+    const { raw } = await composeWelcomeEmail(mail());
+    expect(headerFieldNames(raw as Buffer).filter((name) => name.startsWith('list-') || name === 'feedback-id')).toEqual([]);
+  });
+});

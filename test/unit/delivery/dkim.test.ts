@@ -51,6 +51,19 @@ describe('DKIM signing of the composed bytes', () => {
     expect(await verdict(raw)).toBe('pass');
   });
 
+  it('the manifest\u2019s headers are signed (RFC 8058 4): a List-Unsubscribe-Post added or changed after signing fails', async () => {
+    const headers = [
+      ['Feedback-ID', 'verify:acme'],
+      ['List-Unsubscribe', '<https://acme.test/u?e=dkim-6>'],
+      ['List-Unsubscribe-Post', 'List-Unsubscribe=One-Click'],
+    ] as const;
+    const raw = await sign((await composeWelcomeEmail({ ...mail('dkim-6', { name: 'Ada' }), headers })).raw as Buffer);
+    expect(raw.toString()).toMatch(/h=[^;]*List-Unsubscribe:List-Unsubscribe-Post:Feedback-ID:Auto-Submitted/i);
+    expect(await verdict(raw)).toBe('pass');
+    expect(await verdict(Buffer.from(raw.toString().replace('https://acme.test/u?e=dkim-6', 'https://evil.test/u?e=dkim-6')))).toBe('fail');
+    expect(await verdict(Buffer.from(raw.toString().replace('List-Unsubscribe-Post: List-Unsubscribe=One-Click', 'List-Unsubscribe-Post: List-Unsubscribe=One-Clicks')))).toBe('fail');
+  });
+
   it('a message changed after signing fails verification', async () => {
     const raw = await sign((await composeWelcomeEmail(mail('dkim-5', { name: 'Ada' }))).raw as Buffer);
     expect(await verdict(Buffer.from(raw.toString().replace('Welcome', 'Welcomf')))).toBe('fail');

@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+import { signupEvent } from '../../../dev/signup-event.js';
 import { toConsumedRecord } from '../../../src/intake/to-consumed-record.js';
 import type { ConsumedRecord } from '../../../src/pipeline/outcome.js';
 import { buildDlqMessage, DLQ_HEADERS, type DeadLetter } from '../../../src/settle/dlq-message.js';
@@ -21,6 +22,17 @@ function record(headers: KafkaMessage['headers'] = {}, message: Partial<KafkaMes
 function deadLetter(overrides: Partial<DeadLetter> = {}): DeadLetter {
   return { kind: 'dead-letter', reason: 'smtp_permanent', error: '550 5.1.1 mailbox unavailable', smtpCode: 550, attempts: 1, ...overrides };
 }
+
+describe('buildDlqMessage › the template set', () => {
+  it('names the set a mapped event was for in dlq.template (a sign-up: welcome)', () => {
+    const signup = toConsumedRecord({ key: KEY, value: Buffer.from(JSON.stringify(signupEvent('evt-1'))), timestamp: '0', attributes: 0, offset: '1', headers: {} } as KafkaMessage, { topic: 't', partition: 0, offset: 1n, epoch: 1 });
+    expect(buildDlqMessage(signup, deadLetter(), OPTIONS).headers?.['dlq.template']).toBe('welcome');
+  });
+
+  it('has no dlq.template for a value whose type maps to no set', () => {
+    expect(buildDlqMessage(record(), deadLetter({ reason: 'invalid_event' }), OPTIONS).headers).not.toHaveProperty('dlq.template');
+  });
+});
 
 describe('buildDlqMessage', () => {
   describe('the consumed record', () => {

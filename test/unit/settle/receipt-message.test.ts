@@ -58,6 +58,35 @@ describe('buildReceipt', () => {
   });
 });
 
+describe('buildReceipt with event types', () => {
+  const good = record(signupValue('evt-1'), { partition: 2, offset: 41 });
+
+  it('names the template set of a mapped event (a sign-up: welcome), null for a value that is no event', () => {
+    expect(buildReceipt(good, { kind: 'sent', attempts: 1, messageId: '<evt-1@acme.test>', smtpReply: '250 ok', relay: undefined }, { settledAt, relay: 'primary' })).toMatchObject({ template: 'welcome', skipReason: null });
+    expect(buildReceipt(record(Buffer.from('{')), { kind: 'dead-letter', reason: 'invalid_event', error: 'not JSON', smtpCode: undefined, attempts: 0 }, { settledAt, relay: 'primary' })).toMatchObject({ template: null });
+  });
+
+  it('skipped (a type no set serves): outcome skipped, its reason, the event id, nothing sent and no template', () => {
+    const other = record(signupValue('evt-9', { type: 'user.deleted' }), { offset: 9 });
+    expect(buildReceipt(other, { kind: 'skipped', reason: 'unmapped_event_type', eventType: 'user.deleted' }, { settledAt, relay: 'primary' })).toMatchObject({
+      version: 1,
+      eventId: 'evt-9',
+      outcome: 'skipped',
+      skipReason: 'unmapped_event_type',
+      template: null,
+      messageId: null,
+      smtpReply: null,
+      smtpCode: null,
+      dlqReason: null,
+      attempts: 0,
+      relay: null,
+      occurredAt: null,
+      settledAt: '2026-11-29T12:00:00.000Z',
+      source: { topic: 'signups', partition: 0, offset: '9' },
+    });
+  });
+});
+
 describe('receiptMessage', () => {
   it('keys by eventId (the original key when there is none) and says what it is in headers', () => {
     const good = record(signupValue('evt-2'));

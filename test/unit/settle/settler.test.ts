@@ -19,6 +19,22 @@ function tracked() {
 
 const sent: Outcome = { kind: 'sent', attempts: 1, messageId: '<evt-5@acme.test>', smtpReply: '250 ok', relay: undefined };
 
+describe('settler › skipped events', () => {
+  it('settles the offset, publishes the receipt and counts the event by its type', async () => {
+    const { tracker, record } = tracked();
+    const metrics = createMetrics({ registry: new Registry(), defaults: false });
+    const publishReceipt = vi.fn(async () => {});
+    const publishDlq = vi.fn();
+    const settle = createSettler({ tracker, publishDlq, publishReceipt, metrics, logger: silentLogger, onProgress: () => {} });
+    const skipped: Outcome = { kind: 'skipped', reason: 'unmapped_event_type', eventType: 'user.deleted' };
+    await settle(record, skipped, new AbortController().signal);
+    expect(publishDlq).not.toHaveBeenCalled();
+    expect(publishReceipt).toHaveBeenCalledWith(record, skipped, expect.any(AbortSignal));
+    expect(tracker.commitCandidates().map((c) => c.offset)).toEqual(['6']);
+    expect((await metrics.eventsSkipped.get()).values).toEqual([{ labels: { type: 'user.deleted' }, value: 1 }]);
+  });
+});
+
 describe('settler', () => {
   it('settles the offset only after the receipt is acknowledged', async () => {
     const { tracker, record } = tracked();
