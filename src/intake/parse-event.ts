@@ -41,7 +41,8 @@ export function parseEvent(value: Buffer | null | undefined, routes: EventRoutes
     return { ok: false, error: `schema violation: ${issues.join('; ')}`, ...(route ? { template } : {}) };
   }
   const missing = fieldProblems(result.data.data, route as EventRoute);
-  if (missing) return { ok: false, error: `schema violation: ${missing}`, template };
+  // The event is well formed, so its id is known: the receipt and the log can name it.
+  if (missing) return { ok: false, error: `schema violation: ${missing}`, template, eventId: result.data.eventId };
   const dropped = result.data.user.name === undefined ? droppedName(json) : undefined;
   return dropped ? { ok: true, event: result.data, template, nameDropped: dropped } : { ok: true, event: result.data, template };
 }

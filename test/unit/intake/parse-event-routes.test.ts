@@ -46,7 +46,7 @@ describe('parseEvent with the templates\u2019 routes', () => {
     ['absent from a data object', {}, 'data.verificationUrl: missing'],
   ])('a field the set needs that is %s › invalid, naming the field and the set, never the value', (_label, data, reason) => {
     const result = parseEvent(event('user.email_verification_requested', data), ROUTES);
-    expect(result).toMatchObject({ ok: false, template: 'verify-email' });
+    expect(result).toMatchObject({ ok: false, template: 'verify-email', eventId: 'evt-1' });
     expect(result.ok ? '' : result.error).toContain(`schema violation: ${reason}`);
     expect(result.ok ? '' : result.error).not.toContain('acme.test');
   });
