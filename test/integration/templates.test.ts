@@ -89,6 +89,19 @@ describe('npm run preview', () => {
     expect(mail.text).toContain('در Acme');
   }, 30_000);
 
+  it('without --set › every template set: the welcome email and the verification email with its link', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'preview-'));
+    dirs.push(out);
+    const { stdout } = await preview(['--locale', 'de', '--out', out, '--data', 'verificationUrl=https://acme.test/verify?t=1']);
+    expect(stdout).toBe(
+      `welcome (user.signed_up):\nde: Willkommen!\n  ${out}/welcome-de.eml\n  ${out}/welcome-de.html\n` +
+        `verify-email (user.email_verification_requested):\nde: Bestätigen Sie Ihre E-Mail-Adresse\n  ${out}/verify-email-de.eml\n  ${out}/verify-email-de.html\n`,
+    );
+    const mail = await simpleParser(readFileSync(path.join(out, 'verify-email-de.eml')));
+    expect(mail.text).toContain('\nhttps://acme.test/verify?t=1\n');
+    expect(mail.html).toContain('href="https://acme.test/verify?t&#x3D;1"');
+  }, 30_000);
+
   it('with a template the service would refuse › exit 2, naming the file and line', async () => {
     const templates = operatorTemplates({ 'welcome/en/text.hbs': 'Hi\n{{#each vars}}x{{/each}}\n' });
     const failure = await preview(['--templates-dir', templates, '--locale', 'en']).then(
