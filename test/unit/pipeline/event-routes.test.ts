@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fieldProblem, WELCOME_ONLY } from '../../../src/pipeline/event-routes.js';
 
@@ -27,6 +28,27 @@ describe('fieldProblem', () => {
     ['', 'must not be empty'],
   ])('text %j › %s', (value, problem) => {
     expect(fieldProblem('text', value)).toBe(problem);
+  });
+
+  it('any string accepted as a url is an http(s) URL with nothing that ends an attribute, a <…> or a line', () => {
+    const urlish = fc.oneof(fc.string({ unit: 'binary' }), fc.tuple(fc.constantFrom('https://', 'http://', 'javascript:', 'HTTPS://'), fc.string({ unit: 'binary' })).map(([a, b]) => a + b));
+    fc.assert(
+      fc.property(urlish, (value) => {
+        if (fieldProblem('url', value) !== undefined) return;
+        expect(value).toMatch(/^https?:\/\//);
+        expect(value).not.toMatch(/["<>`\\\s\p{Cc}]/u);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('any string accepted as text has no line break, control or bidi control', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (value) => {
+        if (fieldProblem('text', value) === undefined) expect(value).not.toMatch(/[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('anything but a string › named, never shown', () => {
