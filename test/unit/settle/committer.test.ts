@@ -185,4 +185,79 @@ describe('Committer', () => {
     await final;
     expect(commits).toHaveLength(0);
   });
+
+  it('when a commit is refused or unconfirmed › confirmation is failing until a commit is confirmed', async () => {
+    let answer: 'refuse' | 'silently' | 'confirm' = 'refuse';
+    const { tracker, committer } = setup(async () => {
+      if (answer === 'refuse') throw new Error('Broker 1 not found in the cached metadata');
+      return answer === 'silently' ? [] : undefined;
+    });
+    expect(committer.confirmation).toBe('confirmed');
+    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    await committer.flush();
+    expect(committer.confirmation).toBe('failing');
+    answer = 'silently';
+    await committer.flush();
+    expect(committer.confirmation).toBe('failing');
+    answer = 'confirm';
+    await committer.flush();
+    expect(committer.confirmation).toBe('confirmed');
+  });
+
+  it('when a refresh commit is refused with nothing moved › commits every owned position again within the safety interval, not the refresh interval', async () => {
+    let refuse = false;
+    const { tracker, committer, commits } = setup(async () => {
+      if (refuse) throw new Error('Broker 2 not found in the cached metadata');
+    });
+    committer.start();
+    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    await vi.advanceTimersByTimeAsync(1000);
+    refuse = true;
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(commits).toHaveLength(2);
+    refuse = false;
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(commits).toHaveLength(3);
+    expect(commits[2]).toEqual([{ topic: 't', partition: 0, offset: '1' }]);
+    expect(committer.confirmation).toBe('confirmed');
+    committer.stop();
+  });
+
+  it('after a join › confirmation is joined until a commit started in the new generation is confirmed; the old generation\'s last commit does not count', async () => {
+    let release: () => void = () => {};
+    let hang = true;
+    const { tracker, committer, commits } = setup(async () => {
+      if (hang) await new Promise<void>((resolve) => (release = resolve));
+    });
+    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    const last = committer.flushThenSuspend();
+    await vi.advanceTimersByTimeAsync(0);
+    committer.resume();
+    expect(committer.confirmation).toBe('joined');
+    hang = false;
+    release();
+    await last;
+    await vi.advanceTimersByTimeAsync(0);
+    // The join's own commit followed the old generation's: every owned position, moved or not.
+    expect(commits).toHaveLength(2);
+    expect(commits[1]).toEqual([{ topic: 't', partition: 0, offset: '1' }]);
+    expect(committer.confirmation).toBe('confirmed');
+  });
+
+  it('after a join › a record admitted commits at once, ignoring the least interval; once confirmed it costs nothing', async () => {
+    const { tracker, committer, commits } = setup(async () => {}, { minIntervalMs: 10_000 });
+    committer.start();
+    committer.resume();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(commits).toHaveLength(0);
+    tracker.track('t', 1, '7');
+    committer.positionKnown();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(commits).toEqual([[{ topic: 't', partition: 1, offset: '7' }]]);
+    tracker.track('t', 1, '8');
+    committer.positionKnown();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(commits).toHaveLength(1);
+    committer.stop();
+  });
 });
