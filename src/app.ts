@@ -90,7 +90,6 @@ export function createApp(options: AppOptions): App {
       smtpRelays: () => smtpRelays?.(),
       stalledPublishes: () => stalledPublishes.count,
       commitBlocked: () => commitGate.blocked,
-      commitHeld: () => commitGate.holding,
       hasWork: () => capacity.held > 0 || tracker.stats().some((s) => (s.lag ?? 0n) > 0n),
       stopping: () => stopping !== undefined,
       sendRate: () => clusterRate?.rate.state?.(),
@@ -100,13 +99,11 @@ export function createApp(options: AppOptions): App {
     readiness.progress();
     commitGate.check();
   };
-  const committer = new Committer({ tracker, commit: createConfirmedCommit(consumer), minIntervalMs: config.kafka.commitIntervalMs, intervalMs: 1000, metrics, logger, onCommitted, onConfirmationChange: () => commitGate.check() });
-  // Settled offsets no confirmed commit covers are mailed again when their partition moves: sends hold
-  // while commits fail, after a join until one is confirmed, and past the bound.
+  const committer = new Committer({ tracker, commit: createConfirmedCommit(consumer), minIntervalMs: config.kafka.commitIntervalMs, intervalMs: 1000, metrics, logger, onCommitted });
+  // Settled offsets no confirmed commit covers are mailed again when their partition moves: past the bound, sends hold.
   const commitGate = new CommitGate({
     uncommitted: () => tracker.uncommitted(),
     max: config.kafka.maxUncommitted,
-    confirmation: () => committer.confirmation,
     hold: () => dispatcher.hold('commit'),
     release: () => dispatcher.unhold('commit'),
     onChange: () => readiness.update(),
@@ -169,10 +166,7 @@ export function createApp(options: AppOptions): App {
   const handleBatch = createBatchHandler({
     tracker,
     capacity,
-    submit: tracedSubmit((record) => {
-      dispatcher.submit(record);
-      committer.positionKnown();
-    }, tracing),
+    submit: tracedSubmit((record) => dispatcher.submit(record), tracing),
     membership: lifecycle,
     heartbeatEveryMs: Math.max(100, Math.floor(config.kafka.heartbeatIntervalMs / 2)),
     maxAheadPerPartition: config.kafka.maxAheadPerPartition,

@@ -17,11 +17,6 @@ export interface ReadinessSources {
   readonly stalledPublishes: () => number;
   /** New sends held because settled offsets wait for commits the broker does not confirm: waiting on Kafka, unready. */
   readonly commitBlocked: () => boolean;
-  /**
-   * New sends held for commits at all (also right after a join, and before commits failed long enough
-   * to make the pod unready): no progress is expected meanwhile. @default commitBlocked
-   */
-  readonly commitHeld?: () => boolean;
   /** With a fallback relay: each relay's circuit, shown by /readyz (one relay down does not make the pod unready). */
   readonly smtpRelays?: () => unknown;
   /** Messages held or lag observed. */
@@ -60,8 +55,7 @@ export function createReadiness({ config, metrics, logger, sources }: { config: 
     },
     // A stalled publish or a commit that is not confirmed waits on Kafka: a restart would not make the
     // topic writable or the coordinator answer, only send every uncommitted email again.
-    waitingOnDependency: () =>
-      sources.circuitOpen() || !sources.joined() || !contact.reachable() || sources.stalledPublishes() > 0 || (sources.commitHeld ?? sources.commitBlocked)(),
+    waitingOnDependency: () => sources.circuitOpen() || !sources.joined() || !contact.reachable() || sources.stalledPublishes() > 0 || sources.commitBlocked(),
   });
   // Liveness counts from start (Health does too): a gauge at 0 would read as decades without progress.
   metrics.lastProgress.set(Date.now() / 1000);

@@ -31,18 +31,7 @@ export interface CommitterOptions {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly onCommitted?: () => void;
-  /** `confirmation` changed without a confirmed commit (a join, a commit refused or unconfirmed): the commit gate looks again. */
-  readonly onConfirmationChange?: () => void;
 }
-
-/**
- * Whether the broker is known to take this member's commits: `confirmed` since the last confirmed
- * commit, `joined` from a join until the first commit of the new generation is confirmed, `failing`
- * from a commit refused or left unconfirmed until one is confirmed. Anything but `confirmed` holds
- * new sends (CommitGate): what is sent before a commit reaches the broker is sent again by the next
- * owner, and during a coordinator move that next owner inherits the same uncommitted range.
- */
-export type CommitConfirmation = 'confirmed' | 'joined' | 'failing';
 
 /**
  * Commits settled watermarks when they move (`notify`), at most one commit in flight, coalescing
@@ -61,9 +50,6 @@ export class Committer {
   #suspended = false;
   #generation = 0;
   #stopped = false;
-  /** Before the first join nothing is owned, so nothing waits for a confirmation. */
-  #generationConfirmed = true;
-  #failing = false;
   readonly #closing = new AbortController();
   readonly #resumed = new Set<() => void>();
 
@@ -71,11 +57,6 @@ export class Committer {
 
   get suspended(): boolean {
     return this.#suspended;
-  }
-
-  get confirmation(): CommitConfirmation {
-    if (this.#failing) return 'failing';
-    return this.#generationConfirmed ? 'confirmed' : 'joined';
   }
 
   /** The assignment commits are made for; each `resume` (a join) starts the next one. */
@@ -95,25 +76,13 @@ export class Committer {
   notify(): void {
     if (this.#stopped || this.#suspended || this.#pending) return;
     const next = this.#running.then(async () => {
-      // Sends hold until a commit is confirmed: the least interval would only make them wait longer.
-      const wait = this.#awaitingConfirmation ? 0 : this.#lastStartedAt + (this.o.minIntervalMs ?? 0) - Date.now();
+      const wait = this.#lastStartedAt + (this.o.minIntervalMs ?? 0) - Date.now();
       if (wait > 0) await sleep(wait, this.#closing.signal).catch(() => {});
       this.#pending = undefined;
       await this.#commitOnce(false);
     });
     this.#pending = next;
     this.#running = next;
-  }
-
-  /**
-   * A record was admitted, so its partition has a position to commit. Only while sends wait for a
-   * confirmation (after a join or a failed commit) does this commit at once; otherwise it costs one
-   * comparison. A join before any record was fetched has nothing to commit (no position is known):
-   * the hold then stays until the first record arrives, which holds nothing, since every send comes
-   * from an admitted record, and that record starts the commit that ends the hold.
-   */
-  positionKnown(): void {
-    if (this.#awaitingConfirmation) this.notify();
   }
 
   /** Commits what is committable now (after any commit in flight); errors are logged, not thrown. */
@@ -144,8 +113,6 @@ export class Committer {
   resume(): void {
     this.#generation += 1;
     this.#suspended = false;
-    this.#generationConfirmed = false;
-    this.o.onConfirmationChange?.();
     for (const done of [...this.#resumed]) done();
     this.#resumed.clear();
     this.notify();
@@ -178,15 +145,6 @@ export class Committer {
     this.#timer = undefined;
   }
 
-  get #awaitingConfirmation(): boolean {
-    return this.#failing || !this.#generationConfirmed;
-  }
-
-  #unconfirmed(): void {
-    this.#failing = true;
-    this.o.onConfirmationChange?.();
-  }
-
   #enqueue(force: boolean): Promise<void> {
     this.#running = this.#running.then(() => this.#commitOnce(force));
     return this.#running;
@@ -195,11 +153,7 @@ export class Committer {
   async #commitOnce(force: boolean): Promise<void> {
     if (this.#suspended && !force) return;
     const refresh = Date.now() - this.#lastRefreshAt >= (this.o.refreshIntervalMs ?? 5_000);
-    // While awaiting a confirmation every owned position is committed, moved or not: after a join the
-    // positions are where this member starts (the group's committed offset or the first fetched one),
-    // and after a failed refresh nothing may have moved, yet only a confirmed commit releases the hold.
-    const offsets = this.o.tracker.commitCandidates({ all: refresh || this.#awaitingConfirmation });
-    const generation = this.#generation;
+    const offsets = this.o.tracker.commitCandidates({ all: refresh });
     if (offsets.length === 0) return;
     if (refresh) this.#lastRefreshAt = Date.now();
     this.#lastStartedAt = Date.now();
@@ -209,20 +163,13 @@ export class Committer {
     } catch (err) {
       this.o.metrics.commits.inc({ result: 'error' });
       this.o.logger.warn({ err, partitions: offsets.length }, 'offset commit failed; will retry');
-      this.#unconfirmed();
       return;
     }
     if (confirmed.length < offsets.length) {
       this.o.metrics.commits.inc({ result: 'unconfirmed' });
       this.o.logger.warn({ partitions: offsets.length, confirmed: confirmed.length }, 'offset commit not confirmed by the broker; will retry');
     }
-    if (confirmed.length === 0) {
-      this.#unconfirmed();
-      return;
-    }
-    // Some partitions confirmed is a confirmation: the coordinator answered this member's commit; the rest are retried.
-    this.#failing = false;
-    if (generation === this.#generation) this.#generationConfirmed = true;
+    if (confirmed.length === 0) return;
     this.o.metrics.commits.inc({ result: 'ok' });
     for (const { topic, partition, offset } of confirmed) {
       this.o.tracker.markCommitted(topic, partition, offset);
