@@ -142,7 +142,11 @@ async function waitForSpace(o: BatchHandlerOptions, heartbeat: () => Promise<voi
       let tick: NodeJS.Timeout | undefined;
       await Promise.race([slot, new Promise((resolve) => (tick = setTimeout(resolve, o.heartbeatEveryMs)))]);
       clearTimeout(tick);
-      if (!acquired && !wait.signal.aborted) await heartbeat();
+      if (acquired || wait.signal.aborted) break;
+      // With several partitions' batches waiting, only the one whose heartbeat reaches the broker hears
+      // of a rebalance; the others learn it here, or they would wait for slots the held pool never frees.
+      o.membership.assertMember();
+      await heartbeat();
     }
     return acquired;
   } catch (err) {

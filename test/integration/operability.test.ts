@@ -33,7 +33,7 @@ describe('operability', () => {
       await produceEvents(ctx.world, Array.from({ length: 25 }, (_, i) => `prom-${i}`));
       await ctx.sink.waitFor(25, { timeoutMs: 30_000 });
       await until(async () => (await query('up{job="email-dispatcher"}')) === 1, { what: 'up == 1', timeoutMs: 60_000, everyMs: 500 });
-      await until(async () => (await query('email_dispatcher_emails_sent_total')) === ctx.sink.count, { what: 'sent counter == mails received', timeoutMs: 30_000, everyMs: 500 });
+      await until(async () => (await query('sum(email_dispatcher_emails_sent_total)')) === ctx.sink.count, { what: 'sent counter == mails received', timeoutMs: 30_000, everyMs: 500 });
     } finally {
       prometheus.kill('SIGTERM');
       await new Promise((r) => prometheus.once('exit', r));
