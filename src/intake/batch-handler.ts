@@ -50,8 +50,8 @@ export interface BatchHandlerOptions {
  * known it admits nothing and returns at once, so KafkaJS rejoins within about one heartbeat.
  */
 export function createBatchHandler(o: BatchHandlerOptions) {
-  // Batches of several partitions wait for space at once (partitionsConsumedConcurrently): the fetch
-  // counts as paused from the first waiter to the last.
+  // With PARTITIONS_CONSUMED_CONCURRENTLY above 1 (it is 1 today), batches of several partitions wait
+  // for space at once: the fetch counts as paused from the first waiter to the last.
   const setPaused = o.onFetchPaused ?? ((on: boolean) => o.metrics.fetchPaused.set(on ? 1 : 0));
   let waiting = 0;
   const paused = (on: boolean) => {
