@@ -10,8 +10,8 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { signupEvent } from '../dev/signup-event.js';
-import { composeWelcomeEmail, composeWithNodemailer } from '../src/delivery/compose-welcome-email.js';
-import { renderWelcomeEmail, type WelcomeEmail } from '../src/delivery/render-welcome-email.js';
+import { composeWelcomeEmail, composeWithNodemailer } from '../src/email/compose-welcome-email.js';
+import { renderWelcomeEmail, type WelcomeEmail } from '../src/email/render-welcome-email.js';
 import { parseEvent } from '../src/intake/parse-event.js';
 import { parseAddress } from '../src/pipeline/email-address.js';
 

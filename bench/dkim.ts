@@ -10,9 +10,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { signupEvent } from '../dev/signup-event.js';
-import { composeWelcomeEmail } from '../src/delivery/compose-welcome-email.js';
-import { createDkimSigner } from '../src/delivery/dkim-signer.js';
-import { renderWelcomeEmail } from '../src/delivery/render-welcome-email.js';
+import { composeWelcomeEmail } from '../src/email/compose-welcome-email.js';
+import { createDkimSigner } from '../src/email/dkim-signer.js';
+import { renderWelcomeEmail } from '../src/email/render-welcome-email.js';
 
 const { values: flags } = parseArgs({ options: { emails: { type: 'string', default: '3000' }, rounds: { type: 'string', default: '5' } } });
 const EMAILS = Number(flags.emails);

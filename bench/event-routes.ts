@@ -10,8 +10,8 @@
  */
 import { parseArgs } from 'node:util';
 import { signupEvent } from '../dev/signup-event.js';
-import { loadTemplateCatalog } from '../src/delivery/templates/load-template-catalog.js';
-import { renderEmail } from '../src/delivery/render-welcome-email.js';
+import { loadTemplateCatalog } from '../src/email/templates/load-template-catalog.js';
+import { renderEmail } from '../src/email/render-welcome-email.js';
 import { parseEvent } from '../src/intake/parse-event.js';
 import { WELCOME_ONLY } from '../src/pipeline/event-routes.js';
 

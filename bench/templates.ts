@@ -10,9 +10,9 @@
 import { parseArgs } from 'node:util';
 import escapeHtml from 'escape-html';
 import { signupEvent } from '../dev/signup-event.js';
-import { composeWelcomeEmail } from '../src/delivery/compose-welcome-email.js';
-import { renderWelcomeEmail, type WelcomeEmail } from '../src/delivery/render-welcome-email.js';
-import { loadWelcomeTemplates } from '../src/delivery/templates/load-welcome-templates.js';
+import { composeWelcomeEmail } from '../src/email/compose-welcome-email.js';
+import { renderWelcomeEmail, type WelcomeEmail } from '../src/email/render-welcome-email.js';
+import { loadWelcomeTemplates } from '../src/email/templates/load-welcome-templates.js';
 import type { SignupEvent } from '../src/pipeline/signup-event.js';
 
 const { values: flags } = parseArgs({ options: { emails: { type: 'string', default: '5000' }, rounds: { type: 'string', default: '5' } } });

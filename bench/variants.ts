@@ -6,11 +6,11 @@ import PQueue from 'p-queue';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createApp } from '../src/app.js';
-import { smtpTransportOptions, type Mailer } from '../src/delivery/mailer.js';
-import { renderWelcomeEmail } from '../src/delivery/render-welcome-email.js';
+import { smtpTransportOptions, type Mailer } from '../src/smtp/mailer.js';
+import { renderWelcomeEmail } from '../src/email/render-welcome-email.js';
 import { parseEvent } from '../src/intake/parse-event.js';
 import { signupFixture } from '../dev/loadtest/signup-fixture.js';
-import { loadConfig } from '../src/platform/config.js';
+import { loadConfig } from '../src/platform/config/config.js';
 
 export type VariantName = 'B0' | 'B1' | "B1'" | 'ours' | 'B0pre';
 /** The variants a run compares, in report order. B0pre is B0 with each message composed before it takes a connection, as ours does. */

@@ -18,7 +18,7 @@ import { createTopics, ensureKafka, LocalKafkaError, localKafkaOptionsFromEnv, t
 import { spawnService, type ServiceProcess } from '../dev/service-process.js';
 import { signupEvent } from '../dev/signup-event.js';
 import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.js';
-import { fixKafkaJsNegativeTimeout } from '../src/platform/kafkajs-negative-timeout.js';
+import { fixKafkaJsNegativeTimeout } from '../src/platform/kafka/kafkajs-negative-timeout.js';
 
 // Node 24 warns about a negative timer in KafkaJS 2.2.4 on every connection (tulios/kafkajs#1751).
 fixKafkaJsNegativeTimeout();

@@ -15,14 +15,14 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { ensureKafka, localKafkaOptionsFromEnv, type LocalKafka } from '../dev/local-kafka.js';
-import { kafkaClientConfig } from '../src/platform/kafka-client-config.js';
+import { kafkaClientConfig } from '../src/platform/kafka/client-config.js';
 import { formatSummary } from '../dev/loadtest/format-summary.js';
 import { parseLoadTestArgs, USAGE, UsageError, type LoadTestFlags } from '../dev/loadtest/load-test-options.js';
 import { runLoadTest } from '../dev/loadtest/run-load-test.js';
 import { serviceEnvFrom } from '../dev/service-process.js';
-import { ConfigError, loadConfig } from '../src/platform/config.js';
+import { ConfigError, loadConfig } from '../src/platform/config/config.js';
 import { createLogger } from '../src/platform/logger.js';
-import { fixKafkaJsNegativeTimeout } from '../src/platform/kafkajs-negative-timeout.js';
+import { fixKafkaJsNegativeTimeout } from '../src/platform/kafka/kafkajs-negative-timeout.js';
 
 // Node 24 warns about a negative timer in KafkaJS 2.2.4 on every connection (tulios/kafkajs#1751).
 fixKafkaJsNegativeTimeout();

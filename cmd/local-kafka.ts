@@ -9,7 +9,7 @@
  * Failures print one line and exit 1.
  */
 import { createTopics, ensureKafka, kafkaStatus, LocalKafkaError, localKafkaOptionsFromEnv, stopKafka } from '../dev/local-kafka.js';
-import { fixKafkaJsNegativeTimeout } from '../src/platform/kafkajs-negative-timeout.js';
+import { fixKafkaJsNegativeTimeout } from '../src/platform/kafka/kafkajs-negative-timeout.js';
 
 // Node 24 warns about a negative timer in KafkaJS 2.2.4 on every connection (tulios/kafkajs#1751).
 fixKafkaJsNegativeTimeout();

@@ -10,12 +10,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { composeWelcomeEmail } from '../src/delivery/compose-welcome-email.js';
-import { renderEmail } from '../src/delivery/render-welcome-email.js';
-import { loadTemplateCatalog, type TemplateCatalog } from '../src/delivery/templates/load-template-catalog.js';
+import { composeWelcomeEmail } from '../src/email/compose-welcome-email.js';
+import { renderEmail } from '../src/email/render-welcome-email.js';
+import { loadTemplateCatalog, type TemplateCatalog } from '../src/email/templates/load-template-catalog.js';
 import { parseEvent } from '../src/intake/parse-event.js';
-import { ConfigError, fromDomain } from '../src/platform/config.js';
-import { readTemplateVars } from '../src/platform/template-vars.js';
+import { ConfigError, fromDomain } from '../src/platform/config/config.js';
+import { readTemplateVars } from '../src/platform/config/template-vars.js';
 
 const USAGE = `Usage: npm run preview -- [options]
 

@@ -5,10 +5,10 @@
  */
 import { Kafka } from 'kafkajs';
 import { pino } from 'pino';
-import { kafkaClientConfig } from '../src/platform/kafka-client-config.js';
-import { checkTlsFiles, ConfigError, loadConfig, type Config } from '../src/platform/config.js';
-import { kafkaSecurityWarnings } from '../src/platform/config-warnings.js';
-import { checkConfiguredKafkaTls } from '../src/platform/kafka-tls-check.js';
+import { kafkaClientConfig } from '../src/platform/kafka/client-config.js';
+import { checkTlsFiles, ConfigError, loadConfig, type Config } from '../src/platform/config/config.js';
+import { kafkaSecurityWarnings } from '../src/platform/config/warnings.js';
+import { checkConfiguredKafkaTls } from '../src/platform/kafka/tls-check.js';
 import { createLogger } from '../src/platform/logger.js';
 import { ServiceError } from '../src/platform/service-error.js';
 import { formatSummary, formatTable } from '../src/redrive/format-report.js';

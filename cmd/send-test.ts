@@ -12,12 +12,12 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { dkimOptions, fallbackMailer } from '../src/composition/build-clients.js';
-import { createSmtpMailer, type Mailer } from '../src/delivery/mailer.js';
-import { renderWelcomeEmail } from '../src/delivery/render-welcome-email.js';
-import { classifySmtpError } from '../src/delivery/smtp-errors.js';
-import { loadWelcomeTemplates } from '../src/delivery/templates/load-welcome-templates.js';
+import { createSmtpMailer, type Mailer } from '../src/smtp/mailer.js';
+import { renderWelcomeEmail } from '../src/email/render-welcome-email.js';
+import { classifySmtpError } from '../src/smtp/errors.js';
+import { loadWelcomeTemplates } from '../src/email/templates/load-welcome-templates.js';
 import { signupEventSchema } from '../src/pipeline/signup-event.js';
-import { ConfigError, fromDomain, loadConfig, type Config } from '../src/platform/config.js';
+import { ConfigError, fromDomain, loadConfig, type Config } from '../src/platform/config/config.js';
 import { createLogger } from '../src/platform/logger.js';
 import { createMetrics } from '../src/platform/metrics.js';
 

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { configEnvNames } from '../src/platform/config.js';
+import { configEnvNames } from '../src/platform/config/config.js';
 
 interface CommonOptions {
   /** The repository root (holds cmd/ and, after `npm run build`, dist/). */

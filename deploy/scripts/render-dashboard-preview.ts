@@ -23,7 +23,7 @@ import { NAMESPACE, withDashboardLoad } from '../../dev/dashboard/run-dashboard-
 import { CLUSTER_SEND_RATE } from '../../dev/dashboard/pod-environment.js';
 import { DASHBOARD_SCENARIO, scenarioPods } from '../../dev/dashboard/scenario.js';
 import { localKafkaOptionsFromEnv } from '../../dev/local-kafka.js';
-import { fixKafkaJsNegativeTimeout } from '../../src/platform/kafkajs-negative-timeout.js';
+import { fixKafkaJsNegativeTimeout } from '../../src/platform/kafka/kafkajs-negative-timeout.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const DASHBOARD_PATH = 'deploy/grafana/dashboards/email-dispatcher.json';

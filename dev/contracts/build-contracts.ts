@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { DLQ_REASONS } from '../../src/pipeline/outcome.js';
 import { signupEventSchema } from '../../src/pipeline/signup-event.js';
-import { DLQ_HEADERS } from '../../src/settle/dlq-message.js';
-import { RECEIPT_CONTENT_TYPE } from '../../src/settle/receipt-message.js';
+import { DLQ_HEADERS } from '../../src/settle/publish/dlq-message.js';
+import { RECEIPT_CONTENT_TYPE } from '../../src/settle/publish/receipt-message.js';
 import { receiptSchema } from './receipt-schema.js';
 
 /** Folder of the generated contract files, from the repository root. */

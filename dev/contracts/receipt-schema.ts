@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { RECEIPT_CONTENT_TYPE, type Receipt } from '../../src/settle/receipt-message.js';
+import { RECEIPT_CONTENT_TYPE, type Receipt } from '../../src/settle/publish/receipt-message.js';
 
 /**
  * The receipt's JSON value as a zod schema, for its JSON Schema file. Kept honest by the type checks
- * below: a field added to or changed in `Receipt` (src/settle/receipt-message.ts) fails `npm run typecheck`.
+ * below: a field added to or changed in `Receipt` (src/settle/publish/receipt-message.ts) fails `npm run typecheck`.
  */
 export const receiptSchema = z
   .object({

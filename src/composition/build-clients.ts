@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, type Admin, type Consumer, type Producer } from 'kafkajs';
-import type { DkimOptions } from '../delivery/dkim-signer.js';
+import type { DkimOptions } from '../email/dkim-signer.js';
 import { Redis } from 'ioredis';
-import { createSmtpMailer, type Mailer } from '../delivery/mailer.js';
-import { createRedisSentLedger, REDIS_LEDGER_CLIENT_OPTIONS } from '../delivery/redis-sent-ledger.js';
-import { clusterSendRate, redisSendBudget, type SendRate } from '../delivery/send-rate.js';
-import { noLedger, type SentLedger } from '../delivery/sent-ledger.js';
-import type { Config } from '../platform/config.js';
-import { consumerConfig, DLQ_PRODUCER_CONFIG, kafkaClientConfig } from '../platform/kafka-client-config.js';
+import { createSmtpMailer, type Mailer } from '../smtp/mailer.js';
+import { createRedisSentLedger, REDIS_LEDGER_CLIENT_OPTIONS } from '../ledger/redis-ledger.js';
+import { clusterSendRate, redisSendBudget, type SendRate } from '../delivery/rate/send-rate.js';
+import { noLedger, type SentLedger } from '../ledger/sent-ledger.js';
+import type { Config } from '../platform/config/config.js';
+import { consumerConfig, DLQ_PRODUCER_CONFIG, kafkaClientConfig } from '../platform/kafka/client-config.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
-import type { StalledPublishes } from '../settle/produce-until-acknowledged.js';
-import { createReceipts, noReceipts, type PublishReceipt } from '../settle/receipts.js';
-import { topicPartitionCount } from '../settle/topic-partition-count.js';
+import type { StalledPublishes } from '../settle/publish/produce-until-acknowledged.js';
+import { createReceipts, noReceipts, type PublishReceipt } from '../settle/publish/receipts.js';
+import { topicPartitionCount } from '../settle/publish/topic-partition-count.js';
 
 /** The service's connections to the outside: Kafka (consumer and DLQ producer), SMTP, the sent ledger's Redis. */
 export interface Clients {

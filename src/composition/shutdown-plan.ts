@@ -1,9 +1,9 @@
 import type { Consumer, Producer } from 'kafkajs';
-import type { Capacity } from '../delivery/capacity.js';
-import type { CircuitBreaker } from '../delivery/circuit-breaker.js';
+import type { Capacity } from '../pipeline/capacity.js';
+import type { CircuitBreaker } from '../smtp/circuit-breaker.js';
 import type { Dispatcher } from '../delivery/dispatcher.js';
-import type { Mailer } from '../delivery/mailer.js';
-import type { SentLedger } from '../delivery/sent-ledger.js';
+import type { Mailer } from '../smtp/mailer.js';
+import type { SentLedger } from '../ledger/sent-ledger.js';
 import type { ConsumerLifecycle } from '../intake/consumer-lifecycle.js';
 import type { Logger } from '../platform/logger.js';
 import type { ShutdownStep } from '../platform/shutdown-steps.js';

@@ -1,8 +1,8 @@
-import { CircuitBreaker, type CircuitState } from '../delivery/circuit-breaker.js';
-import type { Mailer } from '../delivery/mailer.js';
-import { relayRefusalReason } from '../delivery/smtp-errors.js';
-import { SmtpRelays, type RelayName, type RelayStatus, type SendBreaker } from '../delivery/smtp-relays.js';
-import type { Config } from '../platform/config.js';
+import { CircuitBreaker, type CircuitState } from '../smtp/circuit-breaker.js';
+import type { Mailer } from '../smtp/mailer.js';
+import { relayRefusalReason } from '../smtp/errors.js';
+import { SmtpRelays, type RelayName, type RelayStatus, type SendBreaker } from '../smtp/relays.js';
+import type { Config } from '../platform/config/config.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 

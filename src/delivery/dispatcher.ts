@@ -4,13 +4,13 @@ import type { DispatcherOptions, HoldReason } from './dispatcher-options.js';
 import { JobBoard, newJob, whereOf, type Job, type Letter } from './job-board.js';
 import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
 import { ComposeAhead } from './compose-ahead.js';
-import { RateAhead } from './rate-ahead.js';
+import { RateAhead } from './rate/rate-ahead.js';
 import { decideOnFailure } from './failure-decision.js';
 import { retryDelayMs } from '../platform/retry-policy.js';
 import { sendAttempt } from './send-attempt.js';
 import { endAttemptSpan } from './attempt-span.js';
 import { ATTR } from '../platform/tracing/event-trace.js';
-import type { SmtpFailure } from './smtp-errors.js';
+import type { SmtpFailure } from '../smtp/errors.js';
 
 export type { DispatcherOptions, HoldReason } from './dispatcher-options.js';
 

@@ -1,8 +1,8 @@
 import type { Metrics } from '../platform/metrics.js';
 import { abortableWait } from '../platform/abortable-wait.js';
 import type { ConsumedRecord } from '../pipeline/outcome.js';
-import type { Capacity } from './capacity.js';
-import type { PreparedMail } from './mailer.js';
+import type { Capacity } from '../pipeline/capacity.js';
+import type { PreparedMail } from '../smtp/mailer.js';
 import { ATTR } from '../platform/tracing/event-trace.js';
 
 /** What a worker sends: the event's id (for the sent ledger) and the composed message. */

@@ -2,9 +2,9 @@ import { WELCOME_SET } from '../pipeline/event-routes.js';
 import type { Logger } from '../platform/logger.js';
 import { smtpCodeClass, type Metrics } from '../platform/metrics.js';
 import type { Letter } from './job-board.js';
-import type { Delivery, Mailer } from './mailer.js';
-import { alreadySent, LedgerUnavailableError, type SentLedger } from './sent-ledger.js';
-import { classifySmtpError, type SmtpFailure } from './smtp-errors.js';
+import type { Delivery, Mailer } from '../smtp/mailer.js';
+import { alreadySent, LedgerUnavailableError, type SentLedger } from '../ledger/sent-ledger.js';
+import { classifySmtpError, type SmtpFailure } from '../smtp/errors.js';
 
 /** How one attempt ended. */
 export type AttemptResult =

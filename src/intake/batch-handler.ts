@@ -1,5 +1,5 @@
 import type { EachBatchPayload } from 'kafkajs';
-import type { Capacity } from '../delivery/capacity.js';
+import type { Capacity } from '../pipeline/capacity.js';
 import type { EventRoutes } from '../pipeline/event-routes.js';
 import type { ConsumedRecord } from '../pipeline/outcome.js';
 import type { Logger } from '../platform/logger.js';

@@ -1,7 +1,7 @@
 /**
  * Which template set an event `type` gets, and what that set needs from the event: the vocabulary
  * intake and delivery share. The routes are data, read from the templates' manifest once at start
- * (src/delivery/templates/template-manifest.ts); an event is looked up once, with one map read.
+ * (src/email/templates/template-manifest.ts); an event is looked up once, with one map read.
  */
 
 /** How a field of the event's `data` is checked before a template may show it. */

@@ -1,5 +1,5 @@
 import type { IHeaders, KafkaMessage } from 'kafkajs';
-import { DLQ_HEADERS } from '../settle/dlq-message.js';
+import { DLQ_HEADERS } from '../settle/publish/dlq-message.js';
 
 /**
  * Counts how often a record was redriven. It is not one of `DLQ_HEADERS` on purpose: the service

@@ -1,10 +1,10 @@
 import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
 import { scrubAddresses, type Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
-import type { DlqPublisher } from './dlq-publisher.js';
+import type { DlqPublisher } from './publish/dlq-publisher.js';
 import { createEventTypeLabel } from './event-type-label.js';
 import type { OffsetTracker } from './offset-tracker.js';
-import { noReceipts, type PublishReceipt } from './receipts.js';
+import { noReceipts, type PublishReceipt } from './publish/receipts.js';
 import { annotateSettled } from './settled-span.js';
 
 /**

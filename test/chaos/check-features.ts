@@ -1,6 +1,6 @@
 import type { TimeWindow } from './retries-could-exhaust.js';
 
-/** A delivery receipt as read back from the receipts topic (src/settle/receipt-message.ts). */
+/** A delivery receipt as read back from the receipts topic (src/settle/publish/receipt-message.ts). */
 export interface ReceiptRecord {
   /** From the receipt's `source`, mapped to the log's eventId at that position when known, else its own eventId. */
   readonly eventId: string | undefined;

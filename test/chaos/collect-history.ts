@@ -1,6 +1,6 @@
 import type { Admin, Kafka } from 'kafkajs';
 import { dlqEventId } from '../../dev/loadtest/dlq-watch.js';
-import { DLQ_HEADERS } from '../../src/settle/dlq-message.js';
+import { DLQ_HEADERS } from '../../src/settle/publish/dlq-message.js';
 import type { ReceiptRecord } from './check-features.js';
 import type { DlqEntry, LogRecord, PartitionOffsets } from './history.js';
 import { readTopic, type TopicRecord } from './read-topic.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DLQ_HEADERS } from '../../src/settle/dlq-message.js';
+import { DLQ_HEADERS } from '../../src/settle/publish/dlq-message.js';
 import { signupEvent } from '../../dev/signup-event.js';
 import { committedLag, metricValue, produceEvents, produceRaw, readDlq, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
 

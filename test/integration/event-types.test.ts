@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signupEvent } from '../../dev/signup-event.js';
-import type { Receipt } from '../../src/settle/receipt-message.js';
+import type { Receipt } from '../../src/settle/publish/receipt-message.js';
 import { committedLag, metricValue, produceRaw, readDlq, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
 import { consumeAll, createTopic } from '../support/kafka.js';
 

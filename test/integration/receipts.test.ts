@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { signupEvent } from '../../dev/signup-event.js';
-import { RECEIPT_CONTENT_TYPE, type Receipt } from '../../src/settle/receipt-message.js';
+import { RECEIPT_CONTENT_TYPE, type Receipt } from '../../src/settle/publish/receipt-message.js';
 import { committedLag, metricValue, produceEvents, produceRaw, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
 import { consumeAll, createTopic } from '../support/kafka.js';
 import { startService } from '../support/service-process.js';

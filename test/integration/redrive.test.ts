@@ -14,7 +14,7 @@ import { redriveGroupId } from '../../src/redrive/redrive-group.js';
 import { parseRedriveArgs } from '../../src/redrive/redrive-options.js';
 import type { RedriveRow } from '../../src/redrive/redrive-types.js';
 import { runRedrive } from '../../src/redrive/run-redrive.js';
-import { buildDlqMessage, DLQ_HEADERS } from '../../src/settle/dlq-message.js';
+import { buildDlqMessage, DLQ_HEADERS } from '../../src/settle/publish/dlq-message.js';
 import { signupEvent } from '../../dev/signup-event.js';
 import { committedLag, createWorld, metricValue, produceEvents, serviceEnv, startApp, until, type World } from '../support/app-harness.js';
 import { consumeAll, readCommittedOffsets } from '../support/kafka.js';

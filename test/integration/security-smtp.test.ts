@@ -11,7 +11,7 @@ import { createCertificateAuthority } from '../../dev/kafka/certificates.js';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../dev/smtp-sink.js';
 import { committedLag, createWorld, metricValue, produceEvents, readDlq, serviceEnv, startApp, until, type World } from '../support/app-harness.js';
 import { startService, type ServiceProcess } from '../support/service-process.js';
-import { secretVolume } from '../unit/platform/config-fixtures.js';
+import { secretVolume } from '../unit/platform/config/fixtures.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'security-smtp-'));
 const OLD = 'Old-smtp-s3cret';

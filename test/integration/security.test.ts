@@ -16,9 +16,9 @@ import { alterScramPassword, ensureKafka, type LocalKafka } from '../../dev/loca
 import { signupEvent } from '../../dev/signup-event.js';
 import { startSmtpSink } from '../../dev/smtp-sink.js';
 import { toConsumedRecord } from '../../src/intake/to-consumed-record.js';
-import { loadConfig } from '../../src/platform/config.js';
-import { kafkaClientConfig } from '../../src/platform/kafka-client-config.js';
-import { buildDlqMessage } from '../../src/settle/dlq-message.js';
+import { loadConfig } from '../../src/platform/config/config.js';
+import { kafkaClientConfig } from '../../src/platform/kafka/client-config.js';
+import { buildDlqMessage } from '../../src/settle/publish/dlq-message.js';
 import { committedLag, createWorld, produceEvents, serviceEnv, startApp, until, type World } from '../support/app-harness.js';
 import { consumeAll } from '../support/kafka.js';
 import { startService } from '../support/service-process.js';

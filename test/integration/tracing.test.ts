@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { signupEvent } from '../../dev/signup-event.js';
 import { startOtlpReceiver, type ReceivedSpan } from '../../dev/otlp-receiver.js';
-import type { Receipt } from '../../src/settle/receipt-message.js';
+import type { Receipt } from '../../src/settle/publish/receipt-message.js';
 import { committedLag, produceRaw, readDlq, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
 import { consumeAll, createTopic } from '../support/kafka.js';
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, inject } from 'vitest';
 import { signupEvent } from '../../dev/signup-event.js';
 import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../dev/smtp-sink.js';
 import { createApp, type App } from '../../src/app.js';
-import { loadConfig } from '../../src/platform/config.js';
+import { loadConfig } from '../../src/platform/config/config.js';
 import { createLogger } from '../../src/platform/logger.js';
 
 /** One isolated world per test: its own topics, group and registry on the shared broker. */

@@ -6,10 +6,10 @@
  * rebalance; the other half settle.
  */
 import { Registry } from 'prom-client';
-import { Capacity } from '../../src/delivery/capacity.js';
-import { CircuitBreaker } from '../../src/delivery/circuit-breaker.js';
+import { Capacity } from '../../src/pipeline/capacity.js';
+import { CircuitBreaker } from '../../src/smtp/circuit-breaker.js';
 import { Dispatcher } from '../../src/delivery/dispatcher.js';
-import { noLedger } from '../../src/delivery/sent-ledger.js';
+import { noLedger } from '../../src/ledger/sent-ledger.js';
 import { createMetrics } from '../../src/platform/metrics.js';
 import { record, signupValue, silentLogger } from './pipeline.js';
 

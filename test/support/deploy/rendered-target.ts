@@ -1,4 +1,4 @@
-import { loadConfig, type Config } from '../../../src/platform/config.js';
+import { loadConfig, type Config } from '../../../src/platform/config/config.js';
 import { containerEnvironment } from './container-environment.js';
 import type { KubernetesObject } from './kubernetes-schemas.js';
 import { BASE, OVERLAYS, kustomize, one, overlayPath } from './kustomize.js';

@@ -14,11 +14,15 @@ const ALLOWED: Record<string, readonly string[]> = {
   platform: [],
   pipeline: ['platform'],
   settle: ['pipeline', 'platform'],
-  delivery: ['pipeline', 'platform'],
+  email: ['pipeline', 'platform'],
+  smtp: ['email', 'pipeline', 'platform'],
+  ledger: ['pipeline', 'platform'],
+  delivery: ['email', 'smtp', 'ledger', 'pipeline', 'platform'],
+  readiness: ['delivery', 'platform'],
   intake: ['delivery', 'settle', 'pipeline', 'platform'],
   redrive: ['settle', 'pipeline', 'platform'],
-  /** The composition root's parts (client building, readiness, the shutdown plan): they see every stage. */
-  composition: ['intake', 'delivery', 'settle', 'pipeline', 'platform'],
+  /** The composition root's parts (client building, the shutdown plan): they see every stage. */
+  composition: ['intake', 'delivery', 'email', 'smtp', 'ledger', 'readiness', 'settle', 'pipeline', 'platform'],
 };
 
 function filesUnder(dir: string): string[] {

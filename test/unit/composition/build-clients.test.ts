@@ -2,11 +2,11 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { startSmtpSink } from '../../../dev/smtp-sink.js';
 import { buildClients } from '../../../src/composition/build-clients.js';
-import { loadConfig } from '../../../src/platform/config.js';
+import { loadConfig } from '../../../src/platform/config/config.js';
 import { createLogger } from '../../../src/platform/logger.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { useCleanup } from '../../support/cleanup.js';
-import { REQUIRED, scratchDir, secretVolume } from '../platform/config-fixtures.js';
+import { REQUIRED, scratchDir, secretVolume } from '../platform/config/fixtures.js';
 
 const OLD = 'Old-fallback-P4ss';
 const NEW = 'New-fallback-P4ss';

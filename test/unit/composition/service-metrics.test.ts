@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { serviceMetrics } from '../../../src/composition/service-metrics.js';
-import { loadConfig } from '../../../src/platform/config.js';
+import { loadConfig } from '../../../src/platform/config/config.js';
 
 const REQUIRED = { KAFKA_BROKERS: 'kafka-0:9092', SMTP_HOST: 'smtp.acme.test', EMAIL_FROM: 'Acme <welcome@acme.test>' };
 

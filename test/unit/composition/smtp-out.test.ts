@@ -1,12 +1,12 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { buildSmtpOut } from '../../../src/composition/smtp-out.js';
-import type { Mailer } from '../../../src/delivery/mailer.js';
-import { loadConfig } from '../../../src/platform/config.js';
+import type { Mailer } from '../../../src/smtp/mailer.js';
+import { loadConfig } from '../../../src/platform/config/config.js';
 import { createLogger } from '../../../src/platform/logger.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { smtpError } from '../../support/pipeline.js';
-import { REQUIRED } from '../platform/config-fixtures.js';
+import { REQUIRED } from '../platform/config/fixtures.js';
 
 const loginRefused = () => Object.assign(new Error('Invalid login: 535 5.7.8 Authentication credentials invalid'), { code: 'EAUTH', responseCode: 535, command: 'AUTH PLAIN' });
 const certificate = () => Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'ETLS', originalCode: 'SELF_SIGNED_CERT_IN_CHAIN' });

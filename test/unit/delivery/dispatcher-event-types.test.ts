@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { signupEvent } from '../../../dev/signup-event.js';
-import { loadTemplateCatalog } from '../../../src/delivery/templates/load-template-catalog.js';
+import { loadTemplateCatalog } from '../../../src/email/templates/load-template-catalog.js';
 import { buildDispatcher, record, scriptedMailer } from '../../support/pipeline.js';
 
 /** The shipped templates' routes: sign-ups → welcome, verification requests → verify-email. */

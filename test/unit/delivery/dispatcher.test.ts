@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SentLedger } from '../../../src/delivery/sent-ledger.js';
+import type { SentLedger } from '../../../src/ledger/sent-ledger.js';
 import { buildDispatcher, record, scriptedMailer, signupValue, smtpError } from '../../support/pipeline.js';
 
 beforeEach(() => {

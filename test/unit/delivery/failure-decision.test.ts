@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decideOnFailure } from '../../../src/delivery/failure-decision.js';
-import type { SmtpFailure } from '../../../src/delivery/smtp-errors.js';
+import type { SmtpFailure } from '../../../src/smtp/errors.js';
 
 const policy = { maxRetries: 3, delaysMs: [1_000, 5_000, 10_000] };
 const failure = (kind: SmtpFailure['kind'], serverWide = false): SmtpFailure => ({ kind, serverWide, code: undefined, responseCode: undefined, message: 'x' });

@@ -1,8 +1,8 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
-import type { Mailer, PreparedMail } from '../../../src/delivery/mailer.js';
+import type { Mailer, PreparedMail } from '../../../src/smtp/mailer.js';
 import { sendAttempt } from '../../../src/delivery/send-attempt.js';
-import type { SentLedger } from '../../../src/delivery/sent-ledger.js';
+import type { SentLedger } from '../../../src/ledger/sent-ledger.js';
 import { createMetrics, smtpCodeClass } from '../../../src/platform/metrics.js';
 import { silentLogger, smtpError } from '../../support/pipeline.js';
 

@@ -1,12 +1,12 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CircuitBreaker } from '../../../src/delivery/circuit-breaker.js';
-import type { Mailer, PreparedMail } from '../../../src/delivery/mailer.js';
+import { CircuitBreaker } from '../../../src/smtp/circuit-breaker.js';
+import type { Mailer, PreparedMail } from '../../../src/smtp/mailer.js';
 import { sendAttempt } from '../../../src/delivery/send-attempt.js';
-import type { ClaimResult, SentLedger } from '../../../src/delivery/sent-ledger.js';
-import { SmtpRelays } from '../../../src/delivery/smtp-relays.js';
+import type { ClaimResult, SentLedger } from '../../../src/ledger/sent-ledger.js';
+import { SmtpRelays } from '../../../src/smtp/relays.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
-import { buildReceipt } from '../../../src/settle/receipt-message.js';
+import { buildReceipt } from '../../../src/settle/publish/receipt-message.js';
 import { buildDispatcher, record, scriptedMailer, signupValue, silentLogger, smtpError } from '../../support/pipeline.js';
 
 const letter = (eventId: string) => ({ eventId, prepared: { mail: { messageId: `<${eventId}@acme.test>` } } as unknown as PreparedMail });

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_KAFKA_VERSION } from '../../../dev/local-kafka.js';
 import { signupEventSchema } from '../../../src/pipeline/signup-event.js';
-import { REQUIRED_ENV, configEnvNames, loadConfig } from '../../../src/platform/config.js';
+import { REQUIRED_ENV, configEnvNames, loadConfig } from '../../../src/platform/config/config.js';
 import { readText, readYaml, run } from '../../support/deploy/repo-files.js';
 
 interface ComposeService {
@@ -50,7 +50,7 @@ function durationMs(text: string): number {
 }
 
 describe('docker-compose.yml › the email-dispatcher service', () => {
-  it('sets every required variable of src/platform/config.ts', () => {
+  it('sets every required variable of src/platform/config/config.ts', () => {
     for (const name of REQUIRED_ENV) expect(dispatcherEnv, name).toHaveProperty(name);
   });
 

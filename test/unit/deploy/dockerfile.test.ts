@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/platform/config.js';
+import { loadConfig } from '../../../src/platform/config/config.js';
 import { ROOT, readText } from '../../support/deploy/repo-files.js';
 
 interface Instruction { op: string; args: string }

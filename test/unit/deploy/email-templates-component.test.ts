@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadWelcomeTemplates } from '../../../src/delivery/templates/load-welcome-templates.js';
+import { loadWelcomeTemplates } from '../../../src/email/templates/load-welcome-templates.js';
 import type { KubernetesObject } from '../../support/deploy/kubernetes-schemas.js';
 import { BASE, KUBECTL_MISSING, kubectl, kustomize, one } from '../../support/deploy/kustomize.js';
 import type { ConfigMap, PodTemplate } from '../../support/deploy/manifest-types.js';

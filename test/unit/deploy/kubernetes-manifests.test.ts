@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { REQUIRED_ENV, configEnvNames } from '../../../src/platform/config.js';
+import { REQUIRED_ENV, configEnvNames } from '../../../src/platform/config/config.js';
 import { validateKubernetesObject, type KubernetesObject } from '../../support/deploy/kubernetes-schemas.js';
 import { BASE, KUBECTL_MISSING, OVERLAYS, kubectl, kustomize, one, overlayPath, redrivePath } from '../../support/deploy/kustomize.js';
 import type { NetworkPolicy, PodTemplate } from '../../support/deploy/manifest-types.js';

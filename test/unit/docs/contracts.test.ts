@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { buildContracts, CONTRACTS_DIR } from '../../../dev/contracts/build-contracts.js';
 import { receiptSchema } from '../../../dev/contracts/receipt-schema.js';
-import { buildReceipt } from '../../../src/settle/receipt-message.js';
+import { buildReceipt } from '../../../src/settle/publish/receipt-message.js';
 import { record, signupValue } from '../../support/pipeline.js';
 
 const built = buildContracts();

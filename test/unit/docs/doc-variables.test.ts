@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configEnvNames } from '../../../src/platform/config.js';
-import { TEMPLATE_VARS_PREFIX } from '../../../src/platform/config-schema.js';
+import { configEnvNames } from '../../../src/platform/config/config.js';
+import { TEMPLATE_VARS_PREFIX } from '../../../src/platform/config/schema.js';
 import { SERVICE_ERROR_CODES } from '../../../src/platform/service-error.js';
 import { docPages, readRepoFile, REPO_ROOT } from '../../support/markdown.js';
 
@@ -37,7 +37,7 @@ const NOT_VARIABLES: Record<string, string> = {
   PENDING_KINDS: 'a constant in test/chaos/chaos-scale.ts',
   DS_PROMETHEUS: "the Grafana dashboard's data source input",
   EMAIL_WORKERS: 'the typo the start-up warning is there to catch',
-  MARK_SENT: 'a Redis script of the sent ledger (src/delivery/redis-ledger-scripts.ts)',
+  MARK_SENT: 'a Redis script of the sent ledger (src/ledger/redis-scripts.ts)',
 };
 
 /** Every name a page mentions: `NAME`, or `NAME_*` / `NAME_<…>` as a family (returned with its trailing `_`). */

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { FILE_SECRETS } from '../../../src/platform/config-schema.js';
+import { FILE_SECRETS } from '../../../src/platform/config/schema.js';
 
 const ROOT = new URL('../../../', import.meta.url);
 const readme = readFileSync(new URL('README.md', ROOT), 'utf8');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { configEnvNames, loadConfig } from '../../../src/platform/config.js';
+import { configEnvNames, loadConfig } from '../../../src/platform/config/config.js';
 
 const read = (file: string) => readFileSync(new URL(`../../../${file}`, import.meta.url), 'utf8');
 

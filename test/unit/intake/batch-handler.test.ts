@@ -2,7 +2,7 @@ import type { Batch, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Capacity } from '../../../src/delivery/capacity.js';
+import { Capacity } from '../../../src/pipeline/capacity.js';
 import type { ConsumedRecord } from '../../../src/pipeline/outcome.js';
 import { createBatchHandler } from '../../../src/intake/batch-handler.js';
 import { createMetrics } from '../../../src/platform/metrics.js';

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { domainToASCII, domainToUnicode } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { composeWelcomeEmail, composeWithNodemailer } from '../../../src/delivery/compose-welcome-email.js';
-import { renderWelcomeEmail } from '../../../src/delivery/render-welcome-email.js';
-import { loadWelcomeTemplates } from '../../../src/delivery/templates/load-welcome-templates.js';
+import { composeWelcomeEmail, composeWithNodemailer } from '../../../src/email/compose-welcome-email.js';
+import { renderWelcomeEmail } from '../../../src/email/render-welcome-email.js';
+import { loadWelcomeTemplates } from '../../../src/email/templates/load-welcome-templates.js';
 import { parseEvent } from '../../../src/intake/parse-event.js';
 
 const SITE = { from: 'Acme <welcome@acme.test>', domain: 'acme.test' };
@@ -157,7 +157,7 @@ function readerView(m: ParsedMail) {
 /** A name as a reader gets it back: UTF-8 cannot carry a lone surrogate, so it arrives as U+FFFD. */
 const asUtf8 = (name: string) => Buffer.from(name, 'utf8').toString('utf8');
 
-/** Nothing a reader would see: such a name is no name (src/delivery/render-welcome-email.ts). */
+/** Nothing a reader would see: such a name is no name (src/email/render-welcome-email.ts). */
 const INVISIBLE = /^[\p{White_Space}\p{Default_Ignorable_Code_Point}]*$/u;
 
 /** Every physical header line is a field start or a fold: no bare CR/LF, nothing injected. */
@@ -217,7 +217,7 @@ describe('hostile sign-up events, end to end through parse, render and compose',
         const h1 = (/<h1>([\s\S]*)<\/h1>/.exec(mail.html)?.[1] ?? '').replace(/<\/?bdi>/g, '');
         expect(h1).not.toMatch(/[<>"']/);
 
-        // What the service sends: src/delivery/mailer.ts composes it before a worker takes it.
+        // What the service sends: src/smtp/mailer.ts composes it before a worker takes it.
         // An accepted address is one mailbox with nothing that could inject or disguise.
         expect(parsed.user.email.split('@')).toHaveLength(2);
         expect(parsed.user.email).not.toMatch(ADDRESS_DISGUISE);

@@ -1,7 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { toConsumedRecord } from '../../../src/intake/to-consumed-record.js';
 import type { ConsumedRecord, DlqReason } from '../../../src/pipeline/outcome.js';
-import { buildDlqMessage } from '../../../src/settle/dlq-message.js';
+import { buildDlqMessage } from '../../../src/settle/publish/dlq-message.js';
 
 export interface DlqFixture {
   eventId?: string;

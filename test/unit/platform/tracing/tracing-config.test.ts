@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../../src/platform/config.js';
+import { ConfigError, loadConfig } from '../../../../src/platform/config/config.js';
 import { readTracingConfig } from '../../../../src/platform/tracing/tracing-config.js';
 
 const on = (env: NodeJS.ProcessEnv) => readTracingConfig(env).config;

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import { logLevel, Partitioners, type ConsumerConfig, type KafkaConfig, type ProducerConfig, type SASLOptions } from 'kafkajs';
+import type { Config } from '../config/config.js';
+import { kafkaLogCreator } from './log.js';
+import { fixKafkaJsNegativeTimeout } from './kafkajs-negative-timeout.js';
+import type { Logger } from '../logger.js';
+import { logSecretFileEvent, watchSecretFile } from '../config/secret-file.js';
+
+/** The KafkaJS client options from config: brokers, TLS, SASL, logging through pino, retries. Shared by the service and the redrive CLI. */
+export function kafkaClientConfig(config: Config, logger: Logger): KafkaConfig {
+  fixKafkaJsNegativeTimeout();
+  const { kafka } = config;
+  const ssl = kafkaTlsOptions(config);
+  const sasl = kafka.saslMechanism === '' ? undefined : saslOptions(config, logger);
+  return {
+    clientId: kafka.clientId,
+    brokers: [...kafka.brokers],
+    ssl,
+    ...(sasl ? { sasl } : {}),
+    logLevel: logLevel.INFO,
+    logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
+    retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: 8 },
+  };
+}
+
+/**
+ * TLS to the brokers (false: plaintext). The CA bundle, and for mutual TLS the client certificate and
+ * its key, are read once here; loadConfig has checked that they are readable PEM and belong together.
+ * A new client certificate takes effect with the next start (a rollout restart).
+ */
+export function kafkaTlsOptions({ kafka }: Config): ConnectionOptions | false {
+  if (!kafka.ssl) return false;
+  return {
+    rejectUnauthorized: kafka.sslRejectUnauthorized,
+    ...(kafka.sslCaFile ? { ca: [readFileSync(kafka.sslCaFile, 'utf8')] } : {}),
+    ...(kafka.sslCertFile ? { cert: readFileSync(kafka.sslCertFile, 'utf8'), key: readFileSync(kafka.sslKeyFile, 'utf8') } : {}),
+  };
+}
+
+/**
+ * SASL options whose password is read at every authentication: KafkaJS's PLAIN and SCRAM
+ * authenticators take it from this object when a connection authenticates, so with
+ * KAFKA_SASL_PASSWORD_FILE a rotated Secret is used by the next connection, without a restart.
+ * Connections already authenticated stay as they are (the broker checks a password only at login).
+ */
+function saslOptions({ kafka }: Config, logger: Logger): SASLOptions {
+  const log = logger.child({ component: 'kafka-sasl' });
+  const secret =
+    kafka.saslPasswordFile === ''
+      ? undefined
+      : watchSecretFile({ variable: 'KAFKA_SASL_PASSWORD', file: kafka.saslPasswordFile, initial: kafka.saslPassword, onEvent: (event) => logSecretFileEvent(log, event) });
+  const options = { mechanism: kafka.saslMechanism, username: kafka.saslUsername };
+  // Not enumerable: a logged or serialized client config never shows it.
+  Object.defineProperty(options, 'password', { enumerable: false, get: () => secret?.read() ?? kafka.saslPassword });
+  return options as SASLOptions;
+}
+
+/**
+ * `partitionsConsumedConcurrently`: one partition's batch at a time. Every partition's batch at once
+ * (256) brought the in-flight records of a crashed instance back in 11 s instead of 35-88 s
+ * (BENCHMARKS.md), but made a newcomer under backlog wait 46 s for its first send
+ * (faults/scale-out.test.ts): not yet understood, so it stays at 1 until it is.
+ */
+export const PARTITIONS_CONSUMED_CONCURRENTLY = 1;
+
+/** The service's consumer: manual commits, small prefetch (memory outside EMAIL_WORKER_BUFFER). */
+export function consumerConfig(config: Config): ConsumerConfig {
+  return {
+    groupId: config.kafka.groupId,
+    sessionTimeout: config.kafka.sessionTimeoutMs,
+    heartbeatInterval: config.kafka.heartbeatIntervalMs,
+    // How soon partitions added to the topic are seen: KafkaJS rejoins the group once a refresh shows them.
+    metadataMaxAge: config.kafka.metadataMaxAgeMs,
+    allowAutoTopicCreation: false,
+    maxBytesPerPartition: 1024 * 1024,
+    maxBytes: 8 * 1024 * 1024,
+    // The fetch long-poll bounds how long leaving the group waits at shutdown.
+    maxWaitTimeInMs: 1000,
+  };
+}
+
+/**
+ * The DLQ producer: idempotent with acks=-1 (set per send), so a retried produce never writes the
+ * record twice. KafkaJS requires unbounded retries for idempotence; the DLQ publisher's own wait is
+ * cancellable and reports a stall.
+ */
+export const DLQ_PRODUCER_CONFIG: ProducerConfig = {
+  idempotent: true,
+  maxInFlightRequests: 1,
+  allowAutoTopicCreation: false,
+  createPartitioner: Partitioners.DefaultPartitioner,
+  retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: Number.MAX_SAFE_INTEGER },
+};
