@@ -31,7 +31,7 @@ import { createConfirmedCommit } from './settle/confirmed-commit.js';
 import { createDlqPublisher } from './settle/publish/dlq-publisher.js';
 import { OffsetTracker } from './settle/offset-tracker.js';
 import { StalledPublishes } from './settle/publish/produce-until-acknowledged.js';
-import { refreshPartitionGauges } from './settle/partition-gauges.js';
+import { refreshPartitionGauges, removePartitionGauges } from './settle/partition-gauges.js';
 import { createSettler } from './settle/settler.js';
 
 export interface AppOptions {
@@ -158,6 +158,7 @@ export function createApp(options: AppOptions): App {
     onChange: () => readiness.update(),
     onFatal: stopWith(1),
     onContact: () => readiness.contact.touch(),
+    onPartitionsDropped: (partitions) => removePartitionGauges(metrics, partitions),
     metrics,
     logger,
   });

@@ -5,7 +5,8 @@ import type { ConsumedRecord } from '../pipeline/outcome.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { toConsumedRecord } from './to-consumed-record.js';
-import type { OffsetTracker, TopicPartition } from '../settle/offset-tracker.js';
+import type { TopicPartition } from '../pipeline/topic-partition.js';
+import type { OffsetTracking } from './ports.js';
 
 /** What intake needs to know of the group membership (the consumer lifecycle). */
 export interface MembershipGate {
@@ -22,7 +23,7 @@ export interface MembershipGate {
 }
 
 export interface BatchHandlerOptions {
-  readonly tracker: OffsetTracker;
+  readonly tracker: OffsetTracking;
   readonly capacity: Capacity;
   readonly submit: (record: ConsumedRecord) => void;
   readonly membership: MembershipGate;

@@ -1,9 +1,8 @@
 import type { Consumer } from 'kafkajs';
-import type { HoldReason } from '../delivery/dispatcher.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { TopicPartition } from '../pipeline/topic-partition.js';
-import type { OffsetTracker } from '../settle/offset-tracker.js';
+import type { OffsetTracking, Sends } from './ports.js';
 
 /** The part of a KafkaJS consumer the lifecycle listens to and drives. */
 export type GroupConsumer = Pick<Consumer, 'events' | 'on' | 'pause' | 'resume'>;
@@ -11,14 +10,8 @@ export type GroupConsumer = Pick<Consumer, 'events' | 'on' | 'pause' | 'resume'>
 export interface ConsumerLifecycleOptions {
   readonly consumer: GroupConsumer;
   readonly topic: string;
-  readonly tracker: OffsetTracker;
-  readonly dispatcher: {
-    hold(reason: HoldReason): void;
-    unhold(reason: HoldReason): void;
-    abandonPartitions(partitions: readonly TopicPartition[]): number;
-    abandonAll(): number;
-    whenNoSendInFlight(signal?: AbortSignal): Promise<void>;
-  };
+  readonly tracker: OffsetTracking;
+  readonly dispatcher: Sends;
   /** A rebalance's last commit and suspension name the generation they belong to (`resume` starts the next). */
   readonly committer: {
     readonly generation: number;
@@ -37,6 +30,8 @@ export interface ConsumerLifecycleOptions {
   readonly onFatal: (reason: string) => void;
   /** Kafka answered (fetch, heartbeat, commit, join). */
   readonly onContact: () => void;
+  /** Partitions left this member (revoked or lost): their per-partition series must go. */
+  readonly onPartitionsDropped: (partitions: readonly TopicPartition[]) => void;
   readonly metrics: Metrics;
   readonly logger: Logger;
 }

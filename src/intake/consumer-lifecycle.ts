@@ -1,7 +1,6 @@
 import type { ConsumerCrashEvent, ConsumerEndBatchProcessEvent, ConsumerGroupJoinEvent } from 'kafkajs';
 import { withinBudget } from '../platform/within-budget.js';
 import { partitionKey, type TopicPartition } from '../pipeline/topic-partition.js';
-import { removePartitionGauges } from '../settle/partition-gauges.js';
 import { groupErrorKind, type GroupErrorKind } from './group-error.js';
 import { isJoinStart } from './join-start.js';
 import type { MembershipGate } from './batch-handler.js';
@@ -137,7 +136,7 @@ export class ConsumerLifecycle implements MembershipGate {
     this.#memberId = payload.memberId;
     const revoked = this.o.tracker.retain(assignment);
     const abandoned = this.o.dispatcher.abandonPartitions(revoked);
-    removePartitionGauges(this.o.metrics, revoked);
+    this.o.onPartitionsDropped(revoked);
     for (const tp of revoked) this.#pauses.unblock(tp);
     this.#phase = 'member';
     this.#rejoinError = undefined;
@@ -190,7 +189,7 @@ export class ConsumerLifecycle implements MembershipGate {
   #dropEverything(err: unknown): void {
     const dropped = this.o.tracker.retain([]);
     const abandoned = this.o.dispatcher.abandonAll();
-    removePartitionGauges(this.o.metrics, dropped);
+    this.o.onPartitionsDropped(dropped);
     for (const tp of this.#pauses.blocked) this.#pauses.unblock(tp);
     this.o.logger.warn({ error: (err as Error | undefined)?.message, partitions: dropped.length, abandoned }, 'no longer a member of the consumer group: every partition treated as revoked; rejoining');
   }

@@ -1,11 +1,11 @@
 import type { Admin } from 'kafkajs';
 import type { Logger } from '../platform/logger.js';
-import type { OffsetTracker } from '../settle/offset-tracker.js';
+import type { OffsetTracking } from './ports.js';
 
 export interface StableOffsetPollOptions {
   readonly admin: Pick<Admin, 'connect' | 'disconnect' | 'fetchTopicOffsets'>;
   readonly topic: string;
-  readonly tracker: Pick<OffsetTracker, 'owns' | 'setStableEnd'>;
+  readonly tracker: Pick<OffsetTracking, 'owns' | 'setStableEnd'>;
   /** Least time between two polls. @default 5000 */
   readonly everyMs?: number;
   readonly now?: () => number;

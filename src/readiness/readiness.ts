@@ -1,4 +1,3 @@
-import type { SendRateState } from '../delivery/rate/send-rate.js';
 import { KafkaContact } from './kafka-contact.js';
 import type { Config } from '../platform/config/config.js';
 import { Health } from './health.js';
@@ -22,8 +21,8 @@ export interface ReadinessSources {
   /** Messages held or lag observed. */
   readonly hasWork: () => boolean;
   readonly stopping: () => boolean;
-  /** The cluster send rate's state (shared budget or this pod's share), shown by /readyz. */
-  readonly sendRate?: () => SendRateState | undefined;
+  /** The cluster send rate's state (shared budget or this pod's share), shown by /readyz as it is. */
+  readonly sendRate?: () => unknown;
 }
 
 export interface Readiness {

@@ -4,6 +4,7 @@ import type { HoldReason } from '../../../src/delivery/dispatcher.js';
 import { ConsumerLifecycle } from '../../../src/intake/consumer-lifecycle.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { Committer } from '../../../src/settle/committer.js';
+import { removePartitionGauges } from '../../../src/settle/partition-gauges.js';
 import { OffsetTracker, type CommitOffset, type Ticket, type TopicPartition } from '../../../src/settle/offset-tracker.js';
 import { fakeConsumer, kafkaError } from '../../support/fake-consumer.js';
 import { silentLogger } from '../../support/pipeline.js';
@@ -53,6 +54,7 @@ function setup({ commit = async () => {}, sendsIdle = async () => {} }: { commit
     onChange: () => {},
     onFatal: (reason) => fatal.push(reason),
     onContact: () => {},
+    onPartitionsDropped: (partitions) => removePartitionGauges(metrics, partitions),
     metrics,
     logger: silentLogger,
   });
@@ -241,6 +243,7 @@ describe('ConsumerLifecycle', () => {
         onChange: () => {},
         onFatal: () => {},
         onContact: () => {},
+        onPartitionsDropped: () => {},
         metrics,
         logger: silentLogger,
       });
