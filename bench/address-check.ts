@@ -8,7 +8,9 @@
  * Each figure is the median over rounds of process CPU time (user + system) / emails, after a warm-up.
  */
 import { parseArgs } from 'node:util';
+
 import { z } from 'zod';
+
 import { signupEvent } from '../dev/signup-event.js';
 import { composeWelcomeEmail, composeWithNodemailer } from '../src/email/compose-welcome-email.js';
 import { renderWelcomeEmail, type WelcomeEmail } from '../src/email/render-welcome-email.js';
@@ -40,7 +42,9 @@ const fmt = (us: number) => `${us.toFixed(2)} µs`;
 
 console.log(`address checks, ${EMAILS} emails × ${ROUNDS} rounds, Node ${process.version}`);
 for (const [kind, address] of Object.entries(KINDS)) {
-  const values = Array.from({ length: EMAILS }, (_, i) => Buffer.from(JSON.stringify(signupEvent(`b-${i}`, { user: { id: `u-${i}`, email: address(i), name: 'Ada Lovelace' } }))));
+  const values = Array.from({ length: EMAILS }, (_, i) =>
+    Buffer.from(JSON.stringify(signupEvent(`b-${i}`, { user: { id: `u-${i}`, email: address(i), name: 'Ada Lovelace' } }))),
+  );
   const addresses = Array.from({ length: EMAILS }, (_, i) => address(i));
   cpuPerEmail((i) => parseAddress(addresses[i]!));
   cpuPerEmail((i) => parseEvent(values[i]!));
@@ -59,5 +63,7 @@ for (const [kind, address] of Object.entries(KINDS)) {
     nodemailer.push(await cpuPerEmailAsync((i) => composeWithNodemailer(mails[i]!), mails.length));
   }
   const zodCheck = median(Array.from({ length: ROUNDS }, () => cpuPerEmail((i) => ZOD_EMAIL.safeParse(addresses[i]!))));
-  console.log(`${kind.padEnd(6)} parseAddress ${fmt(check)} (zod's ASCII-only rule before: ${fmt(zodCheck)})  parseEvent ${fmt(parse)}  compose ${fmt(median(compose))} (nodemailer's composer ${fmt(median(nodemailer))})`);
+  console.log(
+    `${kind.padEnd(6)} parseAddress ${fmt(check)} (zod's ASCII-only rule before: ${fmt(zodCheck)})  parseEvent ${fmt(parse)}  compose ${fmt(median(compose))} (nodemailer's composer ${fmt(median(nodemailer))})`,
+  );
 }

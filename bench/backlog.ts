@@ -1,4 +1,5 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+
 import { produceEvents } from '../dev/loadtest/produce-events.js';
 
 /**
@@ -6,7 +7,13 @@ import { produceEvents } from '../dev/loadtest/produce-events.js';
  * 100 000 users. Every Kafka variant reads it from the beginning with its own group: the same data
  * for each.
  */
-export async function createBacklog({ brokers, messages, partitions, eventBytes = 1_500, label }: {
+export async function createBacklog({
+  brokers,
+  messages,
+  partitions,
+  eventBytes = 1_500,
+  label,
+}: {
   brokers: readonly string[];
   messages: number;
   partitions: number;
@@ -18,14 +25,28 @@ export async function createBacklog({ brokers, messages, partitions, eventBytes 
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }, { topic: `${topic}.dlq`, numPartitions: 1 }] });
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic, numPartitions: partitions },
+        { topic: `${topic}.dlq`, numPartitions: 1 },
+      ],
+    });
   } finally {
     await admin.disconnect();
   }
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
-    const { seconds } = await produceEvents({ producer, topic, runId: topic.replace(/[^A-Za-z0-9]/g, ''), count: messages, rate: 0, eventBytes, users: 100_000 });
+    const { seconds } = await produceEvents({
+      producer,
+      topic,
+      runId: topic.replace(/[^A-Za-z0-9]/g, ''),
+      count: messages,
+      rate: 0,
+      eventBytes,
+      users: 100_000,
+    });
     return { topic, seconds };
   } finally {
     await producer.disconnect();

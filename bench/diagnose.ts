@@ -16,17 +16,19 @@ import { setMaxListeners } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+
+import { median, summarize } from '../dev/loadtest/percentile.js';
+import { signupFixture } from '../dev/loadtest/signup-fixture.js';
 import { ensureKafka, localKafkaOptionsFromEnv } from '../dev/local-kafka.js';
 import { createApp } from '../src/app.js';
 import { composeWelcomeEmail, composeWithNodemailer, type PreparedMail } from '../src/email/compose-welcome-email.js';
-import { createSmtpMailer, type Mailer } from '../src/smtp/mailer.js';
 import { renderWelcomeEmail, type WelcomeEmail } from '../src/email/render-welcome-email.js';
 import { parseEvent } from '../src/intake/parse-event.js';
-import { median, summarize } from '../dev/loadtest/percentile.js';
-import { signupFixture } from '../dev/loadtest/signup-fixture.js';
 import { sleep } from '../src/platform/sleep.js';
+import { createSmtpMailer, type Mailer } from '../src/smtp/mailer.js';
 import { createBacklog } from './backlog.js';
 import type { PhaseSecond } from './phase-seconds.js';
 import { startSinkThread } from './sink-thread.js';
@@ -49,7 +51,9 @@ function welcome(i: number): WelcomeEmail {
 }
 
 async function phases(): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('phase-timing-process.ts', import.meta.url)), String(latencyMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('phase-timing-process.ts', import.meta.url)), String(latencyMs)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout });
   let current: PhaseSecond[] = [];
   const port = await new Promise<number>((resolve) =>
@@ -103,7 +107,9 @@ async function phases(): Promise<void> {
       const rate = median(window.map((s) => s.accepted));
       const turn = median(window.flatMap((s) => (s.turnaroundMs.p50 === undefined ? [] : [s.turnaroundMs.p50])));
       const stream = median(window.flatMap((s) => (s.streamMs.p50 === undefined ? [] : [s.streamMs.p50])));
-      console.log(`${name.padEnd(28)} ${fmt(rate, 0).padStart(5)} emails/s · after 250, next MAIL FROM p50 ${fmt(turn)} ms · 354 → end of message p50 ${fmt(stream)} ms`);
+      console.log(
+        `${name.padEnd(28)} ${fmt(rate, 0).padStart(5)} emails/s · after 250, next MAIL FROM p50 ${fmt(turn)} ms · 354 → end of message p50 ${fmt(stream)} ms`,
+      );
     }
   } finally {
     child.kill('SIGTERM');
@@ -111,7 +117,8 @@ async function phases(): Promise<void> {
 }
 
 async function ours(): Promise<void> {
-  const brokers = process.env.KAFKA_BROKERS?.split(',') ?? (await ensureKafka({ ...localKafkaOptionsFromEnv(process.env), log: (l) => console.error(l) })).brokers;
+  const brokers =
+    process.env.KAFKA_BROKERS?.split(',') ?? (await ensureKafka({ ...localKafkaOptionsFromEnv(process.env), log: (l) => console.error(l) })).brokers;
   const { topic } = await createBacklog({ brokers, messages: Math.max(20_000, 4_000 * (seconds + 5)), partitions: 6, label: 'diag' });
   const sink = await startSinkThread();
   await sink.setLatency(latencyMs);
@@ -161,7 +168,10 @@ async function ours(): Promise<void> {
 
 async function compose(): Promise<void> {
   const mails = Array.from({ length: 5_000 }, (_, i) => welcome(i));
-  for (const [name, fn] of [['nodemailer MailComposer', composeWithNodemailer], ['service composer', composeWelcomeEmail]] as const) {
+  for (const [name, fn] of [
+    ['nodemailer MailComposer', composeWithNodemailer],
+    ['service composer', composeWelcomeEmail],
+  ] as const) {
     for (let round = 0; round < 2; round += 1) {
       const cpu = process.cpuUsage();
       for (const m of mails) await fn(m);

@@ -9,6 +9,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { parseArgs } from 'node:util';
+
 import { signupEvent } from '../dev/signup-event.js';
 import { composeWelcomeEmail } from '../src/email/compose-welcome-email.js';
 import { createDkimSigner } from '../src/email/dkim-signer.js';
@@ -20,7 +21,9 @@ const ROUNDS = Number(flags.rounds);
 const SITE = { from: 'Bench <welcome@bench.test>', domain: 'bench.test' };
 const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const sign = createDkimSigner({ domain: 'bench.test', selector: 'bench', privateKey });
-const mails = Array.from({ length: EMAILS }, (_, i) => renderWelcomeEmail(signupEvent(`dkim-${i}`, { user: { id: `u-${i}`, email: `u${i}@example.test`, name: i % 2 ? 'Ada Lovelace' : 'Zoë O’Hara' } }), SITE));
+const mails = Array.from({ length: EMAILS }, (_, i) =>
+  renderWelcomeEmail(signupEvent(`dkim-${i}`, { user: { id: `u-${i}`, email: `u${i}@example.test`, name: i % 2 ? 'Ada Lovelace' : 'Zoë O’Hara' } }), SITE),
+);
 
 /** Microseconds of CPU per email for one pass over `mails`. */
 async function cpuPerEmail(work: (i: number) => Promise<unknown>): Promise<number> {
@@ -43,5 +46,7 @@ for (let r = 0; r < ROUNDS; r += 1) {
 }
 const c = median(composed);
 const s = median(signed);
-console.log(`compose: ${c.toFixed(1)} µs/email · compose + DKIM sign: ${s.toFixed(1)} µs/email (signing ${(s - c).toFixed(1)} µs) · ${EMAILS} emails × ${ROUNDS} rounds, Node ${process.versions.node}`);
-console.log(`at 2 000 emails/s, signing costs ${(((s - c) * 2000) / 1e6 * 100).toFixed(1)} % of one core`);
+console.log(
+  `compose: ${c.toFixed(1)} µs/email · compose + DKIM sign: ${s.toFixed(1)} µs/email (signing ${(s - c).toFixed(1)} µs) · ${EMAILS} emails × ${ROUNDS} rounds, Node ${process.versions.node}`,
+);
+console.log(`at 2 000 emails/s, signing costs ${((((s - c) * 2000) / 1e6) * 100).toFixed(1)} % of one core`);

@@ -9,9 +9,10 @@
  * Each figure is the median over rounds of process CPU time (user + system) / events, after a warm-up.
  */
 import { parseArgs } from 'node:util';
+
 import { signupEvent } from '../dev/signup-event.js';
-import { loadTemplateCatalog } from '../src/email/templates/load-template-catalog.js';
 import { renderEmail } from '../src/email/render-welcome-email.js';
+import { loadTemplateCatalog } from '../src/email/templates/load-template-catalog.js';
 import { parseEvent } from '../src/intake/parse-event.js';
 import { WELCOME_ONLY } from '../src/pipeline/event-routes.js';
 
@@ -23,7 +24,13 @@ const SITE = { from: 'Bench <welcome@bench.test>', domain: 'bench.test' };
 
 const values = (make: (i: number) => object) => Array.from({ length: EVENTS }, (_, i) => Buffer.from(JSON.stringify(make(i))));
 const signups = values((i) => signupEvent(`b-${i}`, { user: { id: `u-${i}`, email: `user${i}@example.test`, name: 'Ada Lovelace' } }));
-const verifications = values((i) => signupEvent(`v-${i}`, { type: 'user.email_verification_requested', user: { id: `u-${i}`, email: `user${i}@example.test`, name: 'Ada Lovelace' }, data: { verificationUrl: `https://acme.test/verify?token=${i}abcdef&u=${i}` } }));
+const verifications = values((i) =>
+  signupEvent(`v-${i}`, {
+    type: 'user.email_verification_requested',
+    user: { id: `u-${i}`, email: `user${i}@example.test`, name: 'Ada Lovelace' },
+    data: { verificationUrl: `https://acme.test/verify?token=${i}abcdef&u=${i}` },
+  }),
+);
 const others = values((i) => ({ eventId: `o-${i}`, type: 'user.deleted', occurredAt: new Date().toISOString(), subject: `u-${i}` }));
 
 function cpuPerEvent(work: (i: number) => unknown): number {

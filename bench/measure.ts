@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { startCpuProfile } from './profile.js';
 import type { SinkThread } from './sink-thread.js';
 import type { Running } from './variants.js';

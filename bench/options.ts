@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { VARIANTS, type VariantName } from './variants.js';
+
+import { type VariantName, VARIANTS } from './variants.js';
 
 export const SCENARIOS = ['throughput', 'faults', 'drain', 'latency', 'memory'] as const;
 export type Scenario = (typeof SCENARIOS)[number];

@@ -41,5 +41,8 @@ export function topSelfTime(profile: { nodes: ProfileNode[]; samples: number[]; 
     self.set(key, (self.get(key) ?? 0) + dt);
     total += dt;
   });
-  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([fn, t]) => ({ fn, share: total ? t / total : 0 }));
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([fn, t]) => ({ fn, share: total ? t / total : 0 }));
 }

@@ -38,19 +38,34 @@ export function ratios(r: BenchResult): Ratio[] {
     const little = (cell.concurrency * 1000) / cell.wMs;
     // The issue sets this target at C = 50, L = 50 ms; other cells are shown for context.
     const littleGoal = cell.concurrency === 50 && cell.latencyMs === 50 ? 0.9 : undefined;
-    out.push(ratio("ours / Little's bound C/W", where, paired(cell, 'ours', () => little), littleGoal));
+    out.push(
+      ratio(
+        "ours / Little's bound C/W",
+        where,
+        paired(cell, 'ours', () => little),
+        littleGoal,
+      ),
+    );
     out.push(ratio('ours / B0', where, paired(cell, 'ours', 'B0'), cell.latencyMs === 0 ? 0.8 : 0.95));
     // B0pre (a diagnostic): B0 with every message composed before it takes a connection, as ours does.
     if (cell.runs.B0pre?.length) out.push(ratio('ours / B0pre', where, paired(cell, 'ours', 'B0pre'), undefined));
     out.push(ratio('(ours / B1) / C', where, paired(cell, 'ours', 'B1', cell.concurrency), 0.85));
-    out.push(ratio("(ours / B1′) / (C / partitions)", where, paired(cell, 'ours', "B1'", cell.concurrency / partitions), 0.85));
+    out.push(ratio('(ours / B1′) / (C / partitions)', where, paired(cell, 'ours', "B1'", cell.concurrency / partitions), 0.85));
   }
   if (r.faults) {
     const f = r.faults;
     const values = f.faulty.flatMap((m, i) => (f.clean[i]?.rate ? [m.rate / f.clean[i].rate] : []));
     out.push(ratio(`${f.share * 100} % first-attempt 451 / fault-free`, `L=${f.latencyMs} ms, C=${f.concurrency}, buffer ${f.buffer}`, values, 0.8));
   }
-  if (r.drain) out.push(ratio('Kafka-only drain / 20 000 msg/s', `${r.drain.messages} messages`, r.drain.rates.runs.map((x) => x / 20_000), 1));
+  if (r.drain)
+    out.push(
+      ratio(
+        'Kafka-only drain / 20 000 msg/s',
+        `${r.drain.messages} messages`,
+        r.drain.rates.runs.map((x) => x / 20_000),
+        1,
+      ),
+    );
   if (r.memory?.peakRssMiB !== undefined) {
     // The target reads "256 MB"; MiB are what /proc reports, so the stricter 256 × 10^6 bytes is used.
     const budgetMiB = 256e6 / 2 ** 20;

@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { renderCharts } from './chart.js';
 import { formatReport } from './report.js';
 import type { BenchResult } from './result.js';

@@ -1,8 +1,8 @@
-import type { FaultsResult } from './scenarios/faults.js';
+import type { BenchOptions } from './options.js';
 import type { DrainResult } from './scenarios/drain.js';
+import type { FaultsResult } from './scenarios/faults.js';
 import type { LatencyResult, MemoryResult } from './scenarios/load.js';
 import type { ThroughputCell } from './scenarios/throughput.js';
-import type { BenchOptions } from './options.js';
 
 /** Everything one `npm run bench` measured (bench/results/latest.json). */
 export interface BenchResult {

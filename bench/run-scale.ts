@@ -9,6 +9,7 @@
  * Brokers: KAFKA_BROKERS, or the local broker (LOCAL_KAFKA_*) started or reused.
  */
 import { fileURLToPath } from 'node:url';
+
 import { parseScaleArgs, SCALE_USAGE } from './group/options.js';
 import { formatScaleReport } from './group/report.js';
 import { groupBenchMain } from './group/runner.js';

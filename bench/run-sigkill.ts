@@ -7,6 +7,7 @@
  * never pass/fail. Brokers: KAFKA_BROKERS, or the local broker (LOCAL_KAFKA_*) started or reused.
  */
 import { fileURLToPath } from 'node:url';
+
 import { parseSigkillArgs, SIGKILL_USAGE } from './group/options.js';
 import { formatSigkillReport } from './group/report.js';
 import { groupBenchMain } from './group/runner.js';

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+
 import { groupBenchMain } from './group/runner.js';
 import { formatSoak, runSoak, type SoakOptions } from './scenarios/soak.js';
 

@@ -18,16 +18,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { DEFAULT_KAFKA_VERSION, ensureKafka, localKafkaOptionsFromEnv } from '../dev/local-kafka.js';
 import { createBacklog } from './backlog.js';
 import { renderCharts } from './chart.js';
-import { BENCH_USAGE, parseBenchArgs, type BenchOptions } from './options.js';
+import { BENCH_USAGE, type BenchOptions, parseBenchArgs } from './options.js';
 import { formatReport } from './report.js';
 import type { BenchResult } from './result.js';
+import type { ScenarioContext } from './scenarios/context.js';
 import { runDrain } from './scenarios/drain.js';
 import { runFaults } from './scenarios/faults.js';
 import { runLatency, runMemory } from './scenarios/load.js';
-import type { ScenarioContext } from './scenarios/context.js';
 import { runThroughput } from './scenarios/throughput.js';
 import { startSinkThread } from './sink-thread.js';
 

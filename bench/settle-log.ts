@@ -11,13 +11,15 @@
  * drains stdout), one line per turn of the event loop as the service logs them (--dest-lines lines).
  */
 import { parseArgs } from 'node:util';
+
 import { pino } from 'pino';
-import { destinationCost } from './log-destination-cost.js';
+
 import { signupEvent } from '../dev/signup-event.js';
 import { toConsumedRecord } from '../src/intake/to-consumed-record.js';
 import type { Outcome } from '../src/pipeline/outcome.js';
 import { createLogger, type Logger } from '../src/platform/logger.js';
 import { logSettled } from '../src/settle/settler.js';
+import { destinationCost } from './log-destination-cost.js';
 
 const { values: flags } = parseArgs({
   options: { lines: { type: 'string', default: '200000' }, rounds: { type: 'string', default: '5' }, 'dest-lines': { type: 'string', default: '20000' } },
@@ -28,8 +30,21 @@ const ROUNDS = Number(flags.rounds);
 const value = Buffer.from(JSON.stringify(signupEvent('evt-bench-1')));
 const ticket = { topic: 'signups', partition: 3, offset: 1234567n, epoch: 1 };
 const record = toConsumedRecord({ key: Buffer.from('k'), value, headers: {}, timestamp: '0', attributes: 0, offset: '1234567' } as never, ticket as never);
-const sent: Outcome = { kind: 'sent', attempts: 1, messageId: '<evt-bench-1.1700000000000@acme.test>', smtpReply: '250 2.0.0 Ok: queued as 4BCD12F3A', relay: 'primary' };
-const deadLetter: Outcome = { kind: 'dead-letter', reason: 'smtp_permanent', error: '550 5.1.1 <someone@example.test>: Recipient address rejected: User unknown', smtpCode: 550, attempts: 1, relay: 'primary' };
+const sent: Outcome = {
+  kind: 'sent',
+  attempts: 1,
+  messageId: '<evt-bench-1.1700000000000@acme.test>',
+  smtpReply: '250 2.0.0 Ok: queued as 4BCD12F3A',
+  relay: 'primary',
+};
+const deadLetter: Outcome = {
+  kind: 'dead-letter',
+  reason: 'smtp_permanent',
+  error: '550 5.1.1 <someone@example.test>: Recipient address rejected: User unknown',
+  smtpCode: 550,
+  attempts: 1,
+  relay: 'primary',
+};
 
 function devNull(level: string): Logger {
   return createLogger({ level, destination: pino.destination({ dest: '/dev/null', sync: true }) });

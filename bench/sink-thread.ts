@@ -43,7 +43,11 @@ export async function startSinkThread(): Promise<SinkThread> {
   };
   return {
     port: ready.port,
-    counts: () => ({ accepted: Atomics.load(counters, COUNTER.accepted), rejected: Atomics.load(counters, COUNTER.rejected), connections: Atomics.load(counters, COUNTER.connections) }),
+    counts: () => ({
+      accepted: Atomics.load(counters, COUNTER.accepted),
+      rejected: Atomics.load(counters, COUNTER.rejected),
+      connections: Atomics.load(counters, COUNTER.connections),
+    }),
     setLatency: (ms) => send({ op: 'latency', ms }),
     setFirstAttemptFailures: (share) => send({ op: 'first-attempt-failures', share }),
     async stop() {

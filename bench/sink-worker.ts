@@ -7,6 +7,7 @@
  * for its faulty arm (and off for its clean arm).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+
 import { startSmtpSink } from '../dev/smtp-sink.js';
 import { COUNTER, type SinkCommand } from './sink-thread.js';
 

@@ -51,7 +51,19 @@ export interface LineSeries {
 }
 
 /** Categories on x, a log scale on y (the variants differ by orders of magnitude), min–max whiskers. */
-export function logLineChart({ title, xLabels, xTitle, yTitle, series }: { title: string; xLabels: readonly string[]; xTitle: string; yTitle: string; series: readonly LineSeries[] }): string {
+export function logLineChart({
+  title,
+  xLabels,
+  xTitle,
+  yTitle,
+  series,
+}: {
+  title: string;
+  xLabels: readonly string[];
+  xTitle: string;
+  yTitle: string;
+  series: readonly LineSeries[];
+}): string {
   const f = FRAME;
   const values = series.flatMap((s) => s.points.flatMap((p) => (p ? [p.min ?? p.median, p.max ?? p.median] : []))).filter((v) => v > 0);
   const lo = 10 ** Math.floor(Math.log10(Math.min(...values)));
@@ -61,16 +73,22 @@ export function logLineChart({ title, xLabels, xTitle, yTitle, series }: { title
   const x = (i: number) => f.left + (xLabels.length === 1 ? plotW / 2 : (i / (xLabels.length - 1)) * plotW * 0.9 + plotW * 0.05);
   const y = (v: number) => f.top + plotH - ((Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plotH;
   const body: string[] = [];
-  for (const t of logTicks(lo, hi)) body.push(`<line x1="${f.left}" x2="${f.left + plotW}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/><text x="${f.left - 6}" y="${y(t) + 4}" text-anchor="end" fill="#555">${fmt(t)}</text>`);
+  for (const t of logTicks(lo, hi))
+    body.push(
+      `<line x1="${f.left}" x2="${f.left + plotW}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/><text x="${f.left - 6}" y="${y(t) + 4}" text-anchor="end" fill="#555">${fmt(t)}</text>`,
+    );
   xLabels.forEach((label, i) => body.push(`<text x="${x(i)}" y="${f.top + plotH + 18}" text-anchor="middle">${esc(label)}</text>`));
   body.push(`<text x="${f.left + plotW / 2}" y="${f.height - 12}" text-anchor="middle" fill="#333">${esc(xTitle)}</text>`);
   body.push(`<text transform="translate(16 ${f.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#333">${esc(yTitle)}</text>`);
   body.push(`<rect x="${f.left}" y="${f.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#999"/>`);
   for (const s of series) {
     const pts = s.points.flatMap((p, i) => (p && p.median > 0 ? [[x(i), y(p.median), p] as const] : []));
-    body.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${pts.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(' ')}"/>`);
+    body.push(
+      `<polyline fill="none" stroke="${s.color}" stroke-width="2.5"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${pts.map(([px, py]) => `${px.toFixed(1)},${py.toFixed(1)}`).join(' ')}"/>`,
+    );
     for (const [px, py, p] of pts) {
-      if (p.min !== undefined && p.max !== undefined && p.max > p.min) body.push(`<line x1="${px}" x2="${px}" y1="${y(p.max)}" y2="${y(Math.max(p.min, lo))}" stroke="${s.color}" stroke-width="1.5"/>`);
+      if (p.min !== undefined && p.max !== undefined && p.max > p.min)
+        body.push(`<line x1="${px}" x2="${px}" y1="${y(p.max)}" y2="${y(Math.max(p.min, lo))}" stroke="${s.color}" stroke-width="1.5"/>`);
       if (!s.dashed) body.push(`<circle cx="${px}" cy="${py}" r="3.5" fill="${s.color}"><title>${esc(`${s.name}: ${fmt(p.median)}`)}</title></circle>`);
     }
   }
@@ -79,7 +97,17 @@ export function logLineChart({ title, xLabels, xTitle, yTitle, series }: { title
 }
 
 /** Grouped bars on a linear scale (latency percentiles per SMTP latency). */
-export function groupedBarChart({ title, yTitle, groups, colors }: { title: string; yTitle: string; groups: ReadonlyArray<{ label: string; bars: ReadonlyArray<{ name: string; value: number }> }>; colors: Readonly<Record<string, string>> }): string {
+export function groupedBarChart({
+  title,
+  yTitle,
+  groups,
+  colors,
+}: {
+  title: string;
+  yTitle: string;
+  groups: ReadonlyArray<{ label: string; bars: ReadonlyArray<{ name: string; value: number }> }>;
+  colors: Readonly<Record<string, string>>;
+}): string {
   const f = FRAME;
   const max = Math.max(1, ...groups.flatMap((g) => g.bars.map((b) => b.value)));
   const step = 10 ** Math.floor(Math.log10(max));
@@ -88,25 +116,47 @@ export function groupedBarChart({ title, yTitle, groups, colors }: { title: stri
   const plotH = f.height - f.top - f.bottom;
   const y = (v: number) => f.top + plotH - (v / top) * plotH;
   const body: string[] = [];
-  for (let t = 0; t <= top; t += top / 5) body.push(`<line x1="${f.left}" x2="${f.left + plotW}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/><text x="${f.left - 6}" y="${y(t) + 4}" text-anchor="end" fill="#555">${fmt(t)}</text>`);
+  for (let t = 0; t <= top; t += top / 5)
+    body.push(
+      `<line x1="${f.left}" x2="${f.left + plotW}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/><text x="${f.left - 6}" y="${y(t) + 4}" text-anchor="end" fill="#555">${fmt(t)}</text>`,
+    );
   const groupW = plotW / groups.length;
   groups.forEach((g, gi) => {
     const barW = (groupW * 0.7) / g.bars.length;
     g.bars.forEach((b, bi) => {
       const bx = f.left + gi * groupW + groupW * 0.15 + bi * barW;
-      body.push(`<rect x="${bx}" y="${y(b.value)}" width="${barW - 3}" height="${f.top + plotH - y(b.value)}" fill="${colors[b.name] ?? '#888'}"><title>${esc(`${g.label} ${b.name}: ${fmt(b.value)}`)}</title></rect>`);
+      body.push(
+        `<rect x="${bx}" y="${y(b.value)}" width="${barW - 3}" height="${f.top + plotH - y(b.value)}" fill="${colors[b.name] ?? '#888'}"><title>${esc(`${g.label} ${b.name}: ${fmt(b.value)}`)}</title></rect>`,
+      );
       body.push(`<text x="${bx + (barW - 3) / 2}" y="${y(b.value) - 4}" text-anchor="middle" font-size="11">${fmt(b.value)}</text>`);
     });
     body.push(`<text x="${f.left + gi * groupW + groupW / 2}" y="${f.top + plotH + 18}" text-anchor="middle">${esc(g.label)}</text>`);
   });
   body.push(`<text transform="translate(16 ${f.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#333">${esc(yTitle)}</text>`);
   body.push(`<rect x="${f.left}" y="${f.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#999"/>`);
-  body.push(...legend(f, Object.entries(colors).map(([name, color]) => ({ name, color }))));
+  body.push(
+    ...legend(
+      f,
+      Object.entries(colors).map(([name, color]) => ({ name, color })),
+    ),
+  );
   return document(f, title, body);
 }
 
 /** Lines over time on a linear scale (memory during the big drain). */
-export function timeChart({ title, xTitle, yTitle, series, limit }: { title: string; xTitle: string; yTitle: string; series: ReadonlyArray<{ name: string; color: string; points: ReadonlyArray<readonly [number, number]> }>; limit?: { value: number; label: string } }): string {
+export function timeChart({
+  title,
+  xTitle,
+  yTitle,
+  series,
+  limit,
+}: {
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  series: ReadonlyArray<{ name: string; color: string; points: ReadonlyArray<readonly [number, number]> }>;
+  limit?: { value: number; label: string };
+}): string {
   const f = FRAME;
   const xs = series.flatMap((s) => s.points.map(([px]) => px));
   const ys = [...series.flatMap((s) => s.points.map(([, py]) => py)), limit?.value ?? 0];
@@ -118,11 +168,21 @@ export function timeChart({ title, xTitle, yTitle, series, limit }: { title: str
   const y = (v: number) => f.top + plotH - (v / yMax) * plotH;
   const body: string[] = [];
   const yStep = 10 ** Math.floor(Math.log10(yMax / 2));
-  for (let t = 0; t <= yMax; t += yStep * (yMax / yStep > 8 ? 2 : 1)) body.push(`<line x1="${f.left}" x2="${f.left + plotW}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/><text x="${f.left - 6}" y="${y(t) + 4}" text-anchor="end" fill="#555">${fmt(t)}</text>`);
+  for (let t = 0; t <= yMax; t += yStep * (yMax / yStep > 8 ? 2 : 1))
+    body.push(
+      `<line x1="${f.left}" x2="${f.left + plotW}" y1="${y(t)}" y2="${y(t)}" stroke="#e5e5e5"/><text x="${f.left - 6}" y="${y(t) + 4}" text-anchor="end" fill="#555">${fmt(t)}</text>`,
+    );
   const xStep = 10 ** Math.floor(Math.log10(xMax / 2));
-  for (let t = 0; t <= xMax; t += xStep * (xMax / xStep > 8 ? 2 : 1)) body.push(`<text x="${x(t)}" y="${f.top + plotH + 18}" text-anchor="middle" fill="#555">${fmt(t)}</text>`);
-  if (limit) body.push(`<line x1="${f.left}" x2="${f.left + plotW}" y1="${y(limit.value)}" y2="${y(limit.value)}" stroke="#d93025" stroke-dasharray="6 4"/><text x="${f.left + plotW - 4}" y="${y(limit.value) - 5}" text-anchor="end" fill="#d93025">${esc(limit.label)}</text>`);
-  for (const s of series) body.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${s.points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ')}"/>`);
+  for (let t = 0; t <= xMax; t += xStep * (xMax / xStep > 8 ? 2 : 1))
+    body.push(`<text x="${x(t)}" y="${f.top + plotH + 18}" text-anchor="middle" fill="#555">${fmt(t)}</text>`);
+  if (limit)
+    body.push(
+      `<line x1="${f.left}" x2="${f.left + plotW}" y1="${y(limit.value)}" y2="${y(limit.value)}" stroke="#d93025" stroke-dasharray="6 4"/><text x="${f.left + plotW - 4}" y="${y(limit.value) - 5}" text-anchor="end" fill="#d93025">${esc(limit.label)}</text>`,
+    );
+  for (const s of series)
+    body.push(
+      `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${s.points.map(([px, py]) => `${x(px).toFixed(1)},${y(py).toFixed(1)}`).join(' ')}"/>`,
+    );
   body.push(`<text x="${f.left + plotW / 2}" y="${f.height - 12}" text-anchor="middle" fill="#333">${esc(xTitle)}</text>`);
   body.push(`<text transform="translate(16 ${f.top + plotH / 2}) rotate(-90)" text-anchor="middle" fill="#333">${esc(yTitle)}</text>`);
   body.push(`<rect x="${f.left}" y="${f.top}" width="${plotW}" height="${plotH}" fill="none" stroke="#999"/>`);

@@ -8,7 +8,9 @@
  * Each figure is the median over rounds of process CPU time (user + system) / emails, after a warm-up.
  */
 import { parseArgs } from 'node:util';
+
 import escapeHtml from 'escape-html';
+
 import { signupEvent } from '../dev/signup-event.js';
 import { composeWelcomeEmail } from '../src/email/compose-welcome-email.js';
 import { renderWelcomeEmail, type WelcomeEmail } from '../src/email/render-welcome-email.js';
@@ -42,7 +44,9 @@ function hardCoded(event: SignupEvent): WelcomeEmail {
 /** Distinct events as parseEvent hands them over: names of several scripts, one locale per set. */
 function events(locale: string | undefined): SignupEvent[] {
   const names = ['Ada Lovelace', 'Zoë Müller', '山田太郎', 'می\u200cخواهم', 'José da Silva', ''];
-  return Array.from({ length: 1_000 }, (_, i) => signupEvent(`bench-${i}`, { user: { id: `u-${i}`, email: `user${i}@bench.test`, name: names[i % names.length] as string, locale } }));
+  return Array.from({ length: 1_000 }, (_, i) =>
+    signupEvent(`bench-${i}`, { user: { id: `u-${i}`, email: `user${i}@bench.test`, name: names[i % names.length] as string, locale } }),
+  );
 }
 
 /** Median CPU microseconds per email of `work` over the rounds. */
@@ -63,7 +67,11 @@ async function cpuPerEmail(list: readonly SignupEvent[], work: (event: SignupEve
 }
 
 const shipped = loadWelcomeTemplates({ dir: '', defaultLocale: 'en', vars: {} });
-const branded = loadWelcomeTemplates({ dir: '', defaultLocale: 'en', vars: { product_name: 'Acme Cloud', support_email: 'help@acme.test', help_url: 'https://acme.test/start' } });
+const branded = loadWelcomeTemplates({
+  dir: '',
+  defaultLocale: 'en',
+  vars: { product_name: 'Acme Cloud', support_email: 'help@acme.test', help_url: 'https://acme.test/start' },
+});
 const withTemplates = (templates: typeof shipped) => (event: SignupEvent) => renderWelcomeEmail(event, { ...SITE, templates });
 
 const rows: Array<[string, number]> = [];

@@ -14,28 +14,48 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+
 import { pino } from 'pino';
+
 import { endAttemptSpan } from '../src/delivery/attempt-span.js';
 import type { Outcome } from '../src/pipeline/outcome.js';
-import { sendAttributes, type EventTrace } from '../src/platform/tracing/event-trace.js';
+import { type EventTrace, sendAttributes } from '../src/platform/tracing/event-trace.js';
 import { startTracingSdk } from '../src/platform/tracing/tracing-sdk.js';
 import { annotateSettled } from '../src/settle/settled-span.js';
 
-const { values: flags } = parseArgs({ options: { events: { type: 'string', default: '30000' }, rounds: { type: 'string', default: '5' }, protocol: { type: 'string', default: 'http/protobuf' } } });
+const { values: flags } = parseArgs({
+  options: { events: { type: 'string', default: '30000' }, rounds: { type: 'string', default: '5' }, protocol: { type: 'string', default: 'http/protobuf' } },
+});
 const EVENTS = Number(flags.events);
 const ROUNDS = Number(flags.rounds);
 const protocol = flags.protocol === 'http/json' ? 'http/json' : 'http/protobuf';
 
-const receiver = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../dev/otlp-receiver.ts', import.meta.url)), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const receiver = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../dev/otlp-receiver.ts', import.meta.url)), '--port', '0'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const [firstLine] = (await once(receiver.stdout, 'data')) as [Buffer];
 const endpoint = /http:\/\/[^ ]+/.exec(firstLine.toString())?.[0];
 if (!endpoint) throw new Error(`the receiver did not say where it listens: ${firstLine.toString()}`);
 
 const sdk = await startTracingSdk(
-  { enabled: true, url: `${endpoint}/v1/traces`, protocol, serviceName: 'email-dispatcher-bench', resourceAttributes: '', sampler: 'parentbased_always_on', samplerRatio: 1 },
+  {
+    enabled: true,
+    url: `${endpoint}/v1/traces`,
+    protocol,
+    serviceName: 'email-dispatcher-bench',
+    resourceAttributes: '',
+    sampler: 'parentbased_always_on',
+    samplerRatio: 1,
+  },
   { groupId: 'bench', serviceVersion: '0.0.0', logger: pino({ level: 'warn' }) },
 );
-const sent: Outcome = { kind: 'sent', attempts: 1, messageId: '<evt-bench-1.1700000000000@acme.test>', smtpReply: '250 2.0.0 Ok: queued as 4BCD12F3A', relay: 'primary' };
+const sent: Outcome = {
+  kind: 'sent',
+  attempts: 1,
+  messageId: '<evt-bench-1.1700000000000@acme.test>',
+  smtpReply: '250 2.0.0 Ok: queued as 4BCD12F3A',
+  relay: 'primary',
+};
 const headers = { traceparent: Buffer.from('00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01') };
 
 /** What the service does for one sent email, in the order it does it; `trace` undefined = tracing off. */
@@ -67,7 +87,10 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 await cpuPerEvent(true); // warm-up
 await cpuPerEvent(false);
 console.log(`node ${process.version}, ${EVENTS} events x ${ROUNDS} rounds, ${protocol}, µs of CPU per event (median, min–max)`);
-for (const [name, on] of [['tracing on (3 spans, exported)', true], ['tracing off (no trace on the record)', false]] as const) {
+for (const [name, on] of [
+  ['tracing on (3 spans, exported)', true],
+  ['tracing off (no trace on the record)', false],
+] as const) {
   const figures: number[] = [];
   for (let r = 0; r < ROUNDS; r += 1) figures.push(await cpuPerEvent(on));
   console.log(`${name.padEnd(40)} ${median(figures).toFixed(2)} µs (${Math.min(...figures).toFixed(2)}–${Math.max(...figures).toFixed(2)})`);

@@ -1,6 +1,6 @@
 import { median } from '../dev/loadtest/percentile.js';
-import { benchTransport, mailFor } from './variants.js';
 import { signupFixture } from '../dev/loadtest/signup-fixture.js';
+import { benchTransport, mailFor } from './variants.js';
 
 /**
  * W, the unloaded SMTP transaction time: one pooled connection, one welcome email at a time, the

@@ -5,12 +5,13 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 import PQueue from 'p-queue';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+
+import { signupFixture } from '../dev/loadtest/signup-fixture.js';
 import { createApp } from '../src/app.js';
-import { smtpTransportOptions, type Mailer } from '../src/smtp/mailer.js';
 import { renderWelcomeEmail } from '../src/email/render-welcome-email.js';
 import { parseEvent } from '../src/intake/parse-event.js';
-import { signupFixture } from '../dev/loadtest/signup-fixture.js';
 import { loadConfig } from '../src/platform/config/config.js';
+import { type Mailer, smtpTransportOptions } from '../src/smtp/mailer.js';
 
 export type VariantName = 'B0' | 'B1' | "B1'" | 'ours' | 'B0pre';
 /** The variants a run compares, in report order. B0pre is B0 with each message composed before it takes a connection, as ours does. */
@@ -36,7 +37,19 @@ export const FROM = { from: 'Bench <welcome@bench.test>', domain: 'bench.test' }
 
 /** The pooled transport every variant uses: the service's own options (one connection per worker). */
 export function benchTransport(port: number, connections: number) {
-  return nodemailer.createTransport(smtpTransportOptions({ host: '127.0.0.1', port, secure: false, requireTls: false, tlsRejectUnauthorized: false, user: '', pass: '', timeoutMs: 30_000, connections }));
+  return nodemailer.createTransport(
+    smtpTransportOptions({
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      requireTls: false,
+      tlsRejectUnauthorized: false,
+      user: '',
+      pass: '',
+      timeoutMs: 30_000,
+      connections,
+    }),
+  );
 }
 
 /** What every variant does per message besides sending: parse the event and render the email. */
@@ -132,7 +145,10 @@ export function oursConfig(ctx: VariantContext, buffer = oursBuffer(ctx.concurre
 }
 
 /** Ours: the real service in-process (createApp), `concurrency` workers. `mailer` replaces SMTP (Kafka-only drain). */
-export async function ours(ctx: VariantContext, { mailer, buffer }: { mailer?: Mailer; buffer?: number } = {}): Promise<Running & Required<Pick<Running, 'counters'>>> {
+export async function ours(
+  ctx: VariantContext,
+  { mailer, buffer }: { mailer?: Mailer; buffer?: number } = {},
+): Promise<Running & Required<Pick<Running, 'counters'>>> {
   const config = oursConfig(ctx, buffer);
   const registry = new Registry();
   const app = createApp({ config, logger: pino({ level: 'error' }), registry, httpHost: '127.0.0.1', ...(mailer ? { mailer } : {}) });

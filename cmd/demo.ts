@@ -13,11 +13,13 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { createTopics, ensureKafka, LocalKafkaError, localKafkaOptionsFromEnv, type LocalKafka } from '../dev/local-kafka.js';
-import { spawnService, type ServiceProcess } from '../dev/service-process.js';
+
+import { createTopics, ensureKafka, type LocalKafka, LocalKafkaError, localKafkaOptionsFromEnv } from '../dev/local-kafka.js';
+import { type ServiceProcess, spawnService } from '../dev/service-process.js';
 import { signupEvent } from '../dev/signup-event.js';
-import { startSmtpSink, type SmtpSink } from '../dev/smtp-sink.js';
+import { type SmtpSink, startSmtpSink } from '../dev/smtp-sink.js';
 import { fixKafkaJsNegativeTimeout } from '../src/platform/kafka/kafkajs-negative-timeout.js';
 
 // Node 24 warns about a negative timer in KafkaJS 2.2.4 on every connection (tulios/kafkajs#1751).
@@ -71,7 +73,14 @@ process.on('SIGTERM', () => void stop('SIGTERM').then(() => process.exit(0)));
 async function main(): Promise<void> {
   const kafkaOptions = localKafkaOptionsFromEnv(process.env);
   kafka = await ensureKafka({ ...kafkaOptions, signal: abort.signal, log: say });
-  await createTopics({ brokers: kafka.brokers, topics: [{ name: TOPIC, partitions: 6 }, { name: DLQ_TOPIC, partitions: 6 }], signal: abort.signal });
+  await createTopics({
+    brokers: kafka.brokers,
+    topics: [
+      { name: TOPIC, partitions: 6 },
+      { name: DLQ_TOPIC, partitions: 6 },
+    ],
+    signal: abort.signal,
+  });
   say(`topics ${TOPIC} and ${DLQ_TOPIC} ready on ${kafka.brokers.join(',')}`);
 
   const sampleIds = new Set<string>();
@@ -83,7 +92,9 @@ async function main(): Promise<void> {
     },
   });
   say(`SMTP sink listening on 127.0.0.1:${sink.port}`);
-  say(`one test email through it: SMTP_HOST=127.0.0.1 SMTP_PORT=${sink.port} EMAIL_FROM='Acme <welcome@acme.test>' npm run send-test -- --to someone@example.test`);
+  say(
+    `one test email through it: SMTP_HOST=127.0.0.1 SMTP_PORT=${sink.port} EMAIL_FROM='Acme <welcome@acme.test>' npm run send-test -- --to someone@example.test`,
+  );
 
   const logFile = path.join(ROOT, '.local', 'demo', 'service.log');
   const httpPort = process.env.HTTP_PORT ?? '9464';

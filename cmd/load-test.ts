@@ -13,16 +13,18 @@
 import { setMaxListeners } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
 import cliProgress from 'cli-progress';
-import { ensureKafka, localKafkaOptionsFromEnv, type LocalKafka } from '../dev/local-kafka.js';
-import { kafkaClientConfig } from '../src/platform/kafka/client-config.js';
+
 import { formatSummary } from '../dev/loadtest/format-summary.js';
-import { parseLoadTestArgs, USAGE, UsageError, type LoadTestFlags } from '../dev/loadtest/load-test-options.js';
+import { type LoadTestFlags, parseLoadTestArgs, USAGE, UsageError } from '../dev/loadtest/load-test-options.js';
 import { runLoadTest } from '../dev/loadtest/run-load-test.js';
+import { ensureKafka, type LocalKafka, localKafkaOptionsFromEnv } from '../dev/local-kafka.js';
 import { serviceEnvFrom } from '../dev/service-process.js';
 import { ConfigError, loadConfig } from '../src/platform/config/config.js';
-import { createLogger } from '../src/platform/logger.js';
+import { kafkaClientConfig } from '../src/platform/kafka/client-config.js';
 import { fixKafkaJsNegativeTimeout } from '../src/platform/kafka/kafkajs-negative-timeout.js';
+import { createLogger } from '../src/platform/logger.js';
 
 // Node 24 warns about a negative timer in KafkaJS 2.2.4 on every connection (tulios/kafkajs#1751).
 fixKafkaJsNegativeTimeout();
@@ -61,7 +63,12 @@ if (!brokers) {
 let kafka;
 try {
   // The service's own config rules for the cluster connection; SMTP and sender are not used here.
-  const config = loadConfig({ ...process.env, KAFKA_BROKERS: brokers, SMTP_HOST: process.env.SMTP_HOST || '127.0.0.1', EMAIL_FROM: process.env.EMAIL_FROM || 'load@load.test' });
+  const config = loadConfig({
+    ...process.env,
+    KAFKA_BROKERS: brokers,
+    SMTP_HOST: process.env.SMTP_HOST || '127.0.0.1',
+    EMAIL_FROM: process.env.EMAIL_FROM || 'load@load.test',
+  });
   kafka = kafkaClientConfig(config, createLogger({ level: 'warn' }));
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
@@ -70,7 +77,15 @@ try {
 }
 
 const bar = process.stderr.isTTY
-  ? new cliProgress.SingleBar({ stream: process.stderr, format: 'load-test |{bar}| {value}/{total} settled · {produced} produced · {eta_formatted} left', hideCursor: true, etaBuffer: 20 }, cliProgress.Presets.shades_classic)
+  ? new cliProgress.SingleBar(
+      {
+        stream: process.stderr,
+        format: 'load-test |{bar}| {value}/{total} settled · {produced} produced · {eta_formatted} left',
+        hideCursor: true,
+        etaBuffer: 20,
+      },
+      cliProgress.Presets.shades_classic,
+    )
   : undefined;
 let lastLine = 0;
 let lastSettled = -1;

@@ -10,6 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+
 import { composeWelcomeEmail } from '../src/email/compose-welcome-email.js';
 import { renderEmail } from '../src/email/render-welcome-email.js';
 import { loadTemplateCatalog, type TemplateCatalog } from '../src/email/templates/load-template-catalog.js';
@@ -93,7 +94,8 @@ try {
 const data: Record<string, string> = {};
 for (const pair of flags.data) {
   const [, name, value] = /^([A-Za-z][A-Za-z0-9_]*)=(.*)$/s.exec(pair) ?? [];
-  if (name === undefined || value === undefined) fail(`--data: expected field=value, e.g. verificationUrl=https://acme.example/verify?t=1, got ${JSON.stringify(pair)}`);
+  if (name === undefined || value === undefined)
+    fail(`--data: expected field=value, e.g. verificationUrl=https://acme.example/verify?t=1, got ${JSON.stringify(pair)}`);
   data[name] = value;
 }
 const unknownSet = flags.set.find((name) => !catalog.sets.has(name));
@@ -113,7 +115,13 @@ for (const set of [...catalog.sets.values()].filter((s) => flags.set.length === 
   const fields = Object.fromEntries(Object.entries(set.fields).map(([field, kind]) => [field, data[field] ?? SAMPLE[kind]]));
   process.stdout.write(`${set.name} (${type}):\n`);
   for (const requested of flags.all ? set.locales : [flags.locale]) {
-    const value = { eventId: 'preview-0001', type, occurredAt: new Date().toISOString(), user: { id: 'preview', email: flags.email, name: flags.name, locale: requested }, data: fields };
+    const value = {
+      eventId: 'preview-0001',
+      type,
+      occurredAt: new Date().toISOString(),
+      user: { id: 'preview', email: flags.email, name: flags.name, locale: requested },
+      data: fields,
+    };
     const parsed = parseEvent(Buffer.from(JSON.stringify(value)), catalog.routes);
     if (!parsed.ok) fail(`the service would dead-letter this event: ${parsed.error}`);
     if (parsed.nameDropped) process.stderr.write(`preview: the service drops this name (${parsed.nameDropped}) and greets without it\n`);

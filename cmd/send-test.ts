@@ -9,17 +9,19 @@
  * 1 no relay took it (one line: each relay's answer), 2 bad usage or configuration.
  */
 import { parseArgs } from 'node:util';
+
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+
 import { dkimOptions, fallbackMailer } from '../src/composition/build-clients.js';
-import { createSmtpMailer, type Mailer } from '../src/smtp/mailer.js';
 import { renderWelcomeEmail } from '../src/email/render-welcome-email.js';
-import { classifySmtpError } from '../src/smtp/errors.js';
 import { loadWelcomeTemplates } from '../src/email/templates/load-welcome-templates.js';
 import { signupEventSchema } from '../src/pipeline/signup-event.js';
-import { ConfigError, fromDomain, loadConfig, type Config } from '../src/platform/config/config.js';
+import { type Config, ConfigError, fromDomain, loadConfig } from '../src/platform/config/config.js';
 import { createLogger } from '../src/platform/logger.js';
 import { createMetrics } from '../src/platform/metrics.js';
+import { classifySmtpError } from '../src/smtp/errors.js';
+import { createSmtpMailer, type Mailer } from '../src/smtp/mailer.js';
 
 const USAGE = 'Usage: send-test --to ADDRESS [--locale L]\nSends one welcome email through the configured relays and prints the SMTP reply.';
 
@@ -30,7 +32,12 @@ function usage(message: string): never {
 
 let args: { to?: string; locale?: string; help?: boolean };
 try {
-  ({ values: args } = parseArgs({ args: process.argv.slice(2), strict: true, allowPositionals: false, options: { to: { type: 'string' }, locale: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
+  ({ values: args } = parseArgs({
+    args: process.argv.slice(2),
+    strict: true,
+    allowPositionals: false,
+    options: { to: { type: 'string' }, locale: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  }));
 } catch (err) {
   usage((err as Error).message);
 }
@@ -63,8 +70,18 @@ const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destinatio
 const metrics = createMetrics({ registry: new Registry(), defaults: false });
 let mail;
 try {
-  const templates = loadWelcomeTemplates({ dir: config.email.templatesDir, defaultLocale: config.email.defaultLocale, vars: config.email.templateVars, metrics });
-  mail = renderWelcomeEmail(parsed.data, { from: config.email.from, domain: fromDomain(config.email.from), templates, envelopeFrom: config.email.envelopeFrom || undefined });
+  const templates = loadWelcomeTemplates({
+    dir: config.email.templatesDir,
+    defaultLocale: config.email.defaultLocale,
+    vars: config.email.templateVars,
+    metrics,
+  });
+  mail = renderWelcomeEmail(parsed.data, {
+    from: config.email.from,
+    domain: fromDomain(config.email.from),
+    templates,
+    envelopeFrom: config.email.envelopeFrom || undefined,
+  });
 } catch (err) {
   if (!(err instanceof ConfigError)) throw err;
   process.stderr.write(`send-test: invalid configuration\n${err.problems.map((p) => `  ${p}`).join('\n')}\n`);
@@ -82,7 +99,9 @@ for (const [name, mailer] of relays) {
   try {
     // Bounded by SMTP_SEND_TIMEOUT_MS inside the mailer.
     const delivery = await mailer.send(await mailer.prepare(mail));
-    process.stdout.write(`sent via ${name} relay (${name === 'primary' ? config.smtp.host : config.smtpFallback.host}), Message-ID ${mail.messageId}: ${delivery?.reply ?? '(no reply text)'}\n`);
+    process.stdout.write(
+      `sent via ${name} relay (${name === 'primary' ? config.smtp.host : config.smtpFallback.host}), Message-ID ${mail.messageId}: ${delivery?.reply ?? '(no reply text)'}\n`,
+    );
     exitCode = 0;
     break;
   } catch (err) {

@@ -4,7 +4,7 @@
  * shut down gracefully on SIGTERM/SIGINT; a second signal exits at once.
  */
 import { createApp } from '../src/app.js';
-import { checkTlsFiles, ConfigError, loadConfig, unknownServiceVariables, type Config } from '../src/platform/config/config.js';
+import { checkTlsFiles, type Config, ConfigError, loadConfig, unknownServiceVariables } from '../src/platform/config/config.js';
 import { securityWarnings } from '../src/platform/config/warnings.js';
 import { checkConfiguredKafkaTls } from '../src/platform/kafka/tls-check.js';
 import { createLogger } from '../src/platform/logger.js';

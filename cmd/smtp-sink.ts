@@ -7,7 +7,7 @@
  * It is a local dev sink, so printing recipient addresses is fine here and nowhere else.
  */
 import { intFromEnv } from '../dev/kafka/options-from-env.js';
-import { startSmtpSink, type ReceivedMail } from '../dev/smtp-sink.js';
+import { type ReceivedMail, startSmtpSink } from '../dev/smtp-sink.js';
 
 function rateFromEnv(name: string): number {
   const raw = process.env[name];
@@ -23,9 +23,7 @@ async function main(): Promise<void> {
   const latencyMs = intFromEnv(process.env, 'SMTP_SINK_LATENCY_MS', 0, 600_000) ?? 0;
   const { SMTP_SINK_USER: user, SMTP_SINK_PASS: pass, SMTP_SINK_QUIET: quiet } = process.env;
   const printLine = (mail: ReceivedMail): void =>
-    console.log(
-      [mail.receivedAt.toISOString(), mail.envelope.to.join(','), JSON.stringify(mail.subject ?? ''), mail.messageId ?? '-'].join('  '),
-    );
+    console.log([mail.receivedAt.toISOString(), mail.envelope.to.join(','), JSON.stringify(mail.subject ?? ''), mail.messageId ?? '-'].join('  '));
 
   const sink = await startSmtpSink({
     port,

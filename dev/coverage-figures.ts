@@ -28,5 +28,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const root = process.cwd();
   const file = process.argv[2] ?? path.join(root, '.local', 'coverage', 'coverage-summary.json');
   const byFolder = coverageByFolder(JSON.parse(readFileSync(file, 'utf8')) as Record<string, Totals>, root);
-  console.log(`coverage (lines): src/ ${percent(byFolder.src)} (${byFolder.src.covered}/${byFolder.src.total}); cmd/ ${percent(byFolder.cmd)} (entry points run as child processes, not measured in process)`);
+  console.log(
+    `coverage (lines): src/ ${percent(byFolder.src)} (${byFolder.src.covered}/${byFolder.src.total}); cmd/ ${percent(byFolder.cmd)} (entry points run as child processes, not measured in process)`,
+  );
 }

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { isBrokerProcess, readPidFile, removePidFile, sendSignal, waitForExit, writePidFile } from './kafka/broker-process.js';
 import { checkJava, javaCommand } from './kafka/java.js';
 import { resolveKafkaJars } from './kafka/kafka-jars.js';
@@ -19,12 +20,12 @@ import { DEFAULT_KAFKA_DIR, DEFAULT_KAFKA_VERSION, defaultCacheDir, type LocalKa
 import { canConnect, isPortFree } from './kafka/port.js';
 import { runCommand } from './kafka/run-command.js';
 import { scramFormatArguments, type ScramUser } from './kafka/scram-users.js';
-import { listenerPort, serverProperties, type ClusterNodeSettings, type TlsListener } from './kafka/server-properties.js';
+import { type ClusterNodeSettings, listenerPort, serverProperties, type TlsListener } from './kafka/server-properties.js';
 import { waitForBroker } from './kafka/wait-for-broker.js';
 
 export { createTopics, type CreateTopicsOptions, type CreateTopicsResult, type TopicSpec } from './kafka/create-topics.js';
 export { LocalKafkaError, type LocalKafkaErrorCode } from './kafka/local-kafka-error.js';
-export { DEFAULT_KAFKA_VERSION, localKafkaOptionsFromEnv, type LocalKafkaEnvOptions } from './kafka/options-from-env.js';
+export { DEFAULT_KAFKA_VERSION, type LocalKafkaEnvOptions, localKafkaOptionsFromEnv } from './kafka/options-from-env.js';
 export { alterScramPassword, type ScramMechanism, type ScramUser } from './kafka/scram-users.js';
 export type { TlsListener } from './kafka/server-properties.js';
 
@@ -101,11 +102,19 @@ export async function ensureKafka(options: LocalKafkaOptions = {}): Promise<Loca
   const running = await runningBroker(files);
   if (running !== undefined) {
     if (running.port !== undefined && running.port !== port) {
-      throw new LocalKafkaError('OTHER_PORT', `the local broker in ${files.dir} already runs on port ${running.port}, not ${port}; stop it first (npm run kafka stop)`);
+      throw new LocalKafkaError(
+        'OTHER_PORT',
+        `the local broker in ${files.dir} already runs on port ${running.port}, not ${port}; stop it first (npm run kafka stop)`,
+      );
     }
     if (!(await canConnect(port))) {
       log(`broker pid ${running.pid} is starting; waiting for 127.0.0.1:${port}`);
-      const wait = await waitForBroker({ port, timeoutMs: startTimeoutMs, signal, gone: async () => ((await isBrokerProcess(running.pid, files.propertiesFile)) ? undefined : 'exited') });
+      const wait = await waitForBroker({
+        port,
+        timeoutMs: startTimeoutMs,
+        signal,
+        gone: async () => ((await isBrokerProcess(running.pid, files.propertiesFile)) ? undefined : 'exited'),
+      });
       if (!wait.ready) throw new LocalKafkaError('START_TIMEOUT', `the local broker (pid ${running.pid}) ${wait.reason}; see ${files.logFile}`);
     }
     log(`reusing the local Kafka broker on 127.0.0.1:${port} (pid ${running.pid})`);
@@ -115,7 +124,10 @@ export async function ensureKafka(options: LocalKafkaOptions = {}): Promise<Loca
 
   const java = javaCommand();
   await checkJava(java, signal);
-  const ports: [string, number][] = [['LOCAL_KAFKA_PORT', port], ['LOCAL_KAFKA_CONTROLLER_PORT', controllerPort]];
+  const ports: [string, number][] = [
+    ['LOCAL_KAFKA_PORT', port],
+    ['LOCAL_KAFKA_CONTROLLER_PORT', controllerPort],
+  ];
   if (options.sasl) ports.push(['the sasl.port option', options.sasl.port]);
   for (const listener of options.tlsListeners ?? []) ports.push([`the port of TLS listener ${listener.name}`, listener.port]);
   for (const [name, value] of ports) {
@@ -129,10 +141,35 @@ export async function ensureKafka(options: LocalKafkaOptions = {}): Promise<Loca
   if (fresh) await rm(files.dataDir, { recursive: true, force: true });
   await mkdir(files.logsDir, { recursive: true });
   const { sasl, tlsListeners, cluster } = options;
-  await writeFile(files.propertiesFile, serverProperties({ port, controllerPort, dataDir: files.dataDir, partitions, ...(sasl ? { sasl } : {}), ...(tlsListeners ? { tlsListeners } : {}), ...(cluster ? { cluster } : {}) }));
+  await writeFile(
+    files.propertiesFile,
+    serverProperties({
+      port,
+      controllerPort,
+      dataDir: files.dataDir,
+      partitions,
+      ...(sasl ? { sasl } : {}),
+      ...(tlsListeners ? { tlsListeners } : {}),
+      ...(cluster ? { cluster } : {}),
+    }),
+  );
   const jvm = [`-Dlog4j2.configurationFile=${LOG4J_CONFIG}`, `-Dkafka.logs.dir=${files.logsDir}`, '-cp', path.join(lib, '*')];
   if (!existsSync(path.join(files.dataDir, 'meta.properties'))) {
-    const format = await runCommand(java, [...jvm, 'kafka.tools.StorageTool', 'format', '-t', cluster?.clusterId ?? clusterId(), '-c', files.propertiesFile, '--ignore-formatted', ...scramFormatArguments(options.scramUsers ?? [])], { signal });
+    const format = await runCommand(
+      java,
+      [
+        ...jvm,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        cluster?.clusterId ?? clusterId(),
+        '-c',
+        files.propertiesFile,
+        '--ignore-formatted',
+        ...scramFormatArguments(options.scramUsers ?? []),
+      ],
+      { signal },
+    );
     if (format.code !== 0) {
       throw new LocalKafkaError('FORMAT_FAILED', `formatting ${files.dataDir} failed: ${lastLine(format.output)}`);
     }
@@ -141,7 +178,17 @@ export async function ensureKafka(options: LocalKafkaOptions = {}): Promise<Loca
   const stdout = await open(files.stdoutFile, 'w');
   const child = spawn(
     java,
-    [`-Xms256m`, `-Xmx${heap}`, '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-Djava.awt.headless=true', ...(options.jvmFlags ?? []), ...jvm, 'kafka.Kafka', files.propertiesFile],
+    [
+      `-Xms256m`,
+      `-Xmx${heap}`,
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-Djava.awt.headless=true',
+      ...(options.jvmFlags ?? []),
+      ...jvm,
+      'kafka.Kafka',
+      files.propertiesFile,
+    ],
     { cwd: files.dir, detached: true, stdio: ['ignore', stdout.fd, stdout.fd] },
   );
   await stdout.close();
@@ -167,7 +214,10 @@ export async function ensureKafka(options: LocalKafkaOptions = {}): Promise<Loca
   if (!wait.ready) {
     await kill();
     const hint = await lastError(files);
-    throw new LocalKafkaError(exit === undefined ? 'START_TIMEOUT' : 'BROKER_EXITED', `the Kafka broker ${wait.reason}; see ${files.logFile}${hint ? ` (${hint})` : ''}`);
+    throw new LocalKafkaError(
+      exit === undefined ? 'START_TIMEOUT' : 'BROKER_EXITED',
+      `the Kafka broker ${wait.reason}; see ${files.logFile}${hint ? ` (${hint})` : ''}`,
+    );
   }
   log(`Kafka ${version} is up on 127.0.0.1:${port} in ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${pid}, log ${files.logFile})`);
 
@@ -237,7 +287,10 @@ function lastLine(output: string): string {
 async function lastError(files: Layout): Promise<string | undefined> {
   for (const file of [files.stdoutFile, files.logFile]) {
     const text = await readFile(file, 'utf8').catch(() => '');
-    const line = text.split('\n').reverse().find((l) => /\] (ERROR|FATAL) |^Error:|^Exception in thread/.test(l));
+    const line = text
+      .split('\n')
+      .reverse()
+      .find((l) => /\] (ERROR|FATAL) |^Error:|^Exception in thread/.test(l));
     if (line) return line.trim().slice(0, 200);
   }
   return undefined;

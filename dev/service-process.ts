@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+
 import { configEnvNames } from '../src/platform/config/config.js';
 
 interface CommonOptions {
@@ -23,7 +24,8 @@ interface CommonOptions {
 }
 
 /** Where stdout and stderr go: a file, or each line of either to `onLine` (what a test reads its logs from). */
-export type ServiceProcessOptions = CommonOptions & ({ readonly logFile: string; readonly onLine?: never } | { readonly onLine: (line: string) => void; readonly logFile?: never });
+export type ServiceProcessOptions = CommonOptions &
+  ({ readonly logFile: string; readonly onLine?: never } | { readonly onLine: (line: string) => void; readonly logFile?: never });
 
 export interface ServiceProcess {
   readonly pid: number;

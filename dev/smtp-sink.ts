@@ -5,13 +5,15 @@
  */
 import { once, setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+
 import { createFailurePlan, type FailureRates, type FailureStage, type InjectedFailure, type RecipientFailures } from './smtp-sink/failure-plan.js';
 import { headerEnd } from './smtp-sink/parse-headers.js';
-import { toReceivedMail, type ReceivedMail } from './smtp-sink/received-mail.js';
+import { type ReceivedMail, toReceivedMail } from './smtp-sink/received-mail.js';
 
-export type { ReceivedMail } from './smtp-sink/received-mail.js';
 export type { FailureRates, FailureStage, RecipientFailures } from './smtp-sink/failure-plan.js';
+export type { ReceivedMail } from './smtp-sink/received-mail.js';
 
 /** Delay before the reply at each stage, in ms; a stage left out replies at once. */
 export type StageLatency = Partial<Record<FailureStage, number>>;
@@ -120,7 +122,11 @@ export interface SmtpSink {
 function toStageLatency(latency: number | StageLatency): Record<FailureStage, number> {
   const stages = typeof latency === 'number' ? { data: latency } : latency;
   const { mail = 0, rcpt = 0, data = 0 } = stages;
-  for (const [stage, ms] of [['mail', mail], ['rcpt', rcpt], ['data', data]] as const) {
+  for (const [stage, ms] of [
+    ['mail', mail],
+    ['rcpt', rcpt],
+    ['data', data],
+  ] as const) {
     if (!(ms >= 0)) throw new RangeError(`Expected ${stage} latency ms >= 0, got ${ms}`);
   }
   return { mail, rcpt, data };
@@ -343,8 +349,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
         const check = (): void => {
           if (count >= target) finish();
         };
-        const onAbort = (): void =>
-          finish(signal?.aborted ? signal.reason : new Error(`SMTP sink: waited ${timeoutMs} ms for ${target} mails, got ${count}`));
+        const onAbort = (): void => finish(signal?.aborted ? signal.reason : new Error(`SMTP sink: waited ${timeoutMs} ms for ${target} mails, got ${count}`));
         waiters.add(check);
         stop.addEventListener('abort', onAbort, { once: true });
         check();

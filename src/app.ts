@@ -1,38 +1,39 @@
 import { Registry } from 'prom-client';
+
 import { buildClients } from './composition/build-clients.js';
-import { createReadiness } from './readiness/readiness.js';
 import { serviceMetrics } from './composition/service-metrics.js';
-import { buildSmtpOut } from './composition/smtp-out.js';
 import { shutdownPlan } from './composition/shutdown-plan.js';
+import { buildSmtpOut } from './composition/smtp-out.js';
 import { tracedSubmit } from './composition/traced-submit.js';
-import { Capacity } from './pipeline/capacity.js';
 import { Dispatcher } from './delivery/dispatcher.js';
-import type { Mailer } from './smtp/mailer.js';
 import type { WelcomeSite } from './email/render-welcome-email.js';
-import type { SentLedger } from './ledger/sent-ledger.js';
-import { createSmtpVerifier } from './smtp/verifier.js';
 import { loadTemplateCatalog } from './email/templates/load-template-catalog.js';
 import { createBatchHandler } from './intake/batch-handler.js';
 import { ConsumerLifecycle } from './intake/consumer-lifecycle.js';
 import { StableOffsetPoll } from './intake/stable-offset-poll.js';
-import { fromDomain, type Config } from './platform/config/config.js';
-import type { Health } from './readiness/health.js';
-import { startHttpServer } from './readiness/http-server.js';
+import type { SentLedger } from './ledger/sent-ledger.js';
+import { Capacity } from './pipeline/capacity.js';
+import { buildInfo } from './platform/build-info.js';
+import { type Config, fromDomain } from './platform/config/config.js';
 import { PARTITIONS_CONSUMED_CONCURRENTLY } from './platform/kafka/client-config.js';
 import { checkKafkaTopics, configuredTopics } from './platform/kafka/topic-check.js';
 import type { Logger } from './platform/logger.js';
 import type { Metrics } from './platform/metrics.js';
 import { runShutdownSteps } from './platform/shutdown-steps.js';
-import { buildInfo } from './platform/build-info.js';
 import { createTracing } from './platform/tracing/tracing.js';
+import type { Health } from './readiness/health.js';
+import { startHttpServer } from './readiness/http-server.js';
+import { createReadiness } from './readiness/readiness.js';
 import { CommitGate } from './settle/commit-gate.js';
 import { Committer } from './settle/committer.js';
 import { createConfirmedCommit } from './settle/confirmed-commit.js';
-import { createDlqPublisher } from './settle/publish/dlq-publisher.js';
 import { OffsetTracker } from './settle/offset-tracker.js';
-import { StalledPublishes } from './settle/publish/produce-until-acknowledged.js';
 import { refreshPartitionGauges, removePartitionGauges } from './settle/partition-gauges.js';
+import { createDlqPublisher } from './settle/publish/dlq-publisher.js';
+import { StalledPublishes } from './settle/publish/produce-until-acknowledged.js';
 import { createSettler } from './settle/settler.js';
+import type { Mailer } from './smtp/mailer.js';
+import { createSmtpVerifier } from './smtp/verifier.js';
 
 export interface AppOptions {
   readonly config: Config;
@@ -99,7 +100,15 @@ export function createApp(options: AppOptions): App {
     readiness.progress();
     commitGate.check();
   };
-  const committer = new Committer({ tracker, commit: createConfirmedCommit(consumer), minIntervalMs: config.kafka.commitIntervalMs, intervalMs: 1000, metrics, logger, onCommitted });
+  const committer = new Committer({
+    tracker,
+    commit: createConfirmedCommit(consumer),
+    minIntervalMs: config.kafka.commitIntervalMs,
+    intervalMs: 1000,
+    metrics,
+    logger,
+    onCommitted,
+  });
   // Settled offsets no confirmed commit covers are mailed again when their partition moves: past the bound, sends hold.
   const commitGate = new CommitGate({
     uncommitted: () => tracker.uncommitted(),
@@ -110,7 +119,12 @@ export function createApp(options: AppOptions): App {
     metrics,
     logger,
   });
-  const { mailer, breaker, relays: smtpRelays, stop: stopBreakers } = buildSmtpOut({
+  const {
+    mailer,
+    breaker,
+    relays: smtpRelays,
+    stop: stopBreakers,
+  } = buildSmtpOut({
     config,
     mailer: clients.mailer,
     fallback: clients.fallbackMailer,
@@ -124,7 +138,15 @@ export function createApp(options: AppOptions): App {
     },
     onFatal: stopWith(1),
   });
-  const publishDlq = createDlqPublisher({ producer, topic: config.kafka.dlqTopic, groupId: config.kafka.groupId, stallAfterMs: config.kafka.dlqPublishStallMs, stalls: stalledPublishes, metrics, logger });
+  const publishDlq = createDlqPublisher({
+    producer,
+    topic: config.kafka.dlqTopic,
+    groupId: config.kafka.groupId,
+    stallAfterMs: config.kafka.dlqPublishStallMs,
+    stalls: stalledPublishes,
+    metrics,
+    logger,
+  });
   const onSettled = () => {
     readiness.progress();
     commitGate.check();
@@ -216,9 +238,17 @@ export function createApp(options: AppOptions): App {
     await consumer.connect();
     await consumer.subscribe({ topics: [config.kafka.topic], fromBeginning: config.kafka.fromBeginning });
     if (stopping) return;
-    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY, eachBatch: handleBatch });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
+      eachBatch: handleBatch,
+    });
     committer.start();
-    logger.info({ topic: config.kafka.topic, groupId: config.kafka.groupId, workers: config.email.workerCount, buffer: config.email.workerBuffer }, 'email dispatcher started');
+    logger.info(
+      { topic: config.kafka.topic, groupId: config.kafka.groupId, workers: config.email.workerCount, buffer: config.email.workerBuffer },
+      'email dispatcher started',
+    );
   }
 
   function stop({ exitCode = 0, reason = 'stop requested' }: { exitCode?: number; reason?: string } = {}): Promise<number> {
@@ -227,7 +257,23 @@ export function createApp(options: AppOptions): App {
       logger.info({ reason, held: capacity.held }, 'shutting down');
       readiness.health.beginShutdown();
       readiness.update();
-      const parts = { smtpVerifier, intake, lifecycle, capacity, dispatcher, committer, consumer, producer, mailer, ledger, breaker: { stop: stopBreakers }, logger, closeRate: () => clusterRate?.close(), highWatermarks, tracing };
+      const parts = {
+        smtpVerifier,
+        intake,
+        lifecycle,
+        capacity,
+        dispatcher,
+        committer,
+        consumer,
+        producer,
+        mailer,
+        ledger,
+        breaker: { stop: stopBreakers },
+        logger,
+        closeRate: () => clusterRate?.close(),
+        highWatermarks,
+        tracing,
+      };
       const steps = shutdownPlan(
         { ...parts, stopGauges: () => clearInterval(gauges), closeHttp: () => http?.close() },
         { drain: exitCode === 0, remaining: (atLeast = 0) => Math.max(deadline - Date.now(), atLeast) },

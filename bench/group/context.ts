@@ -17,7 +17,10 @@ export const BENCH_FROM = 'Bench <welcome@bench.test>';
  * KAFKA_COMMIT_INTERVAL_MS …) pass through; the benchmark sets what it controls on top. LOG_LEVEL
  * is info: the KafkaJS group lines the benchmark reads are logged at info.
  */
-export function memberEnv(ctx: GroupBenchContext, o: { topic: string; dlqTopic: string; groupId: string; workers: number; buffer: number; extra?: Record<string, string> }): Record<string, string> {
+export function memberEnv(
+  ctx: GroupBenchContext,
+  o: { topic: string; dlqTopic: string; groupId: string; workers: number; buffer: number; extra?: Record<string, string> },
+): Record<string, string> {
   return {
     ...serviceEnvFrom(process.env),
     EMAIL_FROM: BENCH_FROM,

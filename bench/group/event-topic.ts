@@ -1,4 +1,5 @@
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+
 import { produceEvents } from '../../dev/loadtest/produce-events.js';
 import { sleep } from '../../src/platform/sleep.js';
 
@@ -25,14 +26,30 @@ export interface EventTopic {
   close(): Promise<void>;
 }
 
-export async function createEventTopic({ brokers, label, partitions, eventBytes = 1_500 }: { brokers: readonly string[]; label: string; partitions: number; eventBytes?: number }): Promise<EventTopic> {
+export async function createEventTopic({
+  brokers,
+  label,
+  partitions,
+  eventBytes = 1_500,
+}: {
+  brokers: readonly string[];
+  label: string;
+  partitions: number;
+  eventBytes?: number;
+}): Promise<EventTopic> {
   const runId = `${label}${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36)}`;
   const topic = `bench-${runId}`;
   const dlqTopic = `${topic}.dlq`;
   const kafka = new Kafka({ clientId: `bench-${label}`, brokers: [...brokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }, { topic: dlqTopic, numPartitions: 1 }] });
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [
+      { topic, numPartitions: partitions },
+      { topic: dlqTopic, numPartitions: 1 },
+    ],
+  });
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   let produced = 0;

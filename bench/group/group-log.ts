@@ -116,6 +116,11 @@ export function firstEvent<K extends GroupLogKind>(events: readonly GroupLogEven
 }
 
 /** Events of `kind` in [from, to). */
-export function eventsBetween<K extends GroupLogKind>(events: readonly GroupLogEvent[], kind: K, from: number, to: number): Array<Extract<GroupLogEvent, { kind: K }>> {
+export function eventsBetween<K extends GroupLogKind>(
+  events: readonly GroupLogEvent[],
+  kind: K,
+  from: number,
+  to: number,
+): Array<Extract<GroupLogEvent, { kind: K }>> {
   return events.filter((e): e is Extract<GroupLogEvent, { kind: K }> => e.kind === kind && e.at >= from && e.at < to);
 }

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+
 import { Receipts } from './receipts.js';
 
 /** The sent ledger's key prefix (the service's default). */

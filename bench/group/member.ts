@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+
 import { freePort } from '../../dev/loadtest/free-port.js';
 import { spawnService } from '../../dev/service-process.js';
 import { sleep } from '../../src/platform/sleep.js';
-import { parseGroupLog, type GroupLogEvent } from './group-log.js';
+import { type GroupLogEvent, parseGroupLog } from './group-log.js';
 import { metricSum } from './prometheus-text.js';
 
 /** One scrape of a member's /metrics. */

@@ -4,6 +4,7 @@
  * thread so parsing SMTP never delays the runner's timers and scrapes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+
 import { startSmtpSink } from '../../dev/smtp-sink.js';
 import type { RecordingSinkCommand, RecordingSinkReport } from './recording-sink.js';
 

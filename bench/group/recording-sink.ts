@@ -1,12 +1,11 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
+
 import type { Receipts } from './receipts.js';
 
 export type RecordingSinkCommand = { op: 'latency'; ms: number } | { op: 'sync' } | { op: 'stop' };
 export type RecordingSinkReport =
-  | { kind: 'ready'; port: number }
-  | { kind: 'receipts'; ids: string[]; ats: number[] }
-  | { kind: 'ack'; op: RecordingSinkCommand['op'] };
+  { kind: 'ready'; port: number } | { kind: 'receipts'; ids: string[]; ats: number[] } | { kind: 'ack'; op: RecordingSinkCommand['op'] };
 
 export interface RecordingSink {
   readonly port: number;

@@ -3,7 +3,8 @@ import type { SigkillResult } from '../scenarios/sigkill-duplicates.js';
 import type { ScaleOptions, SigkillOptions } from './options.js';
 import type { RunInfo } from './runner.js';
 
-const n = (x: number | undefined, digits = 0): string => (x === undefined || !Number.isFinite(x) ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const n = (x: number | undefined, digits = 0): string =>
+  x === undefined || !Number.isFinite(x) ? '—' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const sec = (ms: number | undefined): string => (ms === undefined ? '—' : `${n(ms / 1000, 1)} s`);
 
 function header(info: RunInfo): string {
@@ -26,26 +27,33 @@ export function formatScaleReport(info: RunInfo, o: ScaleOptions, r: ScaleResult
     const nc = e.newcomer;
     const evicted = e.evictions.length === 0 ? 'no' : `**yes**: ${[...new Set(e.evictions.map((x) => `${x.member} at ${sec(x.afterMs)}`))].join(', ')}`;
     const cells = [
-        `${e.index}: ${e.from} → ${e.to}`,
-        `${e.before.inFlight} (${e.before.held}): ${Object.values(e.before.perMember).map((m) => `${m.inFlight} (${m.held})`).join(' + ')}`,
-        nc ? `${sec(nc.spawnToJoinedMs)} / ${sec(nc.spawnToReadyMs)} / ${nc.spawnToFirstSentMs === undefined ? `none in ${n(e.windowS)} s` : sec(nc.spawnToFirstSentMs)}` : '—',
-        nc ? sec(nc.joinedToFirstSentMs) : '—',
-        e.leaver ? sec(e.leaver.termToExitMs) : '—',
-        e.rebalance.stableAfterMs === undefined ? `not in ${n(e.windowS)} s` : sec(e.rebalance.stableAfterMs),
-        `${sec(e.rebalance.slowestRejoinMs)}${e.rebalance.neverRejoined ? `; ${e.rebalance.neverRejoined} never` : ''}`,
-        `${e.rebalance.joins}, ${sec(e.rebalance.maxJoinSyncMs)}`,
-        evicted,
-        `${e.duplicatesByPreviousCopy} / ${e.duplicates}`,
-        e.duplicatesByPreviousCopy <= e.before.inFlight ? 'yes' : '**no**',
-        sec(e.longestSinkGapMs),
-        `${n(e.emailsPerSAfter)} (${Object.values(e.perMemberEmailsPerSAfter).map((x) => n(x)).join(' / ')})`,
+      `${e.index}: ${e.from} → ${e.to}`,
+      `${e.before.inFlight} (${e.before.held}): ${Object.values(e.before.perMember)
+        .map((m) => `${m.inFlight} (${m.held})`)
+        .join(' + ')}`,
+      nc
+        ? `${sec(nc.spawnToJoinedMs)} / ${sec(nc.spawnToReadyMs)} / ${nc.spawnToFirstSentMs === undefined ? `none in ${n(e.windowS)} s` : sec(nc.spawnToFirstSentMs)}`
+        : '—',
+      nc ? sec(nc.joinedToFirstSentMs) : '—',
+      e.leaver ? sec(e.leaver.termToExitMs) : '—',
+      e.rebalance.stableAfterMs === undefined ? `not in ${n(e.windowS)} s` : sec(e.rebalance.stableAfterMs),
+      `${sec(e.rebalance.slowestRejoinMs)}${e.rebalance.neverRejoined ? `; ${e.rebalance.neverRejoined} never` : ''}`,
+      `${e.rebalance.joins}, ${sec(e.rebalance.maxJoinSyncMs)}`,
+      evicted,
+      `${e.duplicatesByPreviousCopy} / ${e.duplicates}`,
+      e.duplicatesByPreviousCopy <= e.before.inFlight ? 'yes' : '**no**',
+      sec(e.longestSinkGapMs),
+      `${n(e.emailsPerSAfter)} (${Object.values(e.perMemberEmailsPerSAfter)
+        .map((x) => n(x))
+        .join(' / ')})`,
     ];
     lines.push(`| ${cells.join(' | ')} |`);
   }
   const evidence = r.events.flatMap((e) => [...e.evictions.map((x) => ({ e, x, kind: 'eviction' })), ...e.crashes.map((x) => ({ e, x, kind: 'crash' }))]);
   if (evidence.length > 0) {
     lines.push('', 'Evidence (first lines of each eviction or crash, from the member logs):', '');
-    for (const { e, x, kind } of evidence.slice(0, 12)) lines.push(`- event ${e.index}, ${x.member}, ${sec(x.afterMs)} after the event (${kind}): \`${x.evidence.replace(/`/g, "'").slice(0, 300)}\``);
+    for (const { e, x, kind } of evidence.slice(0, 12))
+      lines.push(`- event ${e.index}, ${x.member}, ${sec(x.afterMs)} after the event (${kind}): \`${x.evidence.replace(/`/g, "'").slice(0, 300)}\``);
   }
   lines.push('', `Member logs: ${Object.values(r.memberLogs).join(', ')}`);
   return lines.join('\n');
@@ -79,7 +87,8 @@ export function formatSigkillReport(info: RunInfo, o: SigkillOptions, r: Sigkill
     );
   }
   for (const a of r.arms) {
-    const arrived = (k: SigkillResult['arms'][number]['kills'][number]) => (k.duplicatesArrivedS ? `, arrived ${n(k.duplicatesArrivedS.first, 1)}–${n(k.duplicatesArrivedS.last, 1)} s` : '');
+    const arrived = (k: SigkillResult['arms'][number]['kills'][number]) =>
+      k.duplicatesArrivedS ? `, arrived ${n(k.duplicatesArrivedS.first, 1)}–${n(k.duplicatesArrivedS.last, 1)} s` : '';
     lines.push(
       `- ${a.ledger ? 'ledger' : 'no ledger'}: ${a.kills.map((k) => `${n(k.ranS, 1)} s at ${n(k.emailsPerS)}/s, last mail ${n(k.msSinceLastReceipt)} ms before, next first send ${sec(k.restartToFirstSendMs)}, ${k.duplicates} arriving${arrived(k)}`).join('; ')}${a.skippedByLedger === undefined ? '' : `; skipped by the ledger: ${n(a.skippedByLedger)}`}`,
     );

@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
 import { DEFAULT_KAFKA_VERSION, ensureKafka, localKafkaOptionsFromEnv } from '../../dev/local-kafka.js';
 import type { GroupBenchContext } from './context.js';
 import { killAllMembers } from './member.js';
@@ -40,7 +41,10 @@ export interface GroupBenchMain<O extends { readonly serviceRoot: string; readon
  * one from LOCAL_KAFKA_*), the recording SMTP sink, member cleanup on any exit, and the results
  * (JSON at --out, the tables next to it as .md, and on stdout).
  */
-export async function groupBenchMain<O extends { readonly serviceRoot: string; readonly out: string; readonly latencyMs: number }, R>(projectRoot: string, b: GroupBenchMain<O, R>): Promise<never> {
+export async function groupBenchMain<O extends { readonly serviceRoot: string; readonly out: string; readonly latencyMs: number }, R>(
+  projectRoot: string,
+  b: GroupBenchMain<O, R>,
+): Promise<never> {
   const say = (line: string) => console.error(`${b.label}: ${line}`);
   setMaxListeners(10_000);
   const argv = process.argv.slice(2);
@@ -66,7 +70,9 @@ export async function groupBenchMain<O extends { readonly serviceRoot: string; r
   }
   const serviceRoot = path.resolve(options.serviceRoot);
   const loadavgStart = os.loadavg();
-  say(`load average at start: ${loadavgStart.map((n) => n.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs; service from ${serviceRoot} (${gitCommit(serviceRoot) ?? 'not a git checkout'})`);
+  say(
+    `load average at start: ${loadavgStart.map((n) => n.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs; service from ${serviceRoot} (${gitCommit(serviceRoot) ?? 'not a git checkout'})`,
+  );
   const brokers = process.env.KAFKA_BROKERS?.split(',') ?? (await ensureKafka({ ...localKafkaOptionsFromEnv(process.env), log: say })).brokers;
   const sink = await startRecordingSink({ latencyMs: options.latencyMs });
   const logDir = path.join(projectRoot, '.local', 'bench', `${b.script}-${Date.now().toString(36)}`);

@@ -1,7 +1,7 @@
-import { detectEvictions, firstEvent, type Eviction } from './group-log.js';
+import { detectEvictions, type Eviction, firstEvent } from './group-log.js';
 import type { Member, MemberSample } from './member.js';
+import { type MemberRebalance, type RebalanceStats, rebalanceStats } from './rebalance-stats.js';
 import { countBetween, longestGap, type Receipts } from './receipts.js';
-import { rebalanceStats, type MemberRebalance, type RebalanceStats } from './rebalance-stats.js';
 
 /** What the members held just before a scale event (their last scrape). */
 export interface BeforeEvent {
@@ -179,7 +179,9 @@ const sec = (ms: number | undefined): string => (ms === undefined ? '—' : `${(
 /** One progress line per event. */
 export function summaryLine(r: ScaleEventFigures): string {
   const parts = [
-    r.newcomer ? `newcomer joined ${sec(r.newcomer.spawnToJoinedMs)} / first send ${sec(r.newcomer.spawnToFirstSentMs)} after spawn` : `leaver exited after ${sec(r.leaver?.termToExitMs)}`,
+    r.newcomer
+      ? `newcomer joined ${sec(r.newcomer.spawnToJoinedMs)} / first send ${sec(r.newcomer.spawnToFirstSentMs)} after spawn`
+      : `leaver exited after ${sec(r.leaver?.termToExitMs)}`,
     `group stable after ${sec(r.rebalance.stableAfterMs)}`,
     `slowest rejoin once told ${sec(r.rebalance.slowestRejoinMs)}${r.rebalance.neverRejoined ? ` (${r.rebalance.neverRejoined} never rejoined)` : ''}`,
     `evictions ${r.evictions.length}`,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { spread, type Spread } from '../../dev/loadtest/percentile.js';
+
+import { type Spread, spread } from '../../dev/loadtest/percentile.js';
 import { createBacklog } from '../backlog.js';
 import { countingNoopMailer, ours } from '../variants.js';
 import type { ScenarioContext } from './context.js';
@@ -26,7 +27,10 @@ export async function runDrain(ctx: ScenarioContext): Promise<DrainResult> {
   const rates: number[] = [];
   for (let r = 0; r < o.repeats; r += 1) {
     const mailer = countingNoopMailer();
-    const app = await ours({ brokers: ctx.brokers, topic, smtpPort: ctx.sink.port, concurrency: CONCURRENCY, partitions: o.partitions }, { mailer, buffer: BUFFER });
+    const app = await ours(
+      { brokers: ctx.brokers, topic, smtpPort: ctx.sink.port, concurrency: CONCURRENCY, partitions: o.partitions },
+      { mailer, buffer: BUFFER },
+    );
     try {
       const deadline = Date.now() + 600_000;
       while (mailer.sent === 0 && Date.now() < deadline) await sleep(2);

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { spread, type Spread } from '../../dev/loadtest/percentile.js';
+
+import { type Spread, spread } from '../../dev/loadtest/percentile.js';
 import { measure, type Measurement } from '../measure.js';
 import { ours, oursBuffer } from '../variants.js';
 import type { ScenarioContext } from './context.js';
@@ -35,20 +36,38 @@ export async function runFaults(ctx: ScenarioContext): Promise<FaultsResult> {
   const clean: Measurement[] = [];
   const faulty: Measurement[] = [];
   for (let r = 0; r < o.repeats; r += 1) {
-    for (const [share, into] of [[0, clean], [o.faultShare, faulty]] as const) {
+    for (const [share, into] of [
+      [0, clean],
+      [o.faultShare, faulty],
+    ] as const) {
       await sink.setFirstAttemptFailures(share);
       const profileFile = o.cpuProf ? path.join(ctx.profileDir, `ours-faults-${share}-r${r + 1}.cpuprofile`) : undefined;
-      into.push(await measure({
-        sink,
-        start: () => ours({ brokers: ctx.brokers, topic, smtpPort: sink.port, concurrency, partitions: o.partitions }, { buffer }),
-        warmupS,
-        windowS: o.windowS,
-        backlog: messages,
-        profileFile,
-      }));
+      into.push(
+        await measure({
+          sink,
+          start: () => ours({ brokers: ctx.brokers, topic, smtpPort: sink.port, concurrency, partitions: o.partitions }, { buffer }),
+          warmupS,
+          windowS: o.windowS,
+          backlog: messages,
+          profileFile,
+        }),
+      );
     }
-    say(`faults L=${latencyMs} C=${concurrency} buffer ${buffer} run ${r + 1}: clean ${clean.at(-1)?.rate.toFixed(0)}, ${o.faultShare * 100} % first-attempt 451 ${faulty.at(-1)?.rate.toFixed(0)} msg/s (${faulty.at(-1)?.rejectedPerSecond.toFixed(0)} refusals/s)`);
+    say(
+      `faults L=${latencyMs} C=${concurrency} buffer ${buffer} run ${r + 1}: clean ${clean.at(-1)?.rate.toFixed(0)}, ${o.faultShare * 100} % first-attempt 451 ${faulty.at(-1)?.rate.toFixed(0)} msg/s (${faulty.at(-1)?.rejectedPerSecond.toFixed(0)} refusals/s)`,
+    );
   }
   await sink.setFirstAttemptFailures(0);
-  return { latencyMs, concurrency, buffer, share: o.faultShare, warmupS, windowS: o.windowS, clean, faulty, cleanRate: spread(clean.map((m) => m.rate)), faultyRate: spread(faulty.map((m) => m.rate)) };
+  return {
+    latencyMs,
+    concurrency,
+    buffer,
+    share: o.faultShare,
+    warmupS,
+    windowS: o.windowS,
+    clean,
+    faulty,
+    cleanRate: spread(clean.map((m) => m.rate)),
+    faultyRate: spread(faulty.map((m) => m.rate)),
+  };
 }

@@ -1,9 +1,12 @@
 import type { Percentiles } from '../../dev/loadtest/percentile.js';
-import { runLoadTest, type LoadTestResult } from '../../dev/loadtest/run-load-test.js';
+import { type LoadTestResult, runLoadTest } from '../../dev/loadtest/run-load-test.js';
 import type { ScenarioContext } from './context.js';
 
 /** One load-test run through the compiled service (dist/, no TypeScript loader) spawned as a child. */
-export function loadTestRun(ctx: ScenarioContext, { events, rate, latencyMs, workers, buffer }: { events: number; rate: number; latencyMs: number; workers: number; buffer: number }): Promise<LoadTestResult> {
+export function loadTestRun(
+  ctx: ScenarioContext,
+  { events, rate, latencyMs, workers, buffer }: { events: number; rate: number; latencyMs: number; workers: number; buffer: number },
+): Promise<LoadTestResult> {
   let last = 0;
   return runLoadTest({
     kafka: { brokers: [...ctx.brokers] },
@@ -74,7 +77,9 @@ export async function runMemory(ctx: ScenarioContext): Promise<MemoryResult> {
   const [workers, buffer, latencyMs] = [50, 500, 0];
   say(`memory: ${o.memoryEvents} events through the spawned service (C=${workers}, buffer ${buffer}, L=${latencyMs})…`);
   const r = await loadTestRun(ctx, { events: o.memoryEvents, rate: 0, latencyMs, workers, buffer });
-  say(`memory: peak RSS ${r.memory.peakRssMiB?.toFixed(0)} MiB, heap ${r.memory.heapUsedMiB.early?.toFixed(0)} → ${r.memory.heapUsedMiB.late?.toFixed(0)} MiB, lost ${r.lost}, ${r.throughputPerSecond.toFixed(0)} msg/s`);
+  say(
+    `memory: peak RSS ${r.memory.peakRssMiB?.toFixed(0)} MiB, heap ${r.memory.heapUsedMiB.early?.toFixed(0)} → ${r.memory.heapUsedMiB.late?.toFixed(0)} MiB, lost ${r.lost}, ${r.throughputPerSecond.toFixed(0)} msg/s`,
+  );
   return {
     events: o.memoryEvents,
     workers,

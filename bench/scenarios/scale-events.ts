@@ -3,11 +3,11 @@ import type { GroupBenchContext } from '../group/context.js';
 import { memberEnv } from '../group/context.js';
 import { createEventTopic } from '../group/event-topic.js';
 import { detectEvictions } from '../group/group-log.js';
-import { spawnMember, waitReady, type Member } from '../group/member.js';
+import { type Member, spawnMember, waitReady } from '../group/member.js';
 import type { ScaleOptions } from '../group/options.js';
-import { attribute, countBetween, Receipts } from '../group/receipts.js';
 import { rebalanceStats } from '../group/rebalance-stats.js';
-import { beforeEvent, describeEvent, summaryLine, type ScaleEventFigures, type ScaleEventResult } from '../group/scale-event-figures.js';
+import { attribute, countBetween, Receipts } from '../group/receipts.js';
+import { beforeEvent, describeEvent, type ScaleEventFigures, type ScaleEventResult, summaryLine } from '../group/scale-event-figures.js';
 
 export type { BeforeEvent, Newcomer, ScaleEventResult } from '../group/scale-event-figures.js';
 
@@ -25,7 +25,6 @@ export interface ScaleResult {
   readonly memberLogs: Readonly<Record<string, string>>;
   readonly seconds: number;
 }
-
 
 /**
  * One instance with a topped-up backlog, SMTP answering after `latencyMs`; the group then grows and
@@ -53,7 +52,9 @@ export async function runScaleEvents(ctx: GroupBenchContext, o: ScaleOptions): P
   };
   try {
     await topic.produce(o.backlog);
-    say(`scale: ${o.backlog} events on ${topic.topic} (${o.partitions} partitions); SMTP latency ${o.latencyMs} ms; ${o.workers} workers, buffer ${o.buffer} per member`);
+    say(
+      `scale: ${o.backlog} events on ${topic.topic} (${o.partitions} partitions); SMTP latency ${o.latencyMs} ms; ${o.workers} workers, buffer ${o.buffer} per member`,
+    );
     stopTopUp = topic.keepToppedUp({ target: o.backlog, received: () => receipts.unique });
     const t0 = Date.now();
     const initial = o.members[0] as number;
@@ -82,11 +83,12 @@ export async function runScaleEvents(ctx: GroupBenchContext, o: ScaleOptions): P
       }
       say(`scale: event ${i} ${from} → ${to} (${kind} ${changed.map((m) => m.name).join(', ')}); in flight before: ${before.inFlight}, held ${before.held}`);
       const settled = (): boolean => {
-        const rejoined = rebalanceStats(
-          live.map((m) => m.events()),
-          start,
-          Date.now() + 1,
-        ).stableAfterMs !== undefined;
+        const rejoined =
+          rebalanceStats(
+            live.map((m) => m.events()),
+            start,
+            Date.now() + 1,
+          ).stableAfterMs !== undefined;
         const done = kind === 'join' ? changed.every((m) => m.firstSample((s) => s.sent > 0) !== undefined) : changed.every((m) => m.exitedAt !== undefined);
         return rejoined && done;
       };
@@ -103,7 +105,10 @@ export async function runScaleEvents(ctx: GroupBenchContext, o: ScaleOptions): P
           settledAt = undefined;
           say(`scale: event ${i} unsettled again after ${((now - start) / 1000).toFixed(1)} s`);
         }
-        const end = settledAt === undefined ? start + o.maxEventS * 1000 : Math.min(start + o.maxEventS * 1000, Math.max(start + o.minEventS * 1000, settledAt + o.settleS * 1000));
+        const end =
+          settledAt === undefined
+            ? start + o.maxEventS * 1000
+            : Math.min(start + o.maxEventS * 1000, Math.max(start + o.minEventS * 1000, settledAt + o.settleS * 1000));
         if (now >= end) break;
         await sleep(Math.min(250, end - now));
       }
@@ -119,7 +124,10 @@ export async function runScaleEvents(ctx: GroupBenchContext, o: ScaleOptions): P
     await ctx.sink.sync();
     const boundaries = [...windows.map((w) => w.start), (windows.at(-1) as { end: number }).end];
     const dup = attribute(receipts.duplicateTimes, boundaries);
-    const dupPrevious = attribute([...receipts.duplicatePreviousTimes].sort((a, b) => a - b), boundaries);
+    const dupPrevious = attribute(
+      [...receipts.duplicatePreviousTimes].sort((a, b) => a - b),
+      boundaries,
+    );
     const firstStart = windows[0]?.start ?? Date.now();
     const warmupEvictions = all.flatMap((m) => detectEvictions(m.events())).filter((e) => e.at < firstStart).length;
     return {
@@ -128,7 +136,12 @@ export async function runScaleEvents(ctx: GroupBenchContext, o: ScaleOptions): P
       produced: topic.produced,
       received: receipts.total,
       unique: receipts.unique,
-      warmup: { duplicates: dup.before, duplicatesByPreviousCopy: dupPrevious.before, evictions: warmupEvictions, emailsPerS: countBetween(receipts.times, firstStart - o.warmupS * 1000, firstStart) / o.warmupS },
+      warmup: {
+        duplicates: dup.before,
+        duplicatesByPreviousCopy: dupPrevious.before,
+        evictions: warmupEvictions,
+        emailsPerS: countBetween(receipts.times, firstStart - o.warmupS * 1000, firstStart) / o.warmupS,
+      },
       events: windows.map((w, i) => ({ ...w.result, duplicates: dup.windows[i] ?? 0, duplicatesByPreviousCopy: dupPrevious.windows[i] ?? 0 })),
       duplicatesAfter: dup.after,
       memberLogs: Object.fromEntries(all.map((m) => [m.name, m.logFile])),

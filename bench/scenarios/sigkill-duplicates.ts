@@ -1,10 +1,10 @@
 import { sleep } from '../../src/platform/sleep.js';
-import { redisServerMissing, startRedisServer, type RedisServer } from '../../test/support/redis.js';
-import { memberEnv, type GroupBenchContext } from '../group/context.js';
-import { distribution, type Distribution } from '../group/distribution.js';
+import { type RedisServer, redisServerMissing, startRedisServer } from '../../test/support/redis.js';
+import { type GroupBenchContext, memberEnv } from '../group/context.js';
+import { type Distribution, distribution } from '../group/distribution.js';
 import { createEventTopic } from '../group/event-topic.js';
 import { claimsInFlight, InFlightReceipts } from '../group/in-flight-watch.js';
-import { spawnMember, waitReady, type Member } from '../group/member.js';
+import { type Member, spawnMember, waitReady } from '../group/member.js';
 import { sigkillBacklog, type SigkillOptions } from '../group/options.js';
 import { attribute, countBetween, lowerBound } from '../group/receipts.js';
 
@@ -45,7 +45,9 @@ export interface KillResult {
    * Ledger arm: the events the killed instance held claims for (its sends in flight), and seconds
    * from the restart until the last of them was sent again (undefined if some never were).
    */
-  readonly inFlightClaims: { readonly claims: number; readonly arrived: number; readonly firstSentAfterRestartS: number | undefined; readonly sentAfterRestartS: number | undefined } | undefined;
+  readonly inFlightClaims:
+    | { readonly claims: number; readonly arrived: number; readonly firstSentAfterRestartS: number | undefined; readonly sentAfterRestartS: number | undefined }
+    | undefined;
 }
 
 export interface ArmResult {
@@ -126,7 +128,12 @@ async function runArm(ctx: GroupBenchContext, o: SigkillOptions, backlog: number
         SMTP_TIMEOUT_MS: String(o.smtpTimeoutMs),
         // Code without the variable ignores it.
         SMTP_SEND_TIMEOUT_MS: String(o.smtpTimeoutMs),
-        ...(redis ? { IDEMPOTENCY_REDIS_URL: redis.url, ...(o.leaseMs > 0 ? { IDEMPOTENCY_LEASE_MS: String(o.leaseMs), IDEMPOTENCY_LEASE_RENEW_MS: String(Math.max(1, Math.floor(o.leaseMs / 5))) } : {}) } : {}),
+        ...(redis
+          ? {
+              IDEMPOTENCY_REDIS_URL: redis.url,
+              ...(o.leaseMs > 0 ? { IDEMPOTENCY_LEASE_MS: String(o.leaseMs), IDEMPOTENCY_LEASE_RENEW_MS: String(Math.max(1, Math.floor(o.leaseMs / 5))) } : {}),
+            }
+          : {}),
       },
     });
     const spawn = async (): Promise<Member> => {
@@ -183,7 +190,9 @@ async function runArm(ctx: GroupBenchContext, o: SigkillOptions, backlog: number
         msSinceLastReceipt: lastReceipt === undefined ? undefined : killAt - lastReceipt,
         sentUncommitted,
       });
-      say(`sigkill (${label}): kill ${k} after ${((killAt - firstAt) / 1000).toFixed(1)} s at ${emailsPerS.toFixed(0)} emails/s; in flight ${last?.inFlight}, held ${last?.held}; sent but uncommitted ${sentUncommitted}; restarting`);
+      say(
+        `sigkill (${label}): kill ${k} after ${((killAt - firstAt) / 1000).toFixed(1)} s at ${emailsPerS.toFixed(0)} emails/s; in flight ${last?.inFlight}, held ${last?.held}; sent but uncommitted ${sentUncommitted}; restarting`,
+      );
       member = await restarted;
     }
     const lastFirst = await firstSend(member);
@@ -201,7 +210,10 @@ async function runArm(ctx: GroupBenchContext, o: SigkillOptions, backlog: number
     // restarted one arrives that early (its restart takes seconds: restartToFirstSendMs).
     const cut = killTimes.map((t) => t + KILL_SETTLE_MS);
     const dup = attribute(receipts.duplicateTimes, [...cut, end]);
-    const dupPrevious = attribute([...receipts.duplicatePreviousTimes].sort((a, b) => a - b), [armStart, ...cut]);
+    const dupPrevious = attribute(
+      [...receipts.duplicatePreviousTimes].sort((a, b) => a - b),
+      [armStart, ...cut],
+    );
     const boundaries = [...cut, end];
     const inFlightOf = (w: { index: number; restartAt: number } | undefined): KillResult['inFlightClaims'] => {
       if (!w) return undefined;
@@ -219,7 +231,10 @@ async function runArm(ctx: GroupBenchContext, o: SigkillOptions, backlog: number
         duplicates: dup.windows[i] ?? 0,
         duplicatesByPreviousCopy: dupPrevious.windows[i] ?? 0,
         restartToFirstSendMs: restarts[i],
-        duplicatesArrivedS: first === undefined || last === undefined ? undefined : { first: (first - (killTimes[i] as number)) / 1000, last: (last - (killTimes[i] as number)) / 1000 },
+        duplicatesArrivedS:
+          first === undefined || last === undefined
+            ? undefined
+            : { first: (first - (killTimes[i] as number)) / 1000, last: (last - (killTimes[i] as number)) / 1000 },
         inFlightClaims: inFlightOf(watches[i]),
       };
     });
@@ -240,7 +255,9 @@ async function runArm(ctx: GroupBenchContext, o: SigkillOptions, backlog: number
       emailsPerSBeforeKill: distribution(rates).p50,
       repeatedMsPerKill: distribution(results.filter((k) => k.emailsPerS > 0).map((k) => (k.duplicatesByPreviousCopy / k.emailsPerS) * 1000)),
       duplicatesBeforeFirstKill: dup.before,
-      inFlightSentAfterRestartS: distribution(results.flatMap((k) => (k.inFlightClaims?.sentAfterRestartS === undefined ? [] : [k.inFlightClaims.sentAfterRestartS]))),
+      inFlightSentAfterRestartS: distribution(
+        results.flatMap((k) => (k.inFlightClaims?.sentAfterRestartS === undefined ? [] : [k.inFlightClaims.sentAfterRestartS])),
+      ),
       skippedByLedger: ledger ? members.reduce((n, m) => n + (m.latest()?.skipped ?? 0), 0) : undefined,
       memberLogs: members.map((m) => m.logFile),
     };

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+
 import { Kafka, logLevel } from 'kafkajs';
+
 import { sleep } from '../../src/platform/sleep.js';
 import { redisServerMissing, startRedisServer } from '../../test/support/redis.js';
-import { memberEnv, type GroupBenchContext } from '../group/context.js';
+import { type GroupBenchContext, memberEnv } from '../group/context.js';
 import { createEventTopic } from '../group/event-topic.js';
 import { spawnMember, waitReady } from '../group/member.js';
 import { metricSum } from '../group/prometheus-text.js';
@@ -87,7 +89,10 @@ export async function runSoak(ctx: GroupBenchContext, o: SoakOptions): Promise<S
     let window = { heapFloor: Number.POSITIVE_INFINITY, rssPeak: 0, endsAt: Date.now() + o.windowS * 1_000 };
     while (sent < o.events && member.exitedAt === undefined) {
       await sleep(1_000);
-      const text = await fetch(`http://127.0.0.1:${member.httpPort}/metrics`).then((r) => r.text(), () => '');
+      const text = await fetch(`http://127.0.0.1:${member.httpPort}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      );
       node ||= /email_dispatcher_build_info\{[^}]*node="([^"]+)"/.exec(text)?.[1] ?? '';
       const heap = metricSum(text, 'nodejs_heap_size_used_bytes');
       const rss = metricSum(text, 'process_resident_memory_bytes');
@@ -97,7 +102,9 @@ export async function runSoak(ctx: GroupBenchContext, o: SoakOptions): Promise<S
       rssPeak = Math.max(rssPeak, window.rssPeak);
       if (Date.now() >= window.endsAt || sent >= o.events) {
         windows.push({ endS: Math.round((Date.now() - started) / 1000), sent, heapFloorMiB: window.heapFloor / MiB, rssPeakMiB: window.rssPeak / MiB });
-        ctx.say(`soak: ${sent} sent, heap floor ${(window.heapFloor / MiB).toFixed(1)} MiB, RSS peak ${(window.rssPeak / MiB).toFixed(0)} MiB (limit ${o.memoryLimitMiB} MiB)`);
+        ctx.say(
+          `soak: ${sent} sent, heap floor ${(window.heapFloor / MiB).toFixed(1)} MiB, RSS peak ${(window.rssPeak / MiB).toFixed(0)} MiB (limit ${o.memoryLimitMiB} MiB)`,
+        );
         window = { heapFloor: Number.POSITIVE_INFINITY, rssPeak: 0, endsAt: Date.now() + o.windowS * 1_000 };
       }
     }

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { spread, type Spread } from '../../dev/loadtest/percentile.js';
+
+import { type Spread, spread } from '../../dev/loadtest/percentile.js';
 import { measure, type Measurement } from '../measure.js';
 import { transactionTimeMs } from '../transaction-time.js';
 import { oursBuffer, startVariant, type VariantName } from '../variants.js';
@@ -32,7 +33,8 @@ export async function runThroughput(ctx: ScenarioContext): Promise<ThroughputCel
       for (let r = 0; r < o.repeats; r += 1) {
         const line: string[] = [];
         for (const variant of o.variants) {
-          const profileFile = o.cpuProf && variant === 'ours' ? path.join(ctx.profileDir, `ours-L${latencyMs}-C${concurrency}-r${r + 1}.cpuprofile`) : undefined;
+          const profileFile =
+            o.cpuProf && variant === 'ours' ? path.join(ctx.profileDir, `ours-L${latencyMs}-C${concurrency}-r${r + 1}.cpuprofile`) : undefined;
           const m = await measure({
             sink,
             start: () => startVariant(variant, { brokers: ctx.brokers, topic, smtpPort: sink.port, concurrency, partitions: o.partitions }),

@@ -14,13 +14,15 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { Resvg } from '@resvg/resvg-js';
+
 import type { Dashboard } from '../../dev/dashboard/dashboard-model.js';
 import { drawDashboard, scenarioMarkers } from '../../dev/dashboard/draw-dashboard.js';
 import { grafanaVariables, type QueryRange } from '../../dev/dashboard/grafana-variables.js';
 import { queryPanels } from '../../dev/dashboard/panel-data.js';
-import { NAMESPACE, withDashboardLoad } from '../../dev/dashboard/run-dashboard-load.js';
 import { CLUSTER_SEND_RATE } from '../../dev/dashboard/pod-environment.js';
+import { NAMESPACE, withDashboardLoad } from '../../dev/dashboard/run-dashboard-load.js';
 import { DASHBOARD_SCENARIO, scenarioPods } from '../../dev/dashboard/scenario.js';
 import { localKafkaOptionsFromEnv } from '../../dev/local-kafka.js';
 import { fixKafkaJsNegativeTimeout } from '../../src/platform/kafka/kafkajs-negative-timeout.js';
@@ -47,7 +49,15 @@ async function main(): Promise<void> {
       projectRoot: ROOT,
       scenario: DASHBOARD_SCENARIO,
       // Its own ports and state, so a dev broker on 9092 is neither reused nor disturbed.
-      kafka: { port: 35092, controllerPort: 35093, dir: path.join(ROOT, '.local', 'kafka-dashboard'), heap: '512m', fresh: true, ...(version ? { version } : {}), ...(cacheDir ? { cacheDir } : {}) },
+      kafka: {
+        port: 35092,
+        controllerPort: 35093,
+        dir: path.join(ROOT, '.local', 'kafka-dashboard'),
+        heap: '512m',
+        fresh: true,
+        ...(version ? { version } : {}),
+        ...(cacheDir ? { cacheDir } : {}),
+      },
       scrapeIntervalSeconds: SCRAPE_INTERVAL_S,
       log: say,
       signal: abort.signal,

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { buildContracts, CONTRACTS_DIR } from './build-contracts.js';
 
 mkdirSync(CONTRACTS_DIR, { recursive: true });

@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
+
 import { waitUntil } from '../loadtest/wait.js';
 
 export interface DaemonOptions {
@@ -49,7 +50,11 @@ export async function startDaemon(o: DaemonOptions): Promise<Daemon> {
       clearTimeout(timer);
     })());
 
-  const served = await waitUntil(async () => exitCode !== undefined || (await o.ready()), { deadline: Date.now() + (o.timeoutMs ?? 30_000), everyMs: 200, signal: o.signal }).catch(async (error: unknown) => {
+  const served = await waitUntil(async () => exitCode !== undefined || (await o.ready()), {
+    deadline: Date.now() + (o.timeoutMs ?? 30_000),
+    everyMs: 200,
+    signal: o.signal,
+  }).catch(async (error: unknown) => {
     await stop();
     throw error;
   });

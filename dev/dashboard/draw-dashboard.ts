@@ -4,10 +4,11 @@
  * and marked on every graph.
  */
 import escapeXml from 'escape-html';
+
 import type { Dashboard } from './dashboard-model.js';
 import { drawPanel, type Marker, type PanelPicture } from './draw-panel.js';
 import type { PanelData } from './panel-data.js';
-import { stepLabel, type Scenario } from './scenario.js';
+import { type Scenario, stepLabel } from './scenario.js';
 
 const COLUMN = 60;
 const ROW = 30;

@@ -4,6 +4,7 @@
  * sparkline).
  */
 import escapeXml from 'escape-html';
+
 import type { Panel, ThresholdStep } from './dashboard-model.js';
 import { axisTicks, formatValue } from './format-value.js';
 import type { QueryRange } from './grafana-variables.js';
@@ -89,7 +90,8 @@ function markerShapes(plot: Box, markers: readonly Marker[], xOf: (t: number) =>
   return markers.map((m, i) => {
     const x1 = xOf(m.from);
     const tag = text(x1 + 3, plot.y + 11, String(i + 1), ` font-size="10" fill="${m.color}"`);
-    if (m.to === undefined) return `<line x1="${f(x1)}" x2="${f(x1)}" y1="${f(plot.y)}" y2="${f(plot.y + plot.h)}" stroke="${m.color}" stroke-dasharray="3 3" opacity="0.8"/>${tag}`;
+    if (m.to === undefined)
+      return `<line x1="${f(x1)}" x2="${f(x1)}" y1="${f(plot.y)}" y2="${f(plot.y + plot.h)}" stroke="${m.color}" stroke-dasharray="3 3" opacity="0.8"/>${tag}`;
     return `<rect x="${f(x1)}" y="${f(plot.y)}" width="${f(xOf(m.to) - x1)}" height="${f(plot.h)}" fill="${m.color}" opacity="0.13"/>${tag}`;
   });
 }
@@ -145,7 +147,10 @@ function timeseries({ panel, series, box, range, origin, markers }: PanelPicture
     const lx = plot.x + (i % columns) * cell;
     const ly = plot.y + plot.h + 32 + LEGEND_ROW * Math.floor(i / columns);
     const values = s.points.map(([, v]) => v);
-    const entry = values.length === 0 ? { name: s.legend, values: 'no data' } : fitLegend(s.legend, formatValue(values.at(-1) ?? 0, unit), formatValue(Math.max(...values), unit), cell);
+    const entry =
+      values.length === 0
+        ? { name: s.legend, values: 'no data' }
+        : fitLegend(s.legend, formatValue(values.at(-1) ?? 0, unit), formatValue(Math.max(...values), unit), cell);
     parts.push(`<rect x="${f(lx)}" y="${f(ly - 6)}" width="12" height="3" fill="${color}"/>`);
     parts.push(text(lx + 17, ly - 2, entry.name, ` font-size="11" fill="${TEXT}"`));
     parts.push(text(lx + cell - 10, ly - 2, entry.values, ` font-size="10" fill="${MUTED}" text-anchor="end"`));
@@ -170,7 +175,9 @@ function stat({ panel, series, box, range }: PanelPicture): string {
   const inner: Box = { x: box.x + 6, y: box.y + 26, w: box.w - 12, h: box.h - 32 };
   const parts = [`<rect x="${f(inner.x)}" y="${f(inner.y)}" width="${f(inner.w)}" height="${f(inner.h)}" rx="3" fill="${fill}"/>`];
   const max = Math.max(...points.map(([, v]) => v), 0) || 1;
-  const spark = points.map(([t, v]) => `${f(inner.x + (inner.w * (t - range.start)) / (range.end - range.start))},${f(inner.y + inner.h - (inner.h * 0.45 * v) / max)}`);
+  const spark = points.map(
+    ([t, v]) => `${f(inner.x + (inner.w * (t - range.start)) / (range.end - range.start))},${f(inner.y + inner.h - (inner.h * 0.45 * v) / max)}`,
+  );
   if (spark.length > 1) parts.push(`<polyline points="${spark.join(' ')}" fill="none" stroke="#FFFFFF" stroke-opacity="0.45" stroke-width="1.2"/>`);
   parts.push(text(inner.x + inner.w / 2, inner.y + inner.h / 2 + 4, body, ' font-size="28" font-weight="bold" text-anchor="middle" fill="#FFFFFF"'));
   return parts.join('\n');

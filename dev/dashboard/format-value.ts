@@ -12,9 +12,25 @@ function scaled(value: number, steps: ReadonlyArray<readonly [number, string]>, 
   return `${digits(value / step[0], decimals)}${space}${step[1]}`;
 }
 
-const SI: ReadonlyArray<readonly [number, string]> = [[1e9, 'G'], [1e6, 'M'], [1e3, 'K'], [1, '']];
-const IEC: ReadonlyArray<readonly [number, string]> = [[2 ** 30, 'GiB'], [2 ** 20, 'MiB'], [2 ** 10, 'KiB'], [1, 'B']];
-const DURATION: ReadonlyArray<readonly [number, string]> = [[3600, 'h'], [60, 'min'], [1, 's'], [1e-3, 'ms'], [1e-6, 'µs']];
+const SI: ReadonlyArray<readonly [number, string]> = [
+  [1e9, 'G'],
+  [1e6, 'M'],
+  [1e3, 'K'],
+  [1, ''],
+];
+const IEC: ReadonlyArray<readonly [number, string]> = [
+  [2 ** 30, 'GiB'],
+  [2 ** 20, 'MiB'],
+  [2 ** 10, 'KiB'],
+  [1, 'B'],
+];
+const DURATION: ReadonlyArray<readonly [number, string]> = [
+  [3600, 'h'],
+  [60, 'min'],
+  [1, 's'],
+  [1e-3, 'ms'],
+  [1e-6, 'µs'],
+];
 
 /** `unit` is Grafana's unit id: ops, s, bytes, percentunit, short (and anything else as short). */
 export function formatValue(value: number, unit: string | undefined, decimals?: number): string {

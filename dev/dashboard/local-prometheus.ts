@@ -4,7 +4,9 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+
 import { stringify } from 'yaml';
+
 import { startDaemon } from './daemon.js';
 
 export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
@@ -39,7 +41,17 @@ export interface LocalPrometheus {
 }
 
 /** Starts Prometheus with a fresh TSDB in `dir` and waits for /-/ready. */
-export async function startPrometheus({ dir, port, config, signal }: { dir: string; port: number; config: string; signal?: AbortSignal }): Promise<LocalPrometheus> {
+export async function startPrometheus({
+  dir,
+  port,
+  config,
+  signal,
+}: {
+  dir: string;
+  port: number;
+  config: string;
+  signal?: AbortSignal;
+}): Promise<LocalPrometheus> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const configFile = path.join(dir, 'prometheus.yml');

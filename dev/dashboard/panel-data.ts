@@ -11,7 +11,19 @@ export interface LegendSeries {
 /** Panel id → its series, in query order, each query's series by legend. */
 export type PanelData = ReadonlyMap<number, readonly LegendSeries[]>;
 
-export async function queryPanels({ dashboard, prometheusUrl, range, variables, signal }: { dashboard: Dashboard; prometheusUrl: string; range: QueryRange; variables: Readonly<Record<string, string>>; signal?: AbortSignal }): Promise<PanelData> {
+export async function queryPanels({
+  dashboard,
+  prometheusUrl,
+  range,
+  variables,
+  signal,
+}: {
+  dashboard: Dashboard;
+  prometheusUrl: string;
+  range: QueryRange;
+  variables: Readonly<Record<string, string>>;
+  signal?: AbortSignal;
+}): Promise<PanelData> {
   const data = new Map<number, LegendSeries[]>();
   for (const panel of dashboard.panels) {
     const series: LegendSeries[] = [];

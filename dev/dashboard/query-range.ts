@@ -35,6 +35,9 @@ export async function queryRange(prometheusUrl: string, expr: string, range: Que
 
 /** Grafana's legend: `{{label}}` replaced by the series' label value (empty when it has none). */
 export function formatLegend(format: string | undefined, labels: Readonly<Record<string, string>>): string {
-  if (!format) return `{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}`;
+  if (!format)
+    return `{${Object.entries(labels)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(', ')}}`;
   return format.replace(/\{\{\s*(\w+)\s*\}\}/g, (_match, name: string) => labels[name] ?? '');
 }

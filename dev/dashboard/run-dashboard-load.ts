@@ -6,20 +6,22 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+
 import { sleep } from '../../src/platform/sleep.js';
 import { canConnect } from '../kafka/port.js';
-import { createTopics, ensureKafka, type LocalKafkaOptions } from '../local-kafka.js';
 import { freePort } from '../loadtest/free-port.js';
 import { produceEvents } from '../loadtest/produce-events.js';
 import { waitForReady } from '../loadtest/wait.js';
-import { spawnService, type ServiceProcess } from '../service-process.js';
-import { startSmtpSink, type SmtpSink } from '../smtp-sink.js';
-import { startDaemon, type Daemon } from './daemon.js';
-import { podEnvironment } from './pod-environment.js';
-import { PROMETHEUS_BINARY, prometheusConfig, startPrometheus } from './local-prometheus.js';
+import { createTopics, ensureKafka, type LocalKafkaOptions } from '../local-kafka.js';
+import { type ServiceProcess, spawnService } from '../service-process.js';
+import { type SmtpSink, startSmtpSink } from '../smtp-sink.js';
+import { type Daemon, startDaemon } from './daemon.js';
 import { elapsedLabel } from './draw-panel.js';
-import { scenarioPods, stepLabel, timeline, type Scenario, type TimelineEntry } from './scenario.js';
+import { PROMETHEUS_BINARY, prometheusConfig, startPrometheus } from './local-prometheus.js';
+import { podEnvironment } from './pod-environment.js';
+import { type Scenario, scenarioPods, stepLabel, timeline, type TimelineEntry } from './scenario.js';
 
 /** The namespace label every scraped series gets, as a PodMonitor would set it. */
 export const NAMESPACE = 'local';
@@ -70,7 +72,14 @@ async function startPod(o: DashboardLoadOptions, stack: Stack, pod: string): Pro
     projectRoot: o.projectRoot,
     entry: 'source',
     logFile: path.join(o.projectRoot, '.local', 'dashboard', `${pod}.log`),
-    env: podEnvironment({ brokers: stack.brokers, topic: stack.topic, primaryPort: stack.sink.port, fallbackPort: stack.fallback.port, redisPort: stack.redisPort, httpPort: port }),
+    env: podEnvironment({
+      brokers: stack.brokers,
+      topic: stack.topic,
+      primaryPort: stack.sink.port,
+      fallbackPort: stack.fallback.port,
+      redisPort: stack.redisPort,
+      httpPort: port,
+    }),
   });
   stack.services.push(service);
   await waitForReady({ url: `http://127.0.0.1:${port}/readyz`, exited: service.exited, timeoutMs: 60_000, signal: o.signal });
@@ -91,7 +100,15 @@ export async function withDashboardLoad<T>(o: DashboardLoadOptions, use: (load: 
     // fresh topic of its own keeps earlier runs' events and commits out of the picture.
     const runId = Date.now().toString(36);
     const topic = kafka.startedHere ? 'user-signups' : `user-signups-${runId}`;
-    await createTopics({ brokers: kafka.brokers, topics: [{ name: topic, partitions: 6 }, { name: `${topic}.dlq`, partitions: 6 }, { name: `${topic}.receipts`, partitions: 6 }], signal });
+    await createTopics({
+      brokers: kafka.brokers,
+      topics: [
+        { name: topic, partitions: 6 },
+        { name: `${topic}.dlq`, partitions: 6 },
+        { name: `${topic}.receipts`, partitions: 6 },
+      ],
+      signal,
+    });
     const sink = await startSmtpSink({ store: false, trackIds: false });
     cleanup.push(() => sink.stop());
     const fallback = await startSmtpSink({ store: false, trackIds: false });
@@ -114,7 +131,9 @@ export async function withDashboardLoad<T>(o: DashboardLoadOptions, use: (load: 
     cleanup.push(() => prometheus.stop());
     log(`Prometheus on ${prometheus.url}, scraping ${pods.join(', ')} every ${o.scrapeIntervalSeconds} s`);
 
-    const producer = new Kafka({ clientId: 'dashboard-load', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = new Kafka({ clientId: 'dashboard-load', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     const services: ServiceProcess[] = [];
     const stack: Stack = { brokers: kafka.brokers, topic, sink, fallback, redisPort, httpPorts, producer, services };
     cleanup.push(() => Promise.all(services.map((s) => s.stop(15_000))));
@@ -151,7 +170,11 @@ export async function withDashboardLoad<T>(o: DashboardLoadOptions, use: (load: 
           return;
         }
         case 'invalid-events':
-          await producer.send({ topic, acks: -1, messages: Array.from({ length: step.count }, (_, i) => ({ key: `invalid-${i}`, value: `not a sign-up event ${i}` })) });
+          await producer.send({
+            topic,
+            acks: -1,
+            messages: Array.from({ length: step.count }, (_, i) => ({ key: `invalid-${i}`, value: `not a sign-up event ${i}` })),
+          });
           return;
         case 'smtp-4xx':
           return sink.setFailureRate(start ? { transient: step.transient, permanent: step.permanent } : {});

@@ -5,6 +5,7 @@
  */
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
 import { isNotFound, runCommand } from './run-command.js';
 
 /** PEM files on disk; `keystore` is key + certificate + CA in one file (Kafka's `ssl.keystore.type=PEM`). */
@@ -34,7 +35,8 @@ async function openssl(args: readonly string[], cwd: string): Promise<void> {
   try {
     result = await runCommand('openssl', args, { cwd });
   } catch (error) {
-    if (isNotFound(error)) throw new CertificateError('openssl is not installed; the TLS tests make their certificates with it (apt-get install -y openssl)', { cause: error });
+    if (isNotFound(error))
+      throw new CertificateError('openssl is not installed; the TLS tests make their certificates with it (apt-get install -y openssl)', { cause: error });
     throw error;
   }
   if (result.code !== 0) throw new CertificateError(`openssl ${args[0]} failed: ${result.output.trim().split('\n').at(-1) ?? ''}`);
@@ -49,7 +51,23 @@ export async function createCertificateAuthority(dir: string, name: string): Pro
   const key = path.join(dir, `${name}.key`);
   const cert = path.join(dir, `${name}.crt`);
   await openssl(
-    ['req', '-x509', ...NEW_KEY, '-keyout', key, '-out', cert, '-days', '1', '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+    [
+      'req',
+      '-x509',
+      ...NEW_KEY,
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      `/CN=${name}`,
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ],
     dir,
   );
   await chmod(key, 0o600);

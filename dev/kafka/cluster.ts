@@ -8,7 +8,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { clusterId, ensureKafka, stopKafka, type LocalKafkaOptions } from '../local-kafka.js';
+
+import { clusterId, ensureKafka, type LocalKafkaOptions, stopKafka } from '../local-kafka.js';
 import { isBrokerProcess, readPidFile, removePidFile, sendSignal, waitForExit } from './broker-process.js';
 
 export interface LocalKafkaClusterOptions {
@@ -121,7 +122,9 @@ export async function ensureKafkaCluster(o: LocalKafkaClusterOptions): Promise<L
   });
   const started = Date.now();
   await Promise.all(ids.map((n) => ensureKafka({ ...optionsOf(n), fresh: o.fresh ?? false })));
-  log(`a ${count}-node cluster (replication ${replicationFactor}, min.insync.replicas ${minInsyncReplicas}) is up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `a ${count}-node cluster (replication ${replicationFactor}, min.insync.replicas ${minInsyncReplicas}) is up in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   let stopping: Promise<void> | undefined;
   return {
     brokers: nodes.map((n) => n.broker),

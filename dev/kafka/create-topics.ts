@@ -1,4 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
+
 import { withDeadline } from './with-deadline.js';
 
 export interface TopicSpec {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+
 import { LocalKafkaError } from './local-kafka-error.js';
 import { isNotFound, runCommand } from './run-command.js';
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { LocalKafkaError } from './local-kafka-error.js';
 import { isNotFound, runCommand } from './run-command.js';
 
@@ -26,7 +27,9 @@ export async function resolveKafkaJars({ version, cacheDir, signal, log, mvn = '
   const home = path.join(cacheDir, `kafka-${version}`);
   const lib = path.join(home, 'lib');
   const marker = path.join(home, 'complete.json');
-  const pomSha = createHash('sha256').update(await readFile(POM_FILE)).digest('hex');
+  const pomSha = createHash('sha256')
+    .update(await readFile(POM_FILE))
+    .digest('hex');
   if ((await readMarker(marker)) === pomSha) return lib;
 
   log(`resolving Kafka ${version} jars with Maven into ${lib} (first run on this machine only)`);
@@ -81,7 +84,11 @@ async function copyDependencies(o: { mvn: string; version: string; staging: stri
     throw error;
   }
   if (result.code !== 0) {
-    const reason = result.output.split('\n').find((line) => line.includes('[ERROR]'))?.replace(/^\[ERROR\]\s*/, '') ?? `exit ${result.code}`;
+    const reason =
+      result.output
+        .split('\n')
+        .find((line) => line.includes('[ERROR]'))
+        ?.replace(/^\[ERROR\]\s*/, '') ?? `exit ${result.code}`;
     throw new LocalKafkaError('MAVEN_FAILED', `mvn could not resolve org.apache.kafka:kafka_2.13:${o.version}: ${reason.trim()}`);
   }
 }

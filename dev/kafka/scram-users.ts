@@ -3,6 +3,7 @@
  * (`kafka-storage format --add-scram`) and on the running broker (`kafka-configs --alter`).
  */
 import path from 'node:path';
+
 import { javaCommand } from './java.js';
 import { resolveKafkaJars } from './kafka-jars.js';
 import { LocalKafkaError } from './local-kafka-error.js';
@@ -21,7 +22,8 @@ export interface ScramUser {
 const SAFE = /^[A-Za-z0-9._-]+$/;
 
 function credential({ mechanism, user, password }: ScramUser, withName: boolean): string {
-  if (!SAFE.test(user) || !SAFE.test(password)) throw new RangeError(`SCRAM user and password must match ${SAFE.source} (Kafka's config syntax has no escaping)`);
+  if (!SAFE.test(user) || !SAFE.test(password))
+    throw new RangeError(`SCRAM user and password must match ${SAFE.source} (Kafka's config syntax has no escaping)`);
   return `${mechanism}=[${withName ? `name=${user},` : ''}password=${password}]`;
 }
 
@@ -42,10 +44,31 @@ export interface AlterScramOptions extends ScramUser {
 
 /** Creates the user's credential for `mechanism`, or replaces its password, on the running broker. */
 export async function alterScramPassword(o: AlterScramOptions): Promise<void> {
-  const lib = await resolveKafkaJars({ version: o.version ?? DEFAULT_KAFKA_VERSION, cacheDir: o.cacheDir ?? defaultCacheDir(), log: () => undefined, ...(o.signal ? { signal: o.signal } : {}) });
-  const args = ['-cp', path.join(lib, '*'), 'kafka.admin.ConfigCommand', '--bootstrap-server', o.bootstrap, '--alter', '--entity-type', 'users', '--entity-name', o.user, '--add-config', credential(o, false)];
+  const lib = await resolveKafkaJars({
+    version: o.version ?? DEFAULT_KAFKA_VERSION,
+    cacheDir: o.cacheDir ?? defaultCacheDir(),
+    log: () => undefined,
+    ...(o.signal ? { signal: o.signal } : {}),
+  });
+  const args = [
+    '-cp',
+    path.join(lib, '*'),
+    'kafka.admin.ConfigCommand',
+    '--bootstrap-server',
+    o.bootstrap,
+    '--alter',
+    '--entity-type',
+    'users',
+    '--entity-name',
+    o.user,
+    '--add-config',
+    credential(o, false),
+  ];
   const result = await runCommand(javaCommand(), args, o.signal ? { signal: o.signal } : {});
   if (result.code !== 0) {
-    throw new LocalKafkaError('BROKER_EXITED', `kafka-configs could not set the ${o.mechanism} password of ${o.user}: ${result.output.trim().split('\n').at(-1) ?? ''}`);
+    throw new LocalKafkaError(
+      'BROKER_EXITED',
+      `kafka-configs could not set the ${o.mechanism} password of ${o.user}: ${result.output.trim().split('\n').at(-1) ?? ''}`,
+    );
   }
 }

@@ -89,11 +89,14 @@ export function serverProperties({ port, controllerPort, dataDir, partitions, sa
   if (sasl) {
     listeners.push(['SASL_PLAINTEXT', 'SASL_PLAINTEXT', sasl.port]);
     settings['sasl.enabled.mechanisms'] = 'PLAIN';
-    const users = Object.entries(sasl.users).map(([user, pass]) => `user_${user}="${pass}"`).join(' ');
+    const users = Object.entries(sasl.users)
+      .map(([user, pass]) => `user_${user}="${pass}"`)
+      .join(' ');
     settings['listener.name.sasl_plaintext.plain.sasl.jaas.config'] = `org.apache.kafka.common.security.plain.PlainLoginModule required ${users};`;
   }
   for (const listener of tlsListeners) {
-    if (!/^[A-Z][A-Z0-9_]*$/.test(listener.name) || RESERVED_LISTENERS.has(listener.name)) throw new RangeError(`TLS listener name must be upper case and not reserved, got "${listener.name}"`);
+    if (!/^[A-Z][A-Z0-9_]*$/.test(listener.name) || RESERVED_LISTENERS.has(listener.name))
+      throw new RangeError(`TLS listener name must be upper case and not reserved, got "${listener.name}"`);
     listeners.push([listener.name, listener.scram ? 'SASL_SSL' : 'SSL', listener.port]);
     Object.assign(settings, tlsListenerSettings(listener));
   }

@@ -1,5 +1,7 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+import { Kafka, logLevel } from 'kafkajs';
+
 import { canConnect } from './port.js';
 
 export interface WaitForBrokerOptions {

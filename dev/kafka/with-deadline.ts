@@ -1,5 +1,8 @@
 /** Rejects when `timeoutMs` passes or `signal` aborts first; the caller cleans up in `finally`. */
-export function withDeadline<T>(work: Promise<T>, { timeoutMs, signal, what }: { timeoutMs: number; signal?: AbortSignal; what: string | (() => string) }): Promise<T> {
+export function withDeadline<T>(
+  work: Promise<T>,
+  { timeoutMs, signal, what }: { timeoutMs: number; signal?: AbortSignal; what: string | (() => string) },
+): Promise<T> {
   const deadline = AbortSignal.timeout(timeoutMs);
   const stop = signal ? AbortSignal.any([signal, deadline]) : deadline;
   return new Promise<T>((resolve, reject) => {

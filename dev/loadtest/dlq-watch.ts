@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+
 import { DLQ_HEADERS } from '../../src/settle/publish/dlq-message.js';
 
 /** The eventId inside a DLQ record's value (the original event, as consumed). */

@@ -16,7 +16,9 @@ export function bucketSeries(series: readonly number[], points = 12): Array<{ fr
 
 /** The end-of-run table (plain text, fixed width) printed by `npm run load-test`. */
 export function formatSummary(r: LoadTestResult): string {
-  const reasons = Object.entries(r.deadLetteredByReason).map(([k, v]) => `${k} ${num(v)}`).join(', ');
+  const reasons = Object.entries(r.deadLetteredByReason)
+    .map(([k, v]) => `${k} ${num(v)}`)
+    .join(', ');
   const inferred = r.deliveredInferred ? ' (inferred: produced − dead-lettered; pass --expect-delivered)' : '';
   const rows: Array<[string, string]> = [
     ['produced', `${num(r.produced)} events in ${r.produceSeconds.toFixed(1)} s`],
@@ -31,8 +33,16 @@ export function formatSummary(r: LoadTestResult): string {
   rows.push(
     ['time', `${r.seconds.toFixed(1)} s (first event produced → last settled)`],
     ['throughput', `${num(r.throughputPerSecond, ' msg/s')} overall, ${num(r.steadyPerSecond, ' msg/s')} steady (median second)`],
-    ['latency p50 / p95 / p99', r.latencyMs.count === 0 ? '— (deliveries not observed)' : `${num(r.latencyMs.p50)} / ${num(r.latencyMs.p95)} / ${num(r.latencyMs.p99)} ms (max ${num(r.latencyMs.max)} ms)`],
-    ['service peak RSS', r.memory.peakRssMiB === undefined ? '— (spawn the service or pass --metrics-url)' : `${num(r.memory.peakRssMiB, ' MiB')} (${r.memory.source})`],
+    [
+      'latency p50 / p95 / p99',
+      r.latencyMs.count === 0
+        ? '— (deliveries not observed)'
+        : `${num(r.latencyMs.p50)} / ${num(r.latencyMs.p95)} / ${num(r.latencyMs.p99)} ms (max ${num(r.latencyMs.max)} ms)`,
+    ],
+    [
+      'service peak RSS',
+      r.memory.peakRssMiB === undefined ? '— (spawn the service or pass --metrics-url)' : `${num(r.memory.peakRssMiB, ' MiB')} (${r.memory.source})`,
+    ],
   );
   const heap = r.memory.heapUsedMiB;
   if (heap.max !== undefined) rows.push(['service heap used', `${num(heap.early)} MiB early, ${num(heap.late)} MiB late, max ${num(heap.max)} MiB`]);

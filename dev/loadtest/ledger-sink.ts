@@ -1,4 +1,4 @@
-import { startSmtpSink, type SmtpSink } from '../smtp-sink.js';
+import { type SmtpSink, startSmtpSink } from '../smtp-sink.js';
 import type { Ledger } from './ledger.js';
 import { eventIdFromMessageId } from './signup-fixture.js';
 
@@ -14,7 +14,13 @@ export interface LedgerSink {
  * count them (the plan answers 550 when the roll is below the permanent share, 451 when below
  * permanent + transient).
  */
-export async function startLedgerSink({ ledger, port, latencyMs, transientRate, permanentRate }: {
+export async function startLedgerSink({
+  ledger,
+  port,
+  latencyMs,
+  transientRate,
+  permanentRate,
+}: {
   ledger: Ledger;
   port: number;
   latencyMs: number;

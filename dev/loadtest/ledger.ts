@@ -1,4 +1,4 @@
-import { summarize, type Percentiles } from './percentile.js';
+import { type Percentiles, summarize } from './percentile.js';
 
 /** The books of one load-test run, reconciled. */
 export interface Reconciliation {
@@ -109,7 +109,12 @@ export class Ledger {
  * everything; `expectDelivered` — the count the server reports, if the operator has it — is the
  * only evidence of delivery. Without it nothing can be called lost: the figure is an inference.
  */
-export function reconcileExternal({ produced, deadLettered, deadLetteredByReason, expectDelivered }: {
+export function reconcileExternal({
+  produced,
+  deadLettered,
+  deadLetteredByReason,
+  expectDelivered,
+}: {
   produced: number;
   deadLettered: number;
   deadLetteredByReason: Readonly<Record<string, number>>;

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+
 import { attachNegativeValues } from '../../src/platform/cli-args.js';
 
 /** Where the mail goes: the load test's own SMTP sink, or a real server it cannot see into. */
@@ -64,30 +65,30 @@ export const USAGE = `usage: npm run load-test -- [--local] [--spawn-service] [o
   --json FILE            also write the result as JSON`;
 
 const OPTIONS = {
-    events: { type: 'string', default: '10000' },
-    rate: { type: 'string', default: '0' },
-    'event-bytes': { type: 'string', default: '1500' },
-    users: { type: 'string', default: '100000' },
-    partitions: { type: 'string', default: '6' },
-    topic: { type: 'string' },
-    'dlq-topic': { type: 'string' },
-    'spawn-service': { type: 'boolean', default: false },
-    workers: { type: 'string', default: '50' },
-    buffer: { type: 'string', default: '500' },
-    'service-entry': { type: 'string', default: 'source' },
-    'cpu-prof': { type: 'boolean', default: false },
-    group: { type: 'string' },
-    'metrics-url': { type: 'string' },
-    'sink-port': { type: 'string', default: '0' },
-    'sink-latency-ms': { type: 'string', default: '0' },
-    'transient-rate': { type: 'string', default: '0' },
-    'permanent-rate': { type: 'string', default: '0' },
-    'smtp-host': { type: 'string' },
-    'smtp-port': { type: 'string', default: '25' },
-    'expect-delivered': { type: 'string' },
-    local: { type: 'boolean', default: false },
-    'timeout-s': { type: 'string', default: '600' },
-    json: { type: 'string' },
+  events: { type: 'string', default: '10000' },
+  rate: { type: 'string', default: '0' },
+  'event-bytes': { type: 'string', default: '1500' },
+  users: { type: 'string', default: '100000' },
+  partitions: { type: 'string', default: '6' },
+  topic: { type: 'string' },
+  'dlq-topic': { type: 'string' },
+  'spawn-service': { type: 'boolean', default: false },
+  workers: { type: 'string', default: '50' },
+  buffer: { type: 'string', default: '500' },
+  'service-entry': { type: 'string', default: 'source' },
+  'cpu-prof': { type: 'boolean', default: false },
+  group: { type: 'string' },
+  'metrics-url': { type: 'string' },
+  'sink-port': { type: 'string', default: '0' },
+  'sink-latency-ms': { type: 'string', default: '0' },
+  'transient-rate': { type: 'string', default: '0' },
+  'permanent-rate': { type: 'string', default: '0' },
+  'smtp-host': { type: 'string' },
+  'smtp-port': { type: 'string', default: '25' },
+  'expect-delivered': { type: 'string' },
+  local: { type: 'boolean', default: false },
+  'timeout-s': { type: 'string', default: '600' },
+  json: { type: 'string' },
 } as const;
 
 /** Parses and validates the command line; throws UsageError naming the flag. */
@@ -124,11 +125,24 @@ export function parseLoadTestArgs(argv: readonly string[], env: NodeJS.ProcessEn
   const external = values['smtp-host'] !== undefined;
 
   const smtp: SmtpTarget = external
-    ? { kind: 'external', host: values['smtp-host'] as string, port: int('smtp-port', 1, 65_535), expectDelivered: values['expect-delivered'] === undefined ? undefined : int('expect-delivered', 0) }
-    : { kind: 'sink', port: int('sink-port', 0, 65_535), latencyMs: int('sink-latency-ms', 0, 600_000), transientRate: share('transient-rate'), permanentRate: share('permanent-rate') };
+    ? {
+        kind: 'external',
+        host: values['smtp-host'] as string,
+        port: int('smtp-port', 1, 65_535),
+        expectDelivered: values['expect-delivered'] === undefined ? undefined : int('expect-delivered', 0),
+      }
+    : {
+        kind: 'sink',
+        port: int('sink-port', 0, 65_535),
+        latencyMs: int('sink-latency-ms', 0, 600_000),
+        transientRate: share('transient-rate'),
+        permanentRate: share('permanent-rate'),
+      };
   if (smtp.kind === 'sink' && smtp.transientRate + smtp.permanentRate > 1) throw new UsageError('--transient-rate plus --permanent-rate must not exceed 1');
-  if (!external && values['expect-delivered'] !== undefined) throw new UsageError('--expect-delivered only applies with --smtp-host (the sink counts deliveries itself)');
-  if (!spawn && smtp.kind === 'sink' && smtp.port === 0) throw new UsageError('a running service must send to the sink: pass --sink-port (the port its SMTP_PORT names), or --spawn-service');
+  if (!external && values['expect-delivered'] !== undefined)
+    throw new UsageError('--expect-delivered only applies with --smtp-host (the sink counts deliveries itself)');
+  if (!spawn && smtp.kind === 'sink' && smtp.port === 0)
+    throw new UsageError('a running service must send to the sink: pass --sink-port (the port its SMTP_PORT names), or --spawn-service');
 
   const service: ServiceTarget = spawn
     ? {
@@ -140,7 +154,8 @@ export function parseLoadTestArgs(argv: readonly string[], env: NodeJS.ProcessEn
         groupId: values.group ?? (values.topic === undefined ? undefined : (env.KAFKA_GROUP_ID ?? 'email-dispatcher')),
       }
     : { kind: 'running', groupId: values.group ?? env.KAFKA_GROUP_ID ?? 'email-dispatcher', metricsUrl: values['metrics-url'] };
-  if (service.kind === 'spawn' && service.buffer < service.workers) throw new UsageError(`--buffer must be >= --workers (${service.workers}), got ${service.buffer}`);
+  if (service.kind === 'spawn' && service.buffer < service.workers)
+    throw new UsageError(`--buffer must be >= --workers (${service.workers}), got ${service.buffer}`);
   if (spawn && values['metrics-url'] !== undefined) throw new UsageError('--metrics-url is for a running service; a spawned one is measured from /proc');
 
   const topic = values.topic ?? (spawn ? undefined : (env.KAFKA_TOPIC ?? 'user-signups'));

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+
 import { median } from './percentile.js';
 
 const MiB = 1024 * 1024;

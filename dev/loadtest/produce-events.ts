@@ -1,4 +1,5 @@
 import type { Producer } from 'kafkajs';
+
 import { sleep } from '../../src/platform/sleep.js';
 import { signupFixture } from './signup-fixture.js';
 
@@ -41,7 +42,10 @@ export async function produceEvents(o: ProduceOptions): Promise<{ seconds: numbe
       if (wait > 1) await sleep(wait, o.signal);
     }
     const batch = Array.from({ length: Math.min(size, o.count - i) }, (_, j) => signupFixture(o.runId, from + i + j, { bytes: o.eventBytes, users: o.users }));
-    o.onSending?.(batch.map((e) => e.eventId), Date.now());
+    o.onSending?.(
+      batch.map((e) => e.eventId),
+      Date.now(),
+    );
     await o.producer.send({ topic: o.topic, acks: -1, messages: batch.map(({ key, value }) => ({ key, value })) });
     o.onSent?.(i + batch.length);
   }

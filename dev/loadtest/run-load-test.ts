@@ -1,14 +1,16 @@
 import path from 'node:path';
-import { Kafka, logLevel, Partitioners, type KafkaConfig } from 'kafkajs';
+
+import { Kafka, type KafkaConfig, logLevel, Partitioners } from 'kafkajs';
+
 import { sleep } from '../../src/platform/sleep.js';
+import { type ServiceProcess, spawnService } from '../service-process.js';
 import { committedLag, watchDlq } from './dlq-watch.js';
-import { Ledger, reconcileExternal, type Reconciliation } from './ledger.js';
-import { startLedgerSink, type LedgerSink } from './ledger-sink.js';
-import type { LoadTestFlags } from './load-test-options.js';
-import { startMemorySampler, type MemoryReport, type MemorySampler } from './memory-sampler.js';
 import { freePort } from './free-port.js';
+import { Ledger, reconcileExternal, type Reconciliation } from './ledger.js';
+import { type LedgerSink, startLedgerSink } from './ledger-sink.js';
+import type { LoadTestFlags } from './load-test-options.js';
+import { type MemoryReport, type MemorySampler, startMemorySampler } from './memory-sampler.js';
 import { produceEvents } from './produce-events.js';
-import { spawnService, type ServiceProcess } from '../service-process.js';
 import { eventIdPrefix } from './signup-fixture.js';
 import { perSecond, steadyRate } from './throughput-series.js';
 import { waitForReady, waitUntil } from './wait.js';
@@ -72,7 +74,13 @@ export async function runLoadTest(o: RunLoadTestOptions): Promise<LoadTestResult
     await admin.connect();
     cleanup.push(() => admin.disconnect());
     if (o.topic === undefined) {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: o.partitions }, { topic: dlqTopic, numPartitions: o.partitions }] });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          { topic, numPartitions: o.partitions },
+          { topic: dlqTopic, numPartitions: o.partitions },
+        ],
+      });
       log(`created topics ${topic} and ${dlqTopic} (${o.partitions} partitions)`);
     }
     if (o.smtp.kind === 'sink') {
@@ -99,7 +107,8 @@ export async function runLoadTest(o: RunLoadTestOptions): Promise<LoadTestResult
 
     if (o.service.kind === 'spawn') {
       const httpPort = await freePort();
-      const smtpEnv = o.smtp.kind === 'sink' ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink?.sink.port) } : { SMTP_HOST: o.smtp.host, SMTP_PORT: String(o.smtp.port) };
+      const smtpEnv =
+        o.smtp.kind === 'sink' ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(sink?.sink.port) } : { SMTP_HOST: o.smtp.host, SMTP_PORT: String(o.smtp.port) };
       service = spawnService({
         projectRoot: o.projectRoot,
         entry: o.service.entry,
@@ -177,7 +186,12 @@ export async function runLoadTest(o: RunLoadTestOptions): Promise<LoadTestResult
     const books =
       o.smtp.kind === 'sink'
         ? { ...ledger.reconcile(), deliveredInferred: false }
-        : reconcileExternal({ produced: ledger.producedCount, deadLettered: dlqSeen, deadLetteredByReason: ledger.reconcile().deadLetteredByReason, expectDelivered: o.smtp.expectDelivered });
+        : reconcileExternal({
+            produced: ledger.producedCount,
+            deadLettered: dlqSeen,
+            deadLetteredByReason: ledger.reconcile().deadLetteredByReason,
+            expectDelivered: o.smtp.expectDelivered,
+          });
     // Unsettled at the deadline: lost as far as this run can tell.
     const lost = finished ? books.lost : Math.max(books.lost, o.events - ledger.settled);
     const series = o.smtp.kind === 'sink' ? perSecond(ledger.settleTimes(), start, endAt + 999) : [];

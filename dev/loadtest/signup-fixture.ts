@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+
 import { signupEvent } from '../signup-event.js';
 
 /** The prefix of every eventId a run produces: how the load test tells its events from others. */
@@ -27,7 +28,9 @@ export function signupFixture(runId: string, index: number, { bytes = 1_500, use
   });
   const pad = Math.max(0, bytes - Buffer.byteLength(JSON.stringify(event)));
   // Half of the padding in each ignored field; hex so the size in bytes is exact.
-  const hex = randomBytes(Math.ceil(pad / 2)).toString('hex').slice(0, pad);
+  const hex = randomBytes(Math.ceil(pad / 2))
+    .toString('hex')
+    .slice(0, pad);
   event.user.profile.bio = hex.slice(0, Math.floor(pad / 2));
   event.metadata.padding = hex.slice(Math.floor(pad / 2));
   return { eventId, key: userId, value: JSON.stringify(event) };

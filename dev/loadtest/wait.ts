@@ -1,7 +1,10 @@
 import { sleep } from '../../src/platform/sleep.js';
 
 /** Polls `done` every `everyMs` until it is true (true) or `deadline` passes (false). */
-export async function waitUntil(done: () => Promise<boolean>, { deadline, everyMs, signal }: { deadline: number; everyMs: number; signal?: AbortSignal }): Promise<boolean> {
+export async function waitUntil(
+  done: () => Promise<boolean>,
+  { deadline, everyMs, signal }: { deadline: number; everyMs: number; signal?: AbortSignal },
+): Promise<boolean> {
   for (;;) {
     signal?.throwIfAborted();
     // A broker that is busy or electing answers with retriable errors: keep polling.
@@ -15,7 +18,17 @@ export async function waitUntil(done: () => Promise<boolean>, { deadline, everyM
  * Waits until a spawned service answers 200 on /readyz (joined its group, SMTP verified), so the
  * first produced event finds it consuming; fails if it exits first or stays unready.
  */
-export async function waitForReady({ url, exited, timeoutMs, signal }: { url: string; exited: Promise<number>; timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+export async function waitForReady({
+  url,
+  exited,
+  timeoutMs,
+  signal,
+}: {
+  url: string;
+  exited: Promise<number>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}): Promise<void> {
   let exitCode: number | undefined;
   void exited.then((code) => (exitCode = code));
   const ready = async (): Promise<boolean> => {
@@ -23,7 +36,7 @@ export async function waitForReady({ url, exited, timeoutMs, signal }: { url: st
     const res = await fetch(url, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
     return res?.status === 200;
   };
-  for (const deadline = Date.now() + timeoutMs; ; ) {
+  for (const deadline = Date.now() + timeoutMs; ;) {
     signal?.throwIfAborted();
     if (await ready()) return;
     if (Date.now() >= deadline) throw new Error(`the service was not ready within ${timeoutMs / 1000} s (${url})`);

@@ -89,7 +89,10 @@ export function createFailurePlan({ random = Math.random }: { random?: () => num
       for (let i = 0; i < count; i++) scripted.push({ code, message: message ?? defaultReply(code), at });
     },
     setFailureRate({ transient = 0, permanent = 0 }) {
-      for (const [name, value] of [['transient', transient], ['permanent', permanent]] as const) {
+      for (const [name, value] of [
+        ['transient', transient],
+        ['permanent', permanent],
+      ] as const) {
         if (!(value >= 0 && value <= 1)) throw new RangeError(`Expected ${name} rate in 0..1, got ${value}`);
       }
       if (transient + permanent > 1) throw new RangeError(`Expected transient + permanent <= 1, got ${transient + permanent}`);

@@ -1,5 +1,6 @@
 import { simpleParser } from 'mailparser';
-import { decodeWords, headerEnd, messageIdOf, parseHeaders, type HeaderMap } from './parse-headers.js';
+
+import { decodeWords, headerEnd, type HeaderMap, messageIdOf, parseHeaders } from './parse-headers.js';
 
 export interface ReceivedMail {
   /** SMTP envelope: MAIL FROM and every accepted RCPT TO. */

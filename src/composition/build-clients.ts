@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, type Admin, type Consumer, type Producer } from 'kafkajs';
-import type { DkimOptions } from '../email/dkim-signer.js';
+
 import { Redis } from 'ioredis';
-import { createSmtpMailer, type Mailer } from '../smtp/mailer.js';
-import { createRedisSentLedger, REDIS_LEDGER_CLIENT_OPTIONS } from '../ledger/redis-ledger.js';
+import { type Admin, type Consumer, Kafka, type Producer } from 'kafkajs';
+
 import { clusterSendRate, redisSendBudget, type SendRate } from '../delivery/rate/send-rate.js';
+import type { DkimOptions } from '../email/dkim-signer.js';
+import { createRedisSentLedger, REDIS_LEDGER_CLIENT_OPTIONS } from '../ledger/redis-ledger.js';
 import { noLedger, type SentLedger } from '../ledger/sent-ledger.js';
 import type { Config } from '../platform/config/config.js';
 import { consumerConfig, DLQ_PRODUCER_CONFIG, kafkaClientConfig } from '../platform/kafka/client-config.js';
@@ -13,6 +14,7 @@ import type { Metrics } from '../platform/metrics.js';
 import type { StalledPublishes } from '../settle/publish/produce-until-acknowledged.js';
 import { createReceipts, noReceipts, type PublishReceipt } from '../settle/publish/receipts.js';
 import { topicPartitionCount } from '../settle/publish/topic-partition-count.js';
+import { createSmtpMailer, type Mailer } from '../smtp/mailer.js';
 
 /** The service's connections to the outside: Kafka (consumer and DLQ producer), SMTP, the sent ledger's Redis. */
 export interface Clients {
@@ -36,7 +38,12 @@ export interface Clients {
 }
 
 /** Builds the real clients from config; `overrides` replace the mailer or ledger (tests); `stalls` counts receipt publishes past their bound. Nothing connects yet. */
-export function buildClients(config: Config, logger: Logger, metrics: Metrics, overrides: { mailer?: Mailer; ledger?: SentLedger; stalls?: StalledPublishes }): Clients {
+export function buildClients(
+  config: Config,
+  logger: Logger,
+  metrics: Metrics,
+  overrides: { mailer?: Mailer; ledger?: SentLedger; stalls?: StalledPublishes },
+): Clients {
   const kafka = new Kafka(kafkaClientConfig(config, logger));
   const { idempotency } = config;
   // IDEMPOTENCY_REDIS_URL, else the shared REDIS_URL.
@@ -46,7 +53,19 @@ export function buildClients(config: Config, logger: Logger, metrics: Metrics, o
   // Read once: both relays sign with the same key.
   const dkim = dkimOptions(config);
   return {
-    publishReceipt: receiptsTopic === '' ? noReceipts : createReceipts({ producer, topic: receiptsTopic, partitionCount: topicPartitionCount({ newAdmin: () => kafka.admin(), topic: receiptsTopic }), relay: 'primary', metrics, logger, stallAfterMs: config.kafka.receiptPublishStallMs, ...(overrides.stalls ? { stalls: overrides.stalls } : {}) }),
+    publishReceipt:
+      receiptsTopic === ''
+        ? noReceipts
+        : createReceipts({
+            producer,
+            topic: receiptsTopic,
+            partitionCount: topicPartitionCount({ newAdmin: () => kafka.admin(), topic: receiptsTopic }),
+            relay: 'primary',
+            metrics,
+            logger,
+            stallAfterMs: config.kafka.receiptPublishStallMs,
+            ...(overrides.stalls ? { stalls: overrides.stalls } : {}),
+          }),
     clusterRate: config.email.rateLimitScope === 'cluster' ? buildClusterRate(config, logger, metrics) : undefined,
     consumer: kafka.consumer(consumerConfig(config)),
     producer,
@@ -58,7 +77,12 @@ export function buildClients(config: Config, logger: Logger, metrics: Metrics, o
       overrides.ledger ??
       (ledgerUrl === ''
         ? noLedger
-        : createRedisSentLedger({ redis: new Redis(ledgerUrl, REDIS_LEDGER_CLIENT_OPTIONS), ...idempotency, metrics, logger: logger.child({ component: 'sent-ledger' }) })),
+        : createRedisSentLedger({
+            redis: new Redis(ledgerUrl, REDIS_LEDGER_CLIENT_OPTIONS),
+            ...idempotency,
+            metrics,
+            logger: logger.child({ component: 'sent-ledger' }),
+          })),
   };
 }
 
@@ -69,7 +93,13 @@ function buildClusterRate(config: Config, logger: Logger, metrics: Metrics): Cli
   redis.on('error', () => {});
   const { rateLimitPerSecond: perSecond, rateLimitMaxReplicas: maxReplicas } = config.email;
   return {
-    rate: clusterSendRate({ budget: redisSendBudget({ redis, perSecond, keyPrefix: `email-dispatcher:${config.kafka.groupId}` }), perSecond, maxReplicas, metrics, logger: log }),
+    rate: clusterSendRate({
+      budget: redisSendBudget({ redis, perSecond, keyPrefix: `email-dispatcher:${config.kafka.groupId}` }),
+      perSecond,
+      maxReplicas,
+      metrics,
+      logger: log,
+    }),
     close: async () => {
       await redis.quit().catch(() => redis.disconnect());
     },
@@ -87,5 +117,14 @@ export function fallbackMailer(config: Config, logger: Logger, dkim: DkimOptions
   if (fb.host === '') return undefined;
   // SMTP_FALLBACK_PASS_FILE rotates like SMTP_PASS_FILE.
   const login = { user: fb.user, pass: fb.pass, passFile: fb.passFile, passVariable: 'SMTP_FALLBACK_PASS' };
-  return createSmtpMailer({ ...config.smtp, ...login, host: fb.host, port: fb.port, secure: fb.secure, connections: config.email.workerCount, logger: logger.child({ component: 'smtp', relay: 'fallback' }), dkim });
+  return createSmtpMailer({
+    ...config.smtp,
+    ...login,
+    host: fb.host,
+    port: fb.port,
+    secure: fb.secure,
+    connections: config.email.workerCount,
+    logger: logger.child({ component: 'smtp', relay: 'fallback' }),
+    dkim,
+  });
 }

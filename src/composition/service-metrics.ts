@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+
 import { DLQ_REASONS } from '../pipeline/outcome.js';
 import { NAME_PROBLEMS } from '../pipeline/signup-event.js';
 import { buildInfo } from '../platform/build-info.js';

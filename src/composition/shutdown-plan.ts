@@ -1,13 +1,14 @@
 import type { Consumer, Producer } from 'kafkajs';
-import type { Capacity } from '../pipeline/capacity.js';
-import type { CircuitBreaker } from '../smtp/circuit-breaker.js';
+
 import type { Dispatcher } from '../delivery/dispatcher.js';
-import type { Mailer } from '../smtp/mailer.js';
-import type { SentLedger } from '../ledger/sent-ledger.js';
 import type { ConsumerLifecycle } from '../intake/consumer-lifecycle.js';
+import type { SentLedger } from '../ledger/sent-ledger.js';
+import type { Capacity } from '../pipeline/capacity.js';
 import type { Logger } from '../platform/logger.js';
 import type { ShutdownStep } from '../platform/shutdown-steps.js';
 import type { Committer } from '../settle/committer.js';
+import type { CircuitBreaker } from '../smtp/circuit-breaker.js';
+import type { Mailer } from '../smtp/mailer.js';
 
 /** What shutdown stops, in the order it stops them. */
 export interface ShutdownParts {
@@ -40,20 +41,32 @@ export interface ShutdownParts {
 export function shutdownPlan(p: ShutdownParts, { drain, remaining }: { drain: boolean; remaining: (atLeast?: number) => number }): ShutdownStep[] {
   return [
     ['stop verifying SMTP', () => p.smtpVerifier.stop()],
-    ['stop fetching', () => {
-      p.intake.abort(new Error('shutting down'));
-      p.lifecycle.stop();
-    }],
-    ['drain', async () => {
-      if (!drain) return;
-      await p.capacity.whenEmpty(AbortSignal.timeout(remaining())).catch(() => p.logger.warn({ held: p.capacity.held }, 'shutdown timeout reached; unsettled messages stay uncommitted and will be redelivered'));
-    }],
+    [
+      'stop fetching',
+      () => {
+        p.intake.abort(new Error('shutting down'));
+        p.lifecycle.stop();
+      },
+    ],
+    [
+      'drain',
+      async () => {
+        if (!drain) return;
+        await p.capacity
+          .whenEmpty(AbortSignal.timeout(remaining()))
+          .catch(() => p.logger.warn({ held: p.capacity.held }, 'shutdown timeout reached; unsettled messages stay uncommitted and will be redelivered'));
+      },
+    ],
     ['abandon unsettled', () => p.dispatcher.close()],
     // During a rebalance this waits for the new assignment; at least a few seconds even when the drain used the budget.
-    ['final commit', () => {
-      p.committer.stop();
-      return p.committer.finalCommit(AbortSignal.timeout(remaining(3_000)));
-    }, () => remaining(3_000)],
+    [
+      'final commit',
+      () => {
+        p.committer.stop();
+        return p.committer.finalCommit(AbortSignal.timeout(remaining(3_000)));
+      },
+      () => remaining(3_000),
+    ],
     // Past the drain budget, a broker that does not answer gets a few seconds, not the grace period.
     ['leave group', () => p.consumer.disconnect(), () => 4_000],
     ['stop listening to the consumer', () => p.lifecycle.close()],

@@ -1,10 +1,10 @@
-import { CircuitBreaker, type CircuitState } from '../smtp/circuit-breaker.js';
-import type { Mailer } from '../smtp/mailer.js';
-import { relayRefusalReason } from '../smtp/errors.js';
-import { SmtpRelays, type RelayName, type RelayStatus, type SendBreaker } from '../smtp/relays.js';
 import type { Config } from '../platform/config/config.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
+import { CircuitBreaker, type CircuitState } from '../smtp/circuit-breaker.js';
+import { relayRefusalReason } from '../smtp/errors.js';
+import type { Mailer } from '../smtp/mailer.js';
+import { type RelayName, type RelayStatus, type SendBreaker, SmtpRelays } from '../smtp/relays.js';
 
 /** The way out to SMTP as the dispatcher sees it: a mailer and the breaker that says when to hold. */
 export interface SmtpOut {
@@ -21,7 +21,23 @@ export interface SmtpOut {
  * `onFatal` when waiting cannot fix it: a probe refused (login after the previous password,
  * certificate) by the only relay, or by both. The fatal line is logged here.
  */
-export function buildSmtpOut({ config, mailer, fallback, metrics, logger, onChange, onFatal }: { config: Config; mailer: Mailer; fallback: Mailer | undefined; metrics: Metrics; logger: Logger; onChange: (state: CircuitState) => void; onFatal: (reason: string) => void }): SmtpOut {
+export function buildSmtpOut({
+  config,
+  mailer,
+  fallback,
+  metrics,
+  logger,
+  onChange,
+  onFatal,
+}: {
+  config: Config;
+  mailer: Mailer;
+  fallback: Mailer | undefined;
+  metrics: Metrics;
+  logger: Logger;
+  onChange: (state: CircuitState) => void;
+  onFatal: (reason: string) => void;
+}): SmtpOut {
   const breakerFor = (relay: Mailer, component: object, changed: (state: CircuitState) => void, refused: (reason: string) => void) =>
     new CircuitBreaker({
       threshold: config.smtp.breakerThreshold,
@@ -41,8 +57,26 @@ export function buildSmtpOut({ config, mailer, fallback, metrics, logger, onChan
     return { mailer, breaker, relays: undefined, stop: () => breaker.stop() };
   }
   const relays: SmtpRelays = new SmtpRelays({
-    primary: { name: 'primary', mailer, breaker: breakerFor(mailer, { relay: 'primary' }, (state) => relays.relayChanged('primary', state), (reason) => relays.relayRefused('primary', reason)) },
-    fallback: { name: 'fallback', mailer: fallback, breaker: breakerFor(fallback, { relay: 'fallback' }, (state) => relays.relayChanged('fallback', state), (reason) => relays.relayRefused('fallback', reason)) },
+    primary: {
+      name: 'primary',
+      mailer,
+      breaker: breakerFor(
+        mailer,
+        { relay: 'primary' },
+        (state) => relays.relayChanged('primary', state),
+        (reason) => relays.relayRefused('primary', reason),
+      ),
+    },
+    fallback: {
+      name: 'fallback',
+      mailer: fallback,
+      breaker: breakerFor(
+        fallback,
+        { relay: 'fallback' },
+        (state) => relays.relayChanged('fallback', state),
+        (reason) => relays.relayRefused('fallback', reason),
+      ),
+    },
     metrics,
     logger: logger.child({ component: 'smtp-relays' }),
     onChange,

@@ -1,8 +1,9 @@
 import PQueue from 'p-queue';
+
+import { renderEmail, templateSetOf, type WelcomeEmail, type WelcomeSite } from '../email/render-welcome-email.js';
 import type { SignupEvent } from '../pipeline/signup-event.js';
-import type { Letter } from './job-board.js';
 import type { Mailer } from '../smtp/mailer.js';
-import { renderEmail, templateSetOf, type WelcomeSite, type WelcomeEmail } from '../email/render-welcome-email.js';
+import type { Letter } from './job-board.js';
 
 /** Messages composed at once ahead of the workers: enough to keep them fed, in admission order. */
 const COMPOSE_CONCURRENCY = 4;

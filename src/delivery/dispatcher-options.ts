@@ -1,14 +1,14 @@
+import type { WelcomeSite } from '../email/render-welcome-email.js';
+import type { SentLedger } from '../ledger/sent-ledger.js';
+import type { Capacity } from '../pipeline/capacity.js';
+import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { RetryPolicy } from '../platform/retry-policy.js';
-import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
-import type { Capacity } from '../pipeline/capacity.js';
-import type { SendBreaker } from '../smtp/relays.js';
-import type { Mailer } from '../smtp/mailer.js';
-import type { WelcomeSite } from '../email/render-welcome-email.js';
-import type { SendRate } from './rate/send-rate.js';
-import type { SentLedger } from '../ledger/sent-ledger.js';
 import type { SmtpFailure } from '../smtp/errors.js';
+import type { Mailer } from '../smtp/mailer.js';
+import type { SendBreaker } from '../smtp/relays.js';
+import type { SendRate } from './rate/send-rate.js';
 
 export interface DispatcherOptions {
   readonly mailer: Mailer;

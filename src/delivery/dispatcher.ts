@@ -1,16 +1,17 @@
 import PQueue from 'p-queue';
-import { partitionKey, type TopicPartition } from '../pipeline/topic-partition.js';
-import type { DispatcherOptions, HoldReason } from './dispatcher-options.js';
-import { JobBoard, newJob, whereOf, type Job, type Letter } from './job-board.js';
+
 import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
-import { ComposeAhead } from './compose-ahead.js';
-import { RateAhead } from './rate/rate-ahead.js';
-import { decideOnFailure } from './failure-decision.js';
+import { partitionKey, type TopicPartition } from '../pipeline/topic-partition.js';
 import { retryDelayMs } from '../platform/retry-policy.js';
-import { sendAttempt } from './send-attempt.js';
-import { endAttemptSpan } from './attempt-span.js';
 import { ATTR } from '../platform/tracing/event-trace.js';
 import type { SmtpFailure } from '../smtp/errors.js';
+import { endAttemptSpan } from './attempt-span.js';
+import { ComposeAhead } from './compose-ahead.js';
+import type { DispatcherOptions, HoldReason } from './dispatcher-options.js';
+import { decideOnFailure } from './failure-decision.js';
+import { type Job, JobBoard, type Letter, newJob, whereOf } from './job-board.js';
+import { RateAhead } from './rate/rate-ahead.js';
+import { sendAttempt } from './send-attempt.js';
 
 export type { DispatcherOptions, HoldReason } from './dispatcher-options.js';
 
@@ -60,7 +61,12 @@ export class Dispatcher {
     if (this.#closing.signal.aborted) return this.#board.abandon(job);
     if (!parsed.ok) {
       const skip = parsed.unmappedType !== undefined && this.#o.unmappedEventTypes === 'skip';
-      void this.#finish(job, skip ? { kind: 'skipped', reason: 'unmapped_event_type', eventType: parsed.unmappedType as string } : { kind: 'dead-letter', reason: 'invalid_event', error: parsed.error, smtpCode: undefined, attempts: 0 });
+      void this.#finish(
+        job,
+        skip
+          ? { kind: 'skipped', reason: 'unmapped_event_type', eventType: parsed.unmappedType as string }
+          : { kind: 'dead-letter', reason: 'invalid_event', error: parsed.error, smtpCode: undefined, attempts: 0 },
+      );
       return;
     }
     if (parsed.nameDropped) {
@@ -68,15 +74,17 @@ export class Dispatcher {
       this.#o.logger.info({ ...whereOf(job), reason: parsed.nameDropped }, 'display name dropped; sending without it');
     }
     this.#board.move(job, { name: 'preparing' });
-    this.#composer.compose(parsed.event, parsed.template, () => !job.abandoned).then(
-      (letter) => {
-        if (letter && !job.abandoned) this.#enqueue(job, letter);
-      },
-      (err: unknown) => {
-        const error = `the email could not be composed: ${err instanceof Error ? err.message : String(err)}`;
-        void this.#finish(job, { kind: 'dead-letter', reason: 'invalid_event', error, smtpCode: undefined, attempts: 0 });
-      },
-    );
+    this.#composer
+      .compose(parsed.event, parsed.template, () => !job.abandoned)
+      .then(
+        (letter) => {
+          if (letter && !job.abandoned) this.#enqueue(job, letter);
+        },
+        (err: unknown) => {
+          const error = `the email could not be composed: ${err instanceof Error ? err.message : String(err)}`;
+          void this.#finish(job, { kind: 'dead-letter', reason: 'invalid_event', error, smtpCode: undefined, attempts: 0 });
+        },
+      );
   }
 
   /** Starts no new send until every hold is lifted; sends in flight finish. */
@@ -140,9 +148,7 @@ export class Dispatcher {
   }
 
   #toWorker(job: Job, letter: Letter, tokenAt: number | undefined): void {
-    this.#queue
-      .add(() => this.#attempt(job, letter, tokenAt))
-      .catch((err: unknown) => this.#o.logger.error({ err }, 'unexpected dispatcher error'));
+    this.#queue.add(() => this.#attempt(job, letter, tokenAt)).catch((err: unknown) => this.#o.logger.error({ err }, 'unexpected dispatcher error'));
   }
 
   async #attempt(job: Job, letter: Letter, tokenAt: number | undefined): Promise<void> {
@@ -180,7 +186,13 @@ export class Dispatcher {
         job.attempts += 1;
         this.#o.breaker.recordSuccess();
         if (Number.isFinite(job.occurredAt)) this.#o.metrics.endToEnd.observe(Math.max(0, (Date.now() - (job.occurredAt as number)) / 1000));
-        return void this.#finish(job, { kind: 'sent', attempts: job.attempts, messageId: letter.prepared.mail.messageId, smtpReply: result.smtpReply, relay: result.relay });
+        return void this.#finish(job, {
+          kind: 'sent',
+          attempts: job.attempts,
+          messageId: letter.prepared.mail.messageId,
+          smtpReply: result.smtpReply,
+          relay: result.relay,
+        });
       default: {
         const never: never = result;
         throw new Error(`unknown attempt result ${JSON.stringify(never)}`);
@@ -197,7 +209,10 @@ export class Dispatcher {
         this.#fatal = true;
         this.#queue.pause();
         this.#rateAhead?.pause();
-        this.#o.logger.fatal({ ...where, code: failure.code, responseCode: failure.responseCode, error: failure.message }, 'SMTP rejected our credentials or configuration; stopping without dead-lettering');
+        this.#o.logger.fatal(
+          { ...where, code: failure.code, responseCode: failure.responseCode, error: failure.message },
+          'SMTP rejected our credentials or configuration; stopping without dead-lettering',
+        );
         // Its exchange has ended: the slot is free now, whatever the stage says.
         this.#board.abandon(job);
         this.#board.release(job);
@@ -209,12 +224,22 @@ export class Dispatcher {
         return;
       case 'dead-letter':
         job.attempts = decision.attempts;
-        void this.#finish(job, { kind: 'dead-letter', reason: decision.reason, error: failure.message, smtpCode: failure.responseCode, attempts: decision.attempts, relay: failure.relay });
+        void this.#finish(job, {
+          kind: 'dead-letter',
+          reason: decision.reason,
+          error: failure.message,
+          smtpCode: failure.responseCode,
+          attempts: decision.attempts,
+          relay: failure.relay,
+        });
         return;
       case 'retry':
         job.attempts = decision.attempts;
         this.#o.metrics.retries.inc({ attempt: String(decision.attempts) });
-        this.#o.logger.info({ ...where, attempt: decision.attempts, delayMs: decision.delayMs, code: failure.code, responseCode: failure.responseCode }, 'transient SMTP failure; retry scheduled');
+        this.#o.logger.info(
+          { ...where, attempt: decision.attempts, delayMs: decision.delayMs, code: failure.code, responseCode: failure.responseCode },
+          'transient SMTP failure; retry scheduled',
+        );
         this.#scheduleRetry(job, decision.delayMs, letter);
         return;
       default: {
@@ -250,6 +275,4 @@ export class Dispatcher {
     }
     this.#board.release(job);
   }
-
 }
-

@@ -16,7 +16,17 @@ export type FailureDecision =
  * The one place that decides, from the failure, the attempts made before this one and the policy.
  * `serverDown` is the circuit breaker's verdict after counting this failure.
  */
-export function decideOnFailure({ failure, attemptsBefore, policy, serverDown }: { failure: SmtpFailure; attemptsBefore: number; policy: RetryPolicy; serverDown: boolean }): FailureDecision {
+export function decideOnFailure({
+  failure,
+  attemptsBefore,
+  policy,
+  serverDown,
+}: {
+  failure: SmtpFailure;
+  attemptsBefore: number;
+  policy: RetryPolicy;
+  serverDown: boolean;
+}): FailureDecision {
   switch (failure.kind) {
     case 'fatal':
       return { kind: 'stop' };

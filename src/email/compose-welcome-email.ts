@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+
 import addressparser from 'nodemailer/lib/addressparser/index.js';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { encodeWord, foldLines } from 'nodemailer/lib/mime-funcs/index.js';
 import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp/index.js';
+
 import { parseAddress } from '../pipeline/email-address.js';
 import type { WelcomeEmail } from './render-welcome-email.js';
 
@@ -18,7 +20,8 @@ export interface PreparedMail {
 // subject) or, for addresses and Message-IDs, handed to nodemailer's composer unchanged. An IDN
 // domain is written as A-labels here, so only a UTF-8 local part needs nodemailer (and SMTPUTF8).
 /** A dot-atom local part and an ASCII host name: nothing to quote, punycode or escape. */
-const PLAIN_ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+const PLAIN_ADDRESS =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 /** Words of letters and digits, one space apart: a display name no reader can misparse. */
 const PLAIN_PHRASE = /^[A-Za-z0-9]+(?: [A-Za-z0-9]+)*$/;
 /** Printable ASCII that cannot be taken for an encoded word or lose edge spaces. */
@@ -125,7 +128,10 @@ function parseFrom(value: string): { name: string; address: string } | undefined
   if (lastFrom?.value === value) return lastFrom.parsed;
   const list = addressparser(value);
   const first = list.length === 1 ? list[0] : undefined;
-  const single = first && 'address' in first && first.address && PLAIN_ADDRESS.test(first.address) ? { name: first.name ?? '', address: lowerCaseDomain(first.address) } : undefined;
+  const single =
+    first && 'address' in first && first.address && PLAIN_ADDRESS.test(first.address)
+      ? { name: first.name ?? '', address: lowerCaseDomain(first.address) }
+      : undefined;
   lastFrom = { value, parsed: single };
   return single;
 }

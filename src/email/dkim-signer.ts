@@ -1,4 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
+
 import DKIM from 'nodemailer/lib/dkim';
 
 export interface DkimOptions {
@@ -31,6 +32,12 @@ export type SignMessage = (raw: Buffer) => Promise<Buffer>;
  */
 export function createDkimSigner({ domain, selector, privateKey }: DkimOptions): SignMessage {
   // A KeyObject, parsed once: given the PEM text, every signature would parse the key again (≈ 3× the RSA operation).
-  const dkim = new DKIM({ domainName: domain, keySelector: selector, privateKey: createPrivateKey(privateKey), hashAlgo: 'sha256', headerFieldNames: SIGNED_HEADERS });
+  const dkim = new DKIM({
+    domainName: domain,
+    keySelector: selector,
+    privateKey: createPrivateKey(privateKey),
+    hashAlgo: 'sha256',
+    headerFieldNames: SIGNED_HEADERS,
+  });
   return async (raw) => Buffer.concat((await dkim.sign(raw).toArray()) as Buffer[]);
 }

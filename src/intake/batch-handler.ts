@@ -1,12 +1,13 @@
 import type { EachBatchPayload } from 'kafkajs';
+
 import type { Capacity } from '../pipeline/capacity.js';
 import type { EventRoutes } from '../pipeline/event-routes.js';
 import type { ConsumedRecord } from '../pipeline/outcome.js';
+import type { TopicPartition } from '../pipeline/topic-partition.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
-import { toConsumedRecord } from './to-consumed-record.js';
-import type { TopicPartition } from '../pipeline/topic-partition.js';
 import type { OffsetTracking } from './ports.js';
+import { toConsumedRecord } from './to-consumed-record.js';
 
 /** What intake needs to know of the group membership (the consumer lifecycle). */
 export interface MembershipGate {
@@ -122,7 +123,10 @@ function rewindIfBehind(o: BatchHandlerOptions, topic: string, partition: number
   const from = o.tracker.rewind(topic, partition, offset, logEnd);
   if (from === undefined) return;
   o.metrics.offsetRewinds.inc({ topic });
-  o.logger.warn({ topic, partition, committedOffset: from.toString(), fetchOffset: offset }, 'the log now ends below the committed offset and the fetch starts below it (topic created again, unclean leader election, truncated log): tracking restarts there; records in process from before still finish, their commits are dropped');
+  o.logger.warn(
+    { topic, partition, committedOffset: from.toString(), fetchOffset: offset },
+    'the log now ends below the committed offset and the fetch starts below it (topic created again, unclean leader election, truncated log): tracking restarts there; records in process from before still finish, their commits are dropped',
+  );
 }
 
 /** Waits for a slot with heartbeats; false when the service is stopping. Rethrows rebalance errors. */

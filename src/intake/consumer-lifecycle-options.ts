@@ -1,7 +1,8 @@
 import type { Consumer } from 'kafkajs';
+
+import type { TopicPartition } from '../pipeline/topic-partition.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
-import type { TopicPartition } from '../pipeline/topic-partition.js';
 import type { OffsetTracking, Sends } from './ports.js';
 
 /** The part of a KafkaJS consumer the lifecycle listens to and drives. */

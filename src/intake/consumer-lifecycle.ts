@@ -1,10 +1,11 @@
 import type { ConsumerCrashEvent, ConsumerEndBatchProcessEvent, ConsumerGroupJoinEvent } from 'kafkajs';
-import { withinBudget } from '../platform/within-budget.js';
+
 import { partitionKey, type TopicPartition } from '../pipeline/topic-partition.js';
-import { groupErrorKind, type GroupErrorKind } from './group-error.js';
-import { isJoinStart } from './join-start.js';
+import { withinBudget } from '../platform/within-budget.js';
 import type { MembershipGate } from './batch-handler.js';
 import type { ConsumerLifecycleOptions } from './consumer-lifecycle-options.js';
+import { type GroupErrorKind, groupErrorKind } from './group-error.js';
+import { isJoinStart } from './join-start.js';
 import { PauseState } from './pause-state.js';
 
 export type { ConsumerLifecycleOptions, GroupConsumer } from './consumer-lifecycle-options.js';
@@ -132,7 +133,8 @@ export class ConsumerLifecycle implements MembershipGate {
     this.#assignment = key;
     // A new member id with nothing lost said before: KafkaJS's own heartbeat found the member unknown and it
     // rejoined as a new one. The old member's partitions may have been another's meanwhile, even those assigned again.
-    if (this.#memberId !== undefined && payload.memberId !== this.#memberId && this.#phase !== 'membership-lost') this.#dropEverything(new Error('rejoined as a new member'));
+    if (this.#memberId !== undefined && payload.memberId !== this.#memberId && this.#phase !== 'membership-lost')
+      this.#dropEverything(new Error('rejoined as a new member'));
     this.#memberId = payload.memberId;
     const revoked = this.o.tracker.retain(assignment);
     const abandoned = this.o.dispatcher.abandonPartitions(revoked);
@@ -145,7 +147,10 @@ export class ConsumerLifecycle implements MembershipGate {
     this.#pauses.apply();
     this.o.onContact();
     this.o.onChange();
-    this.o.logger.info({ partitions: assignment.map((tp) => tp.partition), revoked: revoked.map((tp) => tp.partition), abandoned, memberId: payload.memberId }, 'joined consumer group');
+    this.o.logger.info(
+      { partitions: assignment.map((tp) => tp.partition), revoked: revoked.map((tp) => tp.partition), abandoned, memberId: payload.memberId },
+      'joined consumer group',
+    );
   }
 
   #rebalanceKnown(kind: GroupErrorKind, err: unknown): Promise<void> {
@@ -191,12 +196,18 @@ export class ConsumerLifecycle implements MembershipGate {
     const abandoned = this.o.dispatcher.abandonAll();
     this.o.onPartitionsDropped(dropped);
     for (const tp of this.#pauses.blocked) this.#pauses.unblock(tp);
-    this.o.logger.warn({ error: (err as Error | undefined)?.message, partitions: dropped.length, abandoned }, 'no longer a member of the consumer group: every partition treated as revoked; rejoining');
+    this.o.logger.warn(
+      { error: (err as Error | undefined)?.message, partitions: dropped.length, abandoned },
+      'no longer a member of the consumer group: every partition treated as revoked; rejoining',
+    );
   }
 
   #crashed({ payload }: ConsumerCrashEvent): void {
     this.o.metrics.crashes.inc({ restart: String(payload.restart) });
-    this.o.logger.error({ err: payload.error, restart: payload.restart }, payload.restart ? 'Kafka consumer crashed; KafkaJS restarts it' : 'Kafka consumer crashed for good; stopping');
+    this.o.logger.error(
+      { err: payload.error, restart: payload.restart },
+      payload.restart ? 'Kafka consumer crashed; KafkaJS restarts it' : 'Kafka consumer crashed for good; stopping',
+    );
     // KafkaJS rebuilds the consumer group as a new member: this one's partitions are gone.
     void this.#rebalanceKnown('membership-lost', undefined);
     if (!payload.restart) this.o.onFatal('consumer crashed');

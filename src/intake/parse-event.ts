@@ -1,12 +1,11 @@
-import { EVENT_TYPE, fieldProblem, WELCOME_ONLY, type EventRoute, type EventRoutes, type FieldKind } from '../pipeline/event-routes.js';
+import { EVENT_TYPE, type EventRoute, type EventRoutes, type FieldKind, fieldProblem, WELCOME_ONLY } from '../pipeline/event-routes.js';
 import type { ParseResult } from '../pipeline/parse-result.js';
-import { EVENT_ID, nameProblem, signupEventSchema, type NameProblem } from '../pipeline/signup-event.js';
+import { EVENT_ID, type NameProblem, nameProblem, signupEventSchema } from '../pipeline/signup-event.js';
 
 export type { ParseResult } from '../pipeline/parse-result.js';
 
 /** Values over this size are refused before decoding. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
-
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -62,7 +61,12 @@ function fieldProblems(data: Record<string, unknown> | undefined, route: EventRo
 function unmapped(type: string, json: unknown, routes: EventRoutes): ParseResult {
   const eventId = (json as { eventId?: unknown }).eventId;
   const served = [...routes.keys()].slice(0, 10).join(', ');
-  return { ok: false, error: `type: no template set for "${type}" (served: ${served || 'none'})`, unmappedType: type, ...(typeof eventId === 'string' && EVENT_ID.test(eventId) ? { eventId } : {}) };
+  return {
+    ok: false,
+    error: `type: no template set for "${type}" (served: ${served || 'none'})`,
+    unmappedType: type,
+    ...(typeof eventId === 'string' && EVENT_ID.test(eventId) ? { eventId } : {}),
+  };
 }
 
 /** Why the schema dropped the name of a valid event, if it had one: the schema checked it is a string. */

@@ -1,7 +1,8 @@
 import type { Consumer } from 'kafkajs';
+
+import { partitionKey, type TopicPartition } from '../pipeline/topic-partition.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
-import { partitionKey, type TopicPartition } from '../pipeline/topic-partition.js';
 
 /**
  * Which fetching should be paused, as desired state: the whole topic while the SMTP circuit is open

@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+
 import type { Logger } from '../platform/logger.js';
 import type { OffsetTracking } from './ports.js';
 

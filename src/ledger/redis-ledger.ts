@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
+
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { createLedgerOutageLog } from './outage-log.js';
-import { CLAIM, MARK_SENT, RELEASE, RENEW, runScript, sentByKey, type LedgerRedis } from './redis-scripts.js';
-import { LedgerUnavailableError, type ClaimResult, type SentLedger, type SentRecord } from './sent-ledger.js';
+import { CLAIM, type LedgerRedis, MARK_SENT, RELEASE, RENEW, runScript, sentByKey } from './redis-scripts.js';
+import { type ClaimResult, LedgerUnavailableError, type SentLedger, type SentRecord } from './sent-ledger.js';
 
-export { REDIS_LEDGER_CLIENT_OPTIONS, type LedgerRedis } from './redis-scripts.js';
+export { type LedgerRedis, REDIS_LEDGER_CLIENT_OPTIONS } from './redis-scripts.js';
 
 export interface RedisSentLedgerOptions {
   /** Owned by the ledger from now on: `close()` quits it. Build it with `REDIS_LEDGER_CLIENT_OPTIONS`. */
@@ -81,7 +82,10 @@ export function createRedisSentLedger({
 
   function leaseLost(eventId: string, found: unknown, when: string): void {
     metrics.ledgerLeaseLost.inc({ found: String(found) });
-    logger.warn({ eventId, found, leaseMs, leaseRenewMs }, `sent ledger claim was lost ${when}; renewals were late or failed (IDEMPOTENCY_LEASE_MS may be too short)`);
+    logger.warn(
+      { eventId, found, leaseMs, leaseRenewMs },
+      `sent ledger claim was lost ${when}; renewals were late or failed (IDEMPOTENCY_LEASE_MS may be too short)`,
+    );
   }
 
   async function renewRound(): Promise<void> {
@@ -94,7 +98,12 @@ export function createRedisSentLedger({
     }
     renewing = true;
     try {
-      const found = await runScript(redis, RENEW, claims.map(([eventId]) => key(eventId)), [leaseMs, ...claims.map(([, claim]) => claim.token as string)]);
+      const found = await runScript(
+        redis,
+        RENEW,
+        claims.map(([eventId]) => key(eventId)),
+        [leaseMs, ...claims.map(([, claim]) => claim.token as string)],
+      );
       claims.forEach(([eventId, claim], i) => {
         const what = Array.isArray(found) ? found[i] : found;
         if (what === 'owned' || held.get(eventId) !== claim) return;

@@ -11,7 +11,10 @@ export class Capacity {
   readonly #idle: Array<() => void> = [];
   readonly #onChange: ((held: number) => void) | undefined;
 
-  constructor(readonly limit: number, { onChange }: { onChange?: (held: number) => void } = {}) {
+  constructor(
+    readonly limit: number,
+    { onChange }: { onChange?: (held: number) => void } = {},
+  ) {
     if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`Expected limit to be an integer >= 1, got ${limit}`);
     this.#onChange = onChange;
   }
@@ -73,7 +76,6 @@ export class Capacity {
       };
     });
   }
-
 
   #set(held: number): void {
     this.#held = held;

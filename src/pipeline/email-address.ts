@@ -58,7 +58,8 @@ export function parseAddress(address: string): WireAddress | AddressProblem {
     if (domainToASCII(unicode) !== asciiDomain) return 'domain';
   }
   const localOctets = Buffer.byteLength(local, 'utf8');
-  if (localOctets > MAX_LOCAL_OCTETS || localOctets + 1 + Math.max(asciiDomain.length, Buffer.byteLength(domain, 'utf8')) > MAX_ADDRESS_OCTETS) return 'too_long';
+  if (localOctets > MAX_LOCAL_OCTETS || localOctets + 1 + Math.max(asciiDomain.length, Buffer.byteLength(domain, 'utf8')) > MAX_ADDRESS_OCTETS)
+    return 'too_long';
   return { local, asciiDomain, needsSmtpUtf8: NON_ASCII.test(local) };
 }
 

@@ -1,4 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
+
 import type { EventTrace } from '../platform/tracing/event-trace.js';
 import type { ParseResult } from './parse-result.js';
 import type { Ticket } from './topic-partition.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+
 import { parseAddress } from './email-address.js';
 import { EVENT_TYPE } from './event-routes.js';
 
@@ -74,7 +75,10 @@ export const signupEventSchema = z.object({
       email: z.string().refine((email) => typeof parseAddress(email) !== 'string', { error: 'invalid email address' }),
       // A name that is not a string is a producer bug and refuses the event; a string is what someone typed.
       name: z.string().optional(),
-      locale: z.string().regex(/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 tag').optional(),
+      locale: z
+        .string()
+        .regex(/^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 tag')
+        .optional(),
     })
     .transform(({ name, ...user }) => {
       const kept: { name?: string } = name === undefined || nameProblem(name) ? {} : { name };

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import type { BuildInfo } from './metrics.js';
 
 const require = createRequire(import.meta.url);

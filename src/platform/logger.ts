@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { pino, type DestinationStream, type Logger } from 'pino';
+
+import { type DestinationStream, type Logger, pino } from 'pino';
 
 export type { Logger } from 'pino';
 
@@ -8,10 +9,27 @@ export type { Logger } from 'pino';
  * `addressHash(...)`; these paths are the safety net for anything that slips through.
  */
 export const REDACT_PATHS = [
-  'password', '*.password', 'pass', '*.pass', 'auth', '*.auth',
-  'smtp.pass', 'sasl', '*.sasl', 'saslPassword', '*.saslPassword',
-  'email', '*.email', 'to', '*.to', 'address', '*.address', 'user.email', '*.user.email',
-  'redisUrl', '*.redisUrl',
+  'password',
+  '*.password',
+  'pass',
+  '*.pass',
+  'auth',
+  '*.auth',
+  'smtp.pass',
+  'sasl',
+  '*.sasl',
+  'saslPassword',
+  '*.saslPassword',
+  'email',
+  '*.email',
+  'to',
+  '*.to',
+  'address',
+  '*.address',
+  'user.email',
+  '*.user.email',
+  'redisUrl',
+  '*.redisUrl',
 ];
 
 /**

@@ -73,8 +73,18 @@ export class Health {
   }
 
   readiness(): HealthReport {
-    const ok = this.#joined && this.#smtpVerified && !this.#shuttingDown && this.#blockedPartitions === 0 && this.#stalledPublishes === 0 && !this.#commitBlocked;
-    return { ...this.o.detail?.(), ok, joined: this.#joined, smtpVerified: this.#smtpVerified, shuttingDown: this.#shuttingDown, blockedPartitions: this.#blockedPartitions, stalledPublishes: this.#stalledPublishes, commitBlocked: this.#commitBlocked };
+    const ok =
+      this.#joined && this.#smtpVerified && !this.#shuttingDown && this.#blockedPartitions === 0 && this.#stalledPublishes === 0 && !this.#commitBlocked;
+    return {
+      ...this.o.detail?.(),
+      ok,
+      joined: this.#joined,
+      smtpVerified: this.#smtpVerified,
+      shuttingDown: this.#shuttingDown,
+      blockedPartitions: this.#blockedPartitions,
+      stalledPublishes: this.#stalledPublishes,
+      commitBlocked: this.#commitBlocked,
+    };
   }
 
   liveness(): HealthReport {

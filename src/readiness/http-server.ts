@@ -1,10 +1,18 @@
 import { createServer, type Server } from 'node:http';
+
 import type { Registry } from 'prom-client';
-import type { Health } from './health.js';
+
 import type { Logger } from '../platform/logger.js';
+import type { Health } from './health.js';
 
 /** Serves /metrics, /readyz and /livez. `close()` is idempotent. */
-export async function startHttpServer({ port, host = '0.0.0.0', registry, health, logger }: {
+export async function startHttpServer({
+  port,
+  host = '0.0.0.0',
+  registry,
+  health,
+  logger,
+}: {
   port: number;
   host?: string;
   registry: Registry;

@@ -1,8 +1,8 @@
-import { KafkaContact } from './kafka-contact.js';
 import type { Config } from '../platform/config/config.js';
-import { Health } from './health.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
+import { Health } from './health.js';
+import { KafkaContact } from './kafka-contact.js';
 
 /** What readiness and liveness are computed from; read late, so the parts may be built after this. */
 export interface ReadinessSources {
@@ -34,13 +34,27 @@ export interface Readiness {
   progress(): void;
 }
 
-export function createReadiness({ config, metrics, logger, sources }: { config: Config; metrics: Metrics; logger: Logger; sources: ReadinessSources }): Readiness {
+export function createReadiness({
+  config,
+  metrics,
+  logger,
+  sources,
+}: {
+  config: Config;
+  metrics: Metrics;
+  logger: Logger;
+  sources: ReadinessSources;
+}): Readiness {
   const contact = new KafkaContact({
     staleAfterMs: Math.max(15_000, 3 * config.kafka.heartbeatIntervalMs),
     onChange: (reachable, silentForMs) => {
       if (sources.stopping()) return;
       if (reachable) logger.info('Kafka reachable again');
-      else logger.error({ brokers: config.kafka.brokers, silentForMs }, 'no answer from Kafka; unready until the brokers answer again (KafkaJS keeps reconnecting)');
+      else
+        logger.error(
+          { brokers: config.kafka.brokers, silentForMs },
+          'no answer from Kafka; unready until the brokers answer again (KafkaJS keeps reconnecting)',
+        );
       update();
     },
   });

@@ -1,4 +1,5 @@
 import type { IHeaders, KafkaMessage } from 'kafkajs';
+
 import { DLQ_HEADERS } from '../settle/publish/dlq-message.js';
 
 /**

@@ -23,7 +23,11 @@ export function formatTable(rows: readonly RedriveRow[]): string {
     ];
   });
   const widths = COLUMNS.map((title, i) => Math.max(title.length, ...cells.map((line) => (line[i] as string).length)));
-  const line = (values: readonly string[]) => values.map((value, i) => value.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (values: readonly string[]) =>
+    values
+      .map((value, i) => value.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   return [line(COLUMNS), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+
 import type { RedriveProgress } from './redrive-types.js';
 
 /**

@@ -1,4 +1,5 @@
 import type { Producer } from 'kafkajs';
+
 import type { DlqRecord } from './dlq-record.js';
 import { REDRIVE_ERROR_CODES, RedriveError } from './redrive-error.js';
 import { republishMessage } from './republish-message.js';
@@ -8,7 +9,10 @@ export async function publishCopy(producer: Pick<Producer, 'send'>, record: DlqR
   const { topic, message } = republishMessage(record);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedriveError(REDRIVE_ERROR_CODES.publishTimeout, `${topic} did not acknowledge a republished record within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new RedriveError(REDRIVE_ERROR_CODES.publishTimeout, `${topic} did not acknowledge a republished record within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   try {
     await Promise.race([producer.send({ topic, acks: -1, messages: [message] }), timeout]);

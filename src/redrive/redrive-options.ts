@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+
 import { DLQ_REASONS, type DlqReason } from '../pipeline/outcome.js';
 import { attachNegativeValues } from '../platform/cli-args.js';
 import { ServiceError } from '../platform/service-error.js';
@@ -117,7 +118,8 @@ export function parseRedriveArgs(argv: readonly string[]): RedriveOptions {
   const list = (name: string) => (values[name] as string[] | undefined) ?? [];
 
   const reasons = [...new Set(list('reason'))].map((reason) => {
-    if (!(DLQ_REASONS as readonly string[]).includes(reason)) throw new RedriveUsageError(`--reason: expected one of ${DLQ_REASONS.join(', ')}, got ${JSON.stringify(reason)}`);
+    if (!(DLQ_REASONS as readonly string[]).includes(reason))
+      throw new RedriveUsageError(`--reason: expected one of ${DLQ_REASONS.join(', ')}, got ${JSON.stringify(reason)}`);
     return reason as DlqReason;
   });
   const since = isoDate('--since', text('since'));
@@ -168,6 +170,9 @@ const ISO = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2
 function isoDate(option: string, value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
   const ms = ISO.test(value) ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(ms)) throw new RedriveUsageError(`${option}: expected an ISO-8601 date or date-time with a zone (2025-01-01 or 2025-01-01T12:00:00Z), got ${JSON.stringify(value)}`);
+  if (!Number.isFinite(ms))
+    throw new RedriveUsageError(
+      `${option}: expected an ISO-8601 date or date-time with a zone (2025-01-01 or 2025-01-01T12:00:00Z), got ${JSON.stringify(value)}`,
+    );
   return new Date(ms);
 }

@@ -1,5 +1,6 @@
 import type { IHeaders, Message } from 'kafkajs';
-import { REDRIVE_COUNT_HEADER, type DlqRecord } from './dlq-record.js';
+
+import { type DlqRecord, REDRIVE_COUNT_HEADER } from './dlq-record.js';
 
 export interface Republish {
   readonly topic: string;

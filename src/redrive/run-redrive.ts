@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
+
+import { type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, Partitioners, type Producer } from 'kafkajs';
+
 import type { Logger } from '../platform/logger.js';
 import { readDlqRecord } from './dlq-record.js';
+import { publishCopy } from './publish-copy.js';
+import { createRateLimiter } from './rate-limiter.js';
 import { REDRIVE_ERROR_CODES, RedriveError } from './redrive-error.js';
 import { commitMetadata } from './redrive-group.js';
 import type { RedriveProgress, RedriveRow, RedriveSummary, ResolvedRedriveOptions } from './redrive-types.js';
-import { createRateLimiter } from './rate-limiter.js';
-import { publishCopy } from './publish-copy.js';
 import { selectRecord } from './select-record.js';
-import { startPositions, type PartitionState } from './start-positions.js';
+import { type PartitionState, startPositions } from './start-positions.js';
 import { tallyVerdict } from './tally-verdict.js';
 
 type Stop = 'end' | 'limit' | 'interrupted';
@@ -37,7 +39,18 @@ const NO_PROGRESS: RedriveProgress = { start() {}, increment() {}, stop() {} };
  */
 export async function runRedrive({ kafka, options, logger, progress = NO_PROGRESS, onRow = () => {}, signal }: RunRedriveOptions): Promise<RedriveSummary> {
   const { dlqTopic, group, dryRun, selection, maxRedrives, limit, publishTimeoutMs = 30_000, connectTimeoutMs = 30_000 } = options;
-  const summary: RedriveSummary = { dlqTopic, group, dryRun, stoppedBy: 'end', error: undefined, examined: 0, redriven: 0, redrivenByReason: {}, skipped: 0, refused: [] };
+  const summary: RedriveSummary = {
+    dlqTopic,
+    group,
+    dryRun,
+    stoppedBy: 'end',
+    error: undefined,
+    examined: 0,
+    redriven: 0,
+    redrivenByReason: {},
+    skipped: 0,
+    refused: [],
+  };
   const metadata = commitMetadata(selection);
   const readerGroup = dryRun ? `${group}.dry-run-${randomUUID().slice(0, 8)}` : group;
   const rateLimit = createRateLimiter({ perSecond: options.ratePerSecond });
@@ -85,7 +98,11 @@ export async function runRedrive({ kafka, options, logger, progress = NO_PROGRES
       await publishCopy(producer as Producer, record, publishTimeoutMs);
     }
     const row = tallyVerdict(summary, verdict, { partition: part.partition, offset: message.offset, record });
-    if (verdict.action === 'refuse') logger.warn({ partition: part.partition, offset: message.offset, eventId: record.eventId, why: verdict.why, redriveCount: record.redriveCount }, 'DLQ record refused');
+    if (verdict.action === 'refuse')
+      logger.warn(
+        { partition: part.partition, offset: message.offset, eventId: record.eventId, why: verdict.why, redriveCount: record.redriveCount },
+        'DLQ record refused',
+      );
     part.next = BigInt(message.offset) + 1n;
     progress.increment();
     onRow(row);
@@ -132,10 +149,27 @@ export async function runRedrive({ kafka, options, logger, progress = NO_PROGRES
   }
 
   try {
-    await withDeadline(admin.connect(), connectTimeoutMs, () => new RedriveError(REDRIVE_ERROR_CODES.brokerUnreachable, `Kafka did not answer within ${connectTimeoutMs / 1000} s (--connect-timeout); nothing was read or committed`));
+    await withDeadline(
+      admin.connect(),
+      connectTimeoutMs,
+      () =>
+        new RedriveError(
+          REDRIVE_ERROR_CODES.brokerUnreachable,
+          `Kafka did not answer within ${connectTimeoutMs / 1000} s (--connect-timeout); nothing was read or committed`,
+        ),
+    );
     parts = await startPositions({ admin, dlqTopic, group, metadata, signal: signal ?? running.signal });
     const total = [...parts.values()].reduce((sum, p) => sum + (p.end - p.next), 0n);
-    logger.info({ dlqTopic, group, dryRun, records: Number(total), partitions: [...parts.values()].map((p) => ({ partition: p.partition, from: String(p.next), to: String(p.end) })) }, 'DLQ redrive starting');
+    logger.info(
+      {
+        dlqTopic,
+        group,
+        dryRun,
+        records: Number(total),
+        partitions: [...parts.values()].map((p) => ({ partition: p.partition, from: String(p.next), to: String(p.end) })),
+      },
+      'DLQ redrive starting',
+    );
     if (total === 0n) return summary;
     if (signal?.aborted) {
       summary.stoppedBy = 'interrupted';
@@ -146,18 +180,29 @@ export async function runRedrive({ kafka, options, logger, progress = NO_PROGRES
 
     if (!dryRun) {
       // Idempotent: a produce retried inside one run never writes the copy twice.
-      producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+      producer = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       await producer.connect();
     }
     consumer = kafka.consumer({ groupId: readerGroup, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
       const assigned = payload.memberAssignment[dlqTopic] ?? [];
       if (assigned.length < parts.size) {
-        fail(new RedriveError(REDRIVE_ERROR_CODES.groupBusy, `consumer group ${group} has another member (assigned ${assigned.length} of ${parts.size} partitions): is another redrive of this selection running?`));
+        fail(
+          new RedriveError(
+            REDRIVE_ERROR_CODES.groupBusy,
+            `consumer group ${group} has another member (assigned ${assigned.length} of ${parts.size} partitions): is another redrive of this selection running?`,
+          ),
+        );
       }
     });
     consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) fail(new RedriveError(REDRIVE_ERROR_CODES.consumerCrashed, `the DLQ consumer crashed: ${payload.error.message}`, { cause: payload.error }));
+      if (!payload.restart)
+        fail(new RedriveError(REDRIVE_ERROR_CODES.consumerCrashed, `the DLQ consumer crashed: ${payload.error.message}`, { cause: payload.error }));
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [dlqTopic], fromBeginning: true });

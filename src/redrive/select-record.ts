@@ -6,7 +6,8 @@ export type SkipReason = 'reason' | 'failed-at' | 'partition' | 'offset' | 'even
 /** Chosen, but must not be redriven: reported. */
 export type RefuseReason = 'max-redrives' | 'bad-redrive-count' | 'no-original-topic' | 'original-is-dlq';
 
-export type Verdict = { readonly action: 'redrive' } | { readonly action: 'skip'; readonly why: SkipReason } | { readonly action: 'refuse'; readonly why: RefuseReason };
+export type Verdict =
+  { readonly action: 'redrive' } | { readonly action: 'skip'; readonly why: SkipReason } | { readonly action: 'refuse'; readonly why: RefuseReason };
 
 export interface SelectOptions {
   readonly selection: RedriveSelection;
@@ -20,12 +21,15 @@ export function selectRecord(record: DlqRecord, { selection, maxRedrives, dlqTop
   if (reasons.length > 0 && !(reasons as readonly string[]).includes(record.reason ?? '')) return { action: 'skip', why: 'reason' };
   if (since !== undefined || until !== undefined) {
     const at = record.failedAt?.getTime();
-    if (at === undefined || (since !== undefined && at < since.getTime()) || (until !== undefined && at >= until.getTime())) return { action: 'skip', why: 'failed-at' };
+    if (at === undefined || (since !== undefined && at < since.getTime()) || (until !== undefined && at >= until.getTime()))
+      return { action: 'skip', why: 'failed-at' };
   }
-  if (partitions.length > 0 && (record.originalPartition === undefined || !partitions.includes(record.originalPartition))) return { action: 'skip', why: 'partition' };
+  if (partitions.length > 0 && (record.originalPartition === undefined || !partitions.includes(record.originalPartition)))
+    return { action: 'skip', why: 'partition' };
   if (fromOffset !== undefined || toOffset !== undefined) {
     const at = record.originalOffset;
-    if (at === undefined || (fromOffset !== undefined && at < fromOffset) || (toOffset !== undefined && at > toOffset)) return { action: 'skip', why: 'offset' };
+    if (at === undefined || (fromOffset !== undefined && at < fromOffset) || (toOffset !== undefined && at > toOffset))
+      return { action: 'skip', why: 'offset' };
   }
   if (eventIds.length > 0 && (record.eventId === undefined || !eventIds.includes(record.eventId))) return { action: 'skip', why: 'event-id' };
   if (record.originalTopic === undefined) return { action: 'refuse', why: 'no-original-topic' };

@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+
 import { sleep } from '../platform/sleep.js';
 import { REDRIVE_ERROR_CODES, RedriveError } from './redrive-error.js';
 
@@ -18,7 +19,19 @@ export interface PartitionState {
  * and ends (its high watermark now). Refuses a group whose commits carry another selection's
  * metadata, or none: it was used for something else and its position would skip records.
  */
-export async function startPositions({ admin, dlqTopic, group, metadata, signal }: { admin: Admin; dlqTopic: string; group: string; metadata: string; signal: AbortSignal }): Promise<Map<number, PartitionState>> {
+export async function startPositions({
+  admin,
+  dlqTopic,
+  group,
+  metadata,
+  signal,
+}: {
+  admin: Admin;
+  dlqTopic: string;
+  group: string;
+  metadata: string;
+  signal: AbortSignal;
+}): Promise<Map<number, PartitionState>> {
   if (!(await admin.listTopics()).includes(dlqTopic)) throw new RedriveError(REDRIVE_ERROR_CODES.noTopic, `DLQ topic ${dlqTopic} does not exist`);
   const ends = await retryRetriable(() => admin.fetchTopicOffsets(dlqTopic), signal);
   const [committed] = await retryRetriable(() => admin.fetchOffsets({ groupId: group, topics: [dlqTopic] }), signal);

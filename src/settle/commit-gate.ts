@@ -42,7 +42,10 @@ export class CommitGate {
       this.#blocked = true;
       this.#since = Date.now();
       this.o.metrics.commitBlocked.set(1);
-      this.o.logger.warn({ uncommitted, max: this.o.max }, 'offset commits are not confirmed by the broker; new sends held until a commit succeeds (KAFKA_MAX_UNCOMMITTED)');
+      this.o.logger.warn(
+        { uncommitted, max: this.o.max },
+        'offset commits are not confirmed by the broker; new sends held until a commit succeeds (KAFKA_MAX_UNCOMMITTED)',
+      );
       this.o.hold();
       this.o.onChange?.(true);
     } else if (this.#blocked && uncommitted * 2 < this.o.max) {

@@ -1,4 +1,5 @@
 import type { Consumer, ConsumerCommitOffsetsEvent } from 'kafkajs';
+
 import { partitionKey } from '../pipeline/topic-partition.js';
 import type { CommitOffset } from './offset-tracker.js';
 

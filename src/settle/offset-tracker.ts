@@ -10,7 +10,6 @@ export type { Ticket, TopicPartition } from '../pipeline/topic-partition.js';
  * passes an unsettled offset. Offsets are bigint: Kafka offsets are int64.
  */
 
-
 export interface CommitOffset extends TopicPartition {
   /** The next offset to consume, as KafkaJS expects it (string). */
   readonly offset: string;

@@ -17,7 +17,11 @@ export class PartitionState {
   /** The last stable offset the broker reported: the end a read_committed consumer can fetch up to. */
   stableEnd: bigint | undefined;
 
-  constructor(readonly topic: string, readonly partition: number, readonly epoch: number) {}
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly epoch: number,
+  ) {}
 
   watermark(): bigint | undefined {
     return this.head < this.admitted.length ? this.admitted[this.head] : this.next;

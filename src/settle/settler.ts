@@ -1,9 +1,9 @@
 import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
-import { scrubAddresses, type Logger } from '../platform/logger.js';
+import { type Logger, scrubAddresses } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
-import type { DlqPublisher } from './publish/dlq-publisher.js';
 import { createEventTypeLabel } from './event-type-label.js';
 import type { OffsetTracker } from './offset-tracker.js';
+import type { DlqPublisher } from './publish/dlq-publisher.js';
 import { noReceipts, type PublishReceipt } from './publish/receipts.js';
 import { annotateSettled } from './settled-span.js';
 
@@ -11,7 +11,14 @@ import { annotateSettled } from './settled-span.js';
  * Makes an outcome durable, then marks the offset settled. A dead letter settles only after the
  * DLQ broker acknowledged it, and every outcome only after its receipt was (when receipts are on).
  */
-export function createSettler({ tracker, publishDlq, publishReceipt = noReceipts, metrics, logger, onProgress }: {
+export function createSettler({
+  tracker,
+  publishDlq,
+  publishReceipt = noReceipts,
+  metrics,
+  logger,
+  onProgress,
+}: {
   tracker: OffsetTracker;
   publishDlq: DlqPublisher;
   publishReceipt?: PublishReceipt;
@@ -54,21 +61,46 @@ export function createSettler({ tracker, publishDlq, publishReceipt = noReceipts
  */
 export function logSettled(logger: Logger, record: ConsumedRecord, outcome: Outcome): void {
   if (!logger.isLevelEnabled(outcome.kind === 'dead-letter' ? 'warn' : outcome.kind === 'skipped' ? 'debug' : 'info')) return;
-  const where = { topic: record.topic, partition: record.partition, offset: record.message.offset, traceId: record.trace?.traceId, eventId: record.eventId, template: record.template };
+  const where = {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.message.offset,
+    traceId: record.trace?.traceId,
+    eventId: record.eventId,
+    template: record.template,
+  };
   switch (outcome.kind) {
     case 'sent':
       return logger.info(
-        { ...where, outcome: 'sent', messageId: outcome.messageId, relay: outcome.relay, smtpReply: outcome.smtpReply && scrubAddresses(outcome.smtpReply), attempts: outcome.attempts },
+        {
+          ...where,
+          outcome: 'sent',
+          messageId: outcome.messageId,
+          relay: outcome.relay,
+          smtpReply: outcome.smtpReply && scrubAddresses(outcome.smtpReply),
+          attempts: outcome.attempts,
+        },
         'email sent',
       );
     case 'duplicate':
       return logger.info({ ...where, outcome: 'duplicate', messageId: outcome.messageId, relay: outcome.relay }, 'email already sent (duplicate skipped)');
     // Debug: a shared topic may carry many events of other types; the metric counts them.
     case 'skipped':
-      return logger.debug({ ...where, outcome: 'skipped', reason: outcome.reason, eventType: outcome.eventType }, 'event skipped (no template set for its type)');
+      return logger.debug(
+        { ...where, outcome: 'skipped', reason: outcome.reason, eventType: outcome.eventType },
+        'event skipped (no template set for its type)',
+      );
     case 'dead-letter':
       return logger.warn(
-        { ...where, outcome: 'dead-letter', reason: outcome.reason, relay: outcome.relay, smtpCode: outcome.smtpCode, error: scrubAddresses(outcome.error), attempts: outcome.attempts },
+        {
+          ...where,
+          outcome: 'dead-letter',
+          reason: outcome.reason,
+          relay: outcome.relay,
+          smtpCode: outcome.smtpCode,
+          error: scrubAddresses(outcome.error),
+          attempts: outcome.attempts,
+        },
         'message dead-lettered',
       );
   }

@@ -58,7 +58,10 @@ export class CircuitBreaker {
   recordServerFailure(reason: string): boolean {
     this.#failures += 1;
     if (this.#state === 'closed' && this.#failures >= this.options.threshold) {
-      this.options.logger?.error({ failures: this.#failures, reason }, 'SMTP circuit opened: server unavailable; pausing sends and fetching until a probe succeeds');
+      this.options.logger?.error(
+        { failures: this.#failures, reason },
+        'SMTP circuit opened: server unavailable; pausing sends and fetching until a probe succeeds',
+      );
       this.#open();
     }
     return this.#state === 'open';
@@ -91,7 +94,6 @@ export class CircuitBreaker {
     });
   }
 
-
   /** Stops probing; idempotent. */
   stop(): void {
     this.#stopped = true;
@@ -114,7 +116,8 @@ export class CircuitBreaker {
           this.#refused = refused;
           if (newlyRefused) {
             // A listener decides what it means (stop, or let the other relay carry on) and says so itself.
-            if (!this.options.onRefused) this.options.logger?.error({ reason: refused }, 'SMTP circuit still open: the server refuses us; waiting will not fix it');
+            if (!this.options.onRefused)
+              this.options.logger?.error({ reason: refused }, 'SMTP circuit still open: the server refuses us; waiting will not fix it');
             this.#notifyRefused(refused);
           }
           if (refused !== undefined) {
@@ -126,7 +129,10 @@ export class CircuitBreaker {
             this.#scheduleProbe();
             return;
           }
-          this.options.logger?.warn({ err: { message: (err as Error)?.message, code: (err as { code?: string })?.code } }, 'SMTP circuit still open: probe failed');
+          this.options.logger?.warn(
+            { err: { message: (err as Error)?.message, code: (err as { code?: string })?.code } },
+            'SMTP circuit still open: probe failed',
+          );
           this.#scheduleProbe();
         },
       );

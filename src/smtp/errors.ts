@@ -1,6 +1,6 @@
-import { truncate } from '../platform/truncate.js';
 import { scrubAddresses } from '../platform/logger.js';
 import { tlsRefusal } from '../platform/tls-errors.js';
+import { truncate } from '../platform/truncate.js';
 import { ESENDTIMEOUT } from './send-timeout-error.js';
 import { ESMTPUTF8 } from './smtputf8-support.js';
 
@@ -24,7 +24,21 @@ export interface SmtpFailure {
 }
 
 // ESENDTIMEOUT (our whole-send deadline) is a timeout like ETIMEDOUT: a server that stalls every reply does so for all.
-const NETWORK_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', ESENDTIMEOUT, 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETLS', 'EPROTOCOL']);
+const NETWORK_CODES = new Set([
+  'ECONNECTION',
+  'ETIMEDOUT',
+  ESENDTIMEOUT,
+  'ESOCKET',
+  'EDNS',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETLS',
+  'EPROTOCOL',
+]);
 const AUTH_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2']);
 /** Every relay configured refuses us (SmtpRelays): waiting cannot fix it, so it is fatal like a refused login. */
 export const RELAYS_REFUSED = 'ERELAYSREFUSED';
@@ -69,10 +83,13 @@ export function classifySmtpError(err: unknown): SmtpFailure {
  */
 export function tlsRefusalReason(err: unknown): string | undefined {
   const e = (err ?? {}) as { code?: unknown; originalCode?: unknown; responseCode?: unknown; message?: unknown };
-  const detail = String(e.message ?? err).replace(/\s+/g, ' ').trim();
+  const detail = String(e.message ?? err)
+    .replace(/\s+/g, ' ')
+    .trim();
   // The server answered STARTTLS with an error (nodemailer sends it even when not advertised, under
   // requireTLS); a connection dropped mid-handshake has no reply and stays a transient failure.
-  if (e.code === 'ETLS' && typeof e.responseCode === 'number') return `SMTP server did not upgrade to TLS (${detail}); SMTP_REQUIRE_TLS=true forbids sending without it`;
+  if (e.code === 'ETLS' && typeof e.responseCode === 'number')
+    return `SMTP server did not upgrade to TLS (${detail}); SMTP_REQUIRE_TLS=true forbids sending without it`;
   if (tlsRefusal(e.originalCode) === 'server-certificate') {
     return `SMTP server certificate does not verify (${detail}); set SMTP_TLS_CA_FILE to the CA that signed it, or SMTP_TLS_REJECT_UNAUTHORIZED=false to accept it unverified`;
   }

@@ -1,16 +1,18 @@
 import { readFileSync } from 'node:fs';
+
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import type { Logger } from '../platform/logger.js';
-import { linkedSignal } from '../platform/linked-signal.js';
-import { logSecretFileEvent, watchSecretFile } from '../platform/config/secret-file.js';
+
 import { composeWelcomeEmail, messageOptions, type PreparedMail } from '../email/compose-welcome-email.js';
 import { createDkimSigner, type DkimOptions, type SignMessage } from '../email/dkim-signer.js';
 import type { WelcomeEmail } from '../email/render-welcome-email.js';
-import { SendTimeoutError } from './send-timeout-error.js';
-import { createSmtpPasswords } from './passwords.js';
-import { createSmtpTransports } from './transports.js';
-import { createSmtpUtf8Support, readEhlo, SmtpUtf8UnsupportedError } from './smtputf8-support.js';
 import { envelopeNeedsSmtpUtf8 } from '../pipeline/email-address.js';
+import { logSecretFileEvent, watchSecretFile } from '../platform/config/secret-file.js';
+import { linkedSignal } from '../platform/linked-signal.js';
+import type { Logger } from '../platform/logger.js';
+import { createSmtpPasswords } from './passwords.js';
+import { SendTimeoutError } from './send-timeout-error.js';
+import { createSmtpUtf8Support, readEhlo, SmtpUtf8UnsupportedError } from './smtputf8-support.js';
+import { createSmtpTransports } from './transports.js';
 
 export type { PreparedMail } from '../email/compose-welcome-email.js';
 
@@ -112,13 +114,17 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
   const { sendTimeoutMs, user, pass, passFile, logger, passVariable = 'SMTP_PASS' } = options;
   const sign = options.dkim ? createDkimSigner(options.dkim) : undefined;
   const ca = options.ca ?? (options.tlsCaFile ? readFileSync(options.tlsCaFile, 'utf8') : undefined);
-  const secret = passFile ? watchSecretFile({ variable: passVariable, file: passFile, initial: pass, onEvent: (event) => logger && logSecretFileEvent(logger, event) }) : undefined;
+  const secret = passFile
+    ? watchSecretFile({ variable: passVariable, file: passFile, initial: pass, onEvent: (event) => logger && logSecretFileEvent(logger, event) })
+    : undefined;
   const passwords = createSmtpPasswords({
     current: () => secret?.read() ?? pass,
     onEvent: (event) =>
       logger?.warn(
         { variable: passFile ? `${passVariable}_FILE` : passVariable },
-        event === 'new-password-refused' ? 'SMTP refused the new password; new connections keep the previous one until the server takes it' : 'SMTP refused the previous password; trying the new one',
+        event === 'new-password-refused'
+          ? 'SMTP refused the new password; new connections keep the previous one until the server takes it'
+          : 'SMTP refused the previous password; trying the new one',
       ),
   });
   // One pool per password in use (workers), each with a separate non-pooled transport for probes, so a probe never occupies a worker's connection.

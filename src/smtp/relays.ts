@@ -1,8 +1,8 @@
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { CircuitBreaker, CircuitState } from './circuit-breaker.js';
-import type { Delivery, Mailer, PreparedMail } from './mailer.js';
 import { classifySmtpError, relayRefusalReason, RELAYS_REFUSED } from './errors.js';
+import type { Delivery, Mailer, PreparedMail } from './mailer.js';
 
 export type RelayName = 'primary' | 'fallback';
 
@@ -81,7 +81,13 @@ export class SmtpRelays implements Mailer {
   /** Call from each relay breaker's onChange. */
   relayChanged(relay: RelayName, state: CircuitState): void {
     this.#o.metrics.relayCircuitOpen.set({ relay }, state === 'open' ? 1 : 0);
-    if (relay === 'primary') this.#o.logger.warn({ relay, state }, state === 'open' ? 'primary SMTP relay down: sending through the fallback while probing the primary' : 'primary SMTP relay answers again: sending through it');
+    if (relay === 'primary')
+      this.#o.logger.warn(
+        { relay, state },
+        state === 'open'
+          ? 'primary SMTP relay down: sending through the fallback while probing the primary'
+          : 'primary SMTP relay answers again: sending through it',
+      );
     const allDown = this.#o.primary.breaker.state === 'open' && this.#o.fallback.breaker.state === 'open';
     if (allDown === this.#allDown) return;
     this.#allDown = allDown;
@@ -107,7 +113,11 @@ export class SmtpRelays implements Mailer {
   describe(): Record<RelayName, RelayStatus> {
     const status = ({ breaker }: Relay): RelayStatus => {
       const { state, openSince, refused } = breaker;
-      return { circuit: state, ...(openSince !== undefined ? { openSince: new Date(openSince).toISOString() } : {}), ...(refused !== undefined ? { refused } : {}) };
+      return {
+        circuit: state,
+        ...(openSince !== undefined ? { openSince: new Date(openSince).toISOString() } : {}),
+        ...(refused !== undefined ? { refused } : {}),
+      };
     };
     return { primary: status(this.#o.primary), fallback: status(this.#o.fallback) };
   }
@@ -177,7 +187,10 @@ export class SmtpRelays implements Mailer {
     this.#o.metrics.relayRefusals.inc({ relay: relay.name });
     const level = this.#logged.get(relay.name) === reason ? 'debug' : 'error';
     this.#logged.set(relay.name, reason);
-    this.#o.logger[level]({ relay: relay.name, error: reason }, `the ${relay.name} SMTP relay refuses us; its circuit is open and the other relay carries the traffic`);
+    this.#o.logger[level](
+      { relay: relay.name, error: reason },
+      `the ${relay.name} SMTP relay refuses us; its circuit is open and the other relay carries the traffic`,
+    );
     relay.breaker.trip(reason);
     return true;
   }

@@ -1,4 +1,5 @@
 import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
+
 import { untilAborted } from '../platform/abortable-wait.js';
 
 /** The error code of a send refused because the relay does not offer SMTPUTF8. */

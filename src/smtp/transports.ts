@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+
 import { untilAborted } from '../platform/abortable-wait.js';
 import type { SmtpPasswords } from './passwords.js';
 
@@ -53,7 +54,14 @@ export function createSmtpTransports({ transport, login }: SmtpTransportsOptions
     let entry = entries.get(password);
     if (entry === undefined) {
       const options = login ? { ...transport, auth: { user: login.user, pass: password } } : transport;
-      entry = { password, pool: nodemailer.createTransport(options), probe: nodemailer.createTransport({ ...options, pool: false } as never), users: 0, retired: false, proving: undefined };
+      entry = {
+        password,
+        pool: nodemailer.createTransport(options),
+        probe: nodemailer.createTransport({ ...options, pool: false } as never),
+        users: 0,
+        retired: false,
+        proving: undefined,
+      };
       entries.set(password, entry);
     }
     entry.retired = false;
@@ -78,7 +86,10 @@ export function createSmtpTransports({ transport, login }: SmtpTransportsOptions
   };
 
   /** Runs `run` with the transports of the next password; on a refused login, once more with the password offered instead. */
-  async function withLogin<T>(run: (entry: Transports) => Promise<T>, { proveFirst, signal }: { proveFirst: boolean; signal?: AbortSignal | undefined }): Promise<T> {
+  async function withLogin<T>(
+    run: (entry: Transports) => Promise<T>,
+    { proveFirst, signal }: { proveFirst: boolean; signal?: AbortSignal | undefined },
+  ): Promise<T> {
     if (closed) throw Object.assign(new Error('SMTP mailer closed'), { code: 'ECONNECTION' });
     if (!login) return run(transportsFor(undefined));
     const { passwords } = login;

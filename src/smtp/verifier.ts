@@ -41,7 +41,8 @@ export function createSmtpVerifier(o: SmtpVerifierOptions) {
       // SmtpRelays tags which relay refused: a refusing fallback is named by its own variables.
       const fallback = (err as { relay?: unknown } | undefined)?.relay === 'fallback';
       const refused = tlsRefusalReason(err);
-      if (refused !== undefined && n === 1) throw new FatalStartupError(fallback ? `the fallback SMTP relay (SMTP_FALLBACK_HOST): ${refused}` : refused, { cause: err });
+      if (refused !== undefined && n === 1)
+        throw new FatalStartupError(fallback ? `the fallback SMTP relay (SMTP_FALLBACK_HOST): ${refused}` : refused, { cause: err });
       if (refused !== undefined) {
         o.logger.fatal({ error: refused }, 'SMTP TLS refused; stopping');
         o.onFatal('SMTP TLS refused');
@@ -49,7 +50,9 @@ export function createSmtpVerifier(o: SmtpVerifierOptions) {
       }
       const failure = classifySmtpError(err);
       if (failure.kind === 'fatal' && n === 1) {
-        const what = fallback ? `the fallback SMTP relay (SMTP_FALLBACK_HOST) rejected the credentials of SMTP_FALLBACK_USER / SMTP_FALLBACK_PASS` : 'SMTP rejected the configured credentials';
+        const what = fallback
+          ? `the fallback SMTP relay (SMTP_FALLBACK_HOST) rejected the credentials of SMTP_FALLBACK_USER / SMTP_FALLBACK_PASS`
+          : 'SMTP rejected the configured credentials';
         throw new FatalStartupError(`${what} (${failure.message})`, { cause: err });
       }
       if (failure.kind === 'fatal') {
@@ -57,7 +60,8 @@ export function createSmtpVerifier(o: SmtpVerifierOptions) {
         o.onFatal('SMTP authentication failed');
         return 'done';
       }
-      if (n === 1) o.logger.warn({ code: failure.code, responseCode: failure.responseCode, error: failure.message }, 'SMTP verify failed; retrying in the background');
+      if (n === 1)
+        o.logger.warn({ code: failure.code, responseCode: failure.responseCode, error: failure.message }, 'SMTP verify failed; retrying in the background');
       return 'retry';
     }
   }

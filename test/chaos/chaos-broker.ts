@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
 import type { Admin } from 'kafkajs';
-import { ensureKafkaCluster, type ClusterNode } from '../../dev/kafka/cluster.js';
+
+import { type ClusterNode, ensureKafkaCluster } from '../../dev/kafka/cluster.js';
 import { isPortFree } from '../../dev/kafka/port.js';
 
 /**
@@ -31,11 +33,24 @@ export interface ChaosBroker {
 
 export const CHAOS_NODES = 3;
 
-export async function startChaosBroker({ env = process.env, log = () => undefined }: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {}): Promise<ChaosBroker> {
+export async function startChaosBroker({
+  env = process.env,
+  log = () => undefined,
+}: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {}): Promise<ChaosBroker> {
   const port = env.CHAOS_KAFKA_PORT ? Number(env.CHAOS_KAFKA_PORT) : await freePortRange(2 * CHAOS_NODES);
-  if (!Number.isInteger(port) || port < 1024 || port > 65_530) throw new RangeError(`Expected CHAOS_KAFKA_PORT to be a port from 1024 to 65530, got "${env.CHAOS_KAFKA_PORT}"`);
+  if (!Number.isInteger(port) || port < 1024 || port > 65_530)
+    throw new RangeError(`Expected CHAOS_KAFKA_PORT to be a port from 1024 to 65530, got "${env.CHAOS_KAFKA_PORT}"`);
   const dir = mkdtempSync(path.join(tmpdir(), 'chaos-kafka-'));
-  const cluster = await ensureKafkaCluster({ dir, port, nodes: CHAOS_NODES, heap: '512m', partitions: 1, fresh: true, startTimeoutMs: 120_000, log: (line) => log(`[kafka] ${line}`) });
+  const cluster = await ensureKafkaCluster({
+    dir,
+    port,
+    nodes: CHAOS_NODES,
+    heap: '512m',
+    partitions: 1,
+    fresh: true,
+    startTimeoutMs: 120_000,
+    log: (line) => log(`[kafka] ${line}`),
+  });
   const down = new Set<number>();
   let closing: Promise<void> | undefined;
   return {
@@ -61,10 +76,12 @@ export async function startChaosBroker({ env = process.env, log = () => undefine
       down.delete(id);
     },
     async start() {
-      await Promise.all([...down].map(async (id) => {
-        await cluster.node(id).start();
-        down.delete(id);
-      }));
+      await Promise.all(
+        [...down].map(async (id) => {
+          await cluster.node(id).start();
+          down.delete(id);
+        }),
+      );
     },
     close() {
       closing ??= (async () => {

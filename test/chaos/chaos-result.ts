@@ -1,10 +1,10 @@
-import type { CopiesBeyondTwo } from './copies-beyond-two.js';
 import type { FeatureVerdict } from './check-features.js';
+import type { CopiesBeyondTwo } from './copies-beyond-two.js';
 import type { DrainResult } from './drain.js';
 import type { DuplicateBound } from './duplicate-bound.js';
+import type { ProducerStats } from './event-producer.js';
 import type { ChaosFeatures, ScheduledFault } from './fault.js';
 import type { AppliedFault } from './fault-runner.js';
-import type { ProducerStats } from './event-producer.js';
 import type { ChaosHistory, HistoryVerdict } from './history.js';
 import type { FleetEvent } from './service-fleet.js';
 

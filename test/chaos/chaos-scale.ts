@@ -1,4 +1,4 @@
-import { ALL_FEATURES, NO_FEATURES, type ChaosFeatures, type FaultKind } from './fault.js';
+import { ALL_FEATURES, type ChaosFeatures, type FaultKind, NO_FEATURES } from './fault.js';
 import type { FaultRanges } from './plan-schedule.js';
 import { createPrng, parseSeed, randomSeed } from './prng.js';
 
@@ -149,7 +149,10 @@ export function drawFeatures(seed: number): ChaosFeatures {
 
 /** `all`, `none` or a comma list of receipts, fallback, rate, ledger. */
 export function parseFeatures(text: string): ChaosFeatures {
-  const words = text.split(',').map((w) => w.trim()).filter(Boolean);
+  const words = text
+    .split(',')
+    .map((w) => w.trim())
+    .filter(Boolean);
   if (words.length === 1 && words[0] === 'all') return ALL_FEATURES;
   if (words.length === 1 && words[0] === 'none') return NO_FEATURES;
   const on: Record<keyof ChaosFeatures, boolean> = { ...NO_FEATURES };

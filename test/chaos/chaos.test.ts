@@ -12,10 +12,12 @@
  * replays a seed's schedule; `CHAOS_FEATURES` sets the features.
  */
 import { fileURLToPath } from 'node:url';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisServerMissing, startRedisServer, type RedisServer } from '../support/redis.js';
-import { startChaosBroker, type ChaosBroker } from './chaos-broker.js';
-import { chaosPlanFromEnv, excludedKinds, PENDING_KINDS, receiptsPartitions, type ChaosRun } from './chaos-scale.js';
+
+import { type RedisServer, redisServerMissing, startRedisServer } from '../support/redis.js';
+import { type ChaosBroker, startChaosBroker } from './chaos-broker.js';
+import { chaosPlanFromEnv, type ChaosRun, excludedKinds, PENDING_KINDS, receiptsPartitions } from './chaos-scale.js';
 import { describeFeatures } from './fault.js';
 import { failureMessage, summary, tableRow } from './format-report.js';
 import { runChaos } from './run-chaos.js';

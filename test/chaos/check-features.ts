@@ -80,18 +80,32 @@ export function checkFeatures(h: FeatureHistory): FeatureVerdict {
   };
 }
 
-function checkReceipts(settled: readonly string[], acceptances: ReadonlyMap<string, number>, receipts: readonly ReceiptRecord[]): NonNullable<FeatureVerdict['receipts']> {
+function checkReceipts(
+  settled: readonly string[],
+  acceptances: ReadonlyMap<string, number>,
+  receipts: readonly ReceiptRecord[],
+): NonNullable<FeatureVerdict['receipts']> {
   const withReceipt = new Set(receipts.flatMap((r) => (r.eventId === undefined ? [] : [r.eventId])));
   const missing = settled.filter((id) => !withReceipt.has(id));
-  const notAccepted = (outcome: string): string[] =>
-    [...new Set(receipts.filter((r) => r.outcome === outcome && (r.eventId === undefined || !acceptances.has(r.eventId))).map((r) => r.eventId ?? '(no eventId)'))];
+  const notAccepted = (outcome: string): string[] => [
+    ...new Set(
+      receipts.filter((r) => r.outcome === outcome && (r.eventId === undefined || !acceptances.has(r.eventId))).map((r) => r.eventId ?? '(no eventId)'),
+    ),
+  ];
   // Message-IDs are `<eventId@domain>`; a duplicate's is the original send's, so the same eventId.
   const foreignMessageId = receipts.flatMap((r) =>
     (r.outcome === 'sent' || r.outcome === 'skipped_duplicate') && r.eventId !== undefined && r.messageId !== null && !r.messageId.startsWith(`<${r.eventId}@`)
       ? [{ eventId: r.eventId, messageId: r.messageId }]
       : [],
   );
-  return { records: receipts.length, settled: settled.length, missing, sentNotAccepted: notAccepted('sent'), duplicateNotAccepted: notAccepted('skipped_duplicate'), foreignMessageId };
+  return {
+    records: receipts.length,
+    settled: settled.length,
+    missing,
+    sentNotAccepted: notAccepted('sent'),
+    duplicateNotAccepted: notAccepted('skipped_duplicate'),
+    foreignMessageId,
+  };
 }
 
 export function checkRate(r: RateHistory): RateVerdict {
@@ -122,17 +136,27 @@ export function checkRate(r: RateHistory): RateVerdict {
 export function featureViolations(v: FeatureVerdict): string[] {
   const out: string[] = [];
   const sample = (ids: readonly string[]): string => `${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}`;
-  if (v.receipts && v.receipts.missing.length > 0) out.push(`receipts missing for ${v.receipts.missing.length} of ${v.receipts.settled} settled events: ${sample(v.receipts.missing)}`);
-  if (v.receipts && v.receipts.sentNotAccepted.length > 0) out.push(`receipts say sent for ${v.receipts.sentNotAccepted.length} events no relay accepted: ${sample(v.receipts.sentNotAccepted)}`);
+  if (v.receipts && v.receipts.missing.length > 0)
+    out.push(`receipts missing for ${v.receipts.missing.length} of ${v.receipts.settled} settled events: ${sample(v.receipts.missing)}`);
+  if (v.receipts && v.receipts.sentNotAccepted.length > 0)
+    out.push(`receipts say sent for ${v.receipts.sentNotAccepted.length} events no relay accepted: ${sample(v.receipts.sentNotAccepted)}`);
   if (v.receipts && v.receipts.duplicateNotAccepted.length > 0) {
-    out.push(`receipts say skipped as already sent for ${v.receipts.duplicateNotAccepted.length} events no relay accepted: ${sample(v.receipts.duplicateNotAccepted)}`);
+    out.push(
+      `receipts say skipped as already sent for ${v.receipts.duplicateNotAccepted.length} events no relay accepted: ${sample(v.receipts.duplicateNotAccepted)}`,
+    );
   }
   if (v.receipts && v.receipts.foreignMessageId.length > 0) {
-    out.push(`receipts name another event's Message-ID for ${v.receipts.foreignMessageId.length} events: ${sample(v.receipts.foreignMessageId.map((r) => `${r.eventId} (${r.messageId})`))}`);
+    out.push(
+      `receipts name another event's Message-ID for ${v.receipts.foreignMessageId.length} events: ${sample(v.receipts.foreignMessageId.map((r) => `${r.eventId} (${r.messageId})`))}`,
+    );
   }
-  if (v.sentMoreThanTwice.length > 0) out.push(`${v.sentMoreThanTwice.length} events sent more than twice: ${sample(v.sentMoreThanTwice.map((e) => `${e.eventId} ×${e.copies}`))}`);
+  if (v.sentMoreThanTwice.length > 0)
+    out.push(`${v.sentMoreThanTwice.length} events sent more than twice: ${sample(v.sentMoreThanTwice.map((e) => `${e.eventId} ×${e.copies}`))}`);
   for (const w of v.rate?.windows ?? []) {
-    if (w.busiest > w.allowed) out.push(`send rate: ${w.busiest} mails accepted in ${w.seconds} s from t+${(w.atMs / 1000).toFixed(1)}s, above the ${w.allowed} allowed while Redis answered`);
+    if (w.busiest > w.allowed)
+      out.push(
+        `send rate: ${w.busiest} mails accepted in ${w.seconds} s from t+${(w.atMs / 1000).toFixed(1)}s, above the ${w.allowed} allowed while Redis answered`,
+      );
   }
   return out;
 }

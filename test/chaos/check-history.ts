@@ -53,7 +53,9 @@ export function checkHistory(h: ChaosHistory): HistoryVerdict {
         if (occupant !== undefined) {
           // An idempotent producer that rewound its sequence after a failed (yet persisted) produce
           // gets its next batch answered as a duplicate of that one: acknowledged, never written.
-          anomalies.push(`${p.eventId} was ${p.status} at ${at(p.partition ?? -1, p.offset ?? -1n)}, where the log holds ${occupant}: the acknowledgement answered another produce; never written, not due`);
+          anomalies.push(
+            `${p.eventId} was ${p.status} at ${at(p.partition ?? -1, p.offset ?? -1n)}, where the log holds ${occupant}: the acknowledgement answered another produce; never written, not due`,
+          );
           notWritten += 1;
           break;
         }

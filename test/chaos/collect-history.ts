@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+
 import { dlqEventId } from '../../dev/loadtest/dlq-watch.js';
 import { DLQ_HEADERS } from '../../src/settle/publish/dlq-message.js';
 import type { ReceiptRecord } from './check-features.js';
@@ -47,8 +48,19 @@ export async function readReceipts(kafka: Kafka, topic: string, log: readonly Lo
   const byPosition = new Map(log.map((r) => [`${r.partition}:${r.offset}`, r.eventId]));
   const records = await readTopic(kafka, topic);
   return records.map((r) => {
-    const value = JSON.parse(r.value?.toString('utf8') ?? '{}') as { eventId?: string | null; outcome?: string; messageId?: string | null; relay?: string | null; source?: { partition?: number; offset?: string } };
+    const value = JSON.parse(r.value?.toString('utf8') ?? '{}') as {
+      eventId?: string | null;
+      outcome?: string;
+      messageId?: string | null;
+      relay?: string | null;
+      source?: { partition?: number; offset?: string };
+    };
     const fromLog = value.source ? byPosition.get(`${value.source.partition}:${value.source.offset}`) : undefined;
-    return { eventId: fromLog ?? value.eventId ?? undefined, outcome: value.outcome ?? 'unknown', messageId: value.messageId ?? null, relay: value.relay ?? null };
+    return {
+      eventId: fromLog ?? value.eventId ?? undefined,
+      outcome: value.outcome ?? 'unknown',
+      messageId: value.messageId ?? null,
+      relay: value.relay ?? null,
+    };
   });
 }

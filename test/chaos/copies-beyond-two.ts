@@ -29,7 +29,10 @@ export function copiesBeyondTwo(
   const unexplained: Array<CopiesBeyondTwo['unexplained'][number]> = [];
   for (const [eventId, at] of times) {
     if (at.length <= 2) continue;
-    const later = [...at].sort((a, b) => a - b).slice(1).map(faultsAt);
+    const later = [...at]
+      .sort((a, b) => a - b)
+      .slice(1)
+      .map(faultsAt);
     if (at.length === 3 && later.every((kinds) => kinds.length > 0)) named.push({ eventId, copies: at.length, faults: [...new Set(later.flat())] });
     else unexplained.push({ eventId, copies: at.length });
   }

@@ -1,4 +1,4 @@
-import type { PartitionOffsets, LogRecord } from './history.js';
+import type { LogRecord, PartitionOffsets } from './history.js';
 
 export interface DrainOptions {
   /** Due records (read back from the log). */
@@ -45,7 +45,9 @@ export async function waitForDrain(o: DrainOptions): Promise<DrainResult> {
     if (waitedMs >= o.timeoutMs) return { drained: false, waitedMs, unsettled };
     if (Date.now() - lastReport >= 5_000) {
       lastReport = Date.now();
-      o.log(`drain: ${unsettled} of ${o.due.length} due events not settled yet${unsettled === 0 ? `, ${behind === Infinity ? '?' : behind} partition(s) not committed past their last due record` : ''} (${(waitedMs / 1000).toFixed(0)} s)`);
+      o.log(
+        `drain: ${unsettled} of ${o.due.length} due events not settled yet${unsettled === 0 ? `, ${behind === Infinity ? '?' : behind} partition(s) not committed past their last due record` : ''} (${(waitedMs / 1000).toFixed(0)} s)`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, o.everyMs ?? 1_000));
   }

@@ -92,7 +92,8 @@ export function duplicateBound(i: DuplicateBoundInput): DuplicateBound {
     if (!d.crash) return { atMs: d.atMs, kind: d.kind, inFlight, uncommitted: 0 };
     let from = d.atMs - i.commitIntervalMs - COMMIT_SLACK_MS;
     for (const w of i.failureWindows) {
-      if (d.atMs >= w.startMs && d.atMs <= w.endMs + i.retryWindowMs + i.commitIntervalMs) from = Math.min(from, w.startMs - i.commitIntervalMs - COMMIT_SLACK_MS);
+      if (d.atMs >= w.startMs && d.atMs <= w.endMs + i.retryWindowMs + i.commitIntervalMs)
+        from = Math.min(from, w.startMs - i.commitIntervalMs - COMMIT_SLACK_MS);
     }
     for (const w of i.brokerOutages) {
       if (w.startMs <= d.atMs && w.endMs >= from) from = Math.min(from, w.startMs - i.commitIntervalMs - COMMIT_SLACK_MS);

@@ -1,4 +1,5 @@
 import type { Kafka, Producer, RecordMetadata } from 'kafkajs';
+
 import { signupEvent } from '../../dev/signup-event.js';
 import type { ProducedEvent, ProducedStatus } from './history.js';
 import type { Prng } from './prng.js';
@@ -57,7 +58,15 @@ export async function startEventProducer(o: EventProducerOptions): Promise<Event
   let plain: Producer | undefined = newPlain();
   await plain.connect();
   const newTransactional = (): Producer =>
-    o.kafka.producer({ transactionalId: `chaos-${o.runId}-tx`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 15_000, allowAutoTopicCreation: false, retry, metadataMaxAge: 3_000 });
+    o.kafka.producer({
+      transactionalId: `chaos-${o.runId}-tx`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 15_000,
+      allowAutoTopicCreation: false,
+      retry,
+      metadataMaxAge: 3_000,
+    });
   let transactional: Producer | undefined = newTransactional();
   await transactional.connect();
   const connected = async (fresh: Producer): Promise<Producer> => {
@@ -81,7 +90,9 @@ export async function startEventProducer(o: EventProducerOptions): Promise<Event
       const eventId = `chaos-${o.runId}-${n}`;
       const invalid = allowInvalid && o.prng.chance(o.invalidShare);
       const event: Mutable<ProducedEvent> = { eventId, status: 'uncertain', invalid };
-      const value = JSON.stringify(signupEvent(eventId, { user: { id: `user-${n % 1000}`, email: invalid ? 'not-an-address' : `${eventId}@chaos.test`, name: `Chaos ${n}` } }));
+      const value = JSON.stringify(
+        signupEvent(eventId, { user: { id: `user-${n % 1000}`, email: invalid ? 'not-an-address' : `${eventId}@chaos.test`, name: `Chaos ${n}` } }),
+      );
       return { event, message: { key: `user-${n % 1000}`, value, partition: o.prng.int(0, o.partitions() - 1) } };
     });
 
@@ -161,7 +172,7 @@ export async function startEventProducer(o: EventProducerOptions): Promise<Event
     let start = performance.now();
     let sent = 0;
     const catchUp = Math.max(1, Math.round(o.ratePerSecond * (MAX_CATCH_UP_MS / 1000)));
-    for (let batch = 0; !stopped; ) {
+    for (let batch = 0; !stopped;) {
       const wanted = Math.floor(((performance.now() - start) / 1000) * o.ratePerSecond);
       if (wanted <= sent) {
         await new Promise((resolve) => setTimeout(resolve, BATCH_INTERVAL_MS));
@@ -175,7 +186,15 @@ export async function startEventProducer(o: EventProducerOptions): Promise<Event
       }
       const roll = o.prng.next();
       const kind =
-        batch === FIRST_COMMIT_BATCH ? 'commit' : batch === FIRST_ABORT_BATCH ? 'abort' : roll < o.transactionShare.commit ? 'commit' : roll < o.transactionShare.commit + o.transactionShare.abort ? 'abort' : 'plain';
+        batch === FIRST_COMMIT_BATCH
+          ? 'commit'
+          : batch === FIRST_ABORT_BATCH
+            ? 'abort'
+            : roll < o.transactionShare.commit
+              ? 'commit'
+              : roll < o.transactionShare.commit + o.transactionShare.abort
+                ? 'abort'
+                : 'plain';
       if (kind === 'plain') await sendPlain(count);
       else await sendTransaction(kind, count);
       sent += count;

@@ -1,12 +1,13 @@
 import kafkajs, { type Admin } from 'kafkajs';
+
 import type { SmtpSink } from '../../dev/smtp-sink.js';
 import type { ChaosBroker } from './chaos-broker.js';
 import type { Disruption } from './duplicate-bound.js';
 import { describeFault, type Fault, type ScheduledFault } from './fault.js';
 import { applyKafkaNodeFault } from './kafka-node-faults.js';
+import type { RedisProxy } from './redis-proxy.js';
 import type { TimeWindow } from './retries-could-exhaust.js';
 import { retrying } from './retrying.js';
-import type { RedisProxy } from './redis-proxy.js';
 import type { ServiceFleet } from './service-fleet.js';
 
 const { ConfigResourceTypes } = kafkajs;
@@ -89,12 +90,15 @@ export class FaultRunner {
   schedule(faults: readonly ScheduledFault[]): void {
     const origin = this.#o.clock();
     for (const planned of faults) {
-      const timer = setTimeout(() => {
-        this.#timers.delete(timer);
-        if (this.#healed.signal.aborted) return;
-        const task = this.#run(planned).finally(() => this.#tasks.delete(task));
-        this.#tasks.add(task);
-      }, Math.max(0, planned.atMs - (this.#o.clock() - origin)));
+      const timer = setTimeout(
+        () => {
+          this.#timers.delete(timer);
+          if (this.#healed.signal.aborted) return;
+          const task = this.#run(planned).finally(() => this.#tasks.delete(task));
+          this.#tasks.add(task);
+        },
+        Math.max(0, planned.atMs - (this.#o.clock() - origin)),
+      );
       this.#timers.add(timer);
     }
   }
@@ -123,7 +127,15 @@ export class FaultRunner {
   }
 
   async #run({ atMs: plannedAtMs, fault }: ScheduledFault): Promise<void> {
-    const record: AppliedFault = { kind: fault.kind, plannedAtMs, atMs: this.#o.clock(), endMs: undefined, detail: describeFault(fault), outcome: 'applied', note: undefined };
+    const record: AppliedFault = {
+      kind: fault.kind,
+      plannedAtMs,
+      atMs: this.#o.clock(),
+      endMs: undefined,
+      detail: describeFault(fault),
+      outcome: 'applied',
+      note: undefined,
+    };
     this.applied.push(record);
     this.#o.log(`t+${(record.atMs / 1000).toFixed(1)}s  ${record.detail}`);
     try {
@@ -259,10 +271,14 @@ export class FaultRunner {
       case 'add-partitions': {
         const count = this.#partitions + fault.count;
         // The broker may be down or just back: retry, and count a first attempt that did land.
-        await retrying('adding partitions', async () => {
-          const { topics } = await this.#o.admin.fetchTopicMetadata({ topics: [this.#o.topic] });
-          if ((topics[0]?.partitions.length ?? 0) < count) await this.#o.admin.createPartitions({ topicPartitions: [{ topic: this.#o.topic, count }] });
-        }, { timeoutMs: 90_000 });
+        await retrying(
+          'adding partitions',
+          async () => {
+            const { topics } = await this.#o.admin.fetchTopicMetadata({ topics: [this.#o.topic] });
+            if ((topics[0]?.partitions.length ?? 0) < count) await this.#o.admin.createPartitions({ topicPartitions: [{ topic: this.#o.topic, count }] });
+          },
+          { timeoutMs: 90_000 },
+        );
         this.#partitions = count;
         this.disruptions.push({ atMs: this.#o.clock(), kind: fault.kind, crash: false });
         const timer = setTimeout(() => (this.#producerPartitions = Math.max(this.#producerPartitions, count)), 4_000);
@@ -277,8 +293,14 @@ export class FaultRunner {
   }
 
   async #setMaxMessageBytes(topic: string, value: number): Promise<void> {
-    await retrying(`setting max.message.bytes of ${topic}`, () =>
-      this.#o.admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'max.message.bytes', value: String(value) }] }] }),
-    { timeoutMs: 60_000 });
+    await retrying(
+      `setting max.message.bytes of ${topic}`,
+      () =>
+        this.#o.admin.alterConfigs({
+          validateOnly: false,
+          resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'max.message.bytes', value: String(value) }] }],
+        }),
+      { timeoutMs: 60_000 },
+    );
   }
 }

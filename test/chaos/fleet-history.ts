@@ -9,7 +9,12 @@ import type { FleetEvent } from './service-fleet.js';
 export function memberDisruptions(events: readonly FleetEvent[], before: number): Disruption[] {
   return events
     .filter((e) => e.atMs >= 0 && e.atMs < before && (e.what === 'started' || e.what === 'exited' || e.what === 'unexpected-exit'))
-    .map((e) => ({ atMs: e.atMs, kind: `${e.member} ${e.what}`, crash: e.what !== 'started' && e.code !== 0, members: Math.max(1, membersAt(events, e.atMs)) }));
+    .map((e) => ({
+      atMs: e.atMs,
+      kind: `${e.member} ${e.what}`,
+      crash: e.what !== 'started' && e.code !== 0,
+      members: Math.max(1, membersAt(events, e.atMs)),
+    }));
 }
 
 /**
@@ -30,7 +35,9 @@ export function exitViolations(events: readonly FleetEvent[], applied: readonly 
     const active = activeAt(atMs);
     return active.length === 0 ? '' : ` during ${active.join(', ')}`;
   };
-  return [`${exits.length} instance exit(s) by themselves: ${exits.map((e) => `${e.member} exited ${e.code} at t+${(e.atMs / 1000).toFixed(1)}s${during(e.atMs)}`).join('; ')}`];
+  return [
+    `${exits.length} instance exit(s) by themselves: ${exits.map((e) => `${e.member} exited ${e.code} at t+${(e.atMs / 1000).toFixed(1)}s${during(e.atMs)}`).join('; ')}`,
+  ];
 }
 
 /** A start-up refusal of the fallback relay's login while the fault that causes it ran. */

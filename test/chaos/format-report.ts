@@ -1,6 +1,6 @@
 import type { ChaosResult } from './chaos-result.js';
 import { beyondInFlight } from './duplicate-bound.js';
-import { describeFeatures, describeSchedule, type ChaosFeatures, type FaultKind } from './fault.js';
+import { type ChaosFeatures, describeFeatures, describeSchedule, type FaultKind } from './fault.js';
 
 const SHORT_NAMES: Record<FaultKind, string> = {
   sigkill: 'kill',
@@ -78,7 +78,9 @@ export function summary(r: ChaosResult): string {
     `  duplicates  ${v.duplicates.events} events, ${v.duplicates.extraCopies} extra mails; DLQ twice ${v.duplicates.deadLetteredTwice}; mailed and DLQ ${v.duplicates.deliveredAndDeadLettered}; total extra ${v.duplicates.totalExtra} (bound ${r.bound.atLeastOnce}${r.features.ledger ? `; extra mails bound ${r.bound.mails}` : ''}); most copies of one event ${v.duplicates.worst[0]?.copies ?? 1}`,
     `  beyond in-flight  ${beyondInFlight(r.bound).join('; ') || 'none'}`,
     ...((r.copiesAcrossKafkaFaults ?? []).length > 0
-      ? [`  third copies ${r.copiesAcrossKafkaFaults?.length} events, each copy after the first during ${[...new Set(r.copiesAcrossKafkaFaults?.flatMap((e) => e.faults))].join(', ')} (commits kept from the broker across two rebalances)`]
+      ? [
+          `  third copies ${r.copiesAcrossKafkaFaults?.length} events, each copy after the first during ${[...new Set(r.copiesAcrossKafkaFaults?.flatMap((e) => e.faults))].join(', ')} (commits kept from the broker across two rebalances)`,
+        ]
       : []),
     `  receipts    ${receiptsFigure(r)}`,
     `  rate        ${rateFigure(r)}${r.featureVerdict.rate ? ` (${r.featureVerdict.rate.judged} mails judged while Redis answered)` : ''}`,

@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
-import { coordinatorOf, leaderOf, type ChaosBroker } from './chaos-broker.js';
+
+import { type ChaosBroker, coordinatorOf, leaderOf } from './chaos-broker.js';
 import type { Fault } from './fault.js';
 import { retrying } from './retrying.js';
 
@@ -39,7 +40,8 @@ export async function applyKafkaNodeFault(fault: KafkaNodeFault, c: KafkaNodeFau
   const id = await retrying(
     'finding the node to kill',
     async () => {
-      const found = fault.kind === 'kill-coordinator' ? await coordinatorOf(admin, c.groupId) : await leaderOf(admin, c.topic, Math.floor(fault.target * c.partitions));
+      const found =
+        fault.kind === 'kill-coordinator' ? await coordinatorOf(admin, c.groupId) : await leaderOf(admin, c.topic, Math.floor(fault.target * c.partitions));
       if (found === undefined || found < 0) throw new Error('no leader yet');
       return found;
     },

@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+
 import type { Member } from './service-fleet.js';
 
 /** Series worth a timeline when a run goes wrong: where each member committed, what it held, how commits went. */
@@ -38,7 +39,17 @@ export interface MetricsSampler {
  * committed what when, what was held, whether commits failed). Best effort: a member that does not
  * answer is skipped.
  */
-export function startMetricsSampler({ members, clock, file, everyMs = 2_000 }: { members: () => Member[]; clock: () => number; file: string; everyMs?: number }): MetricsSampler {
+export function startMetricsSampler({
+  members,
+  clock,
+  file,
+  everyMs = 2_000,
+}: {
+  members: () => Member[];
+  clock: () => number;
+  file: string;
+  everyMs?: number;
+}): MetricsSampler {
   let busy = false;
   const timer = setInterval(() => {
     if (busy) return;

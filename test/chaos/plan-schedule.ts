@@ -1,4 +1,14 @@
-import { ALL_FEATURES, FAULT_KINDS, isBrokerFault, isSmtpFailure, kindNeeds, type ChaosFeatures, type Fault, type FaultKind, type ScheduledFault } from './fault.js';
+import {
+  ALL_FEATURES,
+  type ChaosFeatures,
+  type Fault,
+  FAULT_KINDS,
+  type FaultKind,
+  isBrokerFault,
+  isSmtpFailure,
+  kindNeeds,
+  type ScheduledFault,
+} from './fault.js';
 import type { Prng } from './prng.js';
 
 export interface FaultRanges {
@@ -93,7 +103,10 @@ export function planSchedule(o: PlanOptions): ScheduledFault[] {
   if (!(instances.min >= 1 && instances.min <= instances.initial && instances.initial <= instances.max)) {
     throw new RangeError(`Expected 1 <= min <= initial <= max instances, got ${JSON.stringify(instances)}`);
   }
-  for (const [name, range] of [['smtpOutageMs', ranges.smtpOutageMs], ['smtp4xxBurstMs', ranges.smtp4xxBurstMs]] as const) {
+  for (const [name, range] of [
+    ['smtpOutageMs', ranges.smtpOutageMs],
+    ['smtp4xxBurstMs', ranges.smtp4xxBurstMs],
+  ] as const) {
     if (range[1] >= o.retryWindowMs) throw new RangeError(`Expected ${name} shorter than the retry window (${o.retryWindowMs} ms), got up to ${range[1]} ms`);
   }
   const span = o.durationMs - lead - tail;

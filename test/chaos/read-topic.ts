@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+
 import type { Kafka } from 'kafkajs';
+
 import { withDeadline } from '../../dev/kafka/with-deadline.js';
 
 export interface TopicRecord {
@@ -54,7 +56,11 @@ export async function readTopic(kafka: Kafka, topic: string, { timeoutMs = 60_00
             .catch(reject);
         });
       })(),
-      { timeoutMs, what: () => `reading ${topic} to its end (${records.length} records so far, positions ${JSON.stringify(Object.fromEntries([...next].map(([p, o]) => [p, String(o)])))})` },
+      {
+        timeoutMs,
+        what: () =>
+          `reading ${topic} to its end (${records.length} records so far, positions ${JSON.stringify(Object.fromEntries([...next].map(([p, o]) => [p, String(o)])))})`,
+      },
     );
     return records;
   } finally {

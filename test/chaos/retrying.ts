@@ -3,7 +3,11 @@
  * leader", "coordinator loading" and the like for a while; the chaos run's own reads and admin calls
  * wait that out instead of failing the run.
  */
-export async function retrying<T>(what: string, fn: () => Promise<T>, { timeoutMs = 60_000, everyMs = 500 }: { timeoutMs?: number; everyMs?: number } = {}): Promise<T> {
+export async function retrying<T>(
+  what: string,
+  fn: () => Promise<T>,
+  { timeoutMs = 60_000, everyMs = 500 }: { timeoutMs?: number; everyMs?: number } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
     try {

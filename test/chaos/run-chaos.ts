@@ -1,29 +1,31 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+
 import { Kafka, logLevel } from 'kafkajs';
+
+import { type DlqWatch, watchDlq } from '../../dev/loadtest/dlq-watch.js';
 import { startSmtpSink } from '../../dev/smtp-sink.js';
-import { watchDlq, type DlqWatch } from '../../dev/loadtest/dlq-watch.js';
 import type { ChaosBroker } from './chaos-broker.js';
 import type { ChaosResult } from './chaos-result.js';
 import type { ChaosScale } from './chaos-scale.js';
 import { checkFeatures, featureViolations } from './check-features.js';
 import { checkHistory } from './check-history.js';
-import type { ChaosHistory } from './history.js';
 import { readDeadLetters, readLog, readOffsets, readReceipts } from './collect-history.js';
 import { copiesBeyondTwo } from './copies-beyond-two.js';
-import { exitViolations, memberDisruptions, membersAt, peakMembers } from './fleet-history.js';
 import { waitForDrain } from './drain.js';
 import { duplicateBound } from './duplicate-bound.js';
-import { startEventProducer, type EventProducer } from './event-producer.js';
-import { describeFeatures, describeSchedule, type ChaosFeatures, type FaultKind } from './fault.js';
+import { type EventProducer, startEventProducer } from './event-producer.js';
+import { type ChaosFeatures, describeFeatures, describeSchedule, type FaultKind } from './fault.js';
 import { FaultRunner } from './fault-runner.js';
+import { exitViolations, memberDisruptions, membersAt, peakMembers } from './fleet-history.js';
 import { summary, toJson } from './format-report.js';
-import { startMetricsSampler, type MetricsSampler } from './metrics-sampler.js';
+import type { ChaosHistory } from './history.js';
+import { type MetricsSampler, startMetricsSampler } from './metrics-sampler.js';
 import { planSchedule } from './plan-schedule.js';
 import { createPrng } from './prng.js';
+import { type RedisProxy, startRedisProxy } from './redis-proxy.js';
 import { retriesCouldExhaust, retryWindowMs } from './retries-could-exhaust.js';
 import { retrying } from './retrying.js';
-import { startRedisProxy, type RedisProxy } from './redis-proxy.js';
 import { chaosServiceEnv, FROM_DOMAIN, SERVICE_SETTINGS } from './service-env.js';
 import { ServiceFleet } from './service-fleet.js';
 import { violations } from './violations.js';
@@ -82,7 +84,12 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
   });
   log(`chaos seed ${o.seed} (${scale.name}; ${describeFeatures(features)}), topic ${topic}, schedule:\n${describeSchedule(schedule)}`);
 
-  const kafka = new Kafka({ clientId: `chaos-${runId}`, brokers: broker.brokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 3_000 } });
+  const kafka = new Kafka({
+    clientId: `chaos-${runId}`,
+    brokers: broker.brokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 3_000 },
+  });
   const admin = kafka.admin();
   let chaosStart = Date.now();
   const clock = (): number => Date.now() - chaosStart;
@@ -143,7 +150,11 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
   try {
     await broker.start();
     await admin.connect();
-    const topics = [{ topic, numPartitions: scale.partitions }, { topic: dlqTopic, numPartitions: 1 }, ...(receiptsTopic ? [{ topic: receiptsTopic, numPartitions: o.receiptsPartitions ?? 2 }] : [])];
+    const topics = [
+      { topic, numPartitions: scale.partitions },
+      { topic: dlqTopic, numPartitions: 1 },
+      ...(receiptsTopic ? [{ topic: receiptsTopic, numPartitions: o.receiptsPartitions ?? 2 }] : []),
+    ];
     await retrying('creating the topics', async () => {
       const present = new Set(await admin.listTopics());
       const missing = topics.filter((t) => !present.has(t.topic));
@@ -187,7 +198,14 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
     log(`read back ${log1.length} records of ${topic} (read_committed)`);
     const dlqSeen = new Set<string>();
     dlqWatch = await retrying('watching the DLQ', () =>
-      watchDlq({ kafka, admin, topic: dlqTopic, groupId: `chaos-dlq-watch-${runId}`, fromBeginning: true, onRecord: (r) => r.eventId !== undefined && dlqSeen.add(r.eventId) }),
+      watchDlq({
+        kafka,
+        admin,
+        topic: dlqTopic,
+        groupId: `chaos-dlq-watch-${runId}`,
+        fromBeginning: true,
+        onRecord: (r) => r.eventId !== undefined && dlqSeen.add(r.eventId),
+      }),
     );
     const drain = await waitForDrain({
       due: log1,
@@ -196,7 +214,9 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
       timeoutMs: scale.drainMs,
       log,
     });
-    log(`drain ${drain.drained ? 'complete' : `NOT complete (${drain.unsettled} unsettled)`} after ${(drain.waitedMs / 1000).toFixed(0)} s; stopping the instances`);
+    log(
+      `drain ${drain.drained ? 'complete' : `NOT complete (${drain.unsettled} unsettled)`} after ${(drain.waitedMs / 1000).toFixed(0)} s; stopping the instances`,
+    );
     // Late duplicates (a send that was in flight somewhere) get a moment to arrive.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const closeAt = clock();
@@ -207,14 +227,26 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
     const { entries: dlq } = await retrying(`reading ${dlqTopic}`, () => readDeadLetters(kafka, dlqTopic, topic), { timeoutMs: 120_000 });
     const partitions = await retrying('reading the committed and end offsets', () => readOffsets(admin, groupId, topic));
     const dlqReasonsAllowed = { smtpPermanent: false, retriesExhausted: retriesCouldExhaust(runner.failureWindows, SERVICE_SETTINGS.retry) };
-    const history: ChaosHistory = { produced: producer.produced, log: log1, acceptedMessageIds: accepted, messageIdDomain: FROM_DOMAIN, dlq, partitions, dlqReasonsAllowed };
+    const history: ChaosHistory = {
+      produced: producer.produced,
+      log: log1,
+      acceptedMessageIds: accepted,
+      messageIdDomain: FROM_DOMAIN,
+      dlq,
+      partitions,
+      dlqReasonsAllowed,
+    };
     // The checker's whole input, to judge a run again offline (checkHistory(JSON.parse(…)) with offsets as bigint).
     writeFileSync(path.join(reportDir, 'history.json'), toJson(history));
     writeFileSync(path.join(reportDir, 'acceptances.json'), JSON.stringify(accepted.map((id, i) => [acceptedAt[i], id])));
     const verdict = checkHistory(history);
-    const receipts = receiptsTopic ? await retrying(`reading ${receiptsTopic}`, () => readReceipts(kafka, receiptsTopic, log1), { timeoutMs: 120_000 }) : undefined;
+    const receipts = receiptsTopic
+      ? await retrying(`reading ${receiptsTopic}`, () => readReceipts(kafka, receiptsTopic, log1), { timeoutMs: 120_000 })
+      : undefined;
     if (receipts) writeFileSync(path.join(reportDir, 'receipts.json'), JSON.stringify(receipts));
-    const settledIds = log1.flatMap((r) => (r.eventId !== undefined && (acceptedIds.has(r.eventId) || dlqSeen.has(r.eventId) || dlq.some((d) => d.eventId === r.eventId)) ? [r.eventId] : []));
+    const settledIds = log1.flatMap((r) =>
+      r.eventId !== undefined && (acceptedIds.has(r.eventId) || dlqSeen.has(r.eventId) || dlq.some((d) => d.eventId === r.eventId)) ? [r.eventId] : [],
+    );
     const acceptances = new Map<string, number>();
     for (const id of accepted) {
       const eventId = /^<([^@>]+)@/.exec(id ?? '')?.[1];
@@ -225,7 +257,14 @@ export async function runChaos(o: RunChaosOptions): Promise<ChaosResult> {
       acceptances,
       ...(receipts ? { receipts } : {}),
       ...(features.clusterRate
-        ? { rate: { limitPerSecond: scale.rateLimitPerSecond, acceptedAtMs: acceptedAt.filter((t) => t >= 0 && t <= closeAt), excluded: runner.redisWindows, inFlight: SERVICE_SETTINGS.workerCount * scale.instances.max } }
+        ? {
+            rate: {
+              limitPerSecond: scale.rateLimitPerSecond,
+              acceptedAtMs: acceptedAt.filter((t) => t >= 0 && t <= closeAt),
+              excluded: runner.redisWindows,
+              inFlight: SERVICE_SETTINGS.workerCount * scale.instances.max,
+            },
+          }
         : {}),
     });
 

@@ -57,7 +57,12 @@ export function chaosServiceEnv(o: ChaosServiceEnvOptions): Record<string, strin
     ...(o.redisUrl ? { IDEMPOTENCY_REDIS_URL: o.redisUrl, IDEMPOTENCY_LEASE_MS: '15000' } : {}),
     ...(o.receiptsTopic ? { KAFKA_RECEIPTS_TOPIC: o.receiptsTopic } : {}),
     ...(o.fallback
-      ? { SMTP_FALLBACK_HOST: '127.0.0.1', SMTP_FALLBACK_PORT: String(o.fallback.port), SMTP_FALLBACK_USER: o.fallback.user, SMTP_FALLBACK_PASS: o.fallback.pass }
+      ? {
+          SMTP_FALLBACK_HOST: '127.0.0.1',
+          SMTP_FALLBACK_PORT: String(o.fallback.port),
+          SMTP_FALLBACK_USER: o.fallback.user,
+          SMTP_FALLBACK_PASS: o.fallback.pass,
+        }
       : {}),
     ...(o.clusterRate
       ? {

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+
 import { freePort } from '../../dev/loadtest/free-port.js';
-import { spawnService, type ServiceProcess } from '../../dev/service-process.js';
 import { waitForReady } from '../../dev/loadtest/wait.js';
+import { type ServiceProcess, spawnService } from '../../dev/service-process.js';
 
 export interface Member {
   /** `svc-<n>`: every start is a new member (a new process, a new consumer-group member). */

@@ -32,7 +32,12 @@ export function violations(v: HistoryVerdict, limits: VerdictLimits): string[] {
   if (v.stuck.length > 0) {
     out.push(
       `stuck partitions ${v.stuck.length}: ` +
-        v.stuck.map((s) => `p${s.partition} committed ${s.committed ?? 'nothing'} < end ${s.end} (${s.pending === 0 ? 'only transaction markers / aborted records behind' : `${s.pending} due records behind`})`).join('; '),
+        v.stuck
+          .map(
+            (s) =>
+              `p${s.partition} committed ${s.committed ?? 'nothing'} < end ${s.end} (${s.pending === 0 ? 'only transaction markers / aborted records behind' : `${s.pending} due records behind`})`,
+          )
+          .join('; '),
     );
   }
   if (v.duplicates.totalExtra > limits.maxExtraCopies) {

@@ -1,15 +1,17 @@
 import net from 'node:net';
+
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+
 import type { App } from '../../src/app.js';
-import { REDIS_LEDGER_CLIENT_OPTIONS } from '../../src/ledger/redis-ledger.js';
 import { clusterSendRate, redisSendBudget } from '../../src/delivery/rate/send-rate.js';
+import { REDIS_LEDGER_CLIENT_OPTIONS } from '../../src/ledger/redis-ledger.js';
 import { createMetrics } from '../../src/platform/metrics.js';
 import { metricValue, produceEvents, serviceEnv, startApp, useAppWorld } from '../support/app-harness.js';
-import { silentLogger } from '../support/pipeline.js';
-import { redisServerMissing, startRedisServer, type RedisServer } from '../support/redis.js';
 import { useCleanup } from '../support/cleanup.js';
+import { silentLogger } from '../support/pipeline.js';
+import { type RedisServer, redisServerMissing, startRedisServer } from '../support/redis.js';
 
 const missing = redisServerMissing();
 const cleanup = useCleanup();
@@ -43,8 +45,17 @@ describe.skipIf(missing !== undefined)(`EMAIL_RATE_LIMIT_SCOPE=cluster${missing 
 
   it('three instances under backlog with a cluster limit of 20/s: the SMTP server sees 20/s ± 10 % over 20 s', async () => {
     const redis = await redisServer();
-    await produceEvents(ctx.world, Array.from({ length: 900 }, (_, i) => `cr-${i}`));
-    const env = serviceEnv(ctx.world, ctx.sink.port, { EMAIL_RATE_LIMIT_PER_SECOND: '20', EMAIL_RATE_LIMIT_SCOPE: 'cluster', REDIS_URL: redis.url, EMAIL_WORKER_COUNT: '10', LOG_LEVEL: 'error' });
+    await produceEvents(
+      ctx.world,
+      Array.from({ length: 900 }, (_, i) => `cr-${i}`),
+    );
+    const env = serviceEnv(ctx.world, ctx.sink.port, {
+      EMAIL_RATE_LIMIT_PER_SECOND: '20',
+      EMAIL_RATE_LIMIT_SCOPE: 'cluster',
+      REDIS_URL: redis.url,
+      EMAIL_WORKER_COUNT: '10',
+      LOG_LEVEL: 'error',
+    });
     const apps: App[] = [];
     for (let i = 0; i < 3; i += 1) apps.push(await startApp({ ...env, HTTP_PORT: '0' }));
     cleanup.push(() => Promise.all(apps.map((app) => app.stop())));
@@ -66,14 +77,30 @@ describe.skipIf(missing !== undefined)(`EMAIL_RATE_LIMIT_SCOPE=cluster${missing 
   it('Redis answering in 400 ms: the pod sends at its share, 40/s over 4 replicas = 10/s, not one email per 400 ms per worker, and says why', async () => {
     const redis = await redisServer();
     const slow = await latencyProxy(redis.port, 400);
-    await produceEvents(ctx.world, Array.from({ length: 400 }, (_, i) => `slow-${i}`));
-    const env = serviceEnv(ctx.world, ctx.sink.port, { EMAIL_RATE_LIMIT_PER_SECOND: '40', EMAIL_RATE_LIMIT_MAX_REPLICAS: '4', EMAIL_RATE_LIMIT_SCOPE: 'cluster', REDIS_URL: slow.url, IDEMPOTENCY_REDIS_URL: redis.url, EMAIL_WORKER_COUNT: '2', LOG_LEVEL: 'error' });
+    await produceEvents(
+      ctx.world,
+      Array.from({ length: 400 }, (_, i) => `slow-${i}`),
+    );
+    const env = serviceEnv(ctx.world, ctx.sink.port, {
+      EMAIL_RATE_LIMIT_PER_SECOND: '40',
+      EMAIL_RATE_LIMIT_MAX_REPLICAS: '4',
+      EMAIL_RATE_LIMIT_SCOPE: 'cluster',
+      REDIS_URL: slow.url,
+      IDEMPOTENCY_REDIS_URL: redis.url,
+      EMAIL_WORKER_COUNT: '2',
+      LOG_LEVEL: 'error',
+    });
     const app = await startApp({ ...env, HTTP_PORT: '0' });
     cleanup.push(() => app.stop());
     await ctx.sink.waitFor(20, { timeoutMs: 60_000 });
     const from = Date.now() + 500;
     await new Promise((resolve) => setTimeout(resolve, 10_700));
-    const perSecond = acceptedIn(ctx.sink.received.map((mail) => mail.receivedAt.getTime()), from, 10_000) / 10;
+    const perSecond =
+      acceptedIn(
+        ctx.sink.received.map((mail) => mail.receivedAt.getTime()),
+        from,
+        10_000,
+      ) / 10;
     console.info(`slow Redis (400 ms): ${perSecond.toFixed(2)} emails/s at the SMTP server over 10 s (share 10/s, 2 workers)`);
     expect(perSecond).toBeGreaterThanOrEqual(9);
     expect(perSecond).toBeLessThanOrEqual(10.5);
@@ -90,7 +117,17 @@ describe.skipIf(missing !== undefined)(`cluster send rate against a real redis-s
     cleanup.push(() => client.disconnect());
     const metrics = createMetrics({ registry: new Registry(), defaults: false });
     await new Promise<void>((resolve) => (client.status === 'ready' ? resolve() : client.once('ready', () => resolve())));
-    return { metrics, client, rate: clusterSendRate({ budget: redisSendBudget({ redis: client, perSecond, keyPrefix: `test-${Math.random()}` }), perSecond, maxReplicas, metrics, logger: silentLogger }) };
+    return {
+      metrics,
+      client,
+      rate: clusterSendRate({
+        budget: redisSendBudget({ redis: client, perSecond, keyPrefix: `test-${Math.random()}` }),
+        perSecond,
+        maxReplicas,
+        metrics,
+        logger: silentLogger,
+      }),
+    };
   };
 
   /** How many takes two limiters sharing one budget complete in `ms`. */

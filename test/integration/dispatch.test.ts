@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DLQ_HEADERS } from '../../src/settle/publish/dlq-message.js';
-import { signupEvent } from '../../dev/signup-event.js';
-import { committedLag, metricValue, produceEvents, produceRaw, readDlq, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
 
+import { signupEvent } from '../../dev/signup-event.js';
+import { DLQ_HEADERS } from '../../src/settle/publish/dlq-message.js';
+import { committedLag, metricValue, produceEvents, produceRaw, readDlq, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
 
 const ctx = useAppWorld();
 
@@ -91,7 +91,12 @@ describe('email dispatcher on a real broker and SMTP server', () => {
     await ctx.sink.waitFor(ids.length, { timeoutMs: 60_000 });
     // One send at a time puts each acceptance >= 100 ms after the previous one (the sink's DATA latency), so
     // at most one lands in any 50 ms window; concurrent sends end together. How fast it is: BENCHMARKS.md.
-    expect(peakWithin(ctx.sink.received.map((m) => m.receivedAt.getTime()), 50)).toBeGreaterThanOrEqual(5);
+    expect(
+      peakWithin(
+        ctx.sink.received.map((m) => m.receivedAt.getTime()),
+        50,
+      ),
+    ).toBeGreaterThanOrEqual(5);
   });
 
   it('while a 10× larger backlog drains › never holds more than EMAIL_WORKER_BUFFER messages', async () => {

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
+import { afterAll, describe, expect, it } from 'vitest';
+
 import { committedLag, produceEvents, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
 import { dkimTestKey } from '../support/dkim-key.js';
 

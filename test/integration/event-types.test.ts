@@ -2,7 +2,9 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { afterAll, describe, expect, it } from 'vitest';
+
 import { signupEvent } from '../../dev/signup-event.js';
 import type { Receipt } from '../../src/settle/publish/receipt-message.js';
 import { committedLag, metricValue, produceRaw, readDlq, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
@@ -25,7 +27,11 @@ function templatesWithHeaders(): string {
       'verify-email': {
         eventTypes: ['user.email_verification_requested'],
         fields: { verificationUrl: 'url' },
-        headers: { 'Feedback-ID': 'verify:acme', 'List-Unsubscribe': '<https://acme.test/unsubscribe?user={user.id}>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+        headers: {
+          'Feedback-ID': 'verify:acme',
+          'List-Unsubscribe': '<https://acme.test/unsubscribe?user={user.id}>',
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+        },
       },
     },
   };
@@ -63,7 +69,9 @@ describe('one topic, several event types, on a real broker and SMTP server', () 
     const { signups, verifications, others, messages } = mixedTopic();
     const noLink = signupEvent('ver-nolink', { type: 'user.email_verification_requested' });
     await produceRaw(ctx.world, [...messages, { key: 'user-x', value: JSON.stringify(noLink) }]);
-    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port, { EMAIL_TEMPLATES_DIR: templatesWithHeaders(), EMAIL_UNMAPPED_EVENT_TYPES: 'skip', KAFKA_RECEIPTS_TOPIC: receipts }));
+    ctx.app = await startApp(
+      serviceEnv(ctx.world, ctx.sink.port, { EMAIL_TEMPLATES_DIR: templatesWithHeaders(), EMAIL_UNMAPPED_EVENT_TYPES: 'skip', KAFKA_RECEIPTS_TOPIC: receipts }),
+    );
     await ctx.sink.waitFor(2 * N, { timeoutMs: 60_000 });
     await until(async () => (await committedLag(ctx.world)) === 0, { what: 'committed lag 0', timeoutMs: 60_000 });
 

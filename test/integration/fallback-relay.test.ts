@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../dev/smtp-sink.js';
+
+import { type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '../../dev/smtp-sink.js';
 import { committedLag, metricValue, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
-import { signupValue } from '../support/pipeline.js';
 import { useCleanup } from '../support/cleanup.js';
+import { signupValue } from '../support/pipeline.js';
 
 const ctx = useAppWorld({ partitions: 3 });
 const cleanup = useCleanup();
@@ -73,15 +74,17 @@ describe('a fallback SMTP relay (SMTP_FALLBACK_HOST)', () => {
    * stops nor dead-letters (issue 19, defect 3: it exited five times in a row).
    */
   async function primaryDownWhileTheFallbackRefuses(fallback: SmtpSink, refuse: () => void, env: Record<string, string> = {}) {
-    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port, {
-      SMTP_FALLBACK_HOST: '127.0.0.1',
-      SMTP_FALLBACK_PORT: String(fallback.port),
-      SMTP_BREAKER_THRESHOLD: '3',
-      SMTP_BREAKER_PROBE_INTERVAL_MS: '500',
-      EMAIL_WORKER_COUNT: String(WORKERS),
-      LOG_LEVEL: 'error',
-      ...env,
-    }));
+    ctx.app = await startApp(
+      serviceEnv(ctx.world, ctx.sink.port, {
+        SMTP_FALLBACK_HOST: '127.0.0.1',
+        SMTP_FALLBACK_PORT: String(fallback.port),
+        SMTP_BREAKER_THRESHOLD: '3',
+        SMTP_BREAKER_PROBE_INTERVAL_MS: '500',
+        EMAIL_WORKER_COUNT: String(WORKERS),
+        LOG_LEVEL: 'error',
+        ...env,
+      }),
+    );
     const app = ctx.app;
     let stopped = false;
     void app.done.then(() => (stopped = true));
@@ -91,7 +94,7 @@ describe('a fallback SMTP relay (SMTP_FALLBACK_HOST)', () => {
     refuse();
     await ctx.sink.setDown(true);
     const relays = () => app.health.readiness().smtpRelays as Record<string, { circuit: string; refused?: string }> | undefined;
-    await until(() => relays()?.fallback?.refused !== undefined, { what: 'the fallback\'s circuit open on its refusal, on /readyz', timeoutMs: 20_000 });
+    await until(() => relays()?.fallback?.refused !== undefined, { what: "the fallback's circuit open on its refusal, on /readyz", timeoutMs: 20_000 });
     await new Promise((resolve) => setTimeout(resolve, 8_000));
     await ctx.sink.setDown(false);
     await producing;
@@ -107,14 +110,19 @@ describe('a fallback SMTP relay (SMTP_FALLBACK_HOST)', () => {
 
   it('primary down under load while the fallback refuses our login (its password changed at the server) › the service holds and carries on once the primary answers: no exit, nothing dead-lettered or lost', async () => {
     const fallback = await fallbackSink({ auth: { user: 'mailer', pass: 'Fallback-Old-1' } });
-    await primaryDownWhileTheFallbackRefuses(fallback, () => fallback.setAuth({ user: 'mailer', pass: 'Fallback-New-2' }), { SMTP_FALLBACK_USER: 'mailer', SMTP_FALLBACK_PASS: 'Fallback-Old-1' });
+    await primaryDownWhileTheFallbackRefuses(fallback, () => fallback.setAuth({ user: 'mailer', pass: 'Fallback-New-2' }), {
+      SMTP_FALLBACK_USER: 'mailer',
+      SMTP_FALLBACK_PASS: 'Fallback-Old-1',
+    });
     expect(fallback.authFailures).toBeGreaterThanOrEqual(1);
     expect(fallback.count).toBe(0);
   });
 
   it('primary down under load while the fallback answers 554 "relay access denied" at RCPT › no recipient dead-lettered; all sent through the primary once it answers', async () => {
     const fallback = await fallbackSink();
-    await primaryDownWhileTheFallbackRefuses(fallback, () => fallback.failNext(1_000_000, 554, '5.7.1 <user@example.com>: Relay access denied', { at: 'rcpt' }));
+    await primaryDownWhileTheFallbackRefuses(fallback, () =>
+      fallback.failNext(1_000_000, 554, '5.7.1 <user@example.com>: Relay access denied', { at: 'rcpt' }),
+    );
     expect(fallback.rejected).toBeGreaterThanOrEqual(1);
   });
 });

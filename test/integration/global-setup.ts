@@ -6,11 +6,14 @@
  * A broker started here is stopped in teardown; LOCAL_KAFKA_KEEP=1 leaves it running for fast re-runs
  * (the next run reuses it). LOCAL_KAFKA_TEST_PORT / LOCAL_KAFKA_TEST_CONTROLLER_PORT move it.
  */
-import path from 'node:path';
-import type { TestProject } from 'vitest/node';
 import '../support/kafkajs-fix.js';
-import { ensureKafka } from '../../dev/local-kafka.js';
+
+import path from 'node:path';
+
+import type { TestProject } from 'vitest/node';
+
 import { intFromEnv, PROJECT_ROOT } from '../../dev/kafka/options-from-env.js';
+import { ensureKafka } from '../../dev/local-kafka.js';
 
 /** Not the dev broker's 9092/9093, so tests run while `npm run kafka start` is up. */
 export const TEST_KAFKA_PORT = intFromEnv(process.env, 'LOCAL_KAFKA_TEST_PORT', 1, 65_535) ?? 19092;
@@ -29,7 +32,10 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const external = process.env.KAFKA_BROKERS?.trim();
   if (external) {
-    project.provide('kafkaBrokers', external.split(',').map((broker) => broker.trim()));
+    project.provide(
+      'kafkaBrokers',
+      external.split(',').map((broker) => broker.trim()),
+    );
     project.provide('localKafkaDir', null);
     return undefined;
   }

@@ -1,11 +1,12 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { startSmtpSink, type SmtpSink } from '../../dev/smtp-sink.js';
-import type { App } from '../../src/app.js';
+
 import { signupEvent } from '../../dev/signup-event.js';
+import { type SmtpSink, startSmtpSink } from '../../dev/smtp-sink.js';
+import type { App } from '../../src/app.js';
 import { committedLag, createWorld, metricValue, produceEvents, produceRaw, serviceEnv, startApp, until, type World } from '../support/app-harness.js';
-import { redisServerMissing, startRedisServer, type RedisServer } from '../support/redis.js';
-import { startService, type ServiceProcess } from '../support/service-process.js';
+import { type RedisServer, redisServerMissing, startRedisServer } from '../support/redis.js';
+import { type ServiceProcess, startService } from '../support/service-process.js';
 
 const missing = redisServerMissing();
 if (missing) console.warn(`[idempotency] skipped: ${missing}`);
@@ -63,9 +64,13 @@ describe.skipIf(missing !== undefined)(`the service with the Redis sent ledger (
     await redis.stop();
     const ids = ['held-1', 'held-2'];
     await produceEvents(world, ids);
-    app = await startApp(serviceEnv(world, sink.port, { IDEMPOTENCY_REDIS_URL: redis.url, IDEMPOTENCY_STRICT: 'true', EMAIL_RETRY_DELAYS_MS: '200', LOG_LEVEL: 'error' }));
+    app = await startApp(
+      serviceEnv(world, sink.port, { IDEMPOTENCY_REDIS_URL: redis.url, IDEMPOTENCY_STRICT: 'true', EMAIL_RETRY_DELAYS_MS: '200', LOG_LEVEL: 'error' }),
+    );
     const live = app;
-    await until(async () => (await metricValue(live, 'email_dispatcher_idempotency_ledger_errors_total')) >= 2 * ids.length, { what: 'claims refused while Redis is down' });
+    await until(async () => (await metricValue(live, 'email_dispatcher_idempotency_ledger_errors_total')) >= 2 * ids.length, {
+      what: 'claims refused while Redis is down',
+    });
     expect(sink.count).toBe(0);
     expect(await committedLag(world)).toBe(ids.length);
 

@@ -4,6 +4,7 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -17,7 +18,9 @@ let out: string;
 beforeAll(async () => {
   // Inside the checkout so that Node resolves node_modules as it does in the image's /app.
   out = mkdtempSync(path.join(ROOT, '.local', 'image-build-'));
-  await run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', out], { cwd: ROOT });
+  await run(process.execPath, [path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', out], {
+    cwd: ROOT,
+  });
 }, 120_000);
 
 afterAll(() => {
@@ -28,7 +31,11 @@ const jsFiles = (dir: string): string[] => readdirSync(dir, { recursive: true, e
 
 async function start(entry: string, args: string[], env: Record<string, string>) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [path.join(out, 'cmd', entry), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 });
+    const { stdout, stderr } = await run(process.execPath, [path.join(out, 'cmd', entry), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      timeout: 30_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -38,7 +45,11 @@ async function start(entry: string, args: string[], env: Record<string, string>)
 
 describe('the image’s entry points', () => {
   it('are exactly the service, the redrive CLI and send-test', () => {
-    expect(readdirSync(path.join(out, 'cmd')).filter((f) => f.endsWith('.js')).sort()).toEqual(['redrive.js', 'send-test.js', 'service.js']);
+    expect(
+      readdirSync(path.join(out, 'cmd'))
+        .filter((f) => f.endsWith('.js'))
+        .sort(),
+    ).toEqual(['redrive.js', 'send-test.js', 'service.js']);
     expect(readdirSync(out).sort()).toEqual(['cmd', 'src']);
   });
 
@@ -47,7 +58,11 @@ describe('the image’s entry points', () => {
     const bare = new Set<string>();
     for (const file of jsFiles(out)) {
       const text = readFileSync(path.join(out, file), 'utf8');
-      const specs = [...text.matchAll(/^\s*(?:import|export)\b[^;]*?from\s*['"]([^'".][^'"]*)['"]/gm), ...text.matchAll(/\bimport\(\s*['"]([^'".][^'"]*)['"]\s*\)/g), ...text.matchAll(/^\s*import\s*['"]([^'".][^'"]*)['"]/gm)];
+      const specs = [
+        ...text.matchAll(/^\s*(?:import|export)\b[^;]*?from\s*['"]([^'".][^'"]*)['"]/gm),
+        ...text.matchAll(/\bimport\(\s*['"]([^'".][^'"]*)['"]\s*\)/g),
+        ...text.matchAll(/^\s*import\s*['"]([^'".][^'"]*)['"]/gm),
+      ];
       for (const [, spec] of specs) {
         const name = (spec as string).startsWith('@') ? (spec as string).split('/').slice(0, 2).join('/') : (spec as string).split('/')[0];
         bare.add(name as string);

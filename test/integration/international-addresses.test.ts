@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { signupEvent } from '../../dev/signup-event.js';
 import { committedLag, metricValue, produceRaw, readDlq, serviceEnv, startApp, until, useAppWorld, type World } from '../support/app-harness.js';
 
@@ -8,7 +9,10 @@ const ADDRESSES = { idn: 'ada@bücher.de', local: 'jörg@example.de', both: '用
 async function produceInternational(world: World): Promise<void> {
   await produceRaw(
     world,
-    Object.entries(ADDRESSES).map(([id, email]) => ({ key: `user-${id}`, value: JSON.stringify(signupEvent(`intl-${id}`, { user: { id: `user-${id}`, email, name: 'Jörg' } })) })),
+    Object.entries(ADDRESSES).map(([id, email]) => ({
+      key: `user-${id}`,
+      value: JSON.stringify(signupEvent(`intl-${id}`, { user: { id: `user-${id}`, email, name: 'Jörg' } })),
+    })),
   );
 }
 

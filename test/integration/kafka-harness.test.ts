@@ -1,5 +1,6 @@
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+
 import { createTopics } from '../../dev/local-kafka.js';
 import { consumeAll, createTopic, produce, randomGroup, randomTopic, readCommittedOffsets, testBrokers, testKafka } from '../support/kafka.js';
 

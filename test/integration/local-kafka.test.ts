@@ -1,8 +1,10 @@
-import net from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+
 import { describe, expect, inject, it } from 'vitest';
+
 import { ensureKafka, kafkaStatus, LocalKafkaError } from '../../dev/local-kafka.js';
 
 const localDir = inject('localKafkaDir');

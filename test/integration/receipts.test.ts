@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+
 import { signupEvent } from '../../dev/signup-event.js';
-import { RECEIPT_CONTENT_TYPE, type Receipt } from '../../src/settle/publish/receipt-message.js';
+import { type Receipt, RECEIPT_CONTENT_TYPE } from '../../src/settle/publish/receipt-message.js';
 import { committedLag, metricValue, produceEvents, produceRaw, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
 import { consumeAll, createTopic } from '../support/kafka.js';
 import { startService } from '../support/service-process.js';
@@ -25,7 +26,15 @@ describe('delivery receipts on Kafka (KAFKA_RECEIPTS_TOPIC)', () => {
     // At least once: no event without its receipt.
     for (const id of ids) {
       const got = byKey.get(id);
-      expect(got?.receipt).toMatchObject({ eventId: id, outcome: 'sent', messageId: `<${id}@acme.test>`, smtpCode: 250, attempts: 1, relay: 'primary', source: { topic: ctx.world.topic } });
+      expect(got?.receipt).toMatchObject({
+        eventId: id,
+        outcome: 'sent',
+        messageId: `<${id}@acme.test>`,
+        smtpCode: 250,
+        attempts: 1,
+        relay: 'primary',
+        source: { topic: ctx.world.topic },
+      });
       expect(got?.receipt.smtpReply).toMatch(/^250\b/);
       expect(got?.headers['content-type']).toBe(RECEIPT_CONTENT_TYPE);
     }
@@ -42,7 +51,10 @@ describe('delivery receipts on Kafka (KAFKA_RECEIPTS_TOPIC)', () => {
     await produceEvents(ctx.world, ['none-1']);
     const service = startService(serviceEnv(ctx.world, ctx.sink.port, { KAFKA_RECEIPTS_TOPIC: receipts }));
     expect(await service.exited).toBe(2);
-    expect(service.lines).toEqual(['email-dispatcher: invalid configuration', `  KAFKA_RECEIPTS_TOPIC: topic "${receipts}" does not exist on the brokers (or this client may not describe it); create it first`]);
+    expect(service.lines).toEqual([
+      'email-dispatcher: invalid configuration',
+      `  KAFKA_RECEIPTS_TOPIC: topic "${receipts}" does not exist on the brokers (or this client may not describe it); create it first`,
+    ]);
     expect(ctx.sink.count).toBe(0);
     expect(await committedLag(ctx.world)).toBe(1);
   }, 60_000);
@@ -60,13 +72,16 @@ describe('delivery receipts on Kafka (KAFKA_RECEIPTS_TOPIC)', () => {
     await ctx.world.admin.deleteTopics({ topics: [receipts] });
     const ids = Array.from({ length: 50 }, (_, i) => `gone-${i}`);
     await produceEvents(ctx.world, ids);
-    await until(async () => (await metricValue(app, 'email_dispatcher_receipt_publish_errors_total')) >= 1, { what: 'the stalled publish counted', timeoutMs: 30_000 });
+    await until(async () => (await metricValue(app, 'email_dispatcher_receipt_publish_errors_total')) >= 1, {
+      what: 'the stalled publish counted',
+      timeoutMs: 30_000,
+    });
     expect(await metricValue(app, 'email_dispatcher_receipt_publish_stalled_requests')).toBe(1);
     expect(await probe('/readyz')).toBe(503);
     // A supervisor acting on /livez (the kubelet) would restart a pod that fails it, and the restart
     // would send every uncommitted email again: it must see a pod waiting on Kafka, not a wedged one.
     const livez: number[] = [];
-    for (const stopAt = Date.now() + 10_000; Date.now() < stopAt; ) {
+    for (const stopAt = Date.now() + 10_000; Date.now() < stopAt;) {
       livez.push(await probe('/livez'));
       await new Promise((resolve) => setTimeout(resolve, 250));
     }

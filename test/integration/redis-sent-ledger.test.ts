@@ -1,14 +1,16 @@
 import { once } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
+
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import { createRedisSentLedger, REDIS_LEDGER_CLIENT_OPTIONS, type RedisSentLedgerOptions } from '../../src/ledger/redis-ledger.js';
 import { LedgerUnavailableError, type SentLedger } from '../../src/ledger/sent-ledger.js';
 import { createMetrics, type Metrics } from '../../src/platform/metrics.js';
 import { buildDispatcher, record, scriptedMailer, signupValue } from '../support/pipeline.js';
-import { redisServerMissing, startRedisServer, type RedisServer } from '../support/redis.js';
+import { type RedisServer, redisServerMissing, startRedisServer } from '../support/redis.js';
 
 const missing = redisServerMissing();
 if (missing) console.warn(`[redis-sent-ledger] skipped: ${missing}`);
@@ -42,7 +44,17 @@ async function openLedger(overrides: Partial<RedisSentLedgerOptions> = {}, { wai
   const metrics = createMetrics({ registry: new Registry(), defaults: false });
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(line) });
-  const ledger = createRedisSentLedger({ redis, ttlSeconds: 60, leaseMs: 5_000, leaseRenewMs: RENEW_MS, strict: false, metrics, logger, keyPrefix: prefix, ...overrides });
+  const ledger = createRedisSentLedger({
+    redis,
+    ttlSeconds: 60,
+    leaseMs: 5_000,
+    leaseRenewMs: RENEW_MS,
+    strict: false,
+    metrics,
+    logger,
+    keyPrefix: prefix,
+    ...overrides,
+  });
   opened.push(ledger);
   return { ledger, redis, metrics, logs };
 }
@@ -114,7 +126,7 @@ describe.skipIf(missing !== undefined)(`Redis sent ledger on a real redis-server
       expect(await a.ledger.claim('e-1')).toMatchObject({ kind: 'already-sent' });
     });
 
-    it('when the event was marked sent › a later claim carries the original send\'s Message-ID and relay', async () => {
+    it("when the event was marked sent › a later claim carries the original send's Message-ID and relay", async () => {
       const a = await openLedger();
       const b = await openLedger();
       await a.ledger.claim('e-1');

@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+
 import type { KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { startSmtpSink, type SmtpSink } from '../../dev/smtp-sink.js';
+
+import { signupEvent } from '../../dev/signup-event.js';
+import { type SmtpSink, startSmtpSink } from '../../dev/smtp-sink.js';
 import type { App } from '../../src/app.js';
 import { toConsumedRecord } from '../../src/intake/to-consumed-record.js';
 import type { ConsumedRecord, DlqReason } from '../../src/pipeline/outcome.js';
@@ -15,10 +18,9 @@ import { parseRedriveArgs } from '../../src/redrive/redrive-options.js';
 import type { RedriveRow } from '../../src/redrive/redrive-types.js';
 import { runRedrive } from '../../src/redrive/run-redrive.js';
 import { buildDlqMessage, DLQ_HEADERS } from '../../src/settle/publish/dlq-message.js';
-import { signupEvent } from '../../dev/signup-event.js';
 import { committedLag, createWorld, metricValue, produceEvents, serviceEnv, startApp, until, type World } from '../support/app-harness.js';
 import { consumeAll, readCommittedOffsets } from '../support/kafka.js';
-import { redisServerMissing, startRedisServer, type RedisServer } from '../support/redis.js';
+import { type RedisServer, redisServerMissing, startRedisServer } from '../support/redis.js';
 
 const brokers = () => inject('kafkaBrokers');
 const silent = pino({ level: 'silent' });
@@ -47,9 +49,22 @@ async function deadLetter(specs: readonly DeadLetterSpec[], { topic = world.dlqT
   const messages = specs.map(({ eventId, reason = 'retries_exhausted', failedAt = '2025-01-01T12:00:00.000Z', partition = 0, offset = 0, redriveCount }) => {
     const headers: Record<string, Buffer> = { 'trace-id': Buffer.from(`trace-${eventId}`) };
     if (redriveCount !== undefined) headers[REDRIVE_COUNT_HEADER] = Buffer.from(String(redriveCount));
-    const message = { key: Buffer.from(`user-${eventId}`), value: Buffer.from(JSON.stringify(signupEvent(eventId))), headers, timestamp: '1700000000000', attributes: 0, offset: String(offset) };
+    const message = {
+      key: Buffer.from(`user-${eventId}`),
+      value: Buffer.from(JSON.stringify(signupEvent(eventId))),
+      headers,
+      timestamp: '1700000000000',
+      attributes: 0,
+      offset: String(offset),
+    };
     const consumed: ConsumedRecord = toConsumedRecord(message as unknown as KafkaMessage, { topic: world.topic, partition, offset: BigInt(offset), epoch: 1 });
-    const outcome = { kind: 'dead-letter', reason, error: '550 5.1.1 mailbox unavailable', smtpCode: 550, attempts: reason === 'retries_exhausted' ? 4 : 1 } as const;
+    const outcome = {
+      kind: 'dead-letter',
+      reason,
+      error: '550 5.1.1 mailbox unavailable',
+      smtpCode: 550,
+      attempts: reason === 'retries_exhausted' ? 4 : 1,
+    } as const;
     return buildDlqMessage(consumed, outcome, { groupId: world.groupId, failedAt: new Date(failedAt) });
   });
   await world.producer.send({ topic, acks: -1, messages: messages.map((m) => (partition === undefined ? m : { ...m, partition })) });
@@ -101,7 +116,9 @@ describe('DLQ redrive on a real broker', () => {
     const { summary, rows } = await redrive(['--dry-run', '--event-id', 'f-2']);
     expect(summary).toMatchObject({ stoppedBy: 'end', examined: 3, redriven: 1, skipped: 2 });
     const chosen = rows.filter((r) => r.action === 'would-redrive');
-    expect(chosen.map((r) => [r.record.eventId, r.record.reason, r.record.smtpCode, r.record.error])).toEqual([['f-2', 'smtp_permanent', 550, '550 5.1.1 mailbox unavailable']]);
+    expect(chosen.map((r) => [r.record.eventId, r.record.reason, r.record.smtpCode, r.record.error])).toEqual([
+      ['f-2', 'smtp_permanent', 550, '550 5.1.1 mailbox unavailable'],
+    ]);
     const table = formatTable(chosen).split('\n');
     expect(table[0]).toMatch(/reason\s+smtp\s+eventId.*error$/);
     expect(table[2]).toMatch(/smtp_permanent\s+550\s+f-2.*550 5\.1\.1 mailbox unavailable$/);
@@ -151,7 +168,10 @@ describe('DLQ redrive on a real broker', () => {
   });
 
   it('when a run skipped records › a run with other filters still finds them (its own group)', async () => {
-    await deadLetter([{ eventId: 'a', reason: 'retries_exhausted' }, { eventId: 'b', reason: 'smtp_permanent' }]);
+    await deadLetter([
+      { eventId: 'a', reason: 'retries_exhausted' },
+      { eventId: 'b', reason: 'smtp_permanent' },
+    ]);
     const first = await redrive(['--reason', 'retries_exhausted']);
     const second = await redrive(['--reason', 'smtp_permanent']);
     expect(first.group).not.toBe(second.group);
@@ -160,7 +180,10 @@ describe('DLQ redrive on a real broker', () => {
   });
 
   it('with --max-redrives 3 › refuses a record already redriven 3 times, redrives one at 2, and reports the refusal', async () => {
-    await deadLetter([{ eventId: 'at-limit', redriveCount: 3 }, { eventId: 'below', redriveCount: 2 }]);
+    await deadLetter([
+      { eventId: 'at-limit', redriveCount: 3 },
+      { eventId: 'below', redriveCount: 2 },
+    ]);
     const { summary, group } = await redrive(['--max-redrives', '3']);
     expect(summary.redriven).toBe(1);
     expect(summary.refused.map((r) => [r.record.eventId, r.why])).toEqual([['at-limit', 'max-redrives']]);
@@ -188,7 +211,10 @@ describe('DLQ redrive on a real broker', () => {
     const ids = ['i-1', 'i-2', 'i-3', 'i-4', 'i-5'];
     await deadLetter(ids.map((eventId) => ({ eventId })));
     const interrupt = new AbortController();
-    const first = await redrive(['--rate=4'], { signal: interrupt.signal, onRow: (row) => row.record.eventId === 'i-2' && interrupt.abort(new Error('SIGTERM')) });
+    const first = await redrive(['--rate=4'], {
+      signal: interrupt.signal,
+      onRow: (row) => row.record.eventId === 'i-2' && interrupt.abort(new Error('SIGTERM')),
+    });
     expect(first.summary).toMatchObject({ stoppedBy: 'interrupted', redriven: 2 });
     expect(await readCommittedOffsets(world.brokers, first.group, world.dlqTopic)).toEqual({ 0: 2 });
     const second = await redrive([]);
@@ -231,7 +257,13 @@ describe('DLQ redrive on a real broker', () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', 'cmd/redrive.ts', '--dry-run'], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', KAFKA_BROKERS: world.brokers.join(','), KAFKA_DLQ_TOPIC: world.dlqTopic, KAFKA_GROUP_ID: world.groupId, LOG_LEVEL: 'error' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        KAFKA_BROKERS: world.brokers.join(','),
+        KAFKA_DLQ_TOPIC: world.dlqTopic,
+        KAFKA_GROUP_ID: world.groupId,
+        LOG_LEVEL: 'error',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -240,7 +272,9 @@ describe('DLQ redrive on a real broker', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout).toMatch(/0\/0\s+would-redrive\s+retries_exhausted\s+550\s+cli-1\s+2025-03-04T05:06:07\.000Z\s+4\s+0\s+signups-\S+\s+550 5\.1\.1 mailbox unavailable/);
+    expect(stdout).toMatch(
+      /0\/0\s+would-redrive\s+retries_exhausted\s+550\s+cli-1\s+2025-03-04T05:06:07\.000Z\s+4\s+0\s+signups-\S+\s+550 5\.1\.1 mailbox unavailable/,
+    );
     expect(stdout).toMatch(/would redrive\s+1\n/);
     expect(stdout).not.toContain('@example.test');
   });
@@ -284,7 +318,9 @@ describe.skipIf(redisMissing !== undefined)(`dead-lettered events redriven into 
     const second = await redrive(['--group', `${world.groupId}.again`]);
     expect(second.summary.redriven).toBe(ids.length);
     const live = app;
-    await until(async () => (await metricValue(live, 'email_dispatcher_duplicates_skipped_total')) === ids.length, { what: 'second redrive skipped as duplicates' });
+    await until(async () => (await metricValue(live, 'email_dispatcher_duplicates_skipped_total')) === ids.length, {
+      what: 'second redrive skipped as duplicates',
+    });
     await until(async () => (await committedLag(world)) === 0, { what: 'service committed the redriven events' });
 
     expect(sink.count).toBe(ids.length);

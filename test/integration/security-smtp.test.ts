@@ -6,11 +6,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+
 import { createCertificateAuthority } from '../../dev/kafka/certificates.js';
-import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../dev/smtp-sink.js';
+import { type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '../../dev/smtp-sink.js';
 import { committedLag, createWorld, metricValue, produceEvents, readDlq, serviceEnv, startApp, until, type World } from '../support/app-harness.js';
-import { startService, type ServiceProcess } from '../support/service-process.js';
+import { type ServiceProcess, startService } from '../support/service-process.js';
 import { secretVolume } from '../unit/platform/config/fixtures.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'security-smtp-'));
@@ -61,7 +63,12 @@ describe('SMTP_REQUIRE_TLS and the server certificate, at start', () => {
     await produceEvents(world, ['starttls-1', 'starttls-2']);
     const refused = service(serviceEnv(world, plain.port, STARTTLS));
     expect(await refused.exited).toBe(1);
-    expect(errorsOf(refused)).toEqual([expect.objectContaining({ level: 'fatal', msg: expect.stringMatching(/^startup failed: SMTP server did not upgrade to TLS \(.*\); SMTP_REQUIRE_TLS=true forbids sending without it$/) })]);
+    expect(errorsOf(refused)).toEqual([
+      expect.objectContaining({
+        level: 'fatal',
+        msg: expect.stringMatching(/^startup failed: SMTP server did not upgrade to TLS \(.*\); SMTP_REQUIRE_TLS=true forbids sending without it$/),
+      }),
+    ]);
     expect({ mails: plain.count, logins: plain.authFailures, lag: await committedLag(world) }).toEqual({ mails: 0, logins: 0, lag: 2 });
     expect(refused.lines.join('\n')).not.toContain(OLD);
   });
@@ -71,7 +78,9 @@ describe('SMTP_REQUIRE_TLS and the server certificate, at start', () => {
     await produceEvents(world, ['cert-1']);
     const refused = service(serviceEnv(world, relay.port, STARTTLS));
     expect(await refused.exited).toBe(1);
-    expect(errorsOf(refused)).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^startup failed: SMTP server certificate does not verify \(.*\); set SMTP_TLS_CA_FILE/) })]);
+    expect(errorsOf(refused)).toEqual([
+      expect.objectContaining({ msg: expect.stringMatching(/^startup failed: SMTP server certificate does not verify \(.*\); set SMTP_TLS_CA_FILE/) }),
+    ]);
     expect({ mails: relay.count, lag: await committedLag(world) }).toEqual({ mails: 0, lag: 1 });
   });
 
@@ -80,7 +89,12 @@ describe('SMTP_REQUIRE_TLS and the server certificate, at start', () => {
     await produceEvents(world, ['unverified-1']);
     const running = service(serviceEnv(world, relay.port, { ...STARTTLS, SMTP_TLS_REJECT_UNAUTHORIZED: 'false' }));
     await relay.waitFor(1, { timeoutMs: 60_000 });
-    expect(running.logs().filter((l) => l.level === 'warn')).toEqual([expect.objectContaining({ variable: 'SMTP_TLS_REJECT_UNAUTHORIZED', msg: expect.stringMatching(/^SMTP_TLS_REJECT_UNAUTHORIZED=false: the SMTP server certificate is not verified/) })]);
+    expect(running.logs().filter((l) => l.level === 'warn')).toEqual([
+      expect.objectContaining({
+        variable: 'SMTP_TLS_REJECT_UNAUTHORIZED',
+        msg: expect.stringMatching(/^SMTP_TLS_REJECT_UNAUTHORIZED=false: the SMTP server certificate is not verified/),
+      }),
+    ]);
     running.kill('SIGTERM');
     expect(await running.exited).toBe(0);
   });
@@ -93,15 +107,23 @@ describe('SMTP password rotation while the service runs', () => {
     const secret = secretVolume(dir, OLD);
     const logs: string[] = [];
     const env = serviceEnv(world, relay.port, {
-      SMTP_REQUIRE_TLS: 'true', SMTP_TLS_CA_FILE: ca, SMTP_USER: 'mailer', SMTP_PASS_FILE: secret.file,
-      EMAIL_WORKER_COUNT: '3', EMAIL_RETRY_DELAYS_MS: '200', LOG_LEVEL: 'debug',
+      SMTP_REQUIRE_TLS: 'true',
+      SMTP_TLS_CA_FILE: ca,
+      SMTP_USER: 'mailer',
+      SMTP_PASS_FILE: secret.file,
+      EMAIL_WORKER_COUNT: '3',
+      EMAIL_RETRY_DELAYS_MS: '200',
+      LOG_LEVEL: 'debug',
     });
     const app = await startApp(env, { logs });
     stops.push(() => app.stop());
     let stoppedEarly = false;
     void app.done.then(() => (stoppedEarly = true));
     const batch = async (prefix: string, total: number) => {
-      await produceEvents(world, Array.from({ length: 10 }, (_, i) => `${prefix}-${i}`));
+      await produceEvents(
+        world,
+        Array.from({ length: 10 }, (_, i) => `${prefix}-${i}`),
+      );
       await relay.waitFor(total, { timeoutMs: 30_000 });
     };
 
@@ -135,9 +157,25 @@ describe('the fallback relay at start (issue 19, defect 3)', () => {
     const primary = await sink({});
     const fallback = await sink({});
     await produceEvents(world, ['fb-login-1']);
-    const refused = service(serviceEnv(world, primary.port, { SMTP_USER: 'mailer', SMTP_PASS: OLD, SMTP_FALLBACK_HOST: '127.0.0.1', SMTP_FALLBACK_PORT: String(fallback.port), SMTP_FALLBACK_USER: 'mailer', SMTP_FALLBACK_PASS: NEW }));
+    const refused = service(
+      serviceEnv(world, primary.port, {
+        SMTP_USER: 'mailer',
+        SMTP_PASS: OLD,
+        SMTP_FALLBACK_HOST: '127.0.0.1',
+        SMTP_FALLBACK_PORT: String(fallback.port),
+        SMTP_FALLBACK_USER: 'mailer',
+        SMTP_FALLBACK_PASS: NEW,
+      }),
+    );
     expect(await refused.exited).toBe(1);
-    expect(errorsOf(refused)).toEqual([expect.objectContaining({ level: 'fatal', msg: expect.stringMatching(/^startup failed: the fallback SMTP relay \(SMTP_FALLBACK_HOST\) rejected the credentials of SMTP_FALLBACK_USER \/ SMTP_FALLBACK_PASS \(.*535.*\)$/) })]);
+    expect(errorsOf(refused)).toEqual([
+      expect.objectContaining({
+        level: 'fatal',
+        msg: expect.stringMatching(
+          /^startup failed: the fallback SMTP relay \(SMTP_FALLBACK_HOST\) rejected the credentials of SMTP_FALLBACK_USER \/ SMTP_FALLBACK_PASS \(.*535.*\)$/,
+        ),
+      }),
+    ]);
     expect({ mails: primary.count + fallback.count, lag: await committedLag(world) }).toEqual({ mails: 0, lag: 1 });
     expect(refused.lines.join('\n')).not.toMatch(new RegExp(`${OLD}|${NEW}`));
   });
@@ -148,10 +186,23 @@ describe('the fallback relay at start (issue 19, defect 3)', () => {
     const issued = await stranger.issue('fallback-relay', { usage: 'server', altNames: ['DNS:localhost', 'IP:127.0.0.1'] });
     const fallback = await sink({ tls: { key: readFileSync(issued.key, 'utf8'), cert: readFileSync(issued.cert, 'utf8'), mode: 'starttls' } });
     await produceEvents(world, ['fb-cert-1']);
-    const env = { ...STARTTLS, SMTP_TLS_CA_FILE: ca, SMTP_FALLBACK_HOST: '127.0.0.1', SMTP_FALLBACK_PORT: String(fallback.port), SMTP_FALLBACK_USER: 'mailer', SMTP_FALLBACK_PASS: OLD };
+    const env = {
+      ...STARTTLS,
+      SMTP_TLS_CA_FILE: ca,
+      SMTP_FALLBACK_HOST: '127.0.0.1',
+      SMTP_FALLBACK_PORT: String(fallback.port),
+      SMTP_FALLBACK_USER: 'mailer',
+      SMTP_FALLBACK_PASS: OLD,
+    };
     const refused = service(serviceEnv(world, primary.port, env));
     expect(await refused.exited).toBe(1);
-    expect(errorsOf(refused)).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^startup failed: the fallback SMTP relay \(SMTP_FALLBACK_HOST\): SMTP server certificate does not verify .*SMTP_TLS_CA_FILE/) })]);
+    expect(errorsOf(refused)).toEqual([
+      expect.objectContaining({
+        msg: expect.stringMatching(
+          /^startup failed: the fallback SMTP relay \(SMTP_FALLBACK_HOST\): SMTP server certificate does not verify .*SMTP_TLS_CA_FILE/,
+        ),
+      }),
+    ]);
     expect({ mails: primary.count + fallback.count, lag: await committedLag(world) }).toEqual({ mails: 0, lag: 1 });
   });
 });
@@ -159,7 +210,13 @@ describe('the fallback relay at start (issue 19, defect 3)', () => {
 describe('a relay whose password changed while its circuit was open (issue 19, defect 5)', () => {
   it('the only relay comes back refusing our login (and the previous password) › exit 1 with a fatal line naming the refusal, instead of waiting for ever; nothing dead-lettered', async () => {
     const relay = await sink({});
-    const env = serviceEnv(world, relay.port, { SMTP_USER: 'mailer', SMTP_PASS: OLD, SMTP_BREAKER_THRESHOLD: '2', SMTP_BREAKER_PROBE_INTERVAL_MS: '300', EMAIL_RETRY_DELAYS_MS: '100' });
+    const env = serviceEnv(world, relay.port, {
+      SMTP_USER: 'mailer',
+      SMTP_PASS: OLD,
+      SMTP_BREAKER_THRESHOLD: '2',
+      SMTP_BREAKER_PROBE_INTERVAL_MS: '300',
+      EMAIL_RETRY_DELAYS_MS: '100',
+    });
     const running = service(env);
     await produceEvents(world, ['open-1']);
     await relay.waitFor(1, { timeoutMs: 60_000 });
@@ -180,14 +237,25 @@ describe('a relay whose password changed while its circuit was open (issue 19, d
 
   it('the only relay comes back with a certificate the service cannot verify › exit 1 with one fatal line naming the certificate; nothing dead-lettered', async () => {
     const relay = await sink({ tls: { ...serverTls, mode: 'starttls' } });
-    const running = service(serviceEnv(world, relay.port, { ...STARTTLS, SMTP_TLS_CA_FILE: ca, SMTP_BREAKER_THRESHOLD: '2', SMTP_BREAKER_PROBE_INTERVAL_MS: '300', EMAIL_RETRY_DELAYS_MS: '100' }));
+    const running = service(
+      serviceEnv(world, relay.port, {
+        ...STARTTLS,
+        SMTP_TLS_CA_FILE: ca,
+        SMTP_BREAKER_THRESHOLD: '2',
+        SMTP_BREAKER_PROBE_INTERVAL_MS: '300',
+        EMAIL_RETRY_DELAYS_MS: '100',
+      }),
+    );
     await produceEvents(world, ['cert-changed-1']);
     await relay.waitFor(1, { timeoutMs: 60_000 });
     // The relay is replaced, on the same port, by one whose certificate another CA signed.
     await relay.stop();
     const stranger = await createCertificateAuthority(dir, 'replaced-ca');
     const issued = await stranger.issue('smtp-relay-replaced', { usage: 'server', altNames: ['DNS:localhost', 'IP:127.0.0.1'] });
-    const replaced = await sink({ port: relay.port, tls: { key: readFileSync(issued.key, 'utf8'), cert: readFileSync(issued.cert, 'utf8'), mode: 'starttls' } });
+    const replaced = await sink({
+      port: relay.port,
+      tls: { key: readFileSync(issued.key, 'utf8'), cert: readFileSync(issued.cert, 'utf8'), mode: 'starttls' },
+    });
     await produceEvents(world, ['cert-changed-2', 'cert-changed-3']);
     expect(await running.exited).toBe(1);
     // By a live send or by the probe, whichever meets the new relay first: one line either way.

@@ -8,9 +8,11 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+
+import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { createCertificateAuthority, type IssuedCertificate } from '../../dev/kafka/certificates.js';
 import { alterScramPassword, ensureKafka, type LocalKafka } from '../../dev/local-kafka.js';
 import { signupEvent } from '../../dev/signup-event.js';
@@ -30,7 +32,10 @@ const PORT = { plaintext: base, controller: base + 1, saslPlain: base + 2, tls: 
 const at = (port: number) => `127.0.0.1:${port}`;
 const SASL_PASSWORD = 'kafka-Sasl-s3cret';
 const SMTP_PASSWORD = 'smtp-Tls-s3cret';
-const SCRAM = { 'scram-sha-256': { user: 'dispatcher256', password: 'Scram256-s3cret' }, 'scram-sha-512': { user: 'dispatcher512', password: 'Scram512-s3cret' } } as const;
+const SCRAM = {
+  'scram-sha-256': { user: 'dispatcher256', password: 'Scram256-s3cret' },
+  'scram-sha-512': { user: 'dispatcher512', password: 'Scram512-s3cret' },
+} as const;
 
 let kafka: LocalKafka;
 let ca: string;
@@ -163,7 +168,12 @@ describe('Kafka SASL/PLAIN and SMTP implicit TLS', () => {
   it('with a wrong SASL password › refuses to start', async () => {
     const world = await createWorld(kafka.brokers);
     const sink = await startSmtpSink();
-    const env = serviceEnv(world, sink.port, { KAFKA_BROKERS: at(PORT.saslPlain), KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'dispatcher', KAFKA_SASL_PASSWORD: 'wrong' });
+    const env = serviceEnv(world, sink.port, {
+      KAFKA_BROKERS: at(PORT.saslPlain),
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'dispatcher',
+      KAFKA_SASL_PASSWORD: 'wrong',
+    });
     try {
       await expect(startApp(env)).rejects.toThrow(/SASL|[Aa]uthentication/);
     } finally {
@@ -179,14 +189,21 @@ describe('Kafka over TLS', () => {
   });
 
   it.each([
-    ['a certificate for another host', () => tlsEnv(PORT.wrongHost), /Hostname\/IP does not match certificate's altnames: IP: 127\.0\.0\.1 is not in the cert's list\)/],
+    [
+      'a certificate for another host',
+      () => tlsEnv(PORT.wrongHost),
+      /Hostname\/IP does not match certificate's altnames: IP: 127\.0\.0\.1 is not in the cert's list\)/,
+    ],
     ['a certificate from an unknown CA', () => tlsEnv(PORT.tls, { KAFKA_SSL_CA_FILE: strangerCa }), /\(self-signed certificate in certificate chain\)/],
   ])('%s › refused at start: one clear line, exit 1, no stack trace, nothing consumed', async (_, env, reason) => {
     const started = Date.now();
     const { code, errors, lines, mails, lag } = await refusedStart(env());
     expect(code).toBe(1);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ level: 'fatal', msg: expect.stringMatching(/^startup failed: Kafka broker 127\.0\.0\.1:\d+: its TLS certificate does not verify \(.*\); check KAFKA_SSL_CA_FILE/) });
+    expect(errors[0]).toMatchObject({
+      level: 'fatal',
+      msg: expect.stringMatching(/^startup failed: Kafka broker 127\.0\.0\.1:\d+: its TLS certificate does not verify \(.*\); check KAFKA_SSL_CA_FILE/),
+    });
     expect(errors[0]?.msg).toMatch(reason);
     expect(lines.join('\n')).not.toMatch(/\n\s+at |"stack"/);
     expect({ mails, lag }).toEqual({ mails: 0, lag: 2 });
@@ -204,21 +221,40 @@ describe('Kafka over mutual TLS (ssl.client.auth=required)', () => {
   it('without a client certificate › refused at start in one line naming the variables', async () => {
     const { code, errors, mails, lag } = await refusedStart(tlsEnv(PORT.mtls));
     expect(code).toBe(1);
-    expect(errors).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^startup failed: Kafka broker 127\.0\.0\.1:\d+ refused the client certificate \(.*\); check KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE$/) })]);
+    expect(errors).toEqual([
+      expect.objectContaining({
+        msg: expect.stringMatching(
+          /^startup failed: Kafka broker 127\.0\.0\.1:\d+ refused the client certificate \(.*\); check KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE$/,
+        ),
+      }),
+    ]);
     expect({ mails, lag }).toEqual({ mails: 0, lag: 2 });
   });
 
   it('the redrive CLI › republishes over mutual TLS; without the client certificate it refuses in one line', async () => {
     await withWorld(async (world) => {
-      const message = { key: Buffer.from('user-redrive-1'), value: Buffer.from(JSON.stringify(signupEvent('redrive-1'))), headers: {}, timestamp: '1700000000000', attributes: 0, offset: '0' };
+      const message = {
+        key: Buffer.from('user-redrive-1'),
+        value: Buffer.from(JSON.stringify(signupEvent('redrive-1'))),
+        headers: {},
+        timestamp: '1700000000000',
+        attributes: 0,
+        offset: '0',
+      };
       const consumed = toConsumedRecord(message as unknown as KafkaMessage, { topic: world.topic, partition: 0, offset: 0n, epoch: 1 });
-      const dead = buildDlqMessage(consumed, { kind: 'dead-letter', reason: 'retries_exhausted', error: '451 try later', smtpCode: 451, attempts: 4 }, { groupId: world.groupId, failedAt: new Date() });
+      const dead = buildDlqMessage(
+        consumed,
+        { kind: 'dead-letter', reason: 'retries_exhausted', error: '451 try later', smtpCode: 451, attempts: 4 },
+        { groupId: world.groupId, failedAt: new Date() },
+      );
       await world.producer.send({ topic: world.dlqTopic, acks: -1, messages: [dead] });
       const env = { KAFKA_GROUP_ID: world.groupId, KAFKA_DLQ_TOPIC: world.dlqTopic };
 
       const refused = await redrive({ ...env, ...tlsEnv(PORT.mtls) });
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toMatch(/^redrive: Kafka broker 127\.0\.0\.1:\d+ refused the client certificate \(.*\); check KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE\n$/);
+      expect(refused.stderr).toMatch(
+        /^redrive: Kafka broker 127\.0\.0\.1:\d+ refused the client certificate \(.*\); check KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE\n$/,
+      );
 
       const done = await redrive({ ...env, ...mtlsEnv() });
       expect(done.code).toBe(0);
@@ -232,8 +268,11 @@ describe('Kafka over mutual TLS (ssl.client.auth=required)', () => {
 function redrive(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const full = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', KAFKAJS_NO_PARTITIONER_WARNING: '1', ...env };
   return new Promise((resolve) => {
-    const child = execFile(process.execPath, ['--import', 'tsx', 'cmd/redrive.ts', '--connect-timeout', '20'], { cwd: ROOT, env: full, timeout: 90_000 }, (_err, stdout, stderr) =>
-      resolve({ code: child.exitCode, stdout: String(stdout), stderr: String(stderr) }),
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', 'cmd/redrive.ts', '--connect-timeout', '20'],
+      { cwd: ROOT, env: full, timeout: 90_000 },
+      (_err, stdout, stderr) => resolve({ code: child.exitCode, stdout: String(stdout), stderr: String(stderr) }),
     );
   });
 }
@@ -242,12 +281,17 @@ describe('Kafka SASL_SSL with SCRAM', () => {
   it.each(['scram-sha-256', 'scram-sha-512'] as const)('%s over TLS, the password from a file › consumes', async (mechanism) => {
     const file = path.join(dir, `${mechanism}-password`);
     writeFileSync(file, `${SCRAM[mechanism].password}\n`);
-    await flowsThrough(tlsEnv(PORT.scram, { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: SCRAM[mechanism].user, KAFKA_SASL_PASSWORD_FILE: file }), [`${mechanism}-1`, `${mechanism}-2`]);
+    await flowsThrough(tlsEnv(PORT.scram, { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: SCRAM[mechanism].user, KAFKA_SASL_PASSWORD_FILE: file }), [
+      `${mechanism}-1`,
+      `${mechanism}-2`,
+    ]);
   });
 
   it('with a wrong password › exits non-zero, nothing consumed, nothing committed, the password in no log line', async () => {
     const wrong = 'Wrong-scram-Pa55';
-    const { code, lines, errors, mails, lag } = await refusedStart(tlsEnv(PORT.scram, { KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: SCRAM['scram-sha-512'].user, KAFKA_SASL_PASSWORD: wrong }));
+    const { code, lines, errors, mails, lag } = await refusedStart(
+      tlsEnv(PORT.scram, { KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: SCRAM['scram-sha-512'].user, KAFKA_SASL_PASSWORD: wrong }),
+    );
     expect(code).not.toBe(0);
     expect({ mails, lag }).toEqual({ mails: 0, lag: 2 });
     expect(errors.at(-1)).toMatchObject({ level: 'fatal', msg: expect.stringMatching(/^startup failed: SASL SCRAM SHA512 authentication failed/) });
@@ -258,7 +302,14 @@ describe('Kafka SASL_SSL with SCRAM', () => {
   it('when KAFKA_SASL_PASSWORD_FILE and the broker’s password change › the next connection of the same client uses the new one', async () => {
     const file = path.join(dir, 'rotating-password');
     writeFileSync(file, 'Rotation-one-P4ss\n');
-    const config = loadConfig({ ...tlsEnv(PORT.scram), SMTP_HOST: 'unused.invalid', EMAIL_FROM: 'a@unused.invalid', KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_USERNAME: 'rotating', KAFKA_SASL_PASSWORD_FILE: file });
+    const config = loadConfig({
+      ...tlsEnv(PORT.scram),
+      SMTP_HOST: 'unused.invalid',
+      EMAIL_FROM: 'a@unused.invalid',
+      KAFKA_SASL_MECHANISM: 'scram-sha-256',
+      KAFKA_SASL_USERNAME: 'rotating',
+      KAFKA_SASL_PASSWORD_FILE: file,
+    });
     const client = new Kafka({ ...kafkaClientConfig(config, pino({ level: 'silent' })), logLevel: logLevel.NOTHING, retry: { retries: 0 } });
     const connectOnce = async () => {
       const admin = client.admin();

@@ -1,8 +1,10 @@
 import { execFile } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+
 import { SMTPServer } from 'smtp-server';
 import { describe, expect, it } from 'vitest';
+
 import { startSmtpSink } from '../../dev/smtp-sink.js';
 import { useCleanup } from '../support/cleanup.js';
 
@@ -10,7 +12,15 @@ const run = promisify(execFile);
 
 /** cmd/send-test.ts as a process, with only the environment given (no Kafka: it needs none). */
 async function sendTest(args: string[], env: Record<string, string>) {
-  const base = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', EMAIL_FROM: 'Acme <welcome@acme.test>', SMTP_HOST: '127.0.0.1', SMTP_TIMEOUT_MS: '5000', SMTP_SEND_TIMEOUT_MS: '10000', SMTP_BREAKER_THRESHOLD: '5' };
+  const base = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    EMAIL_FROM: 'Acme <welcome@acme.test>',
+    SMTP_HOST: '127.0.0.1',
+    SMTP_TIMEOUT_MS: '5000',
+    SMTP_SEND_TIMEOUT_MS: '10000',
+    SMTP_BREAKER_THRESHOLD: '5',
+  };
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'cmd/send-test.ts', ...args], { env: { ...base, ...env }, timeout: 60_000 });
     return { code: 0, stdout, stderr };
@@ -58,7 +68,11 @@ describe('send-test', () => {
     const sink = await startSmtpSink();
     cleanup.push(() => relay.stop());
     cleanup.push(() => sink.stop());
-    const { code, stdout } = await sendTest(['--to', 'ada@example.test'], { SMTP_PORT: String(relay.port), SMTP_FALLBACK_HOST: '127.0.0.1', SMTP_FALLBACK_PORT: String(sink.port) });
+    const { code, stdout } = await sendTest(['--to', 'ada@example.test'], {
+      SMTP_PORT: String(relay.port),
+      SMTP_FALLBACK_HOST: '127.0.0.1',
+      SMTP_FALLBACK_PORT: String(sink.port),
+    });
     expect(code).toBe(0);
     expect(stdout).toMatch(/^sent via fallback relay/);
     expect(sink.received).toHaveLength(1);

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+
 import { freePort } from '../../dev/loadtest/free-port.js';
-import { startSmtpSink, type SmtpSink } from '../../dev/smtp-sink.js';
+import { type SmtpSink, startSmtpSink } from '../../dev/smtp-sink.js';
 import { committedLag, createWorld, produceEvents, readDlq, serviceEnv, until, type World } from '../support/app-harness.js';
-import { startService, type ServiceProcess } from '../support/service-process.js';
+import { type ServiceProcess, startService } from '../support/service-process.js';
 
 let world: World;
 let sink: SmtpSink;
@@ -83,7 +84,10 @@ describe('the service as a process', () => {
   it('on SIGTERM › /readyz answers 503 while in-flight work drains, before the process leaves the group', async () => {
     const port = await freePort();
     sink.setLatency(300);
-    await produceEvents(world, Array.from({ length: 40 }, (_, i) => `ready-${i}`));
+    await produceEvents(
+      world,
+      Array.from({ length: 40 }, (_, i) => `ready-${i}`),
+    );
     const service = run(serviceEnv(world, sink.port, { HTTP_PORT: String(port), EMAIL_WORKER_COUNT: '2' }));
     await until(async () => (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200, { what: 'ready', timeoutMs: 60_000 });
     await until(() => sink.count >= 2, { what: 'first mails' });

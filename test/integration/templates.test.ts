@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+
 import { simpleParser } from 'mailparser';
 import { afterAll, describe, expect, it } from 'vitest';
+
 import { signupEvent } from '../../dev/signup-event.js';
 import { committedLag, metricValue, produceRaw, readDlq, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
 import { startService } from '../support/service-process.js';
@@ -29,7 +31,9 @@ const ctx = useAppWorld();
 
 describe('operator templates on a real broker and SMTP server', () => {
   it('sends each user the email in their language, from the operator\u2019s folder and values, and counts it by locale', async () => {
-    const templates = operatorTemplates({ 'welcome/en/subject.hbs': '{{#if name}}{{name}}, your {{vars.product_name}} account is ready{{else}}Your {{vars.product_name}} account is ready{{/if}}\n' });
+    const templates = operatorTemplates({
+      'welcome/en/subject.hbs': '{{#if name}}{{name}}, your {{vars.product_name}} account is ready{{else}}Your {{vars.product_name}} account is ready{{/if}}\n',
+    });
     const users = [
       ['t-de', 'de-AT', 'Jürgen', 'Willkommen, Jürgen!'],
       ['t-fa', 'fa', 'مریم', 'خوش آمدید، مریم!'],
@@ -40,7 +44,10 @@ describe('operator templates on a real broker and SMTP server', () => {
     ] as const;
     await produceRaw(
       ctx.world,
-      users.map(([id, locale, name]) => ({ key: id, value: JSON.stringify(signupEvent(id, { user: { id, email: `${id}@example.test`, ...(name ? { name } : {}), ...(locale ? { locale } : {}) } })) })),
+      users.map(([id, locale, name]) => ({
+        key: id,
+        value: JSON.stringify(signupEvent(id, { user: { id, email: `${id}@example.test`, ...(name ? { name } : {}), ...(locale ? { locale } : {}) } })),
+      })),
     );
     ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port, { EMAIL_TEMPLATES_DIR: templates, EMAIL_TEMPLATE_VARS_PRODUCT_NAME: 'Acme Cloud' }));
     await ctx.sink.waitFor(users.length, { timeoutMs: 30_000 });
@@ -53,7 +60,15 @@ describe('operator templates on a real broker and SMTP server', () => {
     expect(mailOf('t-de')?.text).toContain('Vielen Dank für Ihre Registrierung bei Acme Cloud.');
     expect(mailOf('t-it')?.html).toContain('<h1>Welcome, Ada &lt;b&gt;!</h1>');
     expect(mailOf('t-it')?.envelope.to).toEqual(['t-it@example.test']);
-    for (const [locale, count] of [['de', 1], ['fa', 1], ['ja', 1], ['pt-BR', 1], ['en', 2], ['es', 0], ['fr', 0]] as const) {
+    for (const [locale, count] of [
+      ['de', 1],
+      ['fa', 1],
+      ['ja', 1],
+      ['pt-BR', 1],
+      ['en', 2],
+      ['es', 0],
+      ['fr', 0],
+    ] as const) {
       expect(await metricValue(ctx.app, 'email_dispatcher_emails_rendered_total', { locale }), locale).toBe(count);
     }
     expect(await metricValue(ctx.app, 'email_dispatcher_emails_sent_total')).toBe(users.length);
@@ -64,7 +79,10 @@ describe('operator templates on a real broker and SMTP server', () => {
     await produceRaw(ctx.world, [{ key: 'bad-1', value: JSON.stringify(signupEvent('bad-1')) }]);
     const service = startService(serviceEnv(ctx.world, ctx.sink.port, { EMAIL_TEMPLATES_DIR: templates }));
     expect(await service.exited).toBe(2);
-    expect(service.lines).toEqual(['email-dispatcher: invalid configuration', `  EMAIL_TEMPLATES_DIR: ${templates}/welcome/de/html.hbs:2: unknown variable "nmae" (known: dir, email, locale, name, subject, vars.help_url, vars.product_name, vars.support_email)`]);
+    expect(service.lines).toEqual([
+      'email-dispatcher: invalid configuration',
+      `  EMAIL_TEMPLATES_DIR: ${templates}/welcome/de/html.hbs:2: unknown variable "nmae" (known: dir, email, locale, name, subject, vars.help_url, vars.product_name, vars.support_email)`,
+    ]);
     expect(await readDlq(ctx.world, { expect: 1, timeoutMs: 3_000 })).toEqual([]);
     expect(await committedLag(ctx.world)).toBe(1);
     expect(ctx.sink.count).toBe(0);
@@ -73,7 +91,8 @@ describe('operator templates on a real broker and SMTP server', () => {
 
 describe('npm run preview', () => {
   const run = promisify(execFile);
-  const preview = (args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cmd', 'preview.ts'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } });
+  const preview = (args: string[]) =>
+    run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'cmd', 'preview.ts'), ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' } });
 
   it('--locale fa --name … › writes the .eml the service would send and its .html, right to left', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'preview-'));

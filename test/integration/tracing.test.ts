@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+
+import { type ReceivedSpan, startOtlpReceiver } from '../../dev/otlp-receiver.js';
 import { signupEvent } from '../../dev/signup-event.js';
-import { startOtlpReceiver, type ReceivedSpan } from '../../dev/otlp-receiver.js';
 import type { Receipt } from '../../src/settle/publish/receipt-message.js';
 import { committedLag, produceRaw, readDlq, serviceEnv, startApp, until, useAppWorld } from '../support/app-harness.js';
 import { consumeAll, createTopic } from '../support/kafka.js';
@@ -21,7 +22,7 @@ const traceparent = ({ traceId, spanId }: { traceId: string; spanId: string }) =
 const SPAN_KIND = { internal: 1, client: 3, producer: 4, consumer: 5 };
 
 describe('OpenTelemetry traces to a real OTLP receiver (http/json), the service on the shared broker and a real SMTP sink', () => {
-  it('continues each record\'s traceparent: event spans, an attempt span per SMTP attempt, the retry wait, the DLQ and receipt publishes; trace ids in the log line, the DLQ record and the receipts', async () => {
+  it("continues each record's traceparent: event spans, an attempt span per SMTP attempt, the retry wait, the DLQ and receipt publishes; trace ids in the log line, the DLQ record and the receipts", async () => {
     receiver = await startOtlpReceiver();
     const receipts = await createTopic(ctx.world.brokers, `${ctx.world.topic}.receipts`, 1);
     const logs: string[] = [];
@@ -36,11 +37,15 @@ describe('OpenTelemetry traces to a real OTLP receiver (http/json), the service 
     });
     // The first attempt of the first event gets a 451 and is retried; the second event is refused for good.
     ctx.sink.failNext(1, 451);
-    await produceRaw(ctx.world, [{ key: 'user-retried', value: JSON.stringify(signupEvent('tr-retried')), headers: { traceparent: traceparent(UPSTREAM.retried), tracestate: 'acme=1' } }]);
+    await produceRaw(ctx.world, [
+      { key: 'user-retried', value: JSON.stringify(signupEvent('tr-retried')), headers: { traceparent: traceparent(UPSTREAM.retried), tracestate: 'acme=1' } },
+    ]);
     ctx.app = await startApp(env, { logs });
     await until(() => ctx.sink.count === 1, { what: 'the retried event sent' });
     ctx.sink.failNext(1, 550);
-    await produceRaw(ctx.world, [{ key: 'user-refused', value: JSON.stringify(signupEvent('tr-refused')), headers: { traceparent: traceparent(UPSTREAM.refused) } }]);
+    await produceRaw(ctx.world, [
+      { key: 'user-refused', value: JSON.stringify(signupEvent('tr-refused')), headers: { traceparent: traceparent(UPSTREAM.refused) } },
+    ]);
     await until(async () => (await committedLag(ctx.world)) === 0, { what: 'both settled and committed' });
     // Stopping flushes the exporter: every span has arrived when stop() resolves.
     await ctx.app.stop();
@@ -68,8 +73,17 @@ describe('OpenTelemetry traces to a real OTLP receiver (http/json), the service 
     });
     const children = inTrace(UPSTREAM.retried.traceId).filter((s) => s !== retried);
     expect(children.every((s) => s.parentSpanId === retried.spanId)).toBe(true);
-    const attempts = children.filter((s) => s.name === 'smtp send').sort((a, b) => Number(a.attributes['email_dispatcher.attempt']) - Number(b.attributes['email_dispatcher.attempt']));
-    expect(attempts.map((s) => [s.kind, s.attributes['email_dispatcher.attempt'], s.attributes['email_dispatcher.attempt.result'], s.attributes['email_dispatcher.smtp.code']])).toEqual([
+    const attempts = children
+      .filter((s) => s.name === 'smtp send')
+      .sort((a, b) => Number(a.attributes['email_dispatcher.attempt']) - Number(b.attributes['email_dispatcher.attempt']));
+    expect(
+      attempts.map((s) => [
+        s.kind,
+        s.attributes['email_dispatcher.attempt'],
+        s.attributes['email_dispatcher.attempt.result'],
+        s.attributes['email_dispatcher.smtp.code'],
+      ]),
+    ).toEqual([
       [SPAN_KIND.client, 1, 'failed', 451],
       [SPAN_KIND.client, 2, 'sent', 250],
     ]);
@@ -79,11 +93,19 @@ describe('OpenTelemetry traces to a real OTLP receiver (http/json), the service 
     // The refused event: one attempt (550), the DLQ publish, the receipt; the event span failed.
     const refused = eventSpan(UPSTREAM.refused.traceId);
     expect(refused.parentSpanId).toBe(UPSTREAM.refused.spanId);
-    expect(refused.attributes).toMatchObject({ 'email_dispatcher.outcome': 'dead-letter', 'email_dispatcher.dlq.reason': 'smtp_permanent', 'email_dispatcher.smtp.code': 550 });
+    expect(refused.attributes).toMatchObject({
+      'email_dispatcher.outcome': 'dead-letter',
+      'email_dispatcher.dlq.reason': 'smtp_permanent',
+      'email_dispatcher.smtp.code': 550,
+    });
     expect(refused.status.code).toBe(2);
     const dlqSpan = inTrace(UPSTREAM.refused.traceId).find((s) => s.name === `send ${ctx.world.dlqTopic}`) as ReceivedSpan;
     expect(dlqSpan.parentSpanId).toBe(refused.spanId);
-    expect(dlqSpan.attributes).toMatchObject({ 'messaging.system': 'kafka', 'messaging.destination.name': ctx.world.dlqTopic, 'messaging.operation.type': 'send' });
+    expect(dlqSpan.attributes).toMatchObject({
+      'messaging.system': 'kafka',
+      'messaging.destination.name': ctx.world.dlqTopic,
+      'messaging.operation.type': 'send',
+    });
 
     // The DLQ record carries the trace id and names its publish span; the receipts carry the trace ids.
     const [dlq] = await readDlq(ctx.world, { expect: 1 });
@@ -103,7 +125,7 @@ describe('OpenTelemetry traces to a real OTLP receiver (http/json), the service 
     expect(JSON.stringify(spans)).not.toContain('example.test');
   }, 90_000);
 
-  it('with http/protobuf (the spec\'s default protocol) › the exporter posts protobuf that holds the upstream trace id', async () => {
+  it("with http/protobuf (the spec's default protocol) › the exporter posts protobuf that holds the upstream trace id", async () => {
     receiver = await startOtlpReceiver();
     const env = serviceEnv(ctx.world, ctx.sink.port, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.endpoint}/v1/traces` });
     await produceRaw(ctx.world, [{ key: 'user-pb', value: JSON.stringify(signupEvent('tr-pb')), headers: { traceparent: traceparent(UPSTREAM.retried) } }]);

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type IHeaders, type Producer } from 'kafkajs';
+
+import { type Admin, type IHeaders, Kafka, logLevel, type Producer } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, inject } from 'vitest';
+
 import { signupEvent } from '../../dev/signup-event.js';
-import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../dev/smtp-sink.js';
-import { createApp, type App } from '../../src/app.js';
+import { type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '../../dev/smtp-sink.js';
+import { type App, createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config/config.js';
 import { createLogger } from '../../src/platform/logger.js';
 
@@ -29,11 +31,17 @@ export async function createWorld(brokers: string[], { partitions = 3, reuse }: 
   const kafka = new Kafka({ clientId: `test-${id}`, brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  if (!reuse) await createAndWaitForMetadata(admin, [topic, dlqTopic], () => admin.createTopics({ waitForLeaders: true, topics: [
-      // The source topic takes values up to 3 MiB so oversize events reach the service; the DLQ keeps the broker default.
-      { topic, numPartitions: partitions, configEntries: [{ name: 'max.message.bytes', value: String(3 * 1024 * 1024) }] },
-      { topic: dlqTopic, numPartitions: 1 },
-    ] }));
+  if (!reuse)
+    await createAndWaitForMetadata(admin, [topic, dlqTopic], () =>
+      admin.createTopics({
+        waitForLeaders: true,
+        topics: [
+          // The source topic takes values up to 3 MiB so oversize events reach the service; the DLQ keeps the broker default.
+          { topic, numPartitions: partitions, configEntries: [{ name: 'max.message.bytes', value: String(3 * 1024 * 1024) }] },
+          { topic: dlqTopic, numPartitions: 1 },
+        ],
+      }),
+    );
   // Idempotent, so a retried send never writes an event twice (tests count duplicates).
   const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -57,13 +65,27 @@ export async function produceEvents(world: World, ids: string[], { partition }: 
     await world.producer.send({
       topic: world.topic,
       acks: -1,
-      messages: ids.slice(i, i + 500).map((id) => ({ key: `user-${id}`, value: JSON.stringify(signupEvent(id)), ...(partition === undefined ? {} : { partition }) })),
+      messages: ids
+        .slice(i, i + 500)
+        .map((id) => ({ key: `user-${id}`, value: JSON.stringify(signupEvent(id)), ...(partition === undefined ? {} : { partition }) })),
     });
   }
 }
 
-export async function produceRaw(world: World, messages: Array<{ key?: string | null; value: Buffer | string | null; headers?: IHeaders; partition?: number }>): Promise<void> {
-  await world.producer.send({ topic: world.topic, acks: -1, messages: messages.map((m) => ({ key: m.key ?? null, value: m.value, headers: m.headers ?? {}, ...(m.partition === undefined ? {} : { partition: m.partition }) })) });
+export async function produceRaw(
+  world: World,
+  messages: Array<{ key?: string | null; value: Buffer | string | null; headers?: IHeaders; partition?: number }>,
+): Promise<void> {
+  await world.producer.send({
+    topic: world.topic,
+    acks: -1,
+    messages: messages.map((m) => ({
+      key: m.key ?? null,
+      value: m.value,
+      headers: m.headers ?? {},
+      ...(m.partition === undefined ? {} : { partition: m.partition }),
+    })),
+  });
 }
 
 /** Environment for a service under test (in-process or as a child process). */
@@ -158,7 +180,9 @@ export async function metricValue(app: App, name: string, labels: Record<string,
   const metric = app.metrics.registry.getSingleMetric(name);
   if (!metric) throw new Error(`no metric ${name}`);
   const { values } = await metric.get();
-  return values.filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want)).reduce((sum, v) => sum + v.value, 0);
+  return values
+    .filter((v) => Object.entries(labels).every(([k, want]) => String((v.labels as Record<string, unknown>)[k]) === want))
+    .reduce((sum, v) => sum + v.value, 0);
 }
 
 /**

@@ -6,11 +6,12 @@
  * rebalance; the other half settle.
  */
 import { Registry } from 'prom-client';
-import { Capacity } from '../../src/pipeline/capacity.js';
-import { CircuitBreaker } from '../../src/smtp/circuit-breaker.js';
+
 import { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { noLedger } from '../../src/ledger/sent-ledger.js';
+import { Capacity } from '../../src/pipeline/capacity.js';
 import { createMetrics } from '../../src/platform/metrics.js';
+import { CircuitBreaker } from '../../src/smtp/circuit-breaker.js';
 import { record, signupValue, silentLogger } from './pipeline.js';
 
 const events = Number(process.argv[2] ?? 100_000);
@@ -92,7 +93,10 @@ for (let w = 0; w < WINDOWS; w += 1) {
   floors.push(await settledHeap());
 }
 dispatcher.close();
-const growth = floors.slice(1).map((floor, i) => floor - (floors[i] as number)).sort((a, b) => a - b);
+const growth = floors
+  .slice(1)
+  .map((floor, i) => floor - (floors[i] as number))
+  .sort((a, b) => a - b);
 const median = ((growth[WINDOWS / 2 - 1] as number) + (growth[WINDOWS / 2] as number)) / 2;
 const retainedBytesPerEvent = median / (events / WINDOWS);
 process.stdout.write(`${JSON.stringify({ node: process.version, events, floorsMiB: floors.map((f) => +(f / 2 ** 20).toFixed(2)), retainedBytesPerEvent })}\n`);

@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
+
 import type { GroupConsumer } from '../../src/intake/consumer-lifecycle.js';
 
 /** The event names of a real KafkaJS consumer (never connected). */
@@ -38,13 +40,33 @@ export function fakeConsumer() {
     /** Between a CRASH with restart and the rebuilt group's join, KafkaJS refuses pause/resume. */
     setInitialized: (value: boolean) => (initialized = value),
     join: (assignment: Record<string, number[]>, memberId = 'member-1') =>
-      emit(CONSUMER_EVENTS.GROUP_JOIN, { duration: 5, groupId: 'g', isLeader: true, leaderId: memberId, groupProtocol: 'RoundRobinAssigner', memberId, memberAssignment: assignment }),
+      emit(CONSUMER_EVENTS.GROUP_JOIN, {
+        duration: 5,
+        groupId: 'g',
+        isLeader: true,
+        leaderId: memberId,
+        groupProtocol: 'RoundRobinAssigner',
+        memberId,
+        memberAssignment: assignment,
+      }),
     rebalancing: () => emit(CONSUMER_EVENTS.REBALANCING, { groupId: 'g', memberId: 'member-1' }),
     crash: (error: Error, restart: boolean) => emit(CONSUMER_EVENTS.CRASH, { error, groupId: 'g', restart }),
     heartbeat: () => emit(CONSUMER_EVENTS.HEARTBEAT, { groupId: 'g', memberId: 'member-1', groupGenerationId: 1 }),
     /** A request the consumer's connections completed (KafkaJS emits it as the response arrives, error code or not). */
     request: (apiName: string, apiKey: number) =>
-      emit(CONSUMER_EVENTS.REQUEST, { broker: '127.0.0.1:9092', clientId: 'c', correlationId: id, size: 64, createdAt: Date.now(), sentAt: Date.now(), pendingDuration: 0, duration: 1, apiName, apiKey, apiVersion: 2 }),
+      emit(CONSUMER_EVENTS.REQUEST, {
+        broker: '127.0.0.1:9092',
+        clientId: 'c',
+        correlationId: id,
+        size: 64,
+        createdAt: Date.now(),
+        sentAt: Date.now(),
+        pendingDuration: 0,
+        duration: 1,
+        apiName,
+        apiKey,
+        apiVersion: 2,
+      }),
     endBatch: (p: { topic: string; partition: number; batchSize: number; firstOffset: string | null; lastOffset: string }) =>
       emit(CONSUMER_EVENTS.END_BATCH_PROCESS, { highWatermark: p.lastOffset, offsetLag: '0', offsetLagLow: '0', duration: 1, ...p }),
     commitOffsets: (topics: Array<{ topic: string; partitions: Array<{ partition: number; offset: string }> }>) =>
@@ -53,6 +75,8 @@ export function fakeConsumer() {
 }
 
 /** A KafkaJS protocol error as the client raises it (type from the broker's error code). */
-export function kafkaError(type: 'REBALANCE_IN_PROGRESS' | 'UNKNOWN_MEMBER_ID' | 'ILLEGAL_GENERATION' | 'NOT_COORDINATOR_FOR_GROUP' | 'FENCED_INSTANCE_ID'): Error {
+export function kafkaError(
+  type: 'REBALANCE_IN_PROGRESS' | 'UNKNOWN_MEMBER_ID' | 'ILLEGAL_GENERATION' | 'NOT_COORDINATOR_FOR_GROUP' | 'FENCED_INSTANCE_ID',
+): Error {
   return Object.assign(new Error(`broker says ${type}`), { name: 'KafkaJSProtocolError', type, retriable: type !== 'FENCED_INSTANCE_ID' });
 }

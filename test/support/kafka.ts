@@ -4,10 +4,12 @@
  * hanging it.
  */
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, Partitioners, type IHeaders, type RecordMetadata } from 'kafkajs';
+
+import { type IHeaders, Kafka, logLevel, Partitioners, type RecordMetadata } from 'kafkajs';
 import { inject } from 'vitest';
-import { createTopics } from '../../dev/local-kafka.js';
+
 import { withDeadline } from '../../dev/kafka/with-deadline.js';
+import { createTopics } from '../../dev/local-kafka.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -131,8 +133,7 @@ export async function consumeAll(brokers: readonly string[], topic: string, opti
         await admin.connect();
         const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
         const next = new Map<number, bigint>();
-        const caughtUp = (): boolean =>
-          messages.length >= expected && [...ends].every(([partition, high]) => (next.get(partition) ?? 0n) >= high);
+        const caughtUp = (): boolean => messages.length >= expected && [...ends].every(([partition, high]) => (next.get(partition) ?? 0n) >= high);
         if (caughtUp()) return messages;
         await consumer.connect();
         await consumer.subscribe({ topic, fromBeginning: true });

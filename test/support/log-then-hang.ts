@@ -4,6 +4,7 @@
  * its event loop until it is killed — as a process SIGKILLed (or OOM-killed) in the middle of its work.
  */
 import { writeSync } from 'node:fs';
+
 import { createLogger } from '../../src/platform/logger.js';
 
 const lines = Number(process.argv[2] ?? 50);

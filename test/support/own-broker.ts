@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
 import { afterAll, beforeAll } from 'vitest';
+
 import { ensureKafka, type LocalKafka } from '../../dev/local-kafka.js';
 
 /** A broker a test file may stop and start: never the one the other files share. */

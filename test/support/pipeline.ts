@@ -1,19 +1,20 @@
 import type { KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+
 import { signupEvent } from '../../dev/signup-event.js';
-import { Capacity } from '../../src/pipeline/capacity.js';
-import { CircuitBreaker } from '../../src/smtp/circuit-breaker.js';
 import { Dispatcher } from '../../src/delivery/dispatcher.js';
-import type { Mailer } from '../../src/smtp/mailer.js';
-import type { ConsumedRecord, Outcome } from '../../src/pipeline/outcome.js';
-import type { WelcomeEmail } from '../../src/email/render-welcome-email.js';
-import { noLedger, type SentLedger } from '../../src/ledger/sent-ledger.js';
-import type { SendRate } from '../../src/delivery/rate/send-rate.js';
-import { toConsumedRecord } from '../../src/intake/to-consumed-record.js';
-import { createMetrics } from '../../src/platform/metrics.js';
-import type { EventRoutes } from '../../src/pipeline/event-routes.js';
 import type { UnmappedEventTypes } from '../../src/delivery/dispatcher-options.js';
+import type { SendRate } from '../../src/delivery/rate/send-rate.js';
+import type { WelcomeEmail } from '../../src/email/render-welcome-email.js';
+import { toConsumedRecord } from '../../src/intake/to-consumed-record.js';
+import { noLedger, type SentLedger } from '../../src/ledger/sent-ledger.js';
+import { Capacity } from '../../src/pipeline/capacity.js';
+import type { EventRoutes } from '../../src/pipeline/event-routes.js';
+import type { ConsumedRecord, Outcome } from '../../src/pipeline/outcome.js';
+import { createMetrics } from '../../src/platform/metrics.js';
+import { CircuitBreaker } from '../../src/smtp/circuit-breaker.js';
+import type { Mailer } from '../../src/smtp/mailer.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -24,8 +25,18 @@ export function signupValue(eventId: string, overrides: Record<string, unknown> 
   return Buffer.from(JSON.stringify(signupEvent(eventId, overrides)));
 }
 
-export function record(value: Buffer | null, { partition = 0, offset = nextOffset++, topic = 'signups', routes }: { partition?: number; offset?: number; topic?: string; routes?: EventRoutes } = {}): ConsumedRecord {
-  const message = { key: Buffer.from('k'), value, headers: { trace: Buffer.from('t-1') }, timestamp: '1700000000000', attributes: 0, offset: String(offset) } as unknown as KafkaMessage;
+export function record(
+  value: Buffer | null,
+  { partition = 0, offset = nextOffset++, topic = 'signups', routes }: { partition?: number; offset?: number; topic?: string; routes?: EventRoutes } = {},
+): ConsumedRecord {
+  const message = {
+    key: Buffer.from('k'),
+    value,
+    headers: { trace: Buffer.from('t-1') },
+    timestamp: '1700000000000',
+    attributes: 0,
+    offset: String(offset),
+  } as unknown as KafkaMessage;
   return toConsumedRecord(message, { topic, partition, offset: BigInt(offset), epoch: 1 }, routes);
 }
 

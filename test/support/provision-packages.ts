@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+
 import { PROJECT_ROOT } from '../../dev/kafka/options-from-env.js';
 
 /** The package names listed in a packages file: one per line, `#` comments. */

@@ -2,7 +2,7 @@
  * A real `redis-server` (Debian package `redis-server`, listed in deploy/ci-packages.txt) on a free
  * loopback port, without persistence, started and stopped by the test that needs it.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 
 export interface RedisServer {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { spawnService, type ServiceProcess as SpawnedService } from '../../dev/service-process.js';
+
+import { type ServiceProcess as SpawnedService, spawnService } from '../../dev/service-process.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

@@ -1,6 +1,7 @@
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { startTracingSdk } from '../../src/platform/tracing/tracing-sdk.js';
+
 import type { TracingConfig } from '../../src/platform/tracing/tracing-config.js';
+import { startTracingSdk } from '../../src/platform/tracing/tracing-sdk.js';
 import { silentLogger } from './pipeline.js';
 
 export const TRACING_ON: Extract<TracingConfig, { enabled: true }> = {

@@ -1,5 +1,6 @@
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { sleep } from '../../platform/sleep.js';
@@ -32,8 +33,22 @@ export interface SharedBudget {
  * The shared budget in Redis, counted per second by rate-limiter-flexible (one atomic Lua call per
  * send, fixed 1 s windows). `redis` is shared with the caller, built with `enableOfflineQueue: false`.
  */
-export function redisSendBudget({ redis, perSecond, keyPrefix }: { redis: Pick<Redis, 'status'> & object; perSecond: number; keyPrefix: string }): SharedBudget {
-  const limiter = new RateLimiterRedis({ storeClient: redis, points: perSecond, duration: 1, keyPrefix: `${keyPrefix}:send-rate`, rejectIfRedisNotReady: true });
+export function redisSendBudget({
+  redis,
+  perSecond,
+  keyPrefix,
+}: {
+  redis: Pick<Redis, 'status'> & object;
+  perSecond: number;
+  keyPrefix: string;
+}): SharedBudget {
+  const limiter = new RateLimiterRedis({
+    storeClient: redis,
+    points: perSecond,
+    duration: 1,
+    keyPrefix: `${keyPrefix}:send-rate`,
+    rejectIfRedisNotReady: true,
+  });
   return {
     take: () =>
       limiter.consume('sends').then(
@@ -86,7 +101,10 @@ export function clusterSendRate({ budget, perSecond, maxReplicas, answerWithinMs
       if (Date.now() - warnedAt >= WARN_EVERY_MS) {
         warnedAt = Date.now();
         warned = true;
-        logger.warn({ reason, perSecond, maxReplicas, sharePerSecond, answerWithinMs }, 'send rate: Redis does not answer in time; sends take this pod\'s share of EMAIL_RATE_LIMIT_PER_SECOND until it does');
+        logger.warn(
+          { reason, perSecond, maxReplicas, sharePerSecond, answerWithinMs },
+          "send rate: Redis does not answer in time; sends take this pod's share of EMAIL_RATE_LIMIT_PER_SECOND until it does",
+        );
       }
     }
     fallback = reason;

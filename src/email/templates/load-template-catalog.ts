@@ -1,12 +1,13 @@
 import path from 'node:path';
-import { SIGNUP_TYPE, WELCOME_SET, type EventRoute, type EventRoutes } from '../../pipeline/event-routes.js';
+
+import { type EventRoute, type EventRoutes, SIGNUP_TYPE, WELCOME_SET } from '../../pipeline/event-routes.js';
 import { ConfigError } from '../../platform/config/config.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { canonicalLocale } from './negotiate-locale.js';
 import { shippedTemplatesDir } from './shipped-templates-dir.js';
-import { compileHeaders } from './template-headers.js';
-import { MANIFEST_FILE, readManifest, type ManifestSet } from './template-manifest.js';
 import { readTemplateFiles, VALUES_FILE } from './template-files.js';
+import { compileHeaders } from './template-headers.js';
+import { MANIFEST_FILE, type ManifestSet, readManifest } from './template-manifest.js';
 import { checkPartial, compileTemplateSet, type TemplateSet } from './template-set.js';
 
 export interface TemplateCatalogOptions {
@@ -53,16 +54,27 @@ export function loadTemplateCatalog(options: TemplateCatalogOptions): TemplateCa
   const { files, problems: fileProblems } = readTemplateFiles(dir, manifest ? { sets: manifest.map((set) => set.name) } : {});
   problems.push(...fileProblems);
   for (const name of Object.keys(options.vars).filter((v) => !(v in files.values))) {
-    problems.push(`EMAIL_TEMPLATE_VARS_${name.toUpperCase()}: ${path.join(dir, VALUES_FILE)} declares no "${name}" (declared: ${Object.keys(files.values).sort().join(', ') || 'none'})`);
+    problems.push(
+      `EMAIL_TEMPLATE_VARS_${name.toUpperCase()}: ${path.join(dir, VALUES_FILE)} declares no "${name}" (declared: ${Object.keys(files.values).sort().join(', ') || 'none'})`,
+    );
   }
   const vars = Object.freeze({ ...files.values, ...options.vars });
   const partialNames = new Set(files.partials.keys());
-  for (const file of files.partials.values()) problems.push(...checkPartial(file, Object.keys(vars).map((v) => `vars.${v}`), partialNames));
+  for (const file of files.partials.values())
+    problems.push(
+      ...checkPartial(
+        file,
+        Object.keys(vars).map((v) => `vars.${v}`),
+        partialNames,
+      ),
+    );
   const shared = { partials: files.partials, vars, defaultLocale: canonicalLocale(options.defaultLocale) ?? options.defaultLocale, metrics: options.metrics };
 
   const sets = new Map<string, TemplateSet>();
   for (const set of declared) {
-    const headers = compileHeaders(set.headers, set.fields, (header, message) => problems.push(`${manifestPath}: templateSets.${set.name}.headers.${header}: ${message}`));
+    const headers = compileHeaders(set.headers, set.fields, (header, message) =>
+      problems.push(`${manifestPath}: templateSets.${set.name}.headers.${header}: ${message}`),
+    );
     const folders = files.sets.get(set.name);
     const compiled = folders && compileTemplateSet({ name: set.name, folders, fields: set.fields, headers }, shared, problems);
     if (compiled) sets.set(set.name, compiled);

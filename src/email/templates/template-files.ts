@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+
 import { canonicalLocale } from './negotiate-locale.js';
 
 /** The parts of one locale's email, each a file `<part>.hbs` in the locale's folder. */
@@ -48,7 +49,10 @@ export interface TemplateFiles {
  * Follows symbolic links and skips hidden entries, which is how a Kubernetes ConfigMap volume looks
  * (`en -> ..data/en`). Each problem names its file.
  */
-export function readTemplateFiles(dir: string, { sets: names, fallbackSet = 'welcome' }: { sets?: readonly string[]; fallbackSet?: string } = {}): { files: TemplateFiles; problems: string[] } {
+export function readTemplateFiles(
+  dir: string,
+  { sets: names, fallbackSet = 'welcome' }: { sets?: readonly string[]; fallbackSet?: string } = {},
+): { files: TemplateFiles; problems: string[] } {
   const problems: string[] = [];
   const partials = new Map<string, TemplateFile>();
   const folders: string[] = [];
@@ -68,11 +72,20 @@ export function readTemplateFiles(dir: string, { sets: names, fallbackSet = 'wel
   const sets = new Map<string, LocaleFolders>();
   if (names === undefined) sets.set(fallbackSet, readLocaleFolders(dir, folders, problems));
   else {
-    for (const extra of folders.filter((folder) => !names.includes(folder))) problems.push(`${path.join(dir, extra)}: a folder the manifest names no template set for (sets: ${names.join(', ')})`);
+    for (const extra of folders.filter((folder) => !names.includes(folder)))
+      problems.push(`${path.join(dir, extra)}: a folder the manifest names no template set for (sets: ${names.join(', ')})`);
     for (const name of names) {
       const setDir = path.join(dir, name);
       if (!isDirectory(setDir)) problems.push(`${setDir}: missing (the manifest names the template set "${name}")`);
-      else sets.set(name, readLocaleFolders(setDir, list(setDir, problems).filter((entry) => isDirectory(path.join(setDir, entry))), problems));
+      else
+        sets.set(
+          name,
+          readLocaleFolders(
+            setDir,
+            list(setDir, problems).filter((entry) => isDirectory(path.join(setDir, entry))),
+            problems,
+          ),
+        );
     }
   }
   return { files: { partials, sets, values }, problems };
@@ -94,13 +107,16 @@ function readLocaleFolders(dir: string, entries: readonly string[], problems: st
     }
   }
   // Only when nothing else is wrong: a folder that cannot be read has no locale either.
-  if (problems.length === 0 && locales.size === 0) problems.push(`${dir}: no locale folder (expected en/, de/… each with ${PARTS.map((p) => `${p}.hbs`).join(', ')})`);
+  if (problems.length === 0 && locales.size === 0)
+    problems.push(`${dir}: no locale folder (expected en/, de/… each with ${PARTS.map((p) => `${p}.hbs`).join(', ')})`);
   return { dir, locales, folders };
 }
 
 function list(dir: string, problems: string[]): string[] {
   try {
-    return readdirSync(dir).filter((name) => !name.startsWith('.')).sort();
+    return readdirSync(dir)
+      .filter((name) => !name.startsWith('.'))
+      .sort();
   } catch (err) {
     problems.push(`${dir}: cannot read the folder (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
     return [];
@@ -119,7 +135,9 @@ function isDirectory(file: string): boolean {
 function readLocale(dir: string, problems: string[]): Record<Part, TemplateFile> | undefined {
   const present = list(dir, problems);
   for (const extra of present.filter((name) => name.endsWith('.hbs') && !(PARTS as readonly string[]).includes(name.slice(0, -4)))) {
-    problems.push(`${path.join(dir, extra)}: unexpected template (a locale folder holds ${PARTS.map((p) => `${p}.hbs`).join(', ')}; shared partials go at the top)`);
+    problems.push(
+      `${path.join(dir, extra)}: unexpected template (a locale folder holds ${PARTS.map((p) => `${p}.hbs`).join(', ')}; shared partials go at the top)`,
+    );
   }
   const parts: Partial<Record<Part, TemplateFile>> = {};
   for (const part of PARTS) {

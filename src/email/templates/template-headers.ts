@@ -36,7 +36,11 @@ const UNSUBSCRIBE_URI = /^<(?:https:\/\/|mailto:)[^<>\s"\\]+>$/;
  * List-Unsubscribe-Post other than `List-Unsubscribe=One-Click`, or without an https URI to post to.
  * Each problem goes to `problem(header, message)`. Undefined when the set has no headers.
  */
-export function compileHeaders(raw: Readonly<Record<string, unknown>>, fields: Readonly<Record<string, FieldKind>>, problem: (header: string, message: string) => void): SetHeaders | undefined {
+export function compileHeaders(
+  raw: Readonly<Record<string, unknown>>,
+  fields: Readonly<Record<string, FieldKind>>,
+  problem: (header: string, message: string) => void,
+): SetHeaders | undefined {
   const headers: Array<readonly [string, string]> = [];
   for (const [name, value] of Object.entries(raw)) {
     const canonical = MANIFEST_HEADERS[name.toLowerCase()];
@@ -93,7 +97,8 @@ function checkValue(name: string, value: string, fields: Readonly<Record<string,
 function fill(name: string, value: string, event: HeaderEvent): string {
   const filled = value.replace(PLACEHOLDER, (_, key: string) => {
     const field = key.slice('data.'.length);
-    const raw = key === 'eventId' ? event.eventId : key === 'user.id' ? event.user.id : event.data && Object.hasOwn(event.data, field) ? event.data[field] : undefined;
+    const raw =
+      key === 'eventId' ? event.eventId : key === 'user.id' ? event.user.id : event.data && Object.hasOwn(event.data, field) ? event.data[field] : undefined;
     return encodeURIComponent(typeof raw === 'string' ? raw : '');
   });
   if (`${name}: ${filled}`.length > MAX_LINE) throw new Error(`${name} would be longer than ${MAX_LINE} characters with this event's values`);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+
 import { EVENT_TYPE, FIELD_KINDS, FIELD_NAME, type FieldKind } from '../../pipeline/event-routes.js';
 
 /** The manifest's file, beside values.json at the top of a templates folder. */
@@ -62,7 +63,8 @@ export function readManifest(dir: string, problems: string[]): ManifestSet[] | u
     }
     for (const extra of Object.keys(raw).filter((k) => !SET_KEYS.includes(k))) at(`${key}.${extra}`, `unknown key (expected ${SET_KEYS.join(', ')})`);
     const eventTypes = Array.isArray(raw.eventTypes) ? raw.eventTypes : undefined;
-    if (!eventTypes || eventTypes.some((type) => typeof type !== 'string' || !EVENT_TYPE.test(type))) at(`${key}.eventTypes`, 'expected an array of event types such as "user.signed_up"');
+    if (!eventTypes || eventTypes.some((type) => typeof type !== 'string' || !EVENT_TYPE.test(type)))
+      at(`${key}.eventTypes`, 'expected an array of event types such as "user.signed_up"');
     for (const type of (eventTypes ?? []).filter((t): t is string => typeof t === 'string')) {
       const owner = typeOwner.get(type);
       if (owner !== undefined) at(`${key}.eventTypes`, `"${type}" is mapped by the set "${owner}" too (an event type gets one set)`);
@@ -73,7 +75,8 @@ export function readManifest(dir: string, problems: string[]): ManifestSet[] | u
     if (!isObject(rawFields)) at(`${key}.fields`, `expected an object of field names and kinds (${FIELD_KINDS.join(', ')})`);
     else {
       for (const [field, kind] of Object.entries(rawFields)) {
-        if (!FIELD_NAME.test(field)) at(`${key}.fields.${field}`, 'a field name is letters, digits and _, starting with a letter (the template writes {{data.<name>}})');
+        if (!FIELD_NAME.test(field))
+          at(`${key}.fields.${field}`, 'a field name is letters, digits and _, starting with a letter (the template writes {{data.<name>}})');
         else if (!(FIELD_KINDS as readonly unknown[]).includes(kind)) at(`${key}.fields.${field}`, `expected one of ${FIELD_KINDS.join(', ')}`);
         else fields[field] = kind as FieldKind;
       }

@@ -1,10 +1,11 @@
 import Handlebars from 'handlebars';
+
 import type { FieldKind } from '../../pipeline/event-routes.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { checkTemplate, describeEngineError, type TemplateScope } from './check-template.js';
 import { createLocaleNegotiator, textDirection } from './negotiate-locale.js';
+import { type LocaleFolders, type Part, PARTS, type TemplateFile } from './template-files.js';
 import type { SetHeaders } from './template-headers.js';
-import { PARTS, type LocaleFolders, type Part, type TemplateFile } from './template-files.js';
 
 /** Who the email is for: a name that is safe to show, or '' for a greeting without one. */
 export interface TemplateRecipient {
@@ -103,7 +104,10 @@ export function compileTemplateSet(
     const { dir: direction, parts } = compiled.get(locale) as LocaleParts;
     const context = { name: recipient.name, email: recipient.email, locale, dir: direction, vars, data: recipient.data ?? {} };
     // One line: the template's own line breaks (a trailing newline, a wrapped {{#if}}) are not the subject's.
-    const subject = parts.subject(context).trim().replace(/\s*\n\s*/g, ' ');
+    const subject = parts
+      .subject(context)
+      .trim()
+      .replace(/\s*\n\s*/g, ' ');
     const withSubject = { ...context, subject };
     return { locale, subject, text: parts.text(withSubject).trimEnd(), html: parts.html(withSubject).trimEnd() };
   };
@@ -112,9 +116,13 @@ export function compileTemplateSet(
   // running shows (a partial that includes itself), before the first event is consumed.
   const data = Object.fromEntries(Object.entries(fields).map(([field, kind]) => [field, SAMPLE_FIELD[kind]]));
   for (const [locale, parts] of folders.locales) {
-    for (const sample of [{ name: 'Ada Lovelace', email: 'ada@example.test', data }, { name: '', email: 'ada@example.test', data }]) {
+    for (const sample of [
+      { name: 'Ada Lovelace', email: 'ada@example.test', data },
+      { name: '', email: 'ada@example.test', data },
+    ]) {
       try {
-        if (renderIn(locale, sample).subject === '') problems.push(`${parts.subject.path}: renders an empty subject${sample.name ? '' : ' for a user without a name'}`);
+        if (renderIn(locale, sample).subject === '')
+          problems.push(`${parts.subject.path}: renders an empty subject${sample.name ? '' : ' for a user without a name'}`);
       } catch (err) {
         problems.push((err as Error).message);
       }

@@ -1,5 +1,6 @@
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+
 import type { Config } from './schema.js';
 
 /** The variables naming TLS (and DKIM key) files, which the clients read when they are built. */
@@ -32,21 +33,28 @@ export function unreadableTlsFiles(resolved: Readonly<Record<string, string>>, s
 export function tlsFileProblems({ kafka, smtp }: Config, now = new Date()): string[] {
   const problems: string[] = [];
   const quoted = JSON.stringify;
-  for (const [name, file] of [['KAFKA_SSL_CA_FILE', kafka.sslCaFile], ['SMTP_TLS_CA_FILE', smtp.tlsCaFile]] as const) {
-    if (file !== '' && certificates(readFileSync(file, 'utf8')) === undefined) problems.push(`${name}: ${quoted(file)} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
+  for (const [name, file] of [
+    ['KAFKA_SSL_CA_FILE', kafka.sslCaFile],
+    ['SMTP_TLS_CA_FILE', smtp.tlsCaFile],
+  ] as const) {
+    if (file !== '' && certificates(readFileSync(file, 'utf8')) === undefined)
+      problems.push(`${name}: ${quoted(file)} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   }
   let cert: X509Certificate | undefined;
   if (kafka.sslCertFile !== '') {
     cert = certificates(readFileSync(kafka.sslCertFile, 'utf8'))?.[0];
     if (cert === undefined) problems.push(`KAFKA_SSL_CERT_FILE: ${quoted(kafka.sslCertFile)} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
-    else if (new Date(cert.validTo) < now) problems.push(`KAFKA_SSL_CERT_FILE: the certificate in ${quoted(kafka.sslCertFile)} expired on ${new Date(cert.validTo).toISOString()}`);
+    else if (new Date(cert.validTo) < now)
+      problems.push(`KAFKA_SSL_CERT_FILE: the certificate in ${quoted(kafka.sslCertFile)} expired on ${new Date(cert.validTo).toISOString()}`);
   }
   let key: KeyObject | undefined;
   if (kafka.sslKeyFile !== '') {
     const pem = readFileSync(kafka.sslKeyFile, 'utf8');
     // PKCS#8 `ENCRYPTED PRIVATE KEY`, or a traditional key with `Proc-Type: 4,ENCRYPTED` (Node's error differs by version).
     if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: *4, *ENCRYPTED/.test(pem)) {
-      problems.push(`KAFKA_SSL_KEY_FILE: the key in ${quoted(kafka.sslKeyFile)} is encrypted; mount it unencrypted (openssl pkey -in key.pem -out plain.pem) in a file only the service user can read`);
+      problems.push(
+        `KAFKA_SSL_KEY_FILE: the key in ${quoted(kafka.sslKeyFile)} is encrypted; mount it unencrypted (openssl pkey -in key.pem -out plain.pem) in a file only the service user can read`,
+      );
     } else {
       try {
         key = createPrivateKey(pem);
@@ -55,7 +63,8 @@ export function tlsFileProblems({ kafka, smtp }: Config, now = new Date()): stri
       }
     }
   }
-  if (cert !== undefined && key !== undefined && !cert.checkPrivateKey(key)) problems.push(`KAFKA_SSL_KEY_FILE: the key in ${quoted(kafka.sslKeyFile)} does not belong to the certificate in KAFKA_SSL_CERT_FILE`);
+  if (cert !== undefined && key !== undefined && !cert.checkPrivateKey(key))
+    problems.push(`KAFKA_SSL_KEY_FILE: the key in ${quoted(kafka.sslKeyFile)} does not belong to the certificate in KAFKA_SSL_CERT_FILE`);
   return problems;
 }
 

@@ -7,11 +7,17 @@ import convict from 'convict';
 const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9A-Fa-f:]+\]:\d{1,5}$/;
 // `Name <local@domain>` or a bare address; the domain is needed for deterministic Message-IDs.
 /** A bare dot-atom address with an LDH host name (what EMAIL_ENVELOPE_FROM may be, its tag filled in). */
-const ENVELOPE_FROM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
+const ENVELOPE_FROM =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/;
 export const FROM = /^(?:[^<>\r\n]*<[^<>@\s"]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)>|[^<>@\s"]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+))$/;
 
 function splitList(value: unknown): unknown {
-  return typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : value;
+  return typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0)
+    : value;
 }
 
 /** A value format: `coerce` turns the variable's text into the value, `validate` throws an operator-facing message. */
@@ -58,7 +64,10 @@ export const FORMATS: Record<string, ValueFormat> = {
     validate(value: unknown) {
       if (value === '') return;
       const filled = typeof value === 'string' && value.split('{eventId}').length <= 2 ? value.replace('{eventId}', 'x') : undefined;
-      if (filled === undefined || !ENVELOPE_FROM.test(filled)) throw new Error('expected an ASCII address, "{eventId}" at most once in its local part, like "bounces+{eventId}@bounce.acme.test" (or empty: the address of EMAIL_FROM)');
+      if (filled === undefined || !ENVELOPE_FROM.test(filled))
+        throw new Error(
+          'expected an ASCII address, "{eventId}" at most once in its local part, like "bounces+{eventId}@bounce.acme.test" (or empty: the address of EMAIL_FROM)',
+        );
     },
   },
   'positive-int': {

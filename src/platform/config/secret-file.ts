@@ -1,4 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
+
 import type { Logger } from '../logger.js';
 
 /**

@@ -13,10 +13,15 @@ const CONTROL = /[\p{Cc}\u2028\u2029]/u;
 export function readTemplateVars(env: NodeJS.ProcessEnv): { vars: Record<string, string>; problems: string[] } {
   const vars: Record<string, string> = {};
   const problems: string[] = [];
-  for (const name of Object.keys(env).filter((key) => key.startsWith(TEMPLATE_VARS_PREFIX)).sort()) {
+  for (const name of Object.keys(env)
+    .filter((key) => key.startsWith(TEMPLATE_VARS_PREFIX))
+    .sort()) {
     const value = env[name] as string;
     const suffix = name.slice(TEMPLATE_VARS_PREFIX.length);
-    if (!VAR_SUFFIX.test(suffix)) problems.push(`${name}: expected ${TEMPLATE_VARS_PREFIX} then upper-case letters, digits and single underscores, e.g. ${TEMPLATE_VARS_PREFIX}PRODUCT_NAME`);
+    if (!VAR_SUFFIX.test(suffix))
+      problems.push(
+        `${name}: expected ${TEMPLATE_VARS_PREFIX} then upper-case letters, digits and single underscores, e.g. ${TEMPLATE_VARS_PREFIX}PRODUCT_NAME`,
+      );
     else if (CONTROL.test(value)) problems.push(`${name}: must not contain line breaks or control characters`);
     else vars[suffix.toLowerCase()] = value;
   }

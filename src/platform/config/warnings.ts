@@ -18,10 +18,17 @@ export function securityWarnings(config: Config): ConfigWarning[] {
 export function kafkaSecurityWarnings({ kafka }: Config): ConfigWarning[] {
   const warnings: ConfigWarning[] = [];
   if (kafka.ssl && !kafka.sslRejectUnauthorized) {
-    warnings.push({ variable: 'KAFKA_SSL_REJECT_UNAUTHORIZED', message: 'KAFKA_SSL_REJECT_UNAUTHORIZED=false: the brokers\u2019 certificates are not verified, so whoever can intercept the connection can read the events and the SASL exchange' });
+    warnings.push({
+      variable: 'KAFKA_SSL_REJECT_UNAUTHORIZED',
+      message:
+        'KAFKA_SSL_REJECT_UNAUTHORIZED=false: the brokers\u2019 certificates are not verified, so whoever can intercept the connection can read the events and the SASL exchange',
+    });
   }
   if (kafka.saslMechanism !== '' && !kafka.ssl) {
-    warnings.push({ variable: 'KAFKA_SSL', message: `KAFKA_SASL_MECHANISM=${kafka.saslMechanism} without KAFKA_SSL: events${kafka.saslMechanism === 'plain' ? ' and the SASL password' : ''} cross the network unencrypted` });
+    warnings.push({
+      variable: 'KAFKA_SSL',
+      message: `KAFKA_SASL_MECHANISM=${kafka.saslMechanism} without KAFKA_SSL: events${kafka.saslMechanism === 'plain' ? ' and the SASL password' : ''} cross the network unencrypted`,
+    });
   }
   return warnings;
 }
@@ -29,10 +36,18 @@ export function kafkaSecurityWarnings({ kafka }: Config): ConfigWarning[] {
 function smtpSecurityWarnings({ smtp }: Config): ConfigWarning[] {
   const warnings: ConfigWarning[] = [];
   if (!smtp.tlsRejectUnauthorized) {
-    warnings.push({ variable: 'SMTP_TLS_REJECT_UNAUTHORIZED', message: 'SMTP_TLS_REJECT_UNAUTHORIZED=false: the SMTP server certificate is not verified, so whoever can intercept the connection can read the mail and the SMTP password' });
+    warnings.push({
+      variable: 'SMTP_TLS_REJECT_UNAUTHORIZED',
+      message:
+        'SMTP_TLS_REJECT_UNAUTHORIZED=false: the SMTP server certificate is not verified, so whoever can intercept the connection can read the mail and the SMTP password',
+    });
   }
   if (smtp.user !== '' && !smtp.secure && !smtp.requireTls) {
-    warnings.push({ variable: 'SMTP_REQUIRE_TLS', message: 'SMTP_USER without SMTP_SECURE or SMTP_REQUIRE_TLS: a server (or anyone in between) that does not offer STARTTLS gets the SMTP password in plaintext' });
+    warnings.push({
+      variable: 'SMTP_REQUIRE_TLS',
+      message:
+        'SMTP_USER without SMTP_SECURE or SMTP_REQUIRE_TLS: a server (or anyone in between) that does not offer STARTTLS gets the SMTP password in plaintext',
+    });
   }
   return warnings;
 }

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { logLevel, Partitioners, type ConsumerConfig, type KafkaConfig, type ProducerConfig, type SASLOptions } from 'kafkajs';
+
+import { type ConsumerConfig, type KafkaConfig, logLevel, Partitioners, type ProducerConfig, type SASLOptions } from 'kafkajs';
+
 import type { Config } from '../config/config.js';
-import { kafkaLogCreator } from './log.js';
-import { fixKafkaJsNegativeTimeout } from './kafkajs-negative-timeout.js';
-import type { Logger } from '../logger.js';
 import { logSecretFileEvent, watchSecretFile } from '../config/secret-file.js';
+import type { Logger } from '../logger.js';
+import { fixKafkaJsNegativeTimeout } from './kafkajs-negative-timeout.js';
+import { kafkaLogCreator } from './log.js';
 
 /** The KafkaJS client options from config: brokers, TLS, SASL, logging through pino, retries. Shared by the service and the redrive CLI. */
 export function kafkaClientConfig(config: Config, logger: Logger): KafkaConfig {
@@ -49,7 +51,12 @@ function saslOptions({ kafka }: Config, logger: Logger): SASLOptions {
   const secret =
     kafka.saslPasswordFile === ''
       ? undefined
-      : watchSecretFile({ variable: 'KAFKA_SASL_PASSWORD', file: kafka.saslPasswordFile, initial: kafka.saslPassword, onEvent: (event) => logSecretFileEvent(log, event) });
+      : watchSecretFile({
+          variable: 'KAFKA_SASL_PASSWORD',
+          file: kafka.saslPasswordFile,
+          initial: kafka.saslPassword,
+          onEvent: (event) => logSecretFileEvent(log, event),
+        });
   const options = { mechanism: kafka.saslMechanism, username: kafka.saslUsername };
   // Not enumerable: a logged or serialized client config never shows it.
   Object.defineProperty(options, 'password', { enumerable: false, get: () => secret?.read() ?? kafka.saslPassword });

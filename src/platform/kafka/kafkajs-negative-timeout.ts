@@ -35,10 +35,13 @@ export function fixKafkaJsNegativeTimeout(): 'patched' | 'already' | 'not-applic
     let scheduleAt = this.throttledUntil - Date.now();
     if (this.throttleCheckTimeoutId) return;
     if (this.pending.length > 0) scheduleAt = scheduleAt > 0 ? scheduleAt : CHECK_PENDING_REQUESTS_INTERVAL;
-    this.throttleCheckTimeoutId = setTimeout(() => {
-      this.throttleCheckTimeoutId = null;
-      this.checkPendingRequests();
-    }, Math.max(1, scheduleAt));
+    this.throttleCheckTimeoutId = setTimeout(
+      () => {
+        this.throttleCheckTimeoutId = null;
+        this.checkPendingRequests();
+      },
+      Math.max(1, scheduleAt),
+    );
   };
   proto.scheduleCheckPendingRequests = Object.assign(fixed, { fixed: true as const });
   return 'patched';

@@ -1,24 +1,26 @@
-import { logLevel, type logCreator } from 'kafkajs';
+import { type logCreator, logLevel } from 'kafkajs';
+
 import type { Logger } from '../logger.js';
 
 /** Routes KafkaJS logs into the service's pino logger. */
 export function kafkaLogCreator(logger: Logger): logCreator {
-  return () => ({ namespace, level, log }) => {
-    const { message, timestamp: _t, logger: _l, ...extra } = log as { message: string; timestamp?: string; logger?: string; [k: string]: unknown };
-    const bindings = { kafkajs: namespace, ...extra };
-    switch (level) {
-      case logLevel.ERROR:
-      case logLevel.NOTHING:
-        logger.error(bindings, message);
-        break;
-      case logLevel.WARN:
-        logger.warn(bindings, message);
-        break;
-      case logLevel.INFO:
-        logger.info(bindings, message);
-        break;
-      default:
-        logger.debug(bindings, message);
-    }
-  };
+  return () =>
+    ({ namespace, level, log }) => {
+      const { message, timestamp: _t, logger: _l, ...extra } = log as { message: string; timestamp?: string; logger?: string; [k: string]: unknown };
+      const bindings = { kafkajs: namespace, ...extra };
+      switch (level) {
+        case logLevel.ERROR:
+        case logLevel.NOTHING:
+          logger.error(bindings, message);
+          break;
+        case logLevel.WARN:
+          logger.warn(bindings, message);
+          break;
+        case logLevel.INFO:
+          logger.info(bindings, message);
+          break;
+        default:
+          logger.debug(bindings, message);
+      }
+    };
 }

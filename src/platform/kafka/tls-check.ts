@@ -1,9 +1,10 @@
 import { isIP } from 'node:net';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+
 import type { Config } from '../config/schema.js';
-import { kafkaTlsOptions } from './client-config.js';
 import { ServiceError } from '../service-error.js';
 import { tlsRefusal } from '../tls-errors.js';
+import { kafkaTlsOptions } from './client-config.js';
 
 export interface KafkaTlsCheckOptions {
   /** `host:port` bootstrap brokers (KAFKA_BROKERS). */
@@ -61,9 +62,15 @@ function probe(broker: string, tls: ConnectionOptions, timeoutMs: number): Promi
       const said = (text: string) => text.trim().replace(/\s+/g, ' ').replace(/:$/, '');
       switch (tlsRefusal(err.code)) {
         case 'server-certificate':
-          return finish({ cause: err, message: `Kafka broker ${broker}: its TLS certificate does not verify (${said(err.message)}); check KAFKA_SSL_CA_FILE and that KAFKA_BROKERS names a host the certificate is for` });
+          return finish({
+            cause: err,
+            message: `Kafka broker ${broker}: its TLS certificate does not verify (${said(err.message)}); check KAFKA_SSL_CA_FILE and that KAFKA_BROKERS names a host the certificate is for`,
+          });
         case 'client-certificate':
-          return finish({ cause: err, message: `Kafka broker ${broker} refused the client certificate (${said(err.reason ?? err.message)}); check KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE` });
+          return finish({
+            cause: err,
+            message: `Kafka broker ${broker} refused the client certificate (${said(err.reason ?? err.message)}); check KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE`,
+          });
         case undefined:
           return finish(undefined);
       }

@@ -1,5 +1,6 @@
 import type { Admin } from 'kafkajs';
-import { ConfigError, type Config } from '../config/config.js';
+
+import { type Config, ConfigError } from '../config/config.js';
 import { ServiceError } from '../service-error.js';
 
 /** A topic the service reads or writes, and the variable that names it. */
@@ -37,7 +38,10 @@ export function configuredTopics({ kafka }: Config): ConfiguredTopic[] {
 export async function checkKafkaTopics({ admin, topics, timeoutMs = 30_000 }: KafkaTopicCheckOptions): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ServiceError('ERR_KAFKA_UNREACHABLE', `Kafka did not answer the start-up topic check within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new ServiceError('ERR_KAFKA_UNREACHABLE', `Kafka did not answer the start-up topic check within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
   });
   let existing: Set<string>;
   try {
@@ -55,6 +59,9 @@ export async function checkKafkaTopics({ admin, topics, timeoutMs = 30_000 }: Ka
   }
   const problems = topics
     .filter(({ topic }) => !existing.has(topic))
-    .map(({ variable, topic }) => `${variable}: topic ${JSON.stringify(topic)} does not exist on the brokers (or this client may not describe it); create it first`);
+    .map(
+      ({ variable, topic }) =>
+        `${variable}: topic ${JSON.stringify(topic)} does not exist on the brokers (or this client may not describe it); create it first`,
+    );
   if (problems.length > 0) throw new ConfigError(problems);
 }

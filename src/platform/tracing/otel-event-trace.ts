@@ -1,6 +1,7 @@
-import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type TextMapGetter, type Tracer } from '@opentelemetry/api';
+import { type Attributes, type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, type TextMapGetter, trace, type Tracer } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { ATTR, MESSAGING, type EventOrigin, type EventTrace, type StartEventTrace, type TraceAttributes, type TraceSpan } from './event-trace.js';
+
+import { ATTR, type EventOrigin, type EventTrace, MESSAGING, type StartEventTrace, type TraceAttributes, type TraceSpan } from './event-trace.js';
 
 const propagator = new W3CTraceContextPropagator();
 

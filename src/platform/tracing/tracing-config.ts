@@ -52,20 +52,26 @@ export function readTracingConfig(env: NodeJS.ProcessEnv): { config: TracingConf
   // The spec: only "true" (any case) disables; anything else is false.
   const disabled = get('OTEL_SDK_DISABLED')?.toLowerCase() === 'true';
   const exporter = get('OTEL_TRACES_EXPORTER')?.toLowerCase();
-  if (exporter !== undefined && exporter !== 'otlp' && exporter !== 'none') problems.push(`OTEL_TRACES_EXPORTER: expected otlp or none, got ${shown(exporter)}`);
+  if (exporter !== undefined && exporter !== 'otlp' && exporter !== 'none')
+    problems.push(`OTEL_TRACES_EXPORTER: expected otlp or none, got ${shown(exporter)}`);
   const specific = get('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
   const general = get('OTEL_EXPORTER_OTLP_ENDPOINT');
-  for (const [name, value] of [['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', specific], ['OTEL_EXPORTER_OTLP_ENDPOINT', general]] as const) {
+  for (const [name, value] of [
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', specific],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', general],
+  ] as const) {
     if (value !== undefined && !isHttpUrl(value)) problems.push(`${name}: expected an http:// or https:// URL, got ${shown(value)}`);
   }
   const protocolName = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim() ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
   const protocol = get(protocolName) ?? 'http/protobuf';
-  if (protocol !== 'http/protobuf' && protocol !== 'http/json') problems.push(`${protocolName}: expected http/protobuf or http/json (grpc is not supported), got ${shown(protocol)}`);
+  if (protocol !== 'http/protobuf' && protocol !== 'http/json')
+    problems.push(`${protocolName}: expected http/protobuf or http/json (grpc is not supported), got ${shown(protocol)}`);
   const sampler = (get('OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on').toLowerCase();
   if (!(SAMPLERS as readonly string[]).includes(sampler)) problems.push(`OTEL_TRACES_SAMPLER: expected one of ${SAMPLERS.join(', ')}, got ${shown(sampler)}`);
   const ratioText = get('OTEL_TRACES_SAMPLER_ARG');
   const ratio = ratioText === undefined ? 1 : Number(ratioText);
-  if (sampler.endsWith('traceidratio') && !(Number.isFinite(ratio) && ratio >= 0 && ratio <= 1)) problems.push(`OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, got ${shown(ratioText ?? '')}`);
+  if (sampler.endsWith('traceidratio') && !(Number.isFinite(ratio) && ratio >= 0 && ratio <= 1))
+    problems.push(`OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, got ${shown(ratioText ?? '')}`);
   const asked = exporter === 'otlp' || (exporter === undefined && (specific !== undefined || general !== undefined));
   if (problems.length > 0 || disabled || !asked) return { config: { enabled: false }, problems };
   return {

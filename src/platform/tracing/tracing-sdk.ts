@@ -1,8 +1,18 @@
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { diag, type DiagLogger, DiagLogLevel } from '@opentelemetry/api';
 import { parseKeyPairsIntoRecord } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOffSampler, AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  AlwaysOffSampler,
+  AlwaysOnSampler,
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  type SpanExporter,
+  TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+
 import type { Logger } from '../logger.js';
 import type { StartEventTrace } from './event-trace.js';
 import { otelEventTraces } from './otel-event-trace.js';
@@ -48,7 +58,8 @@ function sampler(name: SamplerName, ratio: number): Sampler {
 
 async function otlpExporter(protocol: 'http/protobuf' | 'http/json', url: string): Promise<SpanExporter> {
   // Headers, timeout, compression and certificates: the exporter reads OTEL_EXPORTER_OTLP_* itself.
-  const { OTLPTraceExporter } = protocol === 'http/json' ? await import('@opentelemetry/exporter-trace-otlp-http') : await import('@opentelemetry/exporter-trace-otlp-proto');
+  const { OTLPTraceExporter } =
+    protocol === 'http/json' ? await import('@opentelemetry/exporter-trace-otlp-http') : await import('@opentelemetry/exporter-trace-otlp-proto');
   return new OTLPTraceExporter({ url });
 }
 
@@ -63,7 +74,10 @@ function diagToLogger(logger: Logger, everyMs = 60_000): DiagLogger {
     const now = Date.now();
     if (now - lastAt < everyMs) return void (skipped += 1);
     lastAt = now;
-    const detail = args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : '')).filter(Boolean).join(' ');
+    const detail = args
+      .map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : ''))
+      .filter(Boolean)
+      .join(' ');
     logger.warn({ component: 'tracing', skipped }, `tracing: ${message}${detail ? ` ${detail}` : ''}`);
     skipped = 0;
   };
@@ -71,7 +85,10 @@ function diagToLogger(logger: Logger, everyMs = 60_000): DiagLogger {
   return { error: line, warn: line, info: ignore, debug: ignore, verbose: ignore };
 }
 
-export async function startTracingSdk(config: Extract<TracingConfig, { enabled: true }>, { groupId, serviceVersion, logger, exporter }: TracingSdkOptions): Promise<TracingSdk> {
+export async function startTracingSdk(
+  config: Extract<TracingConfig, { enabled: true }>,
+  { groupId, serviceVersion, logger, exporter }: TracingSdkOptions,
+): Promise<TracingSdk> {
   diag.setLogger(diagToLogger(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   const resource = resourceFromAttributes({
     ...parseKeyPairsIntoRecord(config.resourceAttributes),

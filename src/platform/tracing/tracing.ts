@@ -29,7 +29,10 @@ export function createTracing({ config, groupId, serviceVersion, logger, exporte
         sdk = started;
         // Origin and path only: a URL may carry a login.
         const { origin, pathname } = new URL(config.url);
-        logger.info({ url: `${origin}${pathname}`, protocol: config.protocol, serviceName: config.serviceName, sampler: config.sampler }, 'tracing on: spans exported over OTLP');
+        logger.info(
+          { url: `${origin}${pathname}`, protocol: config.protocol, serviceName: config.serviceName, sampler: config.sampler },
+          'tracing on: spans exported over OTLP',
+        );
       })()),
     startEvent: (origin) => sdk?.startEvent(origin),
     async shutdown() {

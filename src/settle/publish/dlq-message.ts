@@ -1,7 +1,8 @@
 import type { IHeaders, Message } from 'kafkajs';
+
 import type { ConsumedRecord, Outcome } from '../../pipeline/outcome.js';
-import { truncate } from '../../platform/truncate.js';
 import { scrubAddresses } from '../../platform/logger.js';
+import { truncate } from '../../platform/truncate.js';
 
 export type DeadLetter = Extract<Outcome, { kind: 'dead-letter' }>;
 
@@ -34,7 +35,15 @@ export const DLQ_HEADERS = {
 export function buildDlqMessage(
   record: ConsumedRecord,
   outcome: DeadLetter,
-  { groupId, failedAt, traceHeaders = {} }: { groupId: string; failedAt: Date; /** The DLQ publish span's traceparent/tracestate (they replace the original's). */ traceHeaders?: Readonly<Record<string, string>> },
+  {
+    groupId,
+    failedAt,
+    traceHeaders = {},
+  }: {
+    groupId: string;
+    failedAt: Date;
+    /** The DLQ publish span's traceparent/tracestate (they replace the original's). */ traceHeaders?: Readonly<Record<string, string>>;
+  },
 ): Message {
   const original: IHeaders = {};
   for (const [name, value] of Object.entries(record.message.headers ?? {})) {

@@ -1,10 +1,11 @@
 import type { Message, Producer } from 'kafkajs';
+
 import type { ConsumedRecord } from '../../pipeline/outcome.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
-import { buildDlqMessage, DLQ_HEADERS, type DeadLetter } from './dlq-message.js';
-import { produceUntilAcknowledged, type StalledPublishes } from './produce-until-acknowledged.js';
 import { inSpan, sendAttributes } from '../../platform/tracing/event-trace.js';
+import { buildDlqMessage, type DeadLetter, DLQ_HEADERS } from './dlq-message.js';
+import { produceUntilAcknowledged, type StalledPublishes } from './produce-until-acknowledged.js';
 
 function withoutValue(message: Message): Message {
   const size = Buffer.isBuffer(message.value) ? message.value.length : Buffer.byteLength(String(message.value ?? ''));
@@ -37,24 +38,36 @@ export type DlqPublisher = (record: ConsumedRecord, outcome: DeadLetter, signal:
  * offset stays uncommitted and the message is redelivered).
  */
 export function createDlqPublisher({ producer, topic, groupId, metrics, logger, backoffMs, stallAfterMs = 60_000, stalls }: DlqPublisherOptions): DlqPublisher {
-  const loop = { producer, topic, what: 'DLQ', stallAfterMs, errors: metrics.dlqPublishErrors, stalledGauge: metrics.dlqPublishStalled, logger, ...(backoffMs ? { backoffMs } : {}), ...(stalls ? { stalls } : {}) };
+  const loop = {
+    producer,
+    topic,
+    what: 'DLQ',
+    stallAfterMs,
+    errors: metrics.dlqPublishErrors,
+    stalledGauge: metrics.dlqPublishStalled,
+    logger,
+    ...(backoffMs ? { backoffMs } : {}),
+    ...(stalls ? { stalls } : {}),
+  };
   return async (record, outcome, signal) => {
     const span = record.trace?.child(`send ${topic}`, { kind: 'producer', attributes: sendAttributes(topic) });
     let message = buildDlqMessage(record, outcome, { groupId, failedAt: new Date(), ...(span ? { traceHeaders: span.headers } : {}) });
     const where = { topic: record.topic, partition: record.partition, offset: record.message.offset };
-    await inSpan(span, () => produceUntilAcknowledged(loop, {
-      messages: () => [message],
-      signal,
-      context: { ...where, dlqTopic: topic },
-      repair: (err) => {
-        if ((err as { type?: string }).type !== 'MESSAGE_TOO_LARGE' || message.value == null) return false;
-        // The DLQ topic refuses a value the source topic accepted. Retrying can never succeed and
-        // would stall the partition: keep the provenance (topic/partition/offset locate the
-        // original) and drop the value, saying so.
-        logger.warn(where, 'DLQ refused the value as too large; dead-lettering without it');
-        message = withoutValue(message);
-        return true;
-      },
-    }));
+    await inSpan(span, () =>
+      produceUntilAcknowledged(loop, {
+        messages: () => [message],
+        signal,
+        context: { ...where, dlqTopic: topic },
+        repair: (err) => {
+          if ((err as { type?: string }).type !== 'MESSAGE_TOO_LARGE' || message.value == null) return false;
+          // The DLQ topic refuses a value the source topic accepted. Retrying can never succeed and
+          // would stall the partition: keep the provenance (topic/partition/offset locate the
+          // original) and drop the value, saying so.
+          logger.warn(where, 'DLQ refused the value as too large; dead-lettering without it');
+          message = withoutValue(message);
+          return true;
+        },
+      }),
+    );
   };
 }

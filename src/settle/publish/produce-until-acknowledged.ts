@@ -1,6 +1,7 @@
 import type { Message, Producer, RecordMetadata } from 'kafkajs';
-import type { Logger } from '../../platform/logger.js';
+
 import { untilAborted } from '../../platform/abortable-wait.js';
+import type { Logger } from '../../platform/logger.js';
 import { retryDelayMs } from '../../platform/retry-policy.js';
 import { sleep } from '../../platform/sleep.js';
 
@@ -89,7 +90,10 @@ export async function produceUntilAcknowledged(o: ProduceLoopOptions, request: P
     countAttempt();
     o.stalledGauge.inc();
     o.stalls?.change(1);
-    o.logger.error({ ...context, stallAfterMs: o.stallAfterMs }, `${o.what} publish stalled: not acknowledged in time (topic missing or not writable?); still waiting, its offsets cannot be committed`);
+    o.logger.error(
+      { ...context, stallAfterMs: o.stallAfterMs },
+      `${o.what} publish stalled: not acknowledged in time (topic missing or not writable?); still waiting, its offsets cannot be committed`,
+    );
   }, o.stallAfterMs);
   timer.unref?.();
   try {
@@ -106,7 +110,8 @@ export async function produceUntilAcknowledged(o: ProduceLoopOptions, request: P
         }
         const metadata = await untilAborted(o.producer.send({ topic: o.topic, acks: -1, messages: [...messages] }), signal);
         const missing = unconfirmedPartitions(o.topic, messages, metadata, confirmed);
-        if (missing.length > 0) throw new Error(`the broker's answer does not confirm partition(s) ${missing.join(', ')} of ${o.topic} (leader moved?); sending their records again`);
+        if (missing.length > 0)
+          throw new Error(`the broker's answer does not confirm partition(s) ${missing.join(', ')} of ${o.topic} (leader moved?); sending their records again`);
         attemptCounted = true;
         if (stalled) o.logger.info({ ...context, afterMs: Date.now() - startedAt }, `stalled ${o.what} publish acknowledged`);
         return true;
@@ -136,8 +141,15 @@ export async function produceUntilAcknowledged(o: ProduceLoopOptions, request: P
  * send: only single-record sends (the DLQ) leave it out, and one record goes to one broker, whose
  * retry is always made against the partition's current leader.
  */
-function unconfirmedPartitions(topic: string, messages: readonly Message[], metadata: readonly RecordMetadata[] | undefined, confirmed: WeakSet<Message>): number[] {
-  const written = new Set((metadata ?? []).filter((m) => m.topicName === topic && m.errorCode === 0 && m.baseOffset !== undefined && m.baseOffset !== '-1').map((m) => m.partition));
+function unconfirmedPartitions(
+  topic: string,
+  messages: readonly Message[],
+  metadata: readonly RecordMetadata[] | undefined,
+  confirmed: WeakSet<Message>,
+): number[] {
+  const written = new Set(
+    (metadata ?? []).filter((m) => m.topicName === topic && m.errorCode === 0 && m.baseOffset !== undefined && m.baseOffset !== '-1').map((m) => m.partition),
+  );
   const missing = new Set<number>();
   for (const message of messages) {
     if (message.partition === undefined || written.has(message.partition)) confirmed.add(message);

@@ -1,4 +1,5 @@
 import type { Message } from 'kafkajs';
+
 import type { ConsumedRecord, Outcome } from '../../pipeline/outcome.js';
 import { scrubAddresses } from '../../platform/logger.js';
 import { truncate } from '../../platform/truncate.js';
@@ -55,13 +56,50 @@ export function buildReceipt(record: ConsumedRecord, outcome: Outcome, { settled
   };
   switch (outcome.kind) {
     case 'sent':
-      return { ...base, outcome: 'sent', messageId: outcome.messageId, smtpReply: replyText(outcome.smtpReply), smtpCode: smtpCodeOf(outcome.smtpReply), dlqReason: null, attempts: outcome.attempts, relay: outcome.relay ?? relay };
+      return {
+        ...base,
+        outcome: 'sent',
+        messageId: outcome.messageId,
+        smtpReply: replyText(outcome.smtpReply),
+        smtpCode: smtpCodeOf(outcome.smtpReply),
+        dlqReason: null,
+        attempts: outcome.attempts,
+        relay: outcome.relay ?? relay,
+      };
     case 'duplicate':
-      return { ...base, outcome: 'skipped_duplicate', messageId: outcome.messageId, smtpReply: null, smtpCode: null, dlqReason: null, attempts: 0, relay: outcome.relay ?? null };
+      return {
+        ...base,
+        outcome: 'skipped_duplicate',
+        messageId: outcome.messageId,
+        smtpReply: null,
+        smtpCode: null,
+        dlqReason: null,
+        attempts: 0,
+        relay: outcome.relay ?? null,
+      };
     case 'skipped':
-      return { ...base, outcome: 'skipped', messageId: null, smtpReply: null, smtpCode: null, dlqReason: null, skipReason: outcome.reason, attempts: 0, relay: null };
+      return {
+        ...base,
+        outcome: 'skipped',
+        messageId: null,
+        smtpReply: null,
+        smtpCode: null,
+        dlqReason: null,
+        skipReason: outcome.reason,
+        attempts: 0,
+        relay: null,
+      };
     case 'dead-letter':
-      return { ...base, outcome: 'dead_lettered', messageId: null, smtpReply: outcome.smtpCode === undefined ? null : replyText(outcome.error), smtpCode: outcome.smtpCode ?? null, dlqReason: outcome.reason, attempts: outcome.attempts, relay: outcome.smtpCode === undefined ? null : (outcome.relay ?? relay) };
+      return {
+        ...base,
+        outcome: 'dead_lettered',
+        messageId: null,
+        smtpReply: outcome.smtpCode === undefined ? null : replyText(outcome.error),
+        smtpCode: outcome.smtpCode ?? null,
+        dlqReason: outcome.reason,
+        attempts: outcome.attempts,
+        relay: outcome.smtpCode === undefined ? null : (outcome.relay ?? relay),
+      };
     default: {
       const never: never = outcome;
       throw new Error(`unknown outcome ${JSON.stringify(never)}`);

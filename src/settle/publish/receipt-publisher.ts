@@ -1,4 +1,5 @@
-import { Partitioners, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
+import { type Message, Partitioners, type PartitionMetadata, type Producer } from 'kafkajs';
+
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { produceUntilAcknowledged, type StalledPublishes } from './produce-until-acknowledged.js';
@@ -113,7 +114,17 @@ export class ReceiptPublisher {
   /** False when every receipt of the batch was abandoned before the broker acknowledged it. */
   async #sendUntilAcknowledged(batch: readonly Entry[]): Promise<boolean> {
     const { producer, topic, metrics, logger, backoffMs, stallAfterMs = 60_000, stalls } = this.#o;
-    const loop = { producer, topic, what: 'receipt', stallAfterMs, errors: metrics.receiptPublishErrors, stalledGauge: metrics.receiptPublishStalled, logger, ...(backoffMs ? { backoffMs } : {}), ...(stalls ? { stalls } : {}) };
+    const loop = {
+      producer,
+      topic,
+      what: 'receipt',
+      stallAfterMs,
+      errors: metrics.receiptPublishErrors,
+      stalledGauge: metrics.receiptPublishStalled,
+      logger,
+      ...(backoffMs ? { backoffMs } : {}),
+      ...(stalls ? { stalls } : {}),
+    };
     const live = () => batch.filter((entry) => !entry.signal.aborted);
     const abandoned = whenAll(batch.map((entry) => entry.signal));
     try {
@@ -122,7 +133,9 @@ export class ReceiptPublisher {
           const alive = live();
           if (alive.every((entry) => entry.sent)) return alive.map((entry) => entry.sent as Message);
           const partitionMetadata = partitionsOf(await this.#o.partitionCount(abandoned.signal));
-          return live().map((entry) => (entry.sent ??= { ...entry.message, partition: this.#partitioner({ topic, partitionMetadata, message: entry.message }) }));
+          return live().map(
+            (entry) => (entry.sent ??= { ...entry.message, partition: this.#partitioner({ topic, partitionMetadata, message: entry.message }) }),
+          );
         },
         signal: abandoned.signal,
         context: { receiptsTopic: topic, receipts: live().length },

@@ -1,11 +1,12 @@
 import type { Producer } from 'kafkajs';
+
 import type { ConsumedRecord, Outcome } from '../../pipeline/outcome.js';
 import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
-import { buildReceipt, receiptMessage } from './receipt-message.js';
-import type { StalledPublishes } from './produce-until-acknowledged.js';
-import { ReceiptPublisher } from './receipt-publisher.js';
 import { inSpan, sendAttributes } from '../../platform/tracing/event-trace.js';
+import type { StalledPublishes } from './produce-until-acknowledged.js';
+import { buildReceipt, receiptMessage } from './receipt-message.js';
+import { ReceiptPublisher } from './receipt-publisher.js';
 import type { PartitionCount } from './topic-partition-count.js';
 
 /** Makes a settled record's receipt durable; resolves once the broker acknowledged it. */
@@ -14,7 +15,16 @@ export type PublishReceipt = (record: ConsumedRecord, outcome: Outcome, signal: 
 /** KAFKA_RECEIPTS_TOPIC unset: nothing to publish. */
 export const noReceipts: PublishReceipt = async () => {};
 
-export function createReceipts({ producer, topic, partitionCount, relay, metrics, logger, stallAfterMs, stalls }: {
+export function createReceipts({
+  producer,
+  topic,
+  partitionCount,
+  relay,
+  metrics,
+  logger,
+  stallAfterMs,
+  stalls,
+}: {
   producer: Pick<Producer, 'send'>;
   topic: string;
   /** The receipts topic's partition count (see ReceiptPublisher). */

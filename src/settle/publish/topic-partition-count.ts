@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
-import { linkedSignal } from '../../platform/linked-signal.js';
+
 import { untilAborted } from '../../platform/abortable-wait.js';
+import { linkedSignal } from '../../platform/linked-signal.js';
 
 /** The partition count of the receipts topic; rejects when unknown (a failed produce attempt). */
 export type PartitionCount = (signal: AbortSignal) => Promise<number>;

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
+
+import { type SmtpSink, startSmtpSink } from '../../../dev/smtp-sink.js';
 import { committedLag, createWorld, produceEvents, serviceEnv, until, type World } from '../../support/app-harness.js';
 import { FULL, scaled } from '../../support/fault-scale.js';
-import { startService, type ServiceProcess } from '../../support/service-process.js';
+import { type ServiceProcess, startService } from '../../support/service-process.js';
 
 let world: World;
 let sink: SmtpSink;
@@ -106,7 +108,9 @@ describe('soak', () => {
     await until(async () => (await committedLag(world)) === 0, { what: 'committed lag 0' });
     const third = samples.slice(Math.floor(samples.length / 3));
     const [first, last] = [third[0] as number, third[third.length - 1] as number];
-    console.info(`soak ${seconds} s × ${rate}/s: RSS ${Math.round(first / 1024)} MiB → ${Math.round(last / 1024)} MiB, max ${Math.round(Math.max(...samples) / 1024)} MiB, duplicates ${sink.duplicates}`);
+    console.info(
+      `soak ${seconds} s × ${rate}/s: RSS ${Math.round(first / 1024)} MiB → ${Math.round(last / 1024)} MiB, max ${Math.round(Math.max(...samples) / 1024)} MiB, duplicates ${sink.duplicates}`,
+    );
     // Short runs only report; a long soak must not grow after warm-up.
     if (FULL) expect(last).toBeLessThan(first * 1.3);
   });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+
+import { type SmtpSink, startSmtpSink } from '../../../dev/smtp-sink.js';
 import type { App } from '../../../src/app.js';
-import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
 import { committedLag, createWorld, metricValue, produceEvents, serviceEnv, startApp, until, type World } from '../../support/app-harness.js';
-import { useOwnBroker } from '../../support/own-broker.js';
 import { scaled } from '../../support/fault-scale.js';
+import { useOwnBroker } from '../../support/own-broker.js';
 
 // These tests stop and start a broker, so they get their own instead of the shared one.
 const kafka = useOwnBroker('broker-outage', 21_000);
@@ -11,7 +12,6 @@ const kafka = useOwnBroker('broker-outage', 21_000);
 const WORKERS = 5;
 const BUFFER = 30;
 const COMMIT_INTERVAL_MS = 1_000;
-
 
 describe('broker outages', () => {
   it('when the broker stops and comes back mid-load › the service reconnects by itself, loses nothing and repeats at most what the broker took down uncommitted (the last commit interval and the outage) and what was in flight', async () => {
@@ -21,7 +21,13 @@ describe('broker outages', () => {
     await produceEvents(world, ids);
     await world.close();
     sink.setLatency(10);
-    const app: App = await startApp(serviceEnv(world, sink.port, { EMAIL_WORKER_COUNT: String(WORKERS), EMAIL_WORKER_BUFFER: String(BUFFER), KAFKA_COMMIT_INTERVAL_MS: String(COMMIT_INTERVAL_MS) }));
+    const app: App = await startApp(
+      serviceEnv(world, sink.port, {
+        EMAIL_WORKER_COUNT: String(WORKERS),
+        EMAIL_WORKER_BUFFER: String(BUFFER),
+        KAFKA_COMMIT_INTERVAL_MS: String(COMMIT_INTERVAL_MS),
+      }),
+    );
     // How many mails the server had accepted when: what was sent in the last commit interval before the
     // broker went may never have been committed.
     const counts: Array<[at: number, count: number]> = [];
@@ -41,7 +47,9 @@ describe('broker outages', () => {
       const check = await createWorld(kafka.brokers, { reuse: world });
       await until(async () => (await committedLag(check)) === 0, { what: 'committed lag 0', timeoutMs: 60_000 });
       await check.close();
-      console.info(`broker restart: ${sink.duplicates} duplicate(s) of ${ids.length}; ${sentSinceLastCommit} sent in the last commit interval before the stop, ${sentWhileDown} while the broker was down`);
+      console.info(
+        `broker restart: ${sink.duplicates} duplicate(s) of ${ids.length}; ${sentSinceLastCommit} sent in the last commit interval before the stop, ${sentWhileDown} while the broker was down`,
+      );
       // The one fault that may go past the sends in flight, named: a commit lost with the broker. What
       // settled in the last commit interval before it went (plus a second of slack) and while it was
       // away was never committed, and the rejoin on its return starts the partitions again from their
@@ -58,10 +66,15 @@ describe('broker outages', () => {
     const world: World = await createWorld(kafka.brokers);
     const sink: SmtpSink = await startSmtpSink({ store: false });
     // A backlog the buffer keeps sending from after the broker is gone: settled offsets nobody can commit.
-    await produceEvents(world, Array.from({ length: 400 }, (_, i) => `gone-${i}`));
+    await produceEvents(
+      world,
+      Array.from({ length: 400 }, (_, i) => `gone-${i}`),
+    );
     await world.close();
     sink.setLatency(25);
-    const app: App = await startApp(serviceEnv(world, sink.port, { KAFKA_HEARTBEAT_INTERVAL_MS: '1000', SHUTDOWN_TIMEOUT_MS: '5000', EMAIL_WORKER_COUNT: '2', EMAIL_WORKER_BUFFER: '100' }));
+    const app: App = await startApp(
+      serviceEnv(world, sink.port, { KAFKA_HEARTBEAT_INTERVAL_MS: '1000', SHUTDOWN_TIMEOUT_MS: '5000', EMAIL_WORKER_COUNT: '2', EMAIL_WORKER_BUFFER: '100' }),
+    );
     try {
       await sink.waitFor(20, { timeoutMs: 30_000 });
       await until(() => app.health.readiness().ok, { what: 'ready' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+
+import { type SmtpSink, startSmtpSink } from '../../../dev/smtp-sink.js';
 import type { App } from '../../../src/app.js';
-import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
 import { committedLag, createWorld, metricValue, produceEvents, serviceEnv, startApp, until, type World } from '../../support/app-harness.js';
 import { useOwnBroker } from '../../support/own-broker.js';
 
@@ -20,7 +21,11 @@ describe('commits the broker does not confirm', () => {
     await world.close();
     sink.setLatency(20);
     const app: App = await startApp(
-      serviceEnv(world, sink.port, { EMAIL_WORKER_COUNT: String(WORKERS), EMAIL_WORKER_BUFFER: String(BUFFER), KAFKA_MAX_UNCOMMITTED: String(MAX_UNCOMMITTED) }),
+      serviceEnv(world, sink.port, {
+        EMAIL_WORKER_COUNT: String(WORKERS),
+        EMAIL_WORKER_BUFFER: String(BUFFER),
+        KAFKA_MAX_UNCOMMITTED: String(MAX_UNCOMMITTED),
+      }),
     );
     try {
       await until(() => sink.count >= 50 && app.health.readiness().ok, { what: '50 mails, ready' });
@@ -31,7 +36,9 @@ describe('commits the broker does not confirm', () => {
       // Long enough for the buffer (200 at about 100/s) to have been sent had nothing held it.
       await new Promise((r) => setTimeout(r, 5_000));
       const uncommitted = await metricValue(app, 'email_dispatcher_settled_committable_uncommitted_messages');
-      console.info(`broker away: ${sink.count - atStop} sent after it began to stop, ${sink.count - atHold} once held; ${uncommitted} settled uncommitted (bound ${MAX_UNCOMMITTED}, ${WORKERS} workers, ${BUFFER} buffered)`);
+      console.info(
+        `broker away: ${sink.count - atStop} sent after it began to stop, ${sink.count - atHold} once held; ${uncommitted} settled uncommitted (bound ${MAX_UNCOMMITTED}, ${WORKERS} workers, ${BUFFER} buffered)`,
+      );
       // Only the sends in flight when the bound was reached finish (and those settled ahead of one of them).
       expect(sink.count - atHold).toBeLessThanOrEqual(WORKERS);
       expect(uncommitted).toBeLessThanOrEqual(MAX_UNCOMMITTED + 2 * WORKERS);

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
-import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
+
+import { type SmtpSink, startSmtpSink } from '../../../dev/smtp-sink.js';
 import { committedLag, createWorld, produceEvents, serviceEnv, until, type World } from '../../support/app-harness.js';
-import { startService, type ServiceProcess } from '../../support/service-process.js';
+import { type ServiceProcess, startService } from '../../support/service-process.js';
 
 let world: World;
 let sink: SmtpSink;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+
+import { type SmtpSink, startSmtpSink } from '../../../dev/smtp-sink.js';
 import type { App } from '../../../src/app.js';
-import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
 import { committedLag, createWorld, metricValue, produceEvents, serviceEnv, startApp, until, type World } from '../../support/app-harness.js';
 import { scaled } from '../../support/fault-scale.js';
 
@@ -40,7 +41,10 @@ describe('rebalances under load', () => {
     const steady = await start(env);
     for (let round = 0; round < rounds; round += 1) {
       const visitor = await start(env);
-      await until(async () => (await metricValue(visitor, 'email_dispatcher_emails_sent_total')) > 0 || sink.count >= ids.length, { what: 'the visitor to send', timeoutMs: 30_000 });
+      await until(async () => (await metricValue(visitor, 'email_dispatcher_emails_sent_total')) > 0 || sink.count >= ids.length, {
+        what: 'the visitor to send',
+        timeoutMs: 30_000,
+      });
       await stop(visitor);
     }
     await until(() => ids.every((id) => sink.seen(`<${id}@acme.test>`)), { what: 'every event delivered', timeoutMs: 120_000 });
@@ -86,7 +90,10 @@ describe('rebalances under load', () => {
     const env = serviceEnv(world, sink.port, { EMAIL_WORKER_COUNT: String(workers), EMAIL_WORKER_BUFFER: '30', KAFKA_METADATA_MAX_AGE_MS: '1000' });
     const members = [await start(env), await start(env)];
     await produceEvents(world, first.slice(0, 200));
-    await until(async () => (await Promise.all(members.map((m) => metricValue(m, 'email_dispatcher_emails_sent_total')))).every((n) => n > 0), { what: 'both members sending', timeoutMs: 30_000 });
+    await until(async () => (await Promise.all(members.map((m) => metricValue(m, 'email_dispatcher_emails_sent_total')))).every((n) => n > 0), {
+      what: 'both members sending',
+      timeoutMs: 30_000,
+    });
     await until(async () => (await committedLag(world)) === 0, { what: 'the first events committed' });
     const rebalances = () => Promise.all(members.map((m) => metricValue(m, 'email_dispatcher_kafka_rebalances_total')));
     const rebalancesBefore = await rebalances();
@@ -105,7 +112,9 @@ describe('rebalances under load', () => {
     }
     const rebalancesAfter = await rebalances();
     const duplicates = sink.duplicates - duplicatesBefore;
-    console.info(`partitions 6 → 12 under load: rebalances per member ${rebalancesBefore.join('/')} → ${rebalancesAfter.join('/')}, ${duplicates} duplicate(s) of ${first.length + second.length - 200}`);
+    console.info(
+      `partitions 6 → 12 under load: rebalances per member ${rebalancesBefore.join('/')} → ${rebalancesAfter.join('/')}, ${duplicates} duplicate(s) of ${first.length + second.length - 200}`,
+    );
     // Each member handled the change as a rebalance, the one whose KafkaJS rejoined on its own too (before
     // issue 19 that member saw only the join, after the fact: no hold, no last commit of its generation).
     rebalancesAfter.forEach((n, i) => expect(n).toBeGreaterThan(rebalancesBefore[i] ?? 0));

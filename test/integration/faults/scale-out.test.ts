@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+
+import { type SmtpSink, startSmtpSink } from '../../../dev/smtp-sink.js';
 import type { App } from '../../../src/app.js';
-import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
 import { committedLag, createWorld, metricValue, produceEvents, serviceEnv, startApp, until, type World } from '../../support/app-harness.js';
 
 let world: World;
@@ -26,12 +27,21 @@ describe('scaling out under backlog (issue 11, the headline)', () => {
     await produceEvents(world, ids);
     sink.setLatency(150);
     // Production timings: KafkaJS's rebalance timeout (60 s) is what a stalled member used to wait out.
-    const env = serviceEnv(world, sink.port, { EMAIL_WORKER_COUNT: String(WORKERS), EMAIL_WORKER_BUFFER: '100', KAFKA_SESSION_TIMEOUT_MS: '30000', KAFKA_HEARTBEAT_INTERVAL_MS: '3000', LOG_LEVEL: 'info' });
+    const env = serviceEnv(world, sink.port, {
+      EMAIL_WORKER_COUNT: String(WORKERS),
+      EMAIL_WORKER_BUFFER: '100',
+      KAFKA_SESSION_TIMEOUT_MS: '30000',
+      KAFKA_HEARTBEAT_INTERVAL_MS: '3000',
+      LOG_LEVEL: 'info',
+    });
     const firstLogs: string[] = [];
     const first = await startApp(env, { logs: firstLogs });
     apps.push(first);
     // Many partitions' batches queue behind a full buffer.
-    await until(async () => (await metricValue(first, 'email_dispatcher_emails_sent_total')) >= 150, { what: 'the first instance to be busy', timeoutMs: 60_000 });
+    await until(async () => (await metricValue(first, 'email_dispatcher_emails_sent_total')) >= 150, {
+      what: 'the first instance to be busy',
+      timeoutMs: 60_000,
+    });
 
     const joinedAt = Date.now();
     const second = await startApp(env);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+
+import { type SmtpSink, startSmtpSink } from '../../../dev/smtp-sink.js';
 import type { App } from '../../../src/app.js';
-import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
 import { createWorld, produceEvents, serviceEnv, startApp, until, type World } from '../../support/app-harness.js';
 
 let world: World;

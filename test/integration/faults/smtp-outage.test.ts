@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import type { App } from '../../../src/app.js';
 import { committedLag, metricValue, produceEvents, readDlq, serviceEnv, startApp, until, useAppWorld } from '../../support/app-harness.js';
 import { scaled } from '../../support/fault-scale.js';
@@ -12,7 +13,9 @@ describe.each(['refuse', 'reply-421'] as const)('SMTP outage mid-load (%s)', (mo
     const ids = Array.from({ length: scaled(400, 3_000) }, (_, i) => `out-${mode}-${i}`);
     await produceEvents(ctx.world, ids);
     ctx.sink.setLatency(10);
-    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port, { SMTP_BREAKER_PROBE_INTERVAL_MS: '500', SMTP_TIMEOUT_MS: '3000', EMAIL_WORKER_BUFFER: '50' }));
+    ctx.app = await startApp(
+      serviceEnv(ctx.world, ctx.sink.port, { SMTP_BREAKER_PROBE_INTERVAL_MS: '500', SMTP_TIMEOUT_MS: '3000', EMAIL_WORKER_BUFFER: '50' }),
+    );
     await until(() => ctx.sink.count >= 50, { what: '50 mails before the outage' });
     await ctx.sink.setDown(true, mode);
     await until(async () => (await metricValue(ctx.app as App, 'email_dispatcher_smtp_circuit_open')) === 1, { what: 'circuit open', timeoutMs: 20_000 });

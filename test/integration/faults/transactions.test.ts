@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+
 import { describe, expect, it } from 'vitest';
+
 import { signupEvent } from '../../../dev/signup-event.js';
 import { committedLag, metricValue, produceEvents, serviceEnv, startApp, until, useAppWorld } from '../../support/app-harness.js';
 
@@ -9,7 +11,11 @@ describe('a topic written by a transactional producer (issue 11, defect 4)', () 
   it('when committed and aborted transactions are mixed with plain records › sends the committed ones only and reaches lag 0', async () => {
     const producer = ctx.world.kafka.producer({ transactionalId: `tx-${randomUUID().slice(0, 8)}`, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    const send = (ids: string[]) => ({ topic: ctx.world.topic, acks: -1, messages: ids.map((id, i) => ({ key: id, value: JSON.stringify(signupEvent(id)), partition: i % 2 })) });
+    const send = (ids: string[]) => ({
+      topic: ctx.world.topic,
+      acks: -1,
+      messages: ids.map((id, i) => ({ key: id, value: JSON.stringify(signupEvent(id)), partition: i % 2 })),
+    });
     try {
       const committed = await producer.transaction();
       await committed.send(send(['tx-1', 'tx-2', 'tx-3', 'tx-4']));
@@ -42,7 +48,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('where the log ends and where it restarts (issue 19, defects 6 and 7)', () => {
   it('when a transaction is left open after the last records › reported lag is 0 and /livez stays 200 through a quiet spell past LIVENESS_STALL_MS; its records go out once it commits', async () => {
-    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port, { LIVENESS_STALL_MS: '2000', DLQ_PUBLISH_STALL_MS: '1000', EMAIL_WORKER_BUFFER: '1', EMAIL_WORKER_COUNT: '1' }));
+    ctx.app = await startApp(
+      serviceEnv(ctx.world, ctx.sink.port, { LIVENESS_STALL_MS: '2000', DLQ_PUBLISH_STALL_MS: '1000', EMAIL_WORKER_BUFFER: '1', EMAIL_WORKER_COUNT: '1' }),
+    );
     const app = ctx.app;
     const livez = `http://127.0.0.1:${app.httpPort()}/livez`;
     // Hold the consumer inside a batch (one buffer slot, a slow send) so the records below the open
@@ -51,7 +59,12 @@ describe('where the log ends and where it restarts (issue 19, defects 6 and 7)',
     await produceEvents(ctx.world, ['warm-1', 'warm-2'], { partition: 0 });
     await until(async () => (await metricValue(app, 'email_dispatcher_fetch_paused')) === 1, { what: 'the consumer waiting for a buffer slot' });
     await produceEvents(ctx.world, ['plain-1', 'plain-2', 'plain-3'], { partition: 0 });
-    const producer = ctx.world.kafka.producer({ transactionalId: `tx-${randomUUID().slice(0, 8)}`, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 120_000 });
+    const producer = ctx.world.kafka.producer({
+      transactionalId: `tx-${randomUUID().slice(0, 8)}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: 120_000,
+    });
     await producer.connect();
     try {
       const open = await producer.transaction();
@@ -70,7 +83,7 @@ describe('where the log ends and where it restarts (issue 19, defects 6 and 7)',
       expect(ctx.sink.seen('<open-1@acme.test>')).toBe(false);
 
       await open.commit();
-      await until(() => ctx.sink.seen('<open-1@acme.test>'), { what: 'the transaction\'s record delivered once it committed' });
+      await until(() => ctx.sink.seen('<open-1@acme.test>'), { what: "the transaction's record delivered once it committed" });
       await until(async () => (await committedLag(ctx.world)) === 0, { what: 'committed lag 0', timeoutMs: 20_000 });
       expect(ctx.sink.count).toBe(before.length + 1);
     } finally {
@@ -78,30 +91,33 @@ describe('where the log ends and where it restarts (issue 19, defects 6 and 7)',
     }
   });
 
-  it('when the topic is deleted and created again while assigned › the new records are all delivered (none skipped as already seen) and each partition\'s rewind is counted', async () => {
+  it("when the topic is deleted and created again while assigned › the new records are all delivered (none skipped as already seen) and each partition's rewind is counted", async () => {
     const logs: string[] = [];
     ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port), { logs });
     const before = Array.from({ length: 10 }, (_, i) => `old-${i}`);
     await produceEvents(ctx.world, before.slice(0, 5), { partition: 0 });
     await produceEvents(ctx.world, before.slice(5), { partition: 1 });
-    await until(() => before.every((id) => ctx.sink.seen(`<${id}@acme.test>`)), { what: 'the first topic\'s records delivered' });
+    await until(() => before.every((id) => ctx.sink.seen(`<${id}@acme.test>`)), { what: "the first topic's records delivered" });
     await until(async () => (await committedLag(ctx.world)) === 0, { what: 'committed lag 0', timeoutMs: 20_000 });
 
     const { admin, topic } = ctx.world;
     await admin.deleteTopics({ topics: [topic], timeout: 10_000 });
     await until(async () => !(await admin.listTopics()).includes(topic), { what: 'topic deleted' });
-    await until(async () => {
-      try {
-        await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
-        return true;
-      } catch {
-        return false; // still being deleted
-      }
-    }, { what: 'topic created again', everyMs: 500 });
+    await until(
+      async () => {
+        try {
+          await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 2 }] });
+          return true;
+        } catch {
+          return false; // still being deleted
+        }
+      },
+      { what: 'topic created again', everyMs: 500 },
+    );
     // Both positions (5) are past the new, empty log's end: KafkaJS resets them to the earliest offset.
     // Offsets alone cannot tell a new log that already grew past the old position (docs/operations.md).
     const resets = () => new Set(logs.filter((l) => l.includes('Offset out of range')).map((l) => (JSON.parse(l) as { partition: number }).partition)).size;
-    await until(() => resets() === 2, { what: 'both fetch positions reset to the new log\'s start' });
+    await until(() => resets() === 2, { what: "both fetch positions reset to the new log's start" });
     // A fresh producer: the world's idempotent one keeps sequence numbers of the deleted partitions.
     const producer = ctx.world.kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();

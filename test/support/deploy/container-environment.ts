@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import type { ConfigMap, Container, PodSpec } from './manifest-types.js';
 
 /**
@@ -28,7 +29,8 @@ export function containerEnvironment(pod: PodSpec, container: Container, configM
     const volume = pod.volumes?.find((v) => v.name === mount?.name);
     if (!mount || !volume?.secret) continue;
     const file = value.slice(mount.mountPath.length + 1);
-    if (!volume.secret.items?.some((item) => item.path === file)) throw new Error(`${name}=${value}: the Secret ${volume.secret.secretName} mounted at ${mount.mountPath} has no item "${file}"`);
+    if (!volume.secret.items?.some((item) => item.path === file))
+      throw new Error(`${name}=${value}: the Secret ${volume.secret.secretName} mounted at ${mount.mountPath} has no item "${file}"`);
     if (mount.readOnly !== true) throw new Error(`${name}=${value}: the Secret volume at ${mount.mountPath} is not mounted read-only`);
     env[name] = join(standIns, name);
     writeFileSync(env[name], 'stand-in\n');

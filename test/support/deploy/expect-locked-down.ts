@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+
 import type { PodTemplate } from './manifest-types.js';
 
 /**
@@ -9,7 +10,12 @@ import type { PodTemplate } from './manifest-types.js';
 export function expectLockedDown(template: PodTemplate): void {
   const container = template.spec.containers[0];
   expect(template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } });
-  expect(container?.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+  expect(container?.securityContext).toMatchObject({
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    capabilities: { drop: ['ALL'] },
+  });
   expect(template.spec.automountServiceAccountToken).toBe(false);
   const tmp = container?.volumeMounts?.find((m) => m.mountPath === '/tmp');
   expect(template.spec.volumes?.find((v) => v.name === tmp?.name)?.emptyDir).toBeDefined();

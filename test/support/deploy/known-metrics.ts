@@ -1,4 +1,5 @@
 import { Registry } from 'prom-client';
+
 import { createMetrics } from '../../../src/platform/metrics.js';
 
 /** Series that come from Prometheus itself, not from the service. */

@@ -2,10 +2,24 @@ import type { KubernetesObject } from './kubernetes-schemas.js';
 
 // Only the fields the deploy tests read; the schemas (kubernetes-schemas.ts) check the rest.
 
-export interface Probe { httpGet: { path: string; port: string | number } }
-export interface EnvVar { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }
-export interface VolumeMount { name: string; mountPath: string; readOnly?: boolean }
-export interface Volume { name: string; emptyDir?: object; secret?: { secretName: string; items?: Array<{ key: string; path: string }> } }
+export interface Probe {
+  httpGet: { path: string; port: string | number };
+}
+export interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { secretKeyRef?: { name: string; key: string } };
+}
+export interface VolumeMount {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+}
+export interface Volume {
+  name: string;
+  emptyDir?: object;
+  secret?: { secretName: string; items?: Array<{ key: string; path: string }> };
+}
 
 export interface Container {
   name: string;
@@ -23,7 +37,11 @@ export interface Container {
   volumeMounts?: VolumeMount[];
 }
 
-export interface TopologySpreadConstraint { topologyKey: string; whenUnsatisfiable: string; labelSelector: { matchLabels: Record<string, string> } }
+export interface TopologySpreadConstraint {
+  topologyKey: string;
+  whenUnsatisfiable: string;
+  labelSelector: { matchLabels: Record<string, string> };
+}
 
 export interface PodSpec {
   serviceAccountName?: string;
@@ -36,7 +54,10 @@ export interface PodSpec {
   volumes?: Volume[];
 }
 
-export interface PodTemplate { metadata: { labels: Record<string, string> }; spec: PodSpec }
+export interface PodTemplate {
+  metadata: { labels: Record<string, string> };
+  spec: PodSpec;
+}
 
 export type Deployment = KubernetesObject & { spec: { replicas?: number; selector: { matchLabels: Record<string, string> }; template: PodTemplate } };
 export type Job = KubernetesObject & { spec: { backoffLimit: number; template: PodTemplate } };
@@ -61,11 +82,31 @@ export type ScaledObject = KubernetesObject & {
 };
 export type TriggerAuthentication = KubernetesObject & { spec: { secretTargetRef: Array<{ parameter: string; name: string; key: string }> } };
 
-export interface NetworkPolicyPeer { namespaceSelector?: { matchLabels: Record<string, string> }; podSelector?: { matchLabels: Record<string, string> }; ipBlock?: { cidr: string; except?: string[] } }
-export interface NetworkPolicyRule { to?: NetworkPolicyPeer[]; from?: NetworkPolicyPeer[]; ports?: Array<{ port: number | string; protocol: string }> }
+export interface NetworkPolicyPeer {
+  namespaceSelector?: { matchLabels: Record<string, string> };
+  podSelector?: { matchLabels: Record<string, string> };
+  ipBlock?: { cidr: string; except?: string[] };
+}
+export interface NetworkPolicyRule {
+  to?: NetworkPolicyPeer[];
+  from?: NetworkPolicyPeer[];
+  ports?: Array<{ port: number | string; protocol: string }>;
+}
 export type NetworkPolicy = KubernetesObject & {
-  spec: { podSelector: { matchExpressions: Array<{ key: string; operator: string; values: string[] }> }; policyTypes: string[]; ingress: NetworkPolicyRule[]; egress: NetworkPolicyRule[] };
+  spec: {
+    podSelector: { matchExpressions: Array<{ key: string; operator: string; values: string[] }> };
+    policyTypes: string[];
+    ingress: NetworkPolicyRule[];
+    egress: NetworkPolicyRule[];
+  };
 };
 
-export interface Rule { alert?: string; record?: string; expr: string; for?: string; labels?: Record<string, string>; annotations?: Record<string, string> }
+export interface Rule {
+  alert?: string;
+  record?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
 export type PrometheusRule = KubernetesObject & { spec: { groups: Array<{ name: string; rules: Rule[] }> } };

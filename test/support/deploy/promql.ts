@@ -24,6 +24,7 @@ export function metricNamesIn(expr: string): string[] {
       if (node.name === 'Identifier' && node.node.parent?.name === 'VectorSelector') names.push(expr.slice(node.from, node.to));
     },
   });
-  if (error !== undefined) throw new Error(`PromQL does not parse at ${error}: ${expr.slice(Math.max(0, error - 20), error)}⟨here⟩${expr.slice(error, error + 20)}`);
+  if (error !== undefined)
+    throw new Error(`PromQL does not parse at ${error}: ${expr.slice(Math.max(0, error - 20), error)}⟨here⟩${expr.slice(error, error + 20)}`);
   return names;
 }

@@ -1,7 +1,7 @@
-import { loadConfig, type Config } from '../../../src/platform/config/config.js';
+import { type Config, loadConfig } from '../../../src/platform/config/config.js';
 import { containerEnvironment } from './container-environment.js';
 import type { KubernetesObject } from './kubernetes-schemas.js';
-import { BASE, OVERLAYS, kustomize, one, overlayPath } from './kustomize.js';
+import { BASE, kustomize, one, overlayPath, OVERLAYS } from './kustomize.js';
 import type { ConfigMap, Container, Deployment, PodTemplate, ScaledObject } from './manifest-types.js';
 
 /** One deployable render (the base, or an overlay) and the parts of it most tests look at. */
@@ -21,10 +21,7 @@ export interface RenderedTarget {
 
 /** The base and every overlay, rendered with kubectl kustomize (call only where kubectl is present). */
 export function renderedTargets(): RenderedTarget[] {
-  return [
-    { name: 'base', dir: BASE },
-    ...OVERLAYS.map((overlay) => ({ name: `overlay ${overlay}`, dir: overlayPath(overlay) })),
-  ].map(({ name, dir }) => {
+  return [{ name: 'base', dir: BASE }, ...OVERLAYS.map((overlay) => ({ name: `overlay ${overlay}`, dir: overlayPath(overlay) }))].map(({ name, dir }) => {
     const objects = kustomize(dir);
     const deployment = one<Deployment>(objects, 'Deployment', 'email-dispatcher');
     const pod = deployment.spec.template;
@@ -38,7 +35,10 @@ export function renderedTargets(): RenderedTarget[] {
       deployment,
       pod,
       container,
-      configMap: one<ConfigMap>(configMaps.filter((c) => c.metadata.name.startsWith('email-dispatcher-config-')), 'ConfigMap'),
+      configMap: one<ConfigMap>(
+        configMaps.filter((c) => c.metadata.name.startsWith('email-dispatcher-config-')),
+        'ConfigMap',
+      ),
       scaledObject: one<ScaledObject>(objects, 'ScaledObject', 'email-dispatcher'),
       env,
       config: loadConfig(env),

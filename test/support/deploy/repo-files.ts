@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
 import { parse, parseAllDocuments } from 'yaml';
 
 /** The repository root, with a trailing slash. */

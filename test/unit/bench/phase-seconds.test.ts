@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startPhaseSeconds, type PhaseSecond } from '../../../bench/phase-seconds.js';
+
+import { type PhaseSecond, startPhaseSeconds } from '../../../bench/phase-seconds.js';
 
 afterEach(() => {
   vi.useRealTimers();

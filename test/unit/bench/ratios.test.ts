@@ -1,11 +1,20 @@
 import { describe, expect, it } from 'vitest';
+
 import type { Measurement } from '../../../bench/measure.js';
 import { parseBenchArgs } from '../../../bench/options.js';
 import { ratios } from '../../../bench/ratios.js';
 import type { BenchResult } from '../../../bench/result.js';
 import type { ThroughputCell } from '../../../bench/scenarios/throughput.js';
 
-const m = (rate: number): Measurement => ({ rate, rejectedPerSecond: 0, connectionsOpened: 0, eventLoopDelayMs: { p50: 0, p99: 0, max: 0 }, commitsPerSecond: undefined, backlogExhausted: false, cpuProfile: undefined });
+const m = (rate: number): Measurement => ({
+  rate,
+  rejectedPerSecond: 0,
+  connectionsOpened: 0,
+  eventLoopDelayMs: { p50: 0, p99: 0, max: 0 },
+  commitsPerSecond: undefined,
+  backlogExhausted: false,
+  cpuProfile: undefined,
+});
 
 function result(cell: Partial<ThroughputCell> & Pick<ThroughputCell, 'runs'>): BenchResult {
   return {
@@ -36,6 +45,10 @@ describe('ratios', () => {
 
   it('adds ours / B0pre, for context, only when B0pre ran', () => {
     expect(ratios(result({ runs: { ours: [m(800)] } })).some((x) => x.target === 'ours / B0pre')).toBe(false);
-    expect(ratios(result({ runs: { ours: [m(800)], B0pre: [m(1000)] } })).find((x) => x.target === 'ours / B0pre')).toMatchObject({ value: 0.8, goal: undefined, met: undefined });
+    expect(ratios(result({ runs: { ours: [m(800)], B0pre: [m(1000)] } })).find((x) => x.target === 'ours / B0pre')).toMatchObject({
+      value: 0.8,
+      goal: undefined,
+      met: undefined,
+    });
   });
 });

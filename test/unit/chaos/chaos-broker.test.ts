@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { javaStringHash } from '../../../test/chaos/chaos-broker.js';
 
 describe('javaStringHash (how Kafka places a group on __consumer_offsets)', () => {

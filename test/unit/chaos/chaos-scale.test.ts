@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { chaosPlanFromEnv, drawFeatures, FULL_SCALE, SHORT_SCALE, SHORT_SEED } from '../../../test/chaos/chaos-scale.js';
 import { ALL_FEATURES, NO_FEATURES } from '../../../test/chaos/fault.js';
 
@@ -14,10 +15,7 @@ describe('chaosPlanFromEnv', () => {
     next = 100;
     const plan = chaosPlanFromEnv({ CHAOS_SCALE: 'full' }, seeds);
     expect(plan.scale).toBe(FULL_SCALE);
-    expect(plan.runs).toEqual([
-      { seed: 100, features: ALL_FEATURES },
-      ...[101, 102, 103, 104].map((seed) => ({ seed, features: drawFeatures(seed) })),
-    ]);
+    expect(plan.runs).toEqual([{ seed: 100, features: ALL_FEATURES }, ...[101, 102, 103, 104].map((seed) => ({ seed, features: drawFeatures(seed) }))]);
   });
 
   it('drawn features › each on and off over seeds; the cluster rate brings the ledger (they share REDIS_URL)', () => {
@@ -31,8 +29,12 @@ describe('chaosPlanFromEnv', () => {
 
   it('CHAOS_SEED replays that seed alone; CHAOS_FEATURES applies to every run; CHAOS_RUNS sets the count', () => {
     expect(chaosPlanFromEnv({ CHAOS_SCALE: 'full', CHAOS_SEED: '77' }).runs).toEqual([{ seed: 77, features: drawFeatures(77) }]);
-    expect(chaosPlanFromEnv({ CHAOS_SEED: '77', CHAOS_FEATURES: 'receipts,rate' }).runs).toEqual([{ seed: 77, features: { receipts: true, fallback: false, clusterRate: true, ledger: true } }]);
-    expect(chaosPlanFromEnv({ CHAOS_FEATURES: 'none', CHAOS_LEDGER: 'redis' }).runs).toEqual([{ seed: SHORT_SEED, features: { ...NO_FEATURES, ledger: true } }]);
+    expect(chaosPlanFromEnv({ CHAOS_SEED: '77', CHAOS_FEATURES: 'receipts,rate' }).runs).toEqual([
+      { seed: 77, features: { receipts: true, fallback: false, clusterRate: true, ledger: true } },
+    ]);
+    expect(chaosPlanFromEnv({ CHAOS_FEATURES: 'none', CHAOS_LEDGER: 'redis' }).runs).toEqual([
+      { seed: SHORT_SEED, features: { ...NO_FEATURES, ledger: true } },
+    ]);
     next = 5;
     expect(chaosPlanFromEnv({ CHAOS_SCALE: 'full', CHAOS_RUNS: '2', CHAOS_FEATURES: 'all' }, seeds).runs).toEqual([
       { seed: 5, features: ALL_FEATURES },

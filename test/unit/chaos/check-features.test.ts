@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
+
 import { checkFeatures, checkRate, featureViolations, type ReceiptRecord } from '../../../test/chaos/check-features.js';
 
-const receipt = (eventId: string | undefined, outcome = 'sent'): ReceiptRecord => ({ eventId, outcome, messageId: eventId ? `<${eventId}@acme.test>` : null, relay: 'primary' });
+const receipt = (eventId: string | undefined, outcome = 'sent'): ReceiptRecord => ({
+  eventId,
+  outcome,
+  messageId: eventId ? `<${eventId}@acme.test>` : null,
+  relay: 'primary',
+});
 
 describe('checkFeatures', () => {
   it('every settled event with a receipt, every sent receipt accepted, none sent thrice › no violation', () => {
@@ -11,7 +17,14 @@ describe('checkFeatures', () => {
   });
 
   it('a settled event without a receipt › named', () => {
-    const v = checkFeatures({ settled: ['a', 'b'], acceptances: new Map([['a', 1], ['b', 1]]), receipts: [receipt('a')] });
+    const v = checkFeatures({
+      settled: ['a', 'b'],
+      acceptances: new Map([
+        ['a', 1],
+        ['b', 1],
+      ]),
+      receipts: [receipt('a')],
+    });
     expect(featureViolations(v)).toEqual(['receipts missing for 1 of 2 settled events: b']);
   });
 
@@ -21,7 +34,11 @@ describe('checkFeatures', () => {
   });
 
   it('a receipt that says skipped as already sent for an email no relay accepted › named (the ledger answered for another event)', () => {
-    const v = checkFeatures({ settled: ['a'], acceptances: new Map([['a', 1]]), receipts: [receipt('a'), receipt('a', 'skipped_duplicate'), { ...receipt('y', 'skipped_duplicate'), messageId: '<a@acme.test>' }] });
+    const v = checkFeatures({
+      settled: ['a'],
+      acceptances: new Map([['a', 1]]),
+      receipts: [receipt('a'), receipt('a', 'skipped_duplicate'), { ...receipt('y', 'skipped_duplicate'), messageId: '<a@acme.test>' }],
+    });
     expect(featureViolations(v)).toEqual([
       'receipts say skipped as already sent for 1 events no relay accepted: y',
       "receipts name another event's Message-ID for 1 events: y (<a@acme.test>)",
@@ -29,7 +46,14 @@ describe('checkFeatures', () => {
   });
 
   it("a sent receipt with another event's Message-ID › named, even when both were accepted", () => {
-    const v = checkFeatures({ settled: ['a', 'b'], acceptances: new Map([['a', 1], ['b', 1]]), receipts: [receipt('a'), { ...receipt('b'), messageId: '<a@acme.test>' }] });
+    const v = checkFeatures({
+      settled: ['a', 'b'],
+      acceptances: new Map([
+        ['a', 1],
+        ['b', 1],
+      ]),
+      receipts: [receipt('a'), { ...receipt('b'), messageId: '<a@acme.test>' }],
+    });
     expect(featureViolations(v)).toEqual(["receipts name another event's Message-ID for 1 events: b (<a@acme.test>)"]);
   });
 
@@ -41,7 +65,8 @@ describe('checkFeatures', () => {
 });
 
 describe('checkRate', () => {
-  const steady = (perSecond: number, seconds: number, from = 0): number[] => Array.from({ length: perSecond * seconds }, (_, i) => from + (i * 1_000) / perSecond);
+  const steady = (perSecond: number, seconds: number, from = 0): number[] =>
+    Array.from({ length: perSecond * seconds }, (_, i) => from + (i * 1_000) / perSecond);
 
   it('mails at the limit › within (W + 1) × limit + the sends in flight in every window', () => {
     const v = checkRate({ limitPerSecond: 20, acceptedAtMs: steady(20, 30), excluded: [], inFlight: 10 });
@@ -55,7 +80,9 @@ describe('checkRate', () => {
   it('a sustained rate 50 % over the limit › the 5 s window names it', () => {
     const v = checkRate({ limitPerSecond: 20, acceptedAtMs: steady(30, 30), excluded: [], inFlight: 10 });
     expect(v.windows[0]?.busiest).toBeLessThanOrEqual(v.windows[0]?.allowed ?? 0);
-    expect(featureViolations({ rate: v, sentMoreThanTwice: [] })).toEqual([expect.stringMatching(/^send rate: 15[01] mails accepted in 5 s from t\+[\d.]+s, above the 130 allowed while Redis answered$/)]);
+    expect(featureViolations({ rate: v, sentMoreThanTwice: [] })).toEqual([
+      expect.stringMatching(/^send rate: 15[01] mails accepted in 5 s from t\+[\d.]+s, above the 130 allowed while Redis answered$/),
+    ]);
   });
 
   it('while Redis was down or slow (and a grace after) › not judged', () => {
@@ -63,6 +90,8 @@ describe('checkRate', () => {
     const v = checkRate({ limitPerSecond: 20, acceptedAtMs: burst, excluded: [{ startMs: 11_000, endMs: 12_500 }], inFlight: 10 });
     expect(featureViolations({ rate: v, sentMoreThanTwice: [] })).toEqual([]);
     expect(v.judged).toBe(burst.length - 200);
-    expect(featureViolations({ rate: checkRate({ limitPerSecond: 20, acceptedAtMs: burst, excluded: [], inFlight: 10 }), sentMoreThanTwice: [] })).toHaveLength(2);
+    expect(featureViolations({ rate: checkRate({ limitPerSecond: 20, acceptedAtMs: burst, excluded: [], inFlight: 10 }), sentMoreThanTwice: [] })).toHaveLength(
+      2,
+    );
   });
 });

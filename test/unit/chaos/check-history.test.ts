@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+
 import { checkHistory } from '../../../test/chaos/check-history.js';
-import { violations } from '../../../test/chaos/violations.js';
 import type { ChaosHistory, DlqEntry, LogRecord, PartitionOffsets, ProducedEvent } from '../../../test/chaos/history.js';
+import { violations } from '../../../test/chaos/violations.js';
 
 const DOMAIN = 'acme.test';
 const mid = (eventId: string): string => `<${eventId}@${DOMAIN}>`;
@@ -147,7 +148,9 @@ describe('checkHistory', () => {
   });
 
   it('when a partition was never committed › it is stuck from offset 0 and all its lag counts', () => {
-    const v = checkHistory(history({ events: [plain('a', 2, 0), plain('b', 2, 1)], accepted: ['a', 'b'], partitions: [{ partition: 2, committed: undefined, end: 2n }] }));
+    const v = checkHistory(
+      history({ events: [plain('a', 2, 0), plain('b', 2, 1)], accepted: ['a', 'b'], partitions: [{ partition: 2, committed: undefined, end: 2n }] }),
+    );
     expect(v.stuck).toEqual([{ partition: 2, committed: undefined, end: 2n, pending: 2 }]);
     expect(v.finalLag).toBe(2n);
     expect(violations(v, noLimits)[0]).toContain('p2 committed nothing < end 2');
@@ -188,7 +191,9 @@ describe('checkHistory', () => {
   });
 
   it('when a DLQ record has no readable eventId › its provenance headers find the event', () => {
-    const v = checkHistory(history({ events: [plain('opaque', 3, 7, { invalid: true })], dlq: [{ eventId: undefined, reason: 'invalid_event', partition: 3, offset: 7n }] }));
+    const v = checkHistory(
+      history({ events: [plain('opaque', 3, 7, { invalid: true })], dlq: [{ eventId: undefined, reason: 'invalid_event', partition: 3, offset: 7n }] }),
+    );
     expect(v.lost).toEqual([]);
     expect(v.counts.deadLettered).toBe(1);
     expect(v.unexpectedDlq).toEqual([]);
@@ -210,7 +215,12 @@ describe('checkHistory', () => {
   });
 
   it('when an acknowledged record is missing from the read-back › still due (lost if never delivered) and an anomaly', () => {
-    const v = checkHistory(history({ produced: [{ eventId: 'ghost', status: 'acked', invalid: false, partition: 0, offset: 0n }], partitions: [{ partition: 0, committed: 0n, end: 1n }] }));
+    const v = checkHistory(
+      history({
+        produced: [{ eventId: 'ghost', status: 'acked', invalid: false, partition: 0, offset: 0n }],
+        partitions: [{ partition: 0, committed: 0n, end: 1n }],
+      }),
+    );
     expect(v.lost).toEqual([{ eventId: 'ghost', partition: 0, offset: 0n, committedPast: false }]);
     expect(v.anomalies).toEqual(['ghost was acked by the broker but not read back from the log']);
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { toDlqEntry } from '../../../test/chaos/collect-history.js';
 
 describe('toDlqEntry', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { waitForDrain } from '../../../test/chaos/drain.js';
 import type { PartitionOffsets } from '../../../test/chaos/history.js';
 

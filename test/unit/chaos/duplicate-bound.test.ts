@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { beyondInFlight, duplicateBound, type Disruption, type DuplicateBoundInput } from '../../../test/chaos/duplicate-bound.js';
+
+import { beyondInFlight, type Disruption, duplicateBound, type DuplicateBoundInput } from '../../../test/chaos/duplicate-bound.js';
 
 /** One mail accepted every 10 ms from 0 to 100 s: 100 a second. */
 const steady = Array.from({ length: 10_000 }, (_, i) => i * 10);
@@ -33,7 +34,13 @@ describe('duplicateBound', () => {
   it('a crash › the sends in flight plus the mails accepted in the commit interval (and a second of slack) before it, named by the fault', () => {
     // [48 s, 50 s] holds 201 acceptances at 10 ms apart.
     expect(crash(50_000)).toBe(IN_FLIGHT + 201);
-    const bound = duplicateBound({ ...base, disruptions: [{ atMs: 12_000, kind: 'kill-coordinator', crash: true }, { atMs: 30_000, kind: 'svc-1 started', crash: false }] });
+    const bound = duplicateBound({
+      ...base,
+      disruptions: [
+        { atMs: 12_000, kind: 'kill-coordinator', crash: true },
+        { atMs: 30_000, kind: 'svc-1 started', crash: false },
+      ],
+    });
     expect(bound.atLeastOnce).toBe(IN_FLIGHT + 201 + IN_FLIGHT);
     expect(beyondInFlight(bound)).toEqual(['kill-coordinator at t+12.0s: +201']);
   });
@@ -73,7 +80,12 @@ describe('duplicateBound', () => {
   });
 
   it('with the sent ledger and Redis away › every mail accepted while it was down or slow (and 2 s after) may go out once more, named', () => {
-    const bound = duplicateBound({ ...base, ledger: true, redisWindows: [{ startMs: 30_000, endMs: 33_000 }], disruptions: [{ atMs: 50_000, kind: 'svc-1 sigkill', crash: true }] });
+    const bound = duplicateBound({
+      ...base,
+      ledger: true,
+      redisWindows: [{ startMs: 30_000, endMs: 33_000 }],
+      disruptions: [{ atMs: 50_000, kind: 'svc-1 sigkill', crash: true }],
+    });
     // [30 s, 35 s] holds 501 acceptances.
     expect(bound.whileRedisAway).toBe(501);
     expect(bound.mails).toBe(5 + 501);

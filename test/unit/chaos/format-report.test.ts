@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import type { ChaosResult } from '../../../test/chaos/chaos-result.js';
 import { failureMessage, faultsApplied, replayCommand, summary, tableRow, toJson } from '../../../test/chaos/format-report.js';
 
@@ -12,16 +13,52 @@ const result: ChaosResult = {
   reportDir: '/tmp/r1',
   schedule: [{ atMs: 3_000, fault: { kind: 'sigkill', target: 0.5, restartAfterMs: 2_000 } }],
   applied: [
-    { kind: 'sigkill', plannedAtMs: 3_000, atMs: 3_010, endMs: 5_100, detail: 'SIGKILL instance @0.50, restart after 2.0 s', outcome: 'applied', note: 'killed svc-1' },
-    { kind: 'sigkill', plannedAtMs: 9_000, atMs: 9_010, endMs: 11_100, detail: 'SIGKILL instance @0.10, restart after 2.0 s', outcome: 'applied', note: 'killed svc-3' },
-    { kind: 'leave', plannedAtMs: 12_000, atMs: 12_000, endMs: 12_000, detail: 'instance @0.10 leaves (SIGTERM)', outcome: 'skipped', note: 'it would leave no instance' },
+    {
+      kind: 'sigkill',
+      plannedAtMs: 3_000,
+      atMs: 3_010,
+      endMs: 5_100,
+      detail: 'SIGKILL instance @0.50, restart after 2.0 s',
+      outcome: 'applied',
+      note: 'killed svc-1',
+    },
+    {
+      kind: 'sigkill',
+      plannedAtMs: 9_000,
+      atMs: 9_010,
+      endMs: 11_100,
+      detail: 'SIGKILL instance @0.10, restart after 2.0 s',
+      outcome: 'applied',
+      note: 'killed svc-3',
+    },
+    {
+      kind: 'leave',
+      plannedAtMs: 12_000,
+      atMs: 12_000,
+      endMs: 12_000,
+      detail: 'instance @0.10 leaves (SIGTERM)',
+      outcome: 'skipped',
+      note: 'it would leave no instance',
+    },
   ],
   fleetEvents: [{ atMs: 20_000, member: 'svc-2', what: 'unexpected-exit', code: 1 }],
   producer: { plainBatches: 10, committedTransactions: 2, abortedTransactions: 1, failedBatches: 0, unansweredRecords: 0 },
   partitions: { start: 4, end: 5 },
   dlqReasonsAllowed: { smtpPermanent: false, retriesExhausted: false },
   verdict: {
-    counts: { produced: 100, due: 95, dueInvalid: 2, aborted: 5, uncertainWritten: 0, uncertainAbsent: 0, notWritten: 0, acceptances: 97, delivered: 93, dlqRecords: 2, deadLettered: 2 },
+    counts: {
+      produced: 100,
+      due: 95,
+      dueInvalid: 2,
+      aborted: 5,
+      uncertainWritten: 0,
+      uncertainAbsent: 0,
+      notWritten: 0,
+      acceptances: 97,
+      delivered: 93,
+      dlqRecords: 2,
+      deadLettered: 2,
+    },
     lost: [],
     duplicates: { events: 4, extraCopies: 4, deadLetteredTwice: 0, dlqExtraCopies: 0, deliveredAndDeadLettered: 0, totalExtra: 4, worst: [] },
     unexpectedDlq: [],
@@ -50,7 +87,9 @@ const result: ChaosResult = {
 describe('format-report', () => {
   it('the replay command names the seed and the features', () => {
     expect(replayCommand(result)).toBe('CHAOS_SEED=42 CHAOS_FEATURES=none npm run test:chaos');
-    expect(replayCommand({ ...result, scale: 'short', features: { ...result.features, receipts: true, ledger: true } })).toBe('CHAOS_SEED=42 CHAOS_FEATURES=receipts,ledger npx vitest run --project chaos');
+    expect(replayCommand({ ...result, scale: 'short', features: { ...result.features, receipts: true, ledger: true } })).toBe(
+      'CHAOS_SEED=42 CHAOS_FEATURES=receipts,ledger npx vitest run --project chaos',
+    );
   });
 
   it('counts the faults applied by kind, leaving out skipped ones, with the transactions', () => {
@@ -77,17 +116,27 @@ describe('format-report', () => {
   });
 
   it('a table row has the columns of docs/chaos.md', () => {
-    expect(tableRow(result)).toBe('| 42 | none | kill×2; txn 2 committed / 1 aborted | 100 (95) | 93 | 4 / 4, ≤ 500 | off | off | 2 (0) | 0 | p2 (0 due) | 150 s |');
+    expect(tableRow(result)).toBe(
+      '| 42 | none | kill×2; txn 2 committed / 1 aborted | 100 (95) | 93 | 4 / 4, ≤ 500 | off | off | 2 (0) | 0 | p2 (0 due) | 150 s |',
+    );
     const withFeatures = {
       ...result,
       features: { receipts: true, fallback: true, clusterRate: true, ledger: true },
       featureVerdict: {
         sentMoreThanTwice: [],
         receipts: { records: 96, settled: 95, missing: [], sentNotAccepted: [], duplicateNotAccepted: [], foreignMessageId: [] },
-        rate: { judged: 80, windows: [{ seconds: 1, busiest: 61, atMs: 0, allowed: 135 }, { seconds: 5, busiest: 290, atMs: 0, allowed: 375 }] },
+        rate: {
+          judged: 80,
+          windows: [
+            { seconds: 1, busiest: 61, atMs: 0, allowed: 135 },
+            { seconds: 5, busiest: 290, atMs: 0, allowed: 375 },
+          ],
+        },
       },
     };
-    expect(tableRow(withFeatures)).toBe('| 42 | all | kill×2; txn 2 committed / 1 aborted | 100 (95) | 93 | 4 / 4, ≤ 500 mails, 500 | 95/95 | 1 s 61/135, 5 s 290/375 | 2 (0) | 0 | p2 (0 due) | 150 s |');
+    expect(tableRow(withFeatures)).toBe(
+      '| 42 | all | kill×2; txn 2 committed / 1 aborted | 100 (95) | 93 | 4 / 4, ≤ 500 mails, 500 | 95/95 | 1 s 61/135, 5 s 290/375 | 2 (0) | 0 | p2 (0 due) | 150 s |',
+    );
   });
 
   it('JSON writes bigint offsets as strings', () => {

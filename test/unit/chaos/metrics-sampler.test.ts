@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { sampleMetrics } from '../../../test/chaos/metrics-sampler.js';
 
 describe('sampleMetrics', () => {

@@ -1,7 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { FULL_SCALE, SHORT_SCALE, SHORT_SEED, type ChaosScale } from '../../../test/chaos/chaos-scale.js';
-import { ALL_FEATURES, FAULT_KINDS, NO_FEATURES, describeSchedule, isBrokerFault, isSmtpFailure, kindNeeds, type ChaosFeatures, type ScheduledFault } from '../../../test/chaos/fault.js';
-import { FAILURE_SPACING_MARGIN_MS, planSchedule, plannedFailureWindows } from '../../../test/chaos/plan-schedule.js';
+
+import { type ChaosScale, FULL_SCALE, SHORT_SCALE, SHORT_SEED } from '../../../test/chaos/chaos-scale.js';
+import {
+  ALL_FEATURES,
+  type ChaosFeatures,
+  describeSchedule,
+  FAULT_KINDS,
+  isBrokerFault,
+  isSmtpFailure,
+  kindNeeds,
+  NO_FEATURES,
+  type ScheduledFault,
+} from '../../../test/chaos/fault.js';
+import { FAILURE_SPACING_MARGIN_MS, plannedFailureWindows, planSchedule } from '../../../test/chaos/plan-schedule.js';
 import { createPrng } from '../../../test/chaos/prng.js';
 import { retriesCouldExhaust } from '../../../test/chaos/retries-could-exhaust.js';
 
@@ -38,7 +49,12 @@ describe('planSchedule', () => {
   it('the short form’s seed places each of its kinds once, the three Kafka node faults among them', () => {
     const schedule = plan(SHORT_SEED, SHORT_SCALE);
     expect(schedule.map((s) => s.fault.kind).sort()).toEqual([...(SHORT_SCALE.requiredKinds ?? [])].sort());
-    expect(schedule.filter((s) => isBrokerFault(s.fault.kind)).map((s) => s.fault.kind).sort()).toEqual(['kill-coordinator', 'kill-leader', 'rolling-restart']);
+    expect(
+      schedule
+        .filter((s) => isBrokerFault(s.fault.kind))
+        .map((s) => s.fault.kind)
+        .sort(),
+    ).toEqual(['kill-coordinator', 'kill-leader', 'rolling-restart']);
     expect(describeSchedule(schedule).split('\n')).toHaveLength(SHORT_SCALE.requiredKinds?.length ?? 0);
   });
 
@@ -69,7 +85,8 @@ describe('planSchedule', () => {
         expect(retriesCouldExhaust(windows, RETRIES)).toBe(false);
 
         const brokerTimes = schedule.filter((s) => isBrokerFault(s.fault.kind)).map((s) => s.atMs);
-        for (let i = 1; i < brokerTimes.length; i++) expect((brokerTimes[i] as number) - (brokerTimes[i - 1] as number)).toBeGreaterThanOrEqual(scale.brokerSpacingMs);
+        for (let i = 1; i < brokerTimes.length; i++)
+          expect((brokerTimes[i] as number) - (brokerTimes[i - 1] as number)).toBeGreaterThanOrEqual(scale.brokerSpacingMs);
         expect(schedule.filter((s) => s.fault.kind === 'add-partitions').length).toBeLessThanOrEqual(2);
         expect(schedule.every((s) => !isSmtpFailure(s.fault) || s.fault.durationMs >= 2_000)).toBe(true);
       }
@@ -78,13 +95,27 @@ describe('planSchedule', () => {
 
   it('when a failure window could outlast the retry window › RangeError, before planning anything', () => {
     expect(() =>
-      planSchedule({ prng: createPrng(1), durationMs: 60_000, faults: 5, everyKindOnce: false, instances: { initial: 2, min: 1, max: 3 }, retryWindowMs: 10_000 }),
+      planSchedule({
+        prng: createPrng(1),
+        durationMs: 60_000,
+        faults: 5,
+        everyKindOnce: false,
+        instances: { initial: 2, min: 1, max: 3 },
+        retryWindowMs: 10_000,
+      }),
     ).toThrow(/smtpOutageMs shorter than the retry window/);
   });
 
   it('when the instance bounds are inconsistent › RangeError', () => {
     expect(() =>
-      planSchedule({ prng: createPrng(1), durationMs: 60_000, faults: 5, everyKindOnce: false, instances: { initial: 4, min: 1, max: 3 }, retryWindowMs: RETRY_WINDOW }),
+      planSchedule({
+        prng: createPrng(1),
+        durationMs: 60_000,
+        faults: 5,
+        everyKindOnce: false,
+        instances: { initial: 4, min: 1, max: 3 },
+        retryWindowMs: RETRY_WINDOW,
+      }),
     ).toThrow(RangeError);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { createPrng, MAX_SEED, parseSeed } from '../../../test/chaos/prng.js';
 
 const draws = (seed: number, n = 8) => {

@@ -1,5 +1,7 @@
 import net from 'node:net';
+
 import { afterEach, describe, expect, it, vi } from 'vitest';
+
 import { startRedisProxy } from '../../../test/chaos/redis-proxy.js';
 
 /** An upstream server (standing in for Redis), the proxy in front of it and a client through the proxy. */
@@ -27,7 +29,7 @@ async function throughProxy() {
 
 /** Turns of the event loop (I/O included) until `check` holds or `realMs` of real time passed; works under fake timers. */
 async function turnsUntil(check: () => boolean, realMs = 2_000): Promise<void> {
-  for (const deadline = performance.now() + realMs; !check() && performance.now() < deadline; ) await new Promise((resolve) => setImmediate(resolve));
+  for (const deadline = performance.now() + realMs; !check() && performance.now() < deadline;) await new Promise((resolve) => setImmediate(resolve));
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { retriesCouldExhaust, retryWindowMs } from '../../../test/chaos/retries-could-exhaust.js';
 
 const DEFAULT = { delaysMs: [1_000, 5_000, 10_000], maxRetries: 3 };

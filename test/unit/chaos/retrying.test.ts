@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
+
 import { retrying } from '../../../test/chaos/retrying.js';
 
 describe('retrying', () => {
   it('when the call fails a few times › resolves with its first success', async () => {
     let calls = 0;
-    const value = await retrying('reading', async () => {
-      calls += 1;
-      if (calls < 3) throw new Error('not the leader');
-      return 'ok';
-    }, { everyMs: 1 });
+    const value = await retrying(
+      'reading',
+      async () => {
+        calls += 1;
+        if (calls < 3) throw new Error('not the leader');
+        return 'ok';
+      },
+      { everyMs: 1 },
+    );
     expect([value, calls]).toEqual(['ok', 3]);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chaosServiceEnv, SERVICE_SETTINGS } from '../../../test/chaos/service-env.js';
+
 import { loadConfig } from '../../../src/platform/config/config.js';
+import { chaosServiceEnv, SERVICE_SETTINGS } from '../../../test/chaos/service-env.js';
 
 const base = { brokers: ['127.0.0.1:41000'], topic: 'chaos-x', dlqTopic: 'chaos-x.dlq', groupId: 'chaos-x.dispatcher', smtpPort: 2525 };
 

@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -12,7 +13,12 @@ describe('npm start', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'npm-start-'));
     try {
       copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
-      const run = spawnSync('npm', ['start', '--silent'], { cwd: dir, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' }, timeout: 60_000 });
+      const run = spawnSync('npm', ['start', '--silent'], {
+        cwd: dir,
+        encoding: 'utf8',
+        env: { ...process.env, npm_config_update_notifier: 'false' },
+        timeout: 60_000,
+      });
       expect(run.status).not.toBe(0);
       expect(run.stderr).toContain('email-dispatcher: not built: run npm run build first');
       expect(run.stderr).not.toContain('ERR_MODULE_NOT_FOUND');

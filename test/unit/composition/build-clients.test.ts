@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+
 import { startSmtpSink } from '../../../dev/smtp-sink.js';
 import { buildClients } from '../../../src/composition/build-clients.js';
 import { loadConfig } from '../../../src/platform/config/config.js';
@@ -18,7 +19,13 @@ describe('buildClients › the fallback relay', () => {
     const relay = await startSmtpSink({ auth: { user: 'mailer', pass: OLD } });
     cleanup.push(() => relay.stop());
     const secret = secretVolume(tmp, `${OLD}\n`);
-    const config = loadConfig({ ...REQUIRED, SMTP_FALLBACK_HOST: relay.host, SMTP_FALLBACK_PORT: String(relay.port), SMTP_FALLBACK_USER: 'mailer', SMTP_FALLBACK_PASS_FILE: secret.file });
+    const config = loadConfig({
+      ...REQUIRED,
+      SMTP_FALLBACK_HOST: relay.host,
+      SMTP_FALLBACK_PORT: String(relay.port),
+      SMTP_FALLBACK_USER: 'mailer',
+      SMTP_FALLBACK_PASS_FILE: secret.file,
+    });
     const lines: string[] = [];
     const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
     const { fallbackMailer } = buildClients(config, logger, createMetrics({ registry: new Registry(), defaults: false }), {});

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+
 import { serviceMetrics } from '../../../src/composition/service-metrics.js';
 import { loadConfig } from '../../../src/platform/config/config.js';
 
@@ -12,7 +13,9 @@ async function rateLimitSeries(env: Record<string, string>) {
 
 describe('serviceMetrics › the send-rate limit the dashboard divides by', () => {
   it('when the rate is shared by the cluster › exports it with scope="cluster"', async () => {
-    expect(await rateLimitSeries({ EMAIL_RATE_LIMIT_PER_SECOND: '100', EMAIL_RATE_LIMIT_SCOPE: 'cluster', REDIS_URL: 'redis://redis:6379' })).toEqual([{ labels: { scope: 'cluster' }, value: 100 }]);
+    expect(await rateLimitSeries({ EMAIL_RATE_LIMIT_PER_SECOND: '100', EMAIL_RATE_LIMIT_SCOPE: 'cluster', REDIS_URL: 'redis://redis:6379' })).toEqual([
+      { labels: { scope: 'cluster' }, value: 100 },
+    ]);
   });
 
   it('when each pod has its own rate › exports it with scope="pod"', async () => {

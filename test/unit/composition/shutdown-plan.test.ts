@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { shutdownPlan, type ShutdownParts } from '../../../src/composition/shutdown-plan.js';
-import { runShutdownSteps } from '../../../src/platform/shutdown-steps.js';
+
+import { type ShutdownParts, shutdownPlan } from '../../../src/composition/shutdown-plan.js';
 import { createLogger } from '../../../src/platform/logger.js';
+import { runShutdownSteps } from '../../../src/platform/shutdown-steps.js';
 
 /** Parts that record what was called, in order. */
 function recordingParts(calls: string[], drained: Promise<void> = Promise.resolve()): ShutdownParts {
@@ -65,7 +66,13 @@ describe('shutdownPlan', () => {
 
   it('a drain that outlives the grace period gives up and the later steps still run', async () => {
     const calls: string[] = [];
-    const parts = { ...recordingParts(calls), capacity: { held: 3, whenEmpty: (signal?: AbortSignal) => new Promise<void>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason))) } };
+    const parts = {
+      ...recordingParts(calls),
+      capacity: {
+        held: 3,
+        whenEmpty: (signal?: AbortSignal) => new Promise<void>((_, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
+      },
+    };
     await runShutdownSteps(shutdownPlan(parts, { drain: true, remaining: () => 20 }), createLogger({ level: 'silent' }));
     expect(calls.slice(-3)).toEqual(['breaker.stop', 'stopGauges', 'closeHttp']);
     expect(calls).toContain('committer.finalCommit');

@@ -1,14 +1,16 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+
 import { buildSmtpOut } from '../../../src/composition/smtp-out.js';
-import type { Mailer } from '../../../src/smtp/mailer.js';
 import { loadConfig } from '../../../src/platform/config/config.js';
 import { createLogger } from '../../../src/platform/logger.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
+import type { Mailer } from '../../../src/smtp/mailer.js';
 import { smtpError } from '../../support/pipeline.js';
 import { REQUIRED } from '../platform/config/fixtures.js';
 
-const loginRefused = () => Object.assign(new Error('Invalid login: 535 5.7.8 Authentication credentials invalid'), { code: 'EAUTH', responseCode: 535, command: 'AUTH PLAIN' });
+const loginRefused = () =>
+  Object.assign(new Error('Invalid login: 535 5.7.8 Authentication credentials invalid'), { code: 'EAUTH', responseCode: 535, command: 'AUTH PLAIN' });
 const certificate = () => Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'ETLS', originalCode: 'SELF_SIGNED_CERT_IN_CHAIN' });
 
 /** A relay whose sends and probes (verify) answer what `answer` returns. */
@@ -34,7 +36,15 @@ function setup(mailer: Mailer, fallback?: Mailer) {
   const lines: Array<{ level: number | string; msg: string }> = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
   const fatal: string[] = [];
-  const out = buildSmtpOut({ config, mailer, fallback, metrics: createMetrics({ registry: new Registry(), defaults: false }), logger, onChange: () => {}, onFatal: (reason) => fatal.push(reason) });
+  const out = buildSmtpOut({
+    config,
+    mailer,
+    fallback,
+    metrics: createMetrics({ registry: new Registry(), defaults: false }),
+    logger,
+    onChange: () => {},
+    onFatal: (reason) => fatal.push(reason),
+  });
   return { out, fatal, fatalLines: () => lines.filter((l) => l.level === 'fatal' || l.level === 60) };
 }
 
@@ -63,7 +73,10 @@ describe('buildSmtpOut › a probe that waiting cannot fix (issue 19, defect 5)'
 
   it('two relays: the primary refuses our login while the fallback answers › no stop; then the fallback goes down and its probe is refused too › fatal once, one line naming both', async () => {
     let fallbackAnswer: () => Error | undefined = () => undefined;
-    const { out, fatal, fatalLines } = setup(relay(loginRefused), relay(() => fallbackAnswer()));
+    const { out, fatal, fatalLines } = setup(
+      relay(loginRefused),
+      relay(() => fallbackAnswer()),
+    );
     stop = out.stop;
     const send = () => out.mailer.send({ mail: { messageId: '<a@acme.test>' } } as never);
     await expect(send()).resolves.toMatchObject({ relay: 'fallback' });

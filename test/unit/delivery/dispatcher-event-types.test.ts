@@ -1,12 +1,15 @@
 import { Buffer } from 'node:buffer';
+
 import { describe, expect, it } from 'vitest';
+
 import { signupEvent } from '../../../dev/signup-event.js';
 import { loadTemplateCatalog } from '../../../src/email/templates/load-template-catalog.js';
 import { buildDispatcher, record, scriptedMailer } from '../../support/pipeline.js';
 
 /** The shipped templates' routes: sign-ups → welcome, verification requests → verify-email. */
 const { routes } = loadTemplateCatalog({ dir: '', defaultLocale: 'en', vars: {} });
-const value = (eventId: string, type: string, data?: Record<string, unknown>) => Buffer.from(JSON.stringify(signupEvent(eventId, { type, ...(data ? { data } : {}) })));
+const value = (eventId: string, type: string, data?: Record<string, unknown>) =>
+  Buffer.from(JSON.stringify(signupEvent(eventId, { type, ...(data ? { data } : {}) })));
 const settled = async (outcomes: unknown[], n: number) => {
   for (let i = 0; i < 200 && outcomes.length < n; i += 1) await new Promise((resolve) => setTimeout(resolve, 5));
 };
@@ -45,7 +48,15 @@ describe('Dispatcher with several event types', () => {
     const { submit, outcomes } = buildDispatcher({ mailer: scriptedMailer() });
     submit(record(value('e-other', 'user.deleted'), { routes }));
     await settled(outcomes, 1);
-    expect(outcomes.map((o) => o.outcome)).toEqual([{ kind: 'dead-letter', reason: 'invalid_event', error: expect.stringContaining('type: no template set for "user.deleted"'), smtpCode: undefined, attempts: 0 }]);
+    expect(outcomes.map((o) => o.outcome)).toEqual([
+      {
+        kind: 'dead-letter',
+        reason: 'invalid_event',
+        error: expect.stringContaining('type: no template set for "user.deleted"'),
+        smtpCode: undefined,
+        attempts: 0,
+      },
+    ]);
   });
 
   it('skip › a mapped event that lacks its field is still dead-lettered (invalid_event, naming the field): only unmapped types are skipped', async () => {
@@ -53,7 +64,16 @@ describe('Dispatcher with several event types', () => {
     submit(record(value('e-nolink', 'user.email_verification_requested'), { routes }));
     await settled(outcomes, 1);
     expect(outcomes.map((o) => [o.record.template, o.outcome])).toEqual([
-      ['verify-email', { kind: 'dead-letter', reason: 'invalid_event', error: 'schema violation: data.verificationUrl: missing (the verify-email template set needs it)', smtpCode: undefined, attempts: 0 }],
+      [
+        'verify-email',
+        {
+          kind: 'dead-letter',
+          reason: 'invalid_event',
+          error: 'schema violation: data.verificationUrl: missing (the verify-email template set needs it)',
+          smtpCode: undefined,
+          attempts: 0,
+        },
+      ],
     ]);
   });
 });

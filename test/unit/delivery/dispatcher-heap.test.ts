@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+
 import { describe, expect, it } from 'vitest';
 
 const probe = fileURLToPath(new URL('../../support/dispatcher-heap-probe.ts', import.meta.url));

@@ -2,13 +2,14 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ProducerRecord } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+
+import { toConsumedRecord } from '../../../src/intake/to-consumed-record.js';
 import type { ConsumedRecord } from '../../../src/pipeline/outcome.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
-import { createDlqPublisher } from '../../../src/settle/publish/dlq-publisher.js';
 import { OffsetTracker } from '../../../src/settle/offset-tracker.js';
+import { createDlqPublisher } from '../../../src/settle/publish/dlq-publisher.js';
 import { createReceipts } from '../../../src/settle/publish/receipts.js';
 import { createSettler } from '../../../src/settle/settler.js';
-import { toConsumedRecord } from '../../../src/intake/to-consumed-record.js';
 import { buildDispatcher, scriptedMailer, signupValue, silentLogger, smtpError } from '../../support/pipeline.js';
 import { memoryTracing, parentOf, UPSTREAM, UPSTREAM_TRACEPARENT } from '../../support/tracing.js';
 
@@ -28,7 +29,15 @@ async function tracedPipeline(behaviour: Parameters<typeof scriptedMailer>[0]) {
   const settle = createSettler({
     tracker,
     publishDlq: createDlqPublisher({ producer, topic: 'signups.dlq', groupId: 'group-1', metrics, logger: silentLogger }),
-    publishReceipt: createReceipts({ producer, topic: 'receipts', partitionCount: async () => 1, relay: 'primary', metrics, logger: silentLogger, stallAfterMs: 60_000 }),
+    publishReceipt: createReceipts({
+      producer,
+      topic: 'receipts',
+      partitionCount: async () => 1,
+      relay: 'primary',
+      metrics,
+      logger: silentLogger,
+      stallAfterMs: 60_000,
+    }),
     metrics,
     logger: silentLogger,
     onProgress: () => {},
@@ -38,7 +47,14 @@ async function tracedPipeline(behaviour: Parameters<typeof scriptedMailer>[0]) {
   const admit = (eventId: string, offset: number): ConsumedRecord => {
     const ticket = tracker.track('signups', 0, String(offset));
     if (!ticket) throw new Error('not tracked');
-    const message = { key: Buffer.from('k'), value: signupValue(eventId), headers: { traceparent: Buffer.from(UPSTREAM_TRACEPARENT) }, timestamp: '0', attributes: 0, offset: String(offset) };
+    const message = {
+      key: Buffer.from('k'),
+      value: signupValue(eventId),
+      headers: { traceparent: Buffer.from(UPSTREAM_TRACEPARENT) },
+      timestamp: '0',
+      attributes: 0,
+      offset: String(offset),
+    };
     const record = toConsumedRecord(message as never, ticket);
     const trace = sdk.startEvent({ topic: 'signups', partition: 0, offset: String(offset), headers: message.headers, eventId });
     return { ...record, trace };
@@ -86,7 +102,11 @@ describe('Dispatcher with tracing on', () => {
     expect(spans.map((s) => s.name)).toEqual(['smtp send', 'send signups.dlq', 'send receipts', 'process signups']);
     const dlqSpan = spans[1];
     const event = spans[3];
-    expect(event?.attributes).toMatchObject({ 'email_dispatcher.outcome': 'dead-letter', 'email_dispatcher.dlq.reason': 'smtp_permanent', 'email_dispatcher.smtp.code': 550 });
+    expect(event?.attributes).toMatchObject({
+      'email_dispatcher.outcome': 'dead-letter',
+      'email_dispatcher.dlq.reason': 'smtp_permanent',
+      'email_dispatcher.smtp.code': 550,
+    });
     expect(event?.status.code).toBe(SpanStatusCode.ERROR);
     const dlq = produced.find((r) => r.topic === 'signups.dlq')?.messages[0];
     expect(dlq?.headers?.['dlq.trace.id']).toBe(UPSTREAM.traceId);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import type { SendRate } from '../../../src/delivery/rate/send-rate.js';
 import { buildDispatcher, record, scriptedMailer, signupValue } from '../../support/pipeline.js';
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import type { SentLedger } from '../../../src/ledger/sent-ledger.js';
 import { buildDispatcher, record, scriptedMailer, signupValue, smtpError } from '../../support/pipeline.js';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { decideOnFailure } from '../../../src/delivery/failure-decision.js';
 import type { SmtpFailure } from '../../../src/smtp/errors.js';
 
@@ -26,6 +27,10 @@ describe('decideOnFailure', () => {
   });
 
   it('a shorter delay list repeats its last delay', () => {
-    expect(decideOnFailure({ failure: failure('transient'), attemptsBefore: 4, policy: { maxRetries: 6, delaysMs: [200] }, serverDown: false })).toEqual({ kind: 'retry', attempts: 5, delayMs: 200 });
+    expect(decideOnFailure({ failure: failure('transient'), attemptsBefore: 4, policy: { maxRetries: 6, delaysMs: [200] }, serverDown: false })).toEqual({
+      kind: 'retry',
+      attempts: 5,
+      delayMs: 200,
+    });
   });
 });

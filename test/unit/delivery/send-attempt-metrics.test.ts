@@ -1,14 +1,20 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
-import type { Mailer, PreparedMail } from '../../../src/smtp/mailer.js';
+
 import { sendAttempt } from '../../../src/delivery/send-attempt.js';
 import type { SentLedger } from '../../../src/ledger/sent-ledger.js';
 import { createMetrics, smtpCodeClass } from '../../../src/platform/metrics.js';
+import type { Mailer, PreparedMail } from '../../../src/smtp/mailer.js';
 import { silentLogger, smtpError } from '../../support/pipeline.js';
 
 const letter = { eventId: 'e-1', prepared: { mail: { messageId: '<e-1@acme.test>' } } as unknown as PreparedMail };
 const go = { proceed: () => true, onExchange: () => {} };
-const ledger = { claim: vi.fn(async () => 'claimed' as const), markSent: vi.fn(async () => {}), release: vi.fn(async () => {}), close: async () => {} } satisfies SentLedger;
+const ledger = {
+  claim: vi.fn(async () => 'claimed' as const),
+  markSent: vi.fn(async () => {}),
+  release: vi.fn(async () => {}),
+  close: async () => {},
+} satisfies SentLedger;
 
 async function exposition(send: Mailer['send']): Promise<string> {
   const registry = new Registry();
@@ -50,10 +56,17 @@ describe('send metrics by relay and SMTP code class', () => {
 
   it('duration buckets reach past the 60 s send deadline (SMTP_SEND_TIMEOUT_MS default)', async () => {
     const text = await exposition(async () => ({ reply: '250 ok', relay: undefined }) as never);
-    for (const le of ['60', '90', '120', '300']) expect(text).toContain(`email_dispatcher_send_duration_seconds_bucket{le="${le}",outcome="sent",relay="primary",smtp_code_class="2xx"} 1`);
+    for (const le of ['60', '90', '120', '300'])
+      expect(text).toContain(`email_dispatcher_send_duration_seconds_bucket{le="${le}",outcome="sent",relay="primary",smtp_code_class="2xx"} 1`);
   });
 
-  it.each([[250, '2xx'], [421, '4xx'], [554, '5xx'], [undefined, 'none'], [999, 'none']] as const)('smtpCodeClass(%s) is %s', (code, cls) => {
+  it.each([
+    [250, '2xx'],
+    [421, '4xx'],
+    [554, '5xx'],
+    [undefined, 'none'],
+    [999, 'none'],
+  ] as const)('smtpCodeClass(%s) is %s', (code, cls) => {
     expect(smtpCodeClass(code)).toBe(cls);
   });
 });

@@ -1,12 +1,13 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CircuitBreaker } from '../../../src/smtp/circuit-breaker.js';
-import type { Mailer, PreparedMail } from '../../../src/smtp/mailer.js';
+
 import { sendAttempt } from '../../../src/delivery/send-attempt.js';
 import type { ClaimResult, SentLedger } from '../../../src/ledger/sent-ledger.js';
-import { SmtpRelays } from '../../../src/smtp/relays.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { buildReceipt } from '../../../src/settle/publish/receipt-message.js';
+import { CircuitBreaker } from '../../../src/smtp/circuit-breaker.js';
+import type { Mailer, PreparedMail } from '../../../src/smtp/mailer.js';
+import { SmtpRelays } from '../../../src/smtp/relays.js';
 import { buildDispatcher, record, scriptedMailer, signupValue, silentLogger, smtpError } from '../../support/pipeline.js';
 
 const letter = (eventId: string) => ({ eventId, prepared: { mail: { messageId: `<${eventId}@acme.test>` } } as unknown as PreparedMail });
@@ -27,7 +28,8 @@ function relaysWithPrimaryDown(fallbackSend: Mailer['send']) {
     throw smtpError(undefined, 'ECONNECTION');
   });
   const fallback = mailer(fallbackSend);
-  const breaker = (m: Mailer, name: 'primary' | 'fallback') => new CircuitBreaker({ threshold: 1, probeIntervalMs: 60_000, probe: () => m.verify(), onChange: (state) => relays.relayChanged(name, state) });
+  const breaker = (m: Mailer, name: 'primary' | 'fallback') =>
+    new CircuitBreaker({ threshold: 1, probeIntervalMs: 60_000, probe: () => m.verify(), onChange: (state) => relays.relayChanged(name, state) });
   const relays: SmtpRelays = new SmtpRelays({
     primary: { name: 'primary', mailer: primary, breaker: breaker(primary, 'primary') },
     fallback: { name: 'fallback', mailer: fallback, breaker: breaker(fallback, 'fallback') },
@@ -51,7 +53,7 @@ describe('sendAttempt', () => {
     expect(mailer.attempts).toHaveLength(0);
   });
 
-  it('when the ledger only knows the event was sent (a record of an older release) › the duplicate carries this letter\'s Message-ID and no relay', async () => {
+  it("when the ledger only knows the event was sent (a record of an older release) › the duplicate carries this letter's Message-ID and no relay", async () => {
     const ledger = ledgerSaying({ kind: 'already-sent', messageId: undefined, relay: undefined });
     expect(await sendAttempt(deps(scriptedMailer(), ledger), letter('e-1'), go)).toEqual({ kind: 'duplicate', messageId: '<e-1@acme.test>', relay: undefined });
   });
@@ -93,16 +95,24 @@ describe('what a receipt says, from the send to the settled outcome', () => {
     dispatcher.close();
     const settled = outcomes[0];
     expect(settled?.outcome).toMatchObject({ kind: 'dead-letter', reason: 'smtp_permanent', smtpCode: 550 });
-    expect(buildReceipt(settled!.record, settled!.outcome, { settledAt, relay: 'primary' })).toMatchObject({ outcome: 'dead_lettered', smtpCode: 550, relay: 'fallback' });
+    expect(buildReceipt(settled!.record, settled!.outcome, { settledAt, relay: 'primary' })).toMatchObject({
+      outcome: 'dead_lettered',
+      smtpCode: 550,
+      relay: 'fallback',
+    });
   });
 
-  it('a duplicate skipped after a crash › the original send\'s Message-ID and relay', async () => {
+  it("a duplicate skipped after a crash › the original send's Message-ID and relay", async () => {
     const ledger = ledgerSaying({ kind: 'already-sent', messageId: '<dup-1@old-domain.test>', relay: 'fallback' });
     const { dispatcher, submit, capacity, outcomes } = buildDispatcher({ mailer: scriptedMailer(), ledger });
     submit(record(signupValue('dup-1')));
     await capacity.whenEmpty(AbortSignal.timeout(5_000));
     dispatcher.close();
     const settled = outcomes[0];
-    expect(buildReceipt(settled!.record, settled!.outcome, { settledAt, relay: 'primary' })).toMatchObject({ outcome: 'skipped_duplicate', messageId: '<dup-1@old-domain.test>', relay: 'fallback' });
+    expect(buildReceipt(settled!.record, settled!.outcome, { settledAt, relay: 'primary' })).toMatchObject({
+      outcome: 'skipped_duplicate',
+      messageId: '<dup-1@old-domain.test>',
+      relay: 'fallback',
+    });
   });
 });

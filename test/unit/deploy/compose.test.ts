@@ -2,10 +2,12 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
+
 import { describe, expect, it } from 'vitest';
+
 import { DEFAULT_KAFKA_VERSION } from '../../../dev/local-kafka.js';
 import { signupEventSchema } from '../../../src/pipeline/signup-event.js';
-import { REQUIRED_ENV, configEnvNames, loadConfig } from '../../../src/platform/config/config.js';
+import { configEnvNames, loadConfig, REQUIRED_ENV } from '../../../src/platform/config/config.js';
 import { readText, readYaml, run } from '../../support/deploy/repo-files.js';
 
 interface ComposeService {
@@ -32,8 +34,7 @@ const service = (name: string): ComposeService => {
   if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
   return found;
 };
-const envOf = (name: string): Record<string, string> =>
-  Object.fromEntries(Object.entries(service(name).environment ?? {}).map(([k, v]) => [k, String(v)]));
+const envOf = (name: string): Record<string, string> => Object.fromEntries(Object.entries(service(name).environment ?? {}).map(([k, v]) => [k, String(v)]));
 
 const dispatcherEnv = envOf('email-dispatcher');
 /** A value as the container sees it: compose turns "$$" into "$". */
@@ -45,7 +46,8 @@ const containerPorts = (name: string) => (service(name).ports ?? []).map((p) => 
 /** Compose durations as used here: "35s", "1m30s", "500ms". */
 function durationMs(text: string): number {
   let total = 0;
-  for (const [, n, unit] of text.matchAll(/(\d+)(ms|s|m|h)/g)) total += Number(n) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
+  for (const [, n, unit] of text.matchAll(/(\d+)(ms|s|m|h)/g))
+    total += Number(n) * { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
   return total;
 }
 
@@ -65,7 +67,9 @@ describe('docker-compose.yml › the email-dispatcher service', () => {
 
   it('publishes HTTP_PORT, and Prometheus scrapes it there', () => {
     expect(containerPorts('email-dispatcher')).toContain(config.http.port);
-    const prometheus = readYaml<{ scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> }>('deploy/prometheus/prometheus.yml');
+    const prometheus = readYaml<{ scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }> }>(
+      'deploy/prometheus/prometheus.yml',
+    );
     const job = prometheus.scrape_configs.find((c) => c.job_name === 'email-dispatcher');
     expect(job?.static_configs.flatMap((c) => c.targets)).toEqual([`email-dispatcher:${config.http.port}`]);
   });
@@ -128,7 +132,9 @@ describe('docker-compose.yml › the seed profile', () => {
   function generatedLines(count: number): string[] {
     expect(script).toContain(PRODUCER);
     const generator = script.slice(0, script.indexOf(PRODUCER));
-    return run('sh', ['-c', `SEED_COUNT=${count} SEED_INTERVAL_SECONDS=0; ${generator}`]).trim().split('\n');
+    return run('sh', ['-c', `SEED_COUNT=${count} SEED_INTERVAL_SECONDS=0; ${generator}`])
+      .trim()
+      .split('\n');
   }
 
   it('runs only with --profile seed, once the service is healthy, with the Kafka image', () => {

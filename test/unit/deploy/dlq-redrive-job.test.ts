@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseRedriveArgs } from '../../../src/redrive/redrive-options.js';
-import { expectLockedDown } from '../../support/deploy/expect-locked-down.js';
-import { KUBECTL_MISSING, OVERLAYS, kubectl, kustomize, one, overlayPath, redrivePath } from '../../support/deploy/kustomize.js';
+
 import { loadConfig } from '../../../src/platform/config/config.js';
+import { parseRedriveArgs } from '../../../src/redrive/redrive-options.js';
 import { containerEnvironment } from '../../support/deploy/container-environment.js';
+import { expectLockedDown } from '../../support/deploy/expect-locked-down.js';
+import { kubectl, KUBECTL_MISSING, kustomize, one, overlayPath, OVERLAYS, redrivePath } from '../../support/deploy/kustomize.js';
 import type { ConfigMap, Container, Deployment, Job, PodSpec } from '../../support/deploy/manifest-types.js';
 
 describe.skipIf(!kubectl)(`deploy/k8s/redrive › the DLQ redrive Job${kubectl ? '' : ` (${KUBECTL_MISSING})`}`, () => {

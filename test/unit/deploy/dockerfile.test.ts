@@ -1,15 +1,28 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { posix } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/platform/config/config.js';
-import { ROOT, readText } from '../../support/deploy/repo-files.js';
 
-interface Instruction { op: string; args: string }
-interface Stage { name: string; from: string; instructions: Instruction[] }
+import { describe, expect, it } from 'vitest';
+
+import { loadConfig } from '../../../src/platform/config/config.js';
+import { readText, ROOT } from '../../support/deploy/repo-files.js';
+
+interface Instruction {
+  op: string;
+  args: string;
+}
+interface Stage {
+  name: string;
+  from: string;
+  instructions: Instruction[];
+}
 
 /** Stages of a Dockerfile, line continuations joined and comments dropped. */
 function parseDockerfile(text: string): Stage[] {
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const lines = text
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const stages: Stage[] = [];
   for (const line of lines) {
     const [, op = '', args = ''] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
@@ -37,10 +50,18 @@ const defaults = loadConfig({ KAFKA_BROKERS: 'kafka:9092', SMTP_HOST: 'smtp', EM
 const contextCopies = (s: Stage) =>
   all(s, 'COPY')
     .filter((args) => !args.startsWith('--from'))
-    .flatMap((args) => args.replace(/--\S+\s+/g, '').split(/\s+/).slice(0, -1));
+    .flatMap((args) =>
+      args
+        .replace(/--\S+\s+/g, '')
+        .split(/\s+/)
+        .slice(0, -1),
+    );
 
 /** .dockerignore here is an allow-list: "*" then "!path" lines re-including top-level paths. */
-const dockerignore = readText('.dockerignore').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+const dockerignore = readText('.dockerignore')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l !== '' && !l.startsWith('#'));
 const allowed = dockerignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1));
 const inContext = (path: string) => allowed.some((a) => path === a || path.startsWith(`${a}/`));
 
@@ -51,7 +72,11 @@ const inContext = (path: string) => allowed.some((a) => path === a || path.start
 function compiledSources(include: readonly string[]): string[] {
   const seen = new Set<string>();
   const queue = include.flatMap((entry) =>
-    entry.endsWith('.ts') ? [entry] : readdirSync(ROOT + entry, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => `${entry}/${f}`),
+    entry.endsWith('.ts')
+      ? [entry]
+      : readdirSync(ROOT + entry, { recursive: true, encoding: 'utf8' })
+          .filter((f) => f.endsWith('.ts'))
+          .map((f) => `${entry}/${f}`),
   );
   while (queue.length > 0) {
     const file = queue.pop() as string;
@@ -76,7 +101,9 @@ describe('deploy/Dockerfile', () => {
 
   it('copies only compiled code, production node_modules, package.json and the shipped email templates into the runtime image', () => {
     expect(contextCopies(runtime)).toEqual(['package.json', 'templates']);
-    const fromStages = all(runtime, 'COPY').filter((a) => a.startsWith('--from')).map((a) => a.split(/\s+/).slice(0, 2).join(' '));
+    const fromStages = all(runtime, 'COPY')
+      .filter((a) => a.startsWith('--from'))
+      .map((a) => a.split(/\s+/).slice(0, 2).join(' '));
     expect(fromStages).toEqual(['--from=deps /app/node_modules', '--from=build /app/dist/src', '--from=build /app/dist/cmd']);
   });
 
@@ -90,7 +117,13 @@ describe('deploy/Dockerfile', () => {
 
   it("labels the image the OCI way: its source, its version (= package.json's by default) and the commit it was built from", () => {
     const args = Object.fromEntries(all(runtime, 'ARG').map((a) => a.split('=') as [string, string?]));
-    const labels = Object.fromEntries([...all(runtime, 'LABEL').join(' ').matchAll(/([\w.]+)="([^"]*)"/g)].map(([, key, value]) => [key, value]));
+    const labels = Object.fromEntries(
+      [
+        ...all(runtime, 'LABEL')
+          .join(' ')
+          .matchAll(/([\w.]+)="([^"]*)"/g),
+      ].map(([, key, value]) => [key, value]),
+    );
     expect(labels['org.opencontainers.image.source']).toMatch(/^https:\/\/\S+\/email-dispatcher$/);
     expect(labels['org.opencontainers.image.version']).toBe('${VERSION}');
     expect(labels['org.opencontainers.image.revision']).toBe('${REVISION}');
@@ -107,7 +140,10 @@ describe('deploy/Dockerfile', () => {
     expect(compiled).toContain('cmd/service.ts');
     for (const file of compiled) {
       expect(inContext(file), `${file} is left out by .dockerignore`).toBe(true);
-      expect(copied.some((c) => file === c || file.startsWith(`${c}/`)), `${file} is not copied into the build stage`).toBe(true);
+      expect(
+        copied.some((c) => file === c || file.startsWith(`${c}/`)),
+        `${file} is not copied into the build stage`,
+      ).toBe(true);
     }
   });
 
@@ -120,7 +156,8 @@ describe('deploy/Dockerfile', () => {
 
   it('sends nothing but the sources to the Docker daemon (.dockerignore allow-list)', () => {
     expect(dockerignore[0]).toBe('*');
-    for (const source of [...contextCopies(stage('build')), ...contextCopies(stage('deps')), ...contextCopies(runtime)]) expect(inContext(source), source).toBe(true);
+    for (const source of [...contextCopies(stage('build')), ...contextCopies(stage('deps')), ...contextCopies(runtime)])
+      expect(inContext(source), source).toBe(true);
     for (const kept of ['node_modules', 'dist', '.git', 'test', 'deploy', '.local', 'docs']) expect(inContext(kept), kept).toBe(false);
   });
 });

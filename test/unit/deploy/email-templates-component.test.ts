@@ -1,15 +1,20 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+
 import { afterAll, describe, expect, it } from 'vitest';
+
 import { loadWelcomeTemplates } from '../../../src/email/templates/load-welcome-templates.js';
 import type { KubernetesObject } from '../../support/deploy/kubernetes-schemas.js';
-import { BASE, KUBECTL_MISSING, kubectl, kustomize, one } from '../../support/deploy/kustomize.js';
+import { BASE, kubectl, KUBECTL_MISSING, kustomize, one } from '../../support/deploy/kustomize.js';
 import type { ConfigMap, PodTemplate } from '../../support/deploy/manifest-types.js';
-import { ROOT, readYaml } from '../../support/deploy/repo-files.js';
+import { readYaml, ROOT } from '../../support/deploy/repo-files.js';
 
 /** deploy/k8s/components/email-templates: the operator's templates as a ConfigMap, mounted at EMAIL_TEMPLATES_DIR. */
 const COMPONENT = 'deploy/k8s/components/email-templates';
-const filesOf = (dir: string): string[] => readdirSync(ROOT + dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(ROOT + dir, f)).isFile()).sort();
+const filesOf = (dir: string): string[] =>
+  readdirSync(ROOT + dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => statSync(path.join(ROOT + dir, f)).isFile())
+    .sort();
 
 interface ConfigMapVolume {
   name: string;
@@ -26,14 +31,19 @@ describe(`${COMPONENT}`, () => {
   });
 
   it('holds templates the service accepts (they are checked and compiled at start)', () => {
-    expect(loadWelcomeTemplates({ dir: `${ROOT}${COMPONENT}/templates`, defaultLocale: 'en', vars: {} }).locales).toEqual(expect.arrayContaining(['de', 'en', 'es', 'fa', 'fr', 'ja', 'pt-BR']));
+    expect(loadWelcomeTemplates({ dir: `${ROOT}${COMPONENT}/templates`, defaultLocale: 'en', vars: {} }).locales).toEqual(
+      expect.arrayContaining(['de', 'en', 'es', 'fa', 'fr', 'ja', 'pt-BR']),
+    );
   });
 
   describe.skipIf(!kubectl)(`in an overlay${kubectl ? '' : ` (${KUBECTL_MISSING})`}`, () => {
     // An overlay of the base with the component, inside the checkout (kustomize reads files only below a kustomization).
     const overlay = mkdtempSync(path.join(ROOT, '.local', 'templates-overlay-'));
     afterAll(() => rmSync(overlay, { recursive: true, force: true }));
-    writeFileSync(path.join(overlay, 'kustomization.yaml'), `resources:\n  - ${path.relative(overlay, ROOT + BASE)}\ncomponents:\n  - ${path.relative(overlay, ROOT + COMPONENT)}\n`);
+    writeFileSync(
+      path.join(overlay, 'kustomization.yaml'),
+      `resources:\n  - ${path.relative(overlay, ROOT + BASE)}\ncomponents:\n  - ${path.relative(overlay, ROOT + COMPONENT)}\n`,
+    );
     const objects = kubectl ? kustomize(path.relative(ROOT, overlay)) : [];
     const deployment = () => one<KubernetesObject & { spec: { template: PodTemplate } }>(objects, 'Deployment');
     const configMaps = () => objects.filter((o): o is ConfigMap => o.kind === 'ConfigMap');
@@ -58,7 +68,9 @@ describe(`${COMPONENT}`, () => {
         writeFileSync(path.join(mounted, file), data[key] as string);
       }
       expect(filesOf(path.relative(ROOT, mounted))).toEqual(filesOf(`${COMPONENT}/templates`));
-      expect(loadWelcomeTemplates({ dir: mounted, defaultLocale: 'en', vars: {} }).render({ name: 'Ada', email: 'ada@example.test', locale: 'fa' }).html).toContain('<html dir="rtl" lang="fa">');
+      expect(
+        loadWelcomeTemplates({ dir: mounted, defaultLocale: 'en', vars: {} }).render({ name: 'Ada', email: 'ada@example.test', locale: 'fa' }).html,
+      ).toContain('<html dir="rtl" lang="fa">');
     });
   });
 });

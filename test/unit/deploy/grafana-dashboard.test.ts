@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
+
 import { DASHBOARD_PATH } from '../../../deploy/scripts/render-dashboard-preview.js';
 import { knownMetricNames } from '../../support/deploy/known-metrics.js';
 import { metricNamesIn, substituteGrafanaVariables } from '../../support/deploy/promql.js';
 import { readText } from '../../support/deploy/repo-files.js';
 
-interface Target { expr: string; refId: string; legendFormat?: string; datasource?: { uid: string } }
+interface Target {
+  expr: string;
+  refId: string;
+  legendFormat?: string;
+  datasource?: { uid: string };
+}
 interface Panel {
   id: number;
   type: string;
@@ -57,7 +63,10 @@ describe(DASHBOARD_PATH, () => {
     for (const { where, expr } of queries) {
       const names = metricNamesIn(substituteGrafanaVariables(expr));
       expect(names.length, where).toBeGreaterThan(0);
-      expect(names.filter((n) => !known.has(n)), where).toEqual([]);
+      expect(
+        names.filter((n) => !known.has(n)),
+        where,
+      ).toEqual([]);
     }
   });
 
@@ -65,7 +74,16 @@ describe(DASHBOARD_PATH, () => {
     ['throughput', ['email_dispatcher_emails_sent_total', 'email_dispatcher_messages_consumed_total']],
     ['outcomes', ['email_dispatcher_dead_lettered_total', 'email_dispatcher_retries_total', 'email_dispatcher_send_failures_total']],
     ['lag per partition', ['email_dispatcher_consumer_lag_messages']],
-    ['buffer vs capacity', ['email_dispatcher_in_flight_messages', 'email_dispatcher_queued_messages', 'email_dispatcher_retry_waiting_messages', 'email_dispatcher_held_messages', 'email_dispatcher_buffer_capacity_messages']],
+    [
+      'buffer vs capacity',
+      [
+        'email_dispatcher_in_flight_messages',
+        'email_dispatcher_queued_messages',
+        'email_dispatcher_retry_waiting_messages',
+        'email_dispatcher_held_messages',
+        'email_dispatcher_buffer_capacity_messages',
+      ],
+    ],
     ['circuit state', ['email_dispatcher_smtp_circuit_open']],
     ['memory', ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes']],
     ['oldest-unsettled age', ['email_dispatcher_oldest_unsettled_age_seconds']],
@@ -77,8 +95,14 @@ describe(DASHBOARD_PATH, () => {
     ['the cluster send rate falling back to a per-pod share', ['email_dispatcher_rate_limit_fallback']],
     ['receipts published and failing', ['email_dispatcher_receipts_published_total', 'email_dispatcher_receipt_publish_errors_total']],
     ['receipt lag', ['histogram_quantile(0.99, sum by (le) (rate(email_dispatcher_receipt_publish_delay_seconds_bucket{']],
-    ['failures by relay, and relays refusing us', ['sum by (relay, smtp_code_class) (rate(email_dispatcher_send_failures_total{', 'sum by (relay) (rate(email_dispatcher_relay_refusals_total{']],
-    ['the send-rate budget used, cluster-wide and per pod', ['/ max(email_dispatcher_send_rate_limit_per_second{', '/ max by (pod) (email_dispatcher_send_rate_limit_per_second{']],
+    [
+      'failures by relay, and relays refusing us',
+      ['sum by (relay, smtp_code_class) (rate(email_dispatcher_send_failures_total{', 'sum by (relay) (rate(email_dispatcher_relay_refusals_total{'],
+    ],
+    [
+      'the send-rate budget used, cluster-wide and per pod',
+      ['/ max(email_dispatcher_send_rate_limit_per_second{', '/ max by (pod) (email_dispatcher_send_rate_limit_per_second{'],
+    ],
     ['blocked partitions', ['email_dispatcher_partition_blocked']],
     ['stalled DLQ and receipt publishes', ['email_dispatcher_dlq_publish_stalled_messages', 'email_dispatcher_receipt_publish_stalled_requests']],
   ])('shows %s', (_what, metrics) => {
@@ -118,18 +142,35 @@ describe(DASHBOARD_PATH, () => {
   });
 
   it.each([
-    'Throughput', 'Oldest unsettled message', 'Time since last progress', 'SMTP circuit and fetch pause', 'Sent ledger (Redis) errors',
-    'Rebalances and consumer crashes', 'Memory', 'CPU', 'Event-loop delay p99', 'Relay circuits', 'Cluster send rate fallback', 'Stalled publishes',
+    'Throughput',
+    'Oldest unsettled message',
+    'Time since last progress',
+    'SMTP circuit and fetch pause',
+    'Sent ledger (Redis) errors',
+    'Rebalances and consumer crashes',
+    'Memory',
+    'CPU',
+    'Event-loop delay p99',
+    'Relay circuits',
+    'Cluster send rate fallback',
+    'Stalled publishes',
   ])('draws one line per pod in %s', (title) => {
     const panel = panels.find((p) => p.title === title);
-    expect(panel?.targets?.some((t) => t.legendFormat?.includes('{{pod}}')), title).toBe(true);
+    expect(
+      panel?.targets?.some((t) => t.legendFormat?.includes('{{pod}}')),
+      title,
+    ).toBe(true);
   });
 
-  it('puts one unit on each axis: every query of a panel measures in the panel\'s unit, and no series is moved to another', () => {
+  it("puts one unit on each axis: every query of a panel measures in the panel's unit, and no series is moved to another", () => {
     for (const panel of panels) {
-      for (const target of panel.targets ?? []) expect(`${panel.title} ${target.refId}: ${unitOf(target.expr)}`).toBe(`${panel.title} ${target.refId}: ${panel.fieldConfig?.defaults?.unit}`);
+      for (const target of panel.targets ?? [])
+        expect(`${panel.title} ${target.refId}: ${unitOf(target.expr)}`).toBe(`${panel.title} ${target.refId}: ${panel.fieldConfig?.defaults?.unit}`);
       const overridden = (panel.fieldConfig?.overrides ?? []).flatMap((o) => o.properties.map((p) => p.id));
-      expect(overridden.filter((id) => id === 'unit' || id.startsWith('custom.axis')), panel.title).toEqual([]);
+      expect(
+        overridden.filter((id) => id === 'unit' || id.startsWith('custom.axis')),
+        panel.title,
+      ).toEqual([]);
     }
   });
 

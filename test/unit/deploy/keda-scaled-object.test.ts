@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KUBECTL_MISSING, kubectl } from '../../support/deploy/kustomize.js';
+
+import { kubectl, KUBECTL_MISSING } from '../../support/deploy/kustomize.js';
 import type { PrometheusRule, ScaledObjectTrigger } from '../../support/deploy/manifest-types.js';
 import { renderedTargets } from '../../support/deploy/rendered-target.js';
 import { readYaml } from '../../support/deploy/repo-files.js';
@@ -64,7 +65,8 @@ describe.skipIf(!kubectl)(`deploy/k8s › KEDA ScaledObject${kubectl ? '' : ` ($
       it('sizes the lag threshold so that the lag held behind pending retries alone asks for at most half the pods the load needs', () => {
         // Lag held back = rate x retry window; pods needed = rate / (workers / send time).
         const { retryDelaysMs, maxRetries, workerCount } = t.config.email;
-        const retryWindowSeconds = Array.from({ length: maxRetries }, (_, i) => retryDelaysMs[Math.min(i, retryDelaysMs.length - 1)] ?? 0).reduce((a, b) => a + b, 0) / 1000;
+        const retryWindowSeconds =
+          Array.from({ length: maxRetries }, (_, i) => retryDelaysMs[Math.min(i, retryDelaysMs.length - 1)] ?? 0).reduce((a, b) => a + b, 0) / 1000;
         const podThroughput = workerCount / ASSUMED_SEND_SECONDS;
         expect(Number(backlog.metadata.threshold)).toBeGreaterThanOrEqual(2 * retryWindowSeconds * podThroughput);
       });
@@ -84,7 +86,6 @@ describe.skipIf(!kubectl)(`deploy/k8s › KEDA ScaledObject${kubectl ? '' : ` ($
         expect(spec.fallback).toMatchObject({ behavior: 'currentReplicasIfHigher', failureThreshold: expect.any(Number) });
         expect(spec.fallback?.replicas).toBe(spec.minReplicaCount);
       });
-
     });
   }
 });

@@ -1,13 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
-import { REQUIRED_ENV, configEnvNames } from '../../../src/platform/config/config.js';
-import { validateKubernetesObject, type KubernetesObject } from '../../support/deploy/kubernetes-schemas.js';
-import { BASE, KUBECTL_MISSING, OVERLAYS, kubectl, kustomize, one, overlayPath, redrivePath } from '../../support/deploy/kustomize.js';
-import type { NetworkPolicy, PodTemplate } from '../../support/deploy/manifest-types.js';
+
+import { configEnvNames, REQUIRED_ENV } from '../../../src/platform/config/config.js';
 import { expectLockedDown } from '../../support/deploy/expect-locked-down.js';
+import { type KubernetesObject, validateKubernetesObject } from '../../support/deploy/kubernetes-schemas.js';
+import { BASE, kubectl, KUBECTL_MISSING, kustomize, one, overlayPath, OVERLAYS, redrivePath } from '../../support/deploy/kustomize.js';
+import type { NetworkPolicy, PodTemplate } from '../../support/deploy/manifest-types.js';
 import { renderedTargets } from '../../support/deploy/rendered-target.js';
-import { ROOT, parseYamlDocuments, readText, readYaml } from '../../support/deploy/repo-files.js';
+import { parseYamlDocuments, readText, readYaml, ROOT } from '../../support/deploy/repo-files.js';
 
 const K8S = 'deploy/k8s/';
 const load = (path: string) => parseYamlDocuments<KubernetesObject>(readText(path), path);
@@ -33,7 +35,7 @@ describe('deploy/k8s › files', () => {
     for (const object of objects) validateKubernetesObject(object);
   });
 
-  it.each(examples)('%s has only placeholders and is no kustomization\'s resource', (file) => {
+  it.each(examples)("%s has only placeholders and is no kustomization's resource", (file) => {
     const secret = one<KubernetesObject & { stringData: Record<string, string> }>(load(file), 'Secret');
     for (const value of Object.values(secret.stringData)) expect(value).toMatch(/^REPLACE_WITH_/);
     for (const k of kustomizations) expect(readYaml<{ resources?: string[] }>(k).resources ?? [], k).not.toContain('secret.example.yaml');
@@ -50,15 +52,28 @@ describe.skipIf(!kubectl)(`deploy/k8s › kubectl kustomize${kubectl ? '' : ` ($
   });
 
   it('renders the base as the service and what watches, scales and fences it', () => {
-    expect(kustomize(BASE).map((o) => o.kind).sort()).toEqual(
-      ['ConfigMap', 'Deployment', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'PodMonitor', 'PrometheusRule', 'ScaledObject', 'ServiceAccount'],
-    );
+    expect(
+      kustomize(BASE)
+        .map((o) => o.kind)
+        .sort(),
+    ).toEqual([
+      'ConfigMap',
+      'Deployment',
+      'NetworkPolicy',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'PodMonitor',
+      'PrometheusRule',
+      'ScaledObject',
+      'ServiceAccount',
+    ]);
   });
 
   it.each(OVERLAYS)('overlay %s renders everything of the base, in one namespace, and no Job', (overlay) => {
     const objects = kustomize(overlayPath(overlay));
     // The ConfigMap's name ends in a hash of its content, which the overlay changes.
-    const names = (list: KubernetesObject[]) => list.map((o) => `${o.kind}/${o.kind === 'ConfigMap' ? o.metadata.name.replace(/-[a-z0-9]{10}$/, '') : o.metadata.name}`);
+    const names = (list: KubernetesObject[]) =>
+      list.map((o) => `${o.kind}/${o.kind === 'ConfigMap' ? o.metadata.name.replace(/-[a-z0-9]{10}$/, '') : o.metadata.name}`);
     expect(names(objects)).toEqual(expect.arrayContaining(names(kustomize(BASE))));
     expect(new Set(objects.map((o) => o.metadata.namespace)).size).toBe(1);
     expect(objects[0]?.metadata.namespace).toBeTruthy();
@@ -85,7 +100,9 @@ describe.skipIf(!kubectl)(`deploy/k8s › kubectl kustomize${kubectl ? '' : ` ($
 
 describe('deploy/k8s › egress, written once per overlay', () => {
   it.each(OVERLAYS)('overlay %s sets every egress destination and port in its egress.yaml, no JSON patch by index', (overlay) => {
-    const kustomization = readYaml<{ patches?: Array<{ path?: string; patch?: string; target?: { kind?: string } }> }>(`${overlayPath(overlay)}/kustomization.yaml`);
+    const kustomization = readYaml<{ patches?: Array<{ path?: string; patch?: string; target?: { kind?: string } }> }>(
+      `${overlayPath(overlay)}/kustomization.yaml`,
+    );
     expect(kustomization.patches?.map((p) => p.path)).toContain('egress.yaml');
     for (const patch of kustomization.patches ?? []) expect(patch.target?.kind, overlay).not.toBe('NetworkPolicy');
     const [policy] = load(`${overlayPath(overlay)}/egress.yaml`) as [NetworkPolicy];
@@ -164,12 +181,18 @@ describe.skipIf(!kubectl)('deploy/k8s › the base and each overlay', () => {
       });
 
       it('lets a drain evict one pod at a time, unready ones always (PodDisruptionBudget)', () => {
-        const pdb = one<KubernetesObject & { spec: { maxUnavailable: number; unhealthyPodEvictionPolicy: string; selector: { matchLabels: Record<string, string> } } }>(t.objects, 'PodDisruptionBudget');
+        const pdb = one<
+          KubernetesObject & { spec: { maxUnavailable: number; unhealthyPodEvictionPolicy: string; selector: { matchLabels: Record<string, string> } } }
+        >(t.objects, 'PodDisruptionBudget');
         expect(pdb.spec).toMatchObject({ maxUnavailable: 1, unhealthyPodEvictionPolicy: 'AlwaysAllow', selector: t.deployment.spec.selector });
       });
 
       it('is scraped on the metrics port by the PodMonitor, as job="email-dispatcher" like in compose', () => {
-        const monitor = one<KubernetesObject & { spec: { jobLabel: string; selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: Array<{ port: string; path: string }> } }>(t.objects, 'PodMonitor');
+        const monitor = one<
+          KubernetesObject & {
+            spec: { jobLabel: string; selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: Array<{ port: string; path: string }> };
+          }
+        >(t.objects, 'PodMonitor');
         expect(monitor.spec.selector).toEqual(t.deployment.spec.selector);
         expect(monitor.spec.podMetricsEndpoints).toEqual([expect.objectContaining({ port: 'metrics', path: '/metrics' })]);
         expect(t.pod.metadata.labels[monitor.spec.jobLabel]).toBe('email-dispatcher');
@@ -180,15 +203,22 @@ describe.skipIf(!kubectl)('deploy/k8s › the base and each overlay', () => {
         const base = one<NetworkPolicy>(policies, 'NetworkPolicy', 'email-dispatcher');
         const egress = one<NetworkPolicy>(policies, 'NetworkPolicy', 'email-dispatcher-egress');
         type EgressRule = NetworkPolicy['spec']['egress'][number];
-        const portsOf = (rules: EgressRule[]) => rules.flatMap((r) => r.ports ?? []).map((p) => `${p.port}/${p.protocol}`).sort();
-        const toNamespace = (ns: string) => (r: EgressRule) => r.to?.some((peer) => peer.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === ns) ?? false;
+        const portsOf = (rules: EgressRule[]) =>
+          rules
+            .flatMap((r) => r.ports ?? [])
+            .map((p) => `${p.port}/${p.protocol}`)
+            .sort();
+        const toNamespace = (ns: string) => (r: EgressRule) =>
+          r.to?.some((peer) => peer.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] === ns) ?? false;
         const toAddressBlock = (r: EgressRule) => r.to?.some((peer) => peer.ipBlock !== undefined) ?? false;
         const smtpPorts = [t.config.smtp.port, ...(t.config.smtpFallback.host === '' ? [] : [t.config.smtpFallback.port])].map((p) => `${p}/TCP`);
         const kafkaPorts = [...new Set(t.config.kafka.brokers.map((b) => `${b.split(':').at(-1)}/TCP`))].sort();
 
         it("selects the service's pods and the redrive Job's, both ways", () => {
           for (const policy of policies) {
-            expect(policy.spec.podSelector.matchExpressions).toEqual([{ key: 'app.kubernetes.io/name', operator: 'In', values: ['email-dispatcher', 'email-dispatcher-dlq-redrive'] }]);
+            expect(policy.spec.podSelector.matchExpressions).toEqual([
+              { key: 'app.kubernetes.io/name', operator: 'In', values: ['email-dispatcher', 'email-dispatcher-dlq-redrive'] },
+            ]);
           }
           expect(base.spec.policyTypes.sort()).toEqual(['Egress', 'Ingress']);
           expect(egress.spec.policyTypes).toEqual(['Egress']);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+
 import { DASHBOARD_PATH } from '../../../deploy/scripts/render-dashboard-preview.js';
 import type { KubernetesObject } from '../../support/deploy/kubernetes-schemas.js';
-import { KUBECTL_MISSING, OVERLAYS, kubectl, kustomize, one, overlayPath } from '../../support/deploy/kustomize.js';
+import { kubectl, KUBECTL_MISSING, kustomize, one, overlayPath, OVERLAYS } from '../../support/deploy/kustomize.js';
 import type { ConfigMap } from '../../support/deploy/manifest-types.js';
 import { readText } from '../../support/deploy/repo-files.js';
 
@@ -21,7 +22,7 @@ describe.skipIf(!kubectl)(`deploy/k8s › discovery by a stock kube-prometheus-s
   describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const objects = kubectl ? kustomize(overlayPath(overlay)) : [];
 
-    it.each(['PodMonitor', 'PrometheusRule'])('labels its %s for the stack\'s Prometheus selector', (kind) => {
+    it.each(['PodMonitor', 'PrometheusRule'])("labels its %s for the stack's Prometheus selector", (kind) => {
       expect(one<KubernetesObject>(objects, kind).metadata.labels).toMatchObject(STOCK_RULE_AND_MONITOR_SELECTOR);
     });
 
@@ -35,7 +36,9 @@ describe.skipIf(!kubectl)(`deploy/k8s › discovery by a stock kube-prometheus-s
   });
 
   it('writes the selector label once, in the component every overlay lists', () => {
-    const lines = readText(COMPONENT).split('\n').filter((l) => !l.trim().startsWith('#'));
+    const lines = readText(COMPONENT)
+      .split('\n')
+      .filter((l) => !l.trim().startsWith('#'));
     expect(lines.filter((l) => l.includes('kube-prometheus-stack'))).toHaveLength(1);
     for (const overlay of OVERLAYS) expect(readText(`${overlayPath(overlay)}/kustomization.yaml`)).toContain('../../components/monitoring-discovery');
   });
@@ -46,7 +49,14 @@ describe('docs/operations.md › prerequisites', () => {
   const section = /^## Prerequisites\n([\s\S]*?)(?=^## )/m.exec(docs)?.[1] ?? '';
 
   it('says what the cluster must run, and the labels that make it find the service', () => {
-    for (const needed of ['kube-prometheus-stack', 'KEDA', 'NetworkPolicy', 'release: kube-prometheus-stack', 'grafana_dashboard', 'components/monitoring-discovery']) {
+    for (const needed of [
+      'kube-prometheus-stack',
+      'KEDA',
+      'NetworkPolicy',
+      'release: kube-prometheus-stack',
+      'grafana_dashboard',
+      'components/monitoring-discovery',
+    ]) {
       expect(section, needed).toContain(needed);
     }
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { PROMETHEUS_RULE_PATH, RULES_PATH, renderPrometheusRule } from '../../../deploy/scripts/render-prometheus-rule.js';
+
+import { PROMETHEUS_RULE_PATH, renderPrometheusRule, RULES_PATH } from '../../../deploy/scripts/render-prometheus-rule.js';
 import { knownMetricNames } from '../../support/deploy/known-metrics.js';
-import { KUBECTL_MISSING, OVERLAYS, kubectl, kustomize, one, overlayPath } from '../../support/deploy/kustomize.js';
+import { kubectl, KUBECTL_MISSING, kustomize, one, overlayPath, OVERLAYS } from '../../support/deploy/kustomize.js';
 import type { PrometheusRule, Rule } from '../../support/deploy/manifest-types.js';
 import { metricNamesIn } from '../../support/deploy/promql.js';
 import { findExecutable, readText, readYaml, run } from '../../support/deploy/repo-files.js';
@@ -9,10 +10,17 @@ import { findExecutable, readText, readYaml, run } from '../../support/deploy/re
 const { groups } = readYaml<PrometheusRule['spec']>(RULES_PATH);
 const rules = groups.flatMap((g) => g.rules);
 const alerts = rules.filter((r): r is Rule & { alert: string } => r.alert !== undefined);
-const unitTests = readYaml<{ tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts: unknown[] }> }> }>('deploy/prometheus/rules/email-dispatcher.test.yml');
+const unitTests = readYaml<{ tests: Array<{ alert_rule_test?: Array<{ alertname: string; exp_alerts: unknown[] }> }> }>(
+  'deploy/prometheus/rules/email-dispatcher.test.yml',
+);
 
 /** GitHub's anchor for a Markdown heading: lower-case, punctuation dropped, spaces to dashes. */
-const anchor = (heading: string) => heading.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-');
+const anchor = (heading: string) =>
+  heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\w\- ]/g, '')
+    .replace(/ /g, '-');
 const docAnchors = new Set([...readText('docs/operations.md').matchAll(/^#{1,6} (.+)$/gm)].map(([, heading]) => anchor(heading as string)));
 /** runbook_url → [what precedes the "#", the anchor]. */
 const splitUrl = (url: string | undefined) => (url ?? '').split('#') as [string, string?];
@@ -29,7 +37,10 @@ describe('alert rules › content', () => {
     for (const rule of rules) {
       const names = metricNamesIn(rule.expr);
       expect(names.length, rule.alert ?? rule.record).toBeGreaterThan(0);
-      expect(names.filter((n) => !known.has(n)), rule.alert ?? rule.record).toEqual([]);
+      expect(
+        names.filter((n) => !known.has(n)),
+        rule.alert ?? rule.record,
+      ).toEqual([]);
     }
   });
 
@@ -47,21 +58,30 @@ describe('alert rules › content', () => {
     for (const rule of rules) expect(rule.expr, rule.alert ?? rule.record).not.toMatch(/kube_pod_container_status/);
   });
 
-  it.each(alerts.map((a) => [a.alert, a] as const))('%s has a severity, a summary, a description and an absolute runbook_url to its section of docs/operations.md', (_name, rule) => {
-    expect(['warning', 'critical']).toContain(rule.labels?.severity);
-    expect(rule.annotations?.summary).toBeTruthy();
-    // What it means and what is at stake, in a sentence or more: the notification's body.
-    expect(rule.annotations?.description?.length ?? 0).toBeGreaterThan(60);
-    const [url, section] = splitUrl(rule.annotations?.runbook_url);
-    expect(url).toMatch(/^https:\/\/[^/]+\/.*\/docs\/operations\.md$/);
-    expect(docAnchors, `no heading for #${section} in docs/operations.md`).toContain(section);
-  });
+  it.each(alerts.map((a) => [a.alert, a] as const))(
+    '%s has a severity, a summary, a description and an absolute runbook_url to its section of docs/operations.md',
+    (_name, rule) => {
+      expect(['warning', 'critical']).toContain(rule.labels?.severity);
+      expect(rule.annotations?.summary).toBeTruthy();
+      // What it means and what is at stake, in a sentence or more: the notification's body.
+      expect(rule.annotations?.description?.length ?? 0).toBeGreaterThan(60);
+      const [url, section] = splitUrl(rule.annotations?.runbook_url);
+      expect(url).toMatch(/^https:\/\/[^/]+\/.*\/docs\/operations\.md$/);
+      expect(docAnchors, `no heading for #${section} in docs/operations.md`).toContain(section);
+    },
+  );
 
   it('has a promtool unit test in which each alert fires, and one in which it stays quiet', () => {
     const cases = unitTests.tests.flatMap((t) => t.alert_rule_test ?? []);
     for (const { alert } of alerts) {
-      expect(cases.some((c) => c.alertname === alert && c.exp_alerts.length > 0), `${alert} never expected to fire`).toBe(true);
-      expect(cases.some((c) => c.alertname === alert && c.exp_alerts.length === 0), `${alert} never expected to stay quiet`).toBe(true);
+      expect(
+        cases.some((c) => c.alertname === alert && c.exp_alerts.length > 0),
+        `${alert} never expected to fire`,
+      ).toBe(true);
+      expect(
+        cases.some((c) => c.alertname === alert && c.exp_alerts.length === 0),
+        `${alert} never expected to stay quiet`,
+      ).toBe(true);
     }
   });
 });
@@ -72,7 +92,9 @@ describe.skipIf(!kubectl)(`alert rules › runbook per overlay${kubectl ? '' : `
     const literal = configMapGenerator.find((g) => g.name === 'email-dispatcher-runbooks')?.literals?.find((l) => l.startsWith('baseUrl='));
     const baseUrl = literal?.slice('baseUrl='.length);
     expect(baseUrl).toMatch(/^https:\/\/[^/]+\/.*\/docs\/operations\.md$/);
-    const rendered = one<PrometheusRule>(kustomize(overlayPath(overlay)), 'PrometheusRule').spec.groups.flatMap((g) => g.rules).filter((r) => r.alert);
+    const rendered = one<PrometheusRule>(kustomize(overlayPath(overlay)), 'PrometheusRule')
+      .spec.groups.flatMap((g) => g.rules)
+      .filter((r) => r.alert);
     expect(rendered.map((r) => r.annotations?.runbook_url)).toEqual(alerts.map((a) => `${baseUrl}#${splitUrl(a.annotations?.runbook_url)[1]}`));
     // A base pinned to a release tag names the release the overlay runs.
     const tag = /\/v(\d+\.\d+\.\d+[^/]*)\//.exec(baseUrl ?? '')?.[1];
@@ -81,17 +103,21 @@ describe.skipIf(!kubectl)(`alert rules › runbook per overlay${kubectl ? '' : `
 });
 
 const promtool = findExecutable('promtool');
-describe.skipIf(!promtool)(`alert rules › promtool${promtool ? '' : ' (SKIPPED: promtool not on PATH; apt-get install prometheus)'}`, { timeout: 60_000 }, () => {
-  it('check rules accepts the rules file', () => {
-    expect(run(promtool as string, ['check', 'rules', RULES_PATH])).toMatch(/SUCCESS/);
-  });
+describe.skipIf(!promtool)(
+  `alert rules › promtool${promtool ? '' : ' (SKIPPED: promtool not on PATH; apt-get install prometheus)'}`,
+  { timeout: 60_000 },
+  () => {
+    it('check rules accepts the rules file', () => {
+      expect(run(promtool as string, ['check', 'rules', RULES_PATH])).toMatch(/SUCCESS/);
+    });
 
-  it('test rules passes the unit tests', () => {
-    expect(run(promtool as string, ['test', 'rules', 'deploy/prometheus/rules/email-dispatcher.test.yml'])).toMatch(/SUCCESS/);
-  });
+    it('test rules passes the unit tests', () => {
+      expect(run(promtool as string, ['test', 'rules', 'deploy/prometheus/rules/email-dispatcher.test.yml'])).toMatch(/SUCCESS/);
+    });
 
-  it('check config accepts the compose Prometheus config and the rule files it names', () => {
-    expect(run(promtool as string, ['check', 'config', 'deploy/prometheus/prometheus.yml'])).toMatch(/SUCCESS/);
-  });
-});
+    it('check config accepts the compose Prometheus config and the rule files it names', () => {
+      expect(run(promtool as string, ['check', 'config', 'deploy/prometheus/prometheus.yml'])).toMatch(/SUCCESS/);
+    });
+  },
+);
 if (!promtool) console.warn('SKIPPED promtool checks: promtool is not on PATH (apt-get install -y prometheus; see deploy/ci-packages.txt)');

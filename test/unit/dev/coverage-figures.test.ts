@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { coverageByFolder } from '../../../dev/coverage-figures.js';
 
 const lines = (covered: number, total: number) => ({ lines: { covered, total } });

@@ -2,11 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSmtpSink, type SmtpSink, type SmtpSinkOptions } from '../../../dev/smtp-sink.js';
+
+import { type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '../../../dev/smtp-sink.js';
 
 type SendError = Error & { code?: string; responseCode?: number };
 
@@ -397,7 +399,9 @@ describe('smtp sink', () => {
       try {
         const key = path.join(dir, 'key.pem');
         const cert = path.join(dir, 'cert.pem');
-        execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+        execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], {
+          stdio: 'ignore',
+        });
         const target = await sink({ tls: { key: readFileSync(key), cert: readFileSync(cert) } });
 
         await send(target, 1, { secure: true, tls: { rejectUnauthorized: false } });

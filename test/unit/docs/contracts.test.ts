@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
 import { buildContracts, CONTRACTS_DIR } from '../../../dev/contracts/build-contracts.js';
 import { receiptSchema } from '../../../dev/contracts/receipt-schema.js';
 import { buildReceipt } from '../../../src/settle/publish/receipt-message.js';
@@ -15,7 +17,11 @@ describe('contracts in docs/contracts', () => {
   });
 
   it('holds no file the generator does not write', () => {
-    expect(readdirSync(CONTRACTS_DIR).filter((f) => f.endsWith('.json')).sort()).toEqual(Object.keys(built).sort());
+    expect(
+      readdirSync(CONTRACTS_DIR)
+        .filter((f) => f.endsWith('.json'))
+        .sort(),
+    ).toEqual(Object.keys(built).sort());
   });
 
   it('the sign-up event schema requires what the parser requires', () => {
@@ -27,8 +33,16 @@ describe('contracts in docs/contracts', () => {
   it('receipts the service builds validate against the receipt schema', () => {
     const r = record(signupValue('evt-1'));
     const receipts = [
-      buildReceipt(r, { kind: 'sent', attempts: 1, messageId: '<evt-1@acme.test>', smtpReply: '250 ok', relay: 'primary' }, { settledAt: new Date(), relay: null }),
-      buildReceipt(r, { kind: 'dead-letter', reason: 'smtp_permanent', error: '550 no', smtpCode: 550, attempts: 1 }, { settledAt: new Date(), relay: 'primary' }),
+      buildReceipt(
+        r,
+        { kind: 'sent', attempts: 1, messageId: '<evt-1@acme.test>', smtpReply: '250 ok', relay: 'primary' },
+        { settledAt: new Date(), relay: null },
+      ),
+      buildReceipt(
+        r,
+        { kind: 'dead-letter', reason: 'smtp_permanent', error: '550 no', smtpCode: 550, attempts: 1 },
+        { settledAt: new Date(), relay: 'primary' },
+      ),
       buildReceipt(r, { kind: 'duplicate', messageId: '<evt-1@acme.test>' }, { settledAt: new Date(), relay: null }),
     ];
     for (const receipt of receipts) expect(receiptSchema.safeParse(receipt).success).toBe(true);
@@ -39,6 +53,7 @@ describe('contracts in docs/contracts', () => {
     const doc = JSON.parse(built['asyncapi.json'] ?? '{}') as { asyncapi: string; channels: Record<string, { address: string }> };
     expect(doc.asyncapi).toBe('3.0.0');
     expect(Object.values(doc.channels).map((c) => c.address)).toEqual(['{KAFKA_TOPIC}', '{KAFKA_DLQ_TOPIC}', '{KAFKA_RECEIPTS_TOPIC}']);
-    for (const file of ['./signup-event.schema.json', './receipt.schema.json', './dlq-record-headers.schema.json']) expect(built['asyncapi.json']).toContain(`"${file}"`);
+    for (const file of ['./signup-event.schema.json', './receipt.schema.json', './dlq-record-headers.schema.json'])
+      expect(built['asyncapi.json']).toContain(`"${file}"`);
   });
 });

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+
 import { describe, expect, it } from 'vitest';
+
 import { docPages, headingAnchors, linkTargets, readRepoFile, REPO_ROOT } from '../../support/markdown.js';
 
 /** Every relative link of one page that points at no file, or at a heading its Markdown file lacks. */
@@ -27,7 +29,9 @@ describe('links in the README, CONTRIBUTING.md and docs/', () => {
   });
 
   it('anchors are the ones GitHub makes', () => {
-    const anchors = headingAnchors('# Health, metrics and logs\n## 1. Composing inside `sendMail` (fixed)\n```\n# not a heading\n```\n## Results\n## Results\n');
+    const anchors = headingAnchors(
+      '# Health, metrics and logs\n## 1. Composing inside `sendMail` (fixed)\n```\n# not a heading\n```\n## Results\n## Results\n',
+    );
     expect([...anchors]).toEqual(['health-metrics-and-logs', '1-composing-inside-sendmail-fixed', 'results', 'results-1']);
   });
 });

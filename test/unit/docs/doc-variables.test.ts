@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+
 import { describe, expect, it } from 'vitest';
+
 import { configEnvNames } from '../../../src/platform/config/config.js';
 import { TEMPLATE_VARS_PREFIX } from '../../../src/platform/config/schema.js';
 import { SERVICE_ERROR_CODES } from '../../../src/platform/service-error.js';
@@ -107,7 +109,12 @@ describe('variables in the README, CONTRIBUTING.md and docs/', () => {
   });
 
   it('reads a family and a typo as a page would', () => {
-    expect(mentionedNames('`KAFKA_SSL_*_FILE`, `EMAIL_TEMPLATE_VARS_<NAME>`, $KAFKA_USER, `EMAIL_WORKERZ`')).toEqual(['KAFKA_SSL_', 'EMAIL_TEMPLATE_VARS_', 'KAFKA_USER', 'EMAIL_WORKERZ']);
+    expect(mentionedNames('`KAFKA_SSL_*_FILE`, `EMAIL_TEMPLATE_VARS_<NAME>`, $KAFKA_USER, `EMAIL_WORKERZ`')).toEqual([
+      'KAFKA_SSL_',
+      'EMAIL_TEMPLATE_VARS_',
+      'KAFKA_USER',
+      'EMAIL_WORKERZ',
+    ]);
     expect(known('KAFKA_SSL_')).toBeDefined();
     expect(known('EMAIL_WORKERZ')).toBeUndefined();
     expect(known('CHAOS_NEVER_READ_ANYWHERE')).toBeUndefined();

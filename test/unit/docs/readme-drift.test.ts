@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
+
 import { FILE_SECRETS } from '../../../src/platform/config/schema.js';
 
 const ROOT = new URL('../../../', import.meta.url);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { simpleParser, type AddressObject } from 'mailparser';
+import { type AddressObject, simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+
 import { signupEvent } from '../../../dev/signup-event.js';
 import { composeWelcomeEmail, composeWithNodemailer } from '../../../src/email/compose-welcome-email.js';
 import { renderWelcomeEmail, type WelcomeEmail } from '../../../src/email/render-welcome-email.js';
@@ -166,17 +167,20 @@ describe('composeWelcomeEmail', () => {
       expect(headerField(raw, 'To')).toBe(`To: Ada Lovelace <${wire}>`);
     });
 
-    it.each(['jörg@example.de', '用户@例子.广告'])('%s (a UTF-8 local part) › the envelope and the To header carry it as UTF-8 (RFC 6532), nothing else in the head is raw UTF-8', async (address) => {
-      const prepared = await composeWelcomeEmail(mail({ address, name: 'Jörg' }));
-      expect(prepared.envelope?.to).toEqual([address]);
-      const raw = prepared.raw as Buffer;
-      const to = headerField(raw, 'To') ?? '';
-      expect(to).toBe(`To: =?UTF-8?Q?J=C3=B6rg?= <${address}>`);
-      const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('utf8');
-      expect(head.replace(to, '')).toMatch(/^[\t\r\n -~]*$/);
-      const parsed = await simpleParser(raw);
-      expect((parsed.to as AddressObject).value.map((v) => [v.name, v.address])).toEqual([['Jörg', address]]);
-    });
+    it.each(['jörg@example.de', '用户@例子.广告'])(
+      '%s (a UTF-8 local part) › the envelope and the To header carry it as UTF-8 (RFC 6532), nothing else in the head is raw UTF-8',
+      async (address) => {
+        const prepared = await composeWelcomeEmail(mail({ address, name: 'Jörg' }));
+        expect(prepared.envelope?.to).toEqual([address]);
+        const raw = prepared.raw as Buffer;
+        const to = headerField(raw, 'To') ?? '';
+        expect(to).toBe(`To: =?UTF-8?Q?J=C3=B6rg?= <${address}>`);
+        const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('utf8');
+        expect(head.replace(to, '')).toMatch(/^[\t\r\n -~]*$/);
+        const parsed = await simpleParser(raw);
+        expect((parsed.to as AddressObject).value.map((v) => [v.name, v.address])).toEqual([['Jörg', address]]);
+      },
+    );
   });
 
   it('writes the host name in lower case, like nodemailer', async () => {
@@ -207,14 +211,17 @@ describe('composeWelcomeEmail › envelope sender and automated-mail headers', (
   it.each([
     ['the fast path', {}],
     ['nodemailer (a UTF-8 local part)', { address: 'jörg@example.de' }],
-  ])('through %s › MAIL FROM is the envelope sender (EMAIL_ENVELOPE_FROM), From stays EMAIL_FROM, and Auto-Submitted says auto-generated', async (_label, over) => {
-    const prepared = await composeWelcomeEmail({ ...mail(over), envelopeFrom: 'bounces+evt-1@bounce.acme.test' });
-    expect(prepared.envelope?.from).toBe('bounces+evt-1@bounce.acme.test');
-    const raw = prepared.raw as Buffer;
-    expect(headerField(raw, 'From')).toBe('From: Acme <welcome@acme.test>');
-    expect(headerField(raw, 'Auto-Submitted')).toBe('Auto-Submitted: auto-generated');
-    expect(headerField(raw, 'Return-Path')).toBeUndefined();
-  });
+  ])(
+    'through %s › MAIL FROM is the envelope sender (EMAIL_ENVELOPE_FROM), From stays EMAIL_FROM, and Auto-Submitted says auto-generated',
+    async (_label, over) => {
+      const prepared = await composeWelcomeEmail({ ...mail(over), envelopeFrom: 'bounces+evt-1@bounce.acme.test' });
+      expect(prepared.envelope?.from).toBe('bounces+evt-1@bounce.acme.test');
+      const raw = prepared.raw as Buffer;
+      expect(headerField(raw, 'From')).toBe('From: Acme <welcome@acme.test>');
+      expect(headerField(raw, 'Auto-Submitted')).toBe('Auto-Submitted: auto-generated');
+      expect(headerField(raw, 'Return-Path')).toBeUndefined();
+    },
+  );
 
   it('without an envelope sender › MAIL FROM is the address of EMAIL_FROM, and Auto-Submitted is still there', async () => {
     const prepared = await composeWelcomeEmail(mail());
@@ -236,7 +243,8 @@ describe('the template set\u2019s headers (manifest: Feedback-ID, List-Unsubscri
   ])('%s › each header once, as given, beside Auto-Submitted', async (_path, compose, address) => {
     const { raw } = await compose({ ...mail({ address }), headers: HEADERS });
     const parsed = await simpleParser(raw as Buffer);
-    for (const [name, value] of HEADERS) expect(parsed.headerLines.filter((h) => h.key === name.toLowerCase()).map((h) => h.line.replace(/\r?\n/g, ''))).toEqual([`${name}: ${value}`]);
+    for (const [name, value] of HEADERS)
+      expect(parsed.headerLines.filter((h) => h.key === name.toLowerCase()).map((h) => h.line.replace(/\r?\n/g, ''))).toEqual([`${name}: ${value}`]);
     expect(parsed.headers.get('auto-submitted')).toBe('auto-generated');
   });
 

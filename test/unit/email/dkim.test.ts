@@ -2,16 +2,18 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+
 // mailauth (Postal Systems) verifies as a receiving MTA would; its resolver is the test's DNS.
 import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
+import { afterAll, describe, expect, it } from 'vitest';
+
 import { signupEvent } from '../../../dev/signup-event.js';
 import { startSmtpSink } from '../../../dev/smtp-sink.js';
 import { composeWelcomeEmail } from '../../../src/email/compose-welcome-email.js';
 import { createDkimSigner } from '../../../src/email/dkim-signer.js';
-import { createSmtpMailer } from '../../../src/smtp/mailer.js';
 import { renderWelcomeEmail } from '../../../src/email/render-welcome-email.js';
 import { dkimKeyFileProblem } from '../../../src/platform/config/files.js';
+import { createSmtpMailer } from '../../../src/smtp/mailer.js';
 import { useCleanup } from '../../support/cleanup.js';
 
 const SITE = { from: 'Acme <welcome@acme.test>', domain: 'acme.test' };
@@ -33,7 +35,8 @@ async function verdict(raw: Buffer): Promise<string | undefined> {
 
 const cleanup = useCleanup();
 
-const mail = (eventId: string, user: Record<string, unknown> = {}) => renderWelcomeEmail(signupEvent(eventId, { user: { id: 'u-1', email: `${eventId}@example.test`, ...user } }), SITE);
+const mail = (eventId: string, user: Record<string, unknown> = {}) =>
+  renderWelcomeEmail(signupEvent(eventId, { user: { id: 'u-1', email: `${eventId}@example.test`, ...user } }), SITE);
 
 describe('DKIM signing of the composed bytes', () => {
   const sign = createDkimSigner(DKIM);
@@ -61,7 +64,11 @@ describe('DKIM signing of the composed bytes', () => {
     expect(raw.toString()).toMatch(/h=[^;]*List-Unsubscribe:List-Unsubscribe-Post:Feedback-ID:Auto-Submitted/i);
     expect(await verdict(raw)).toBe('pass');
     expect(await verdict(Buffer.from(raw.toString().replace('https://acme.test/u?e=dkim-6', 'https://evil.test/u?e=dkim-6')))).toBe('fail');
-    expect(await verdict(Buffer.from(raw.toString().replace('List-Unsubscribe-Post: List-Unsubscribe=One-Click', 'List-Unsubscribe-Post: List-Unsubscribe=One-Clicks')))).toBe('fail');
+    expect(
+      await verdict(
+        Buffer.from(raw.toString().replace('List-Unsubscribe-Post: List-Unsubscribe=One-Click', 'List-Unsubscribe-Post: List-Unsubscribe=One-Clicks')),
+      ),
+    ).toBe('fail');
   });
 
   it('a message changed after signing fails verification', async () => {
@@ -72,7 +79,19 @@ describe('DKIM signing of the composed bytes', () => {
   it('the SMTP mailer signs what it composes ahead, and the server receives it signed and verifiable', async () => {
     const sink = await startSmtpSink();
     cleanup.push(() => sink.stop());
-    const mailer = createSmtpMailer({ host: sink.host, port: sink.port, secure: false, requireTls: false, tlsRejectUnauthorized: true, user: '', pass: '', timeoutMs: 5_000, sendTimeoutMs: 10_000, connections: 1, dkim: DKIM });
+    const mailer = createSmtpMailer({
+      host: sink.host,
+      port: sink.port,
+      secure: false,
+      requireTls: false,
+      tlsRejectUnauthorized: true,
+      user: '',
+      pass: '',
+      timeoutMs: 5_000,
+      sendTimeoutMs: 10_000,
+      connections: 1,
+      dkim: DKIM,
+    });
     cleanup.push(() => mailer.close());
     await mailer.send(await mailer.prepare(mail('dkim-6', { name: 'Zoë' })));
     const received = sink.received[0];
@@ -95,8 +114,16 @@ describe('dkimKeyFileProblem', () => {
   });
 
   it.each([
-    ['an Ed25519 key (the signer signs with RSA only)', () => file('ed.pem', generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()), /RSA only/],
-    ['a 512-bit RSA key', () => file('short.pem', generateKeyPairSync('rsa', { modulusLength: 512 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()), /under 1024 bits/],
+    [
+      'an Ed25519 key (the signer signs with RSA only)',
+      () => file('ed.pem', generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+      /RSA only/,
+    ],
+    [
+      'a 512-bit RSA key',
+      () => file('short.pem', generateKeyPairSync('rsa', { modulusLength: 512 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
+      /under 1024 bits/,
+    ],
     ['no key at all', () => file('junk.pem', 'hello'), /no unencrypted PEM private key/],
     ['a missing file', () => path.join(dir, 'absent.pem'), /cannot read/],
   ])('refuses %s, naming the variable', (_what, make, message) => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+
+import { signupEvent } from '../../../dev/signup-event.js';
 import { envelopeSender } from '../../../src/email/envelope-sender.js';
 import { renderWelcomeEmail } from '../../../src/email/render-welcome-email.js';
-import { signupEvent } from '../../../dev/signup-event.js';
 import { parseEvent } from '../../../src/intake/parse-event.js';
 
 const event = (eventId: string) => {

@@ -1,11 +1,12 @@
-import { simpleParser, type AddressObject } from 'mailparser';
+import { type AddressObject, simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+
 import { signupEvent } from '../../../dev/signup-event.js';
-import { parseEvent } from '../../../src/intake/parse-event.js';
-import type { SignupEvent } from '../../../src/pipeline/signup-event.js';
 import { composeWelcomeEmail } from '../../../src/email/compose-welcome-email.js';
 import { renderWelcomeEmail, type WelcomeEmail } from '../../../src/email/render-welcome-email.js';
 import { loadWelcomeTemplates } from '../../../src/email/templates/load-welcome-templates.js';
+import { parseEvent } from '../../../src/intake/parse-event.js';
+import type { SignupEvent } from '../../../src/pipeline/signup-event.js';
 
 const FROM = 'Acme <welcome@acme.test>';
 const SITE = { from: FROM, domain: 'acme.test' };

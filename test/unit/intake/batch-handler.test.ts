@@ -2,9 +2,10 @@ import type { Batch, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { createBatchHandler } from '../../../src/intake/batch-handler.js';
 import { Capacity } from '../../../src/pipeline/capacity.js';
 import type { ConsumedRecord } from '../../../src/pipeline/outcome.js';
-import { createBatchHandler } from '../../../src/intake/batch-handler.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { OffsetTracker } from '../../../src/settle/offset-tracker.js';
 import { silentLogger } from '../../support/pipeline.js';
@@ -17,11 +18,19 @@ afterEach(() => {
 });
 
 function payload(offsets: number[], overrides: Partial<EachBatchPayload> = {}) {
-  const messages = offsets.map((o) => ({ offset: String(o), key: null, value: Buffer.from('{}'), headers: {}, timestamp: '0', attributes: 0 }) as unknown as KafkaMessage);
+  const messages = offsets.map(
+    (o) => ({ offset: String(o), key: null, value: Buffer.from('{}'), headers: {}, timestamp: '0', attributes: 0 }) as unknown as KafkaMessage,
+  );
   const resolved: string[] = [];
   const heartbeat = vi.fn(async () => {});
   const p = {
-    batch: { topic: 't', partition: 0, highWatermark: String((offsets.at(-1) ?? 0) + 1), messages, lastOffset: () => String(offsets.at(-1)) } as unknown as Batch,
+    batch: {
+      topic: 't',
+      partition: 0,
+      highWatermark: String((offsets.at(-1) ?? 0) + 1),
+      messages,
+      lastOffset: () => String(offsets.at(-1)),
+    } as unknown as Batch,
     resolveOffset: (o: string) => resolved.push(o),
     heartbeat,
     isRunning: () => true,
@@ -101,7 +110,10 @@ describe('batch handler', () => {
 
   it('when batches of two partitions wait for space at once › admits from each in turn and stays paused until both got theirs', async () => {
     const { handler, submitted, capacity, metrics, tracker } = setup(1);
-    tracker.retain([{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }]);
+    tracker.retain([
+      { topic: 't', partition: 0 },
+      { topic: 't', partition: 1 },
+    ]);
     const p0 = payload([0, 1, 2]).p;
     const p1 = payload([0, 1]).p;
     (p1.batch as { partition: number }).partition = 1;
@@ -236,7 +248,9 @@ describe('batch handler', () => {
 
   it('when the batch ends with a transaction marker › the watermark may pass it once its records settle', async () => {
     const { handler, submitted, tracker } = setup(10);
-    const { p } = payload([0, 1], { batch: { topic: 't', partition: 0, highWatermark: '3', messages: payload([0, 1]).p.batch.messages, lastOffset: () => '2' } as unknown as Batch });
+    const { p } = payload([0, 1], {
+      batch: { topic: 't', partition: 0, highWatermark: '3', messages: payload([0, 1]).p.batch.messages, lastOffset: () => '2' } as unknown as Batch,
+    });
     await handler(p);
     for (const r of submitted) tracker.settle(r.ticket);
     expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: '3' }]);
@@ -244,11 +258,13 @@ describe('batch handler', () => {
 });
 
 describe('batch handler: where the log ends and where it restarts (issue 19, defects 6 and 7)', () => {
-  it('when a transaction is left open past the last record › a fetch\'s high watermark above the records is not lag', async () => {
+  it("when a transaction is left open past the last record › a fetch's high watermark above the records is not lag", async () => {
     const { handler, submitted, tracker } = setup(10);
     // Records 0–4 committed; 5–9 belong to a transaction still open: a read_committed fetch stops at 5
     // (the last stable offset) while the high watermark says 10.
-    const { p } = payload([0, 1, 2, 3, 4], { batch: { topic: 't', partition: 0, highWatermark: '10', messages: payload([0, 1, 2, 3, 4]).p.batch.messages, lastOffset: () => '4' } as unknown as Batch });
+    const { p } = payload([0, 1, 2, 3, 4], {
+      batch: { topic: 't', partition: 0, highWatermark: '10', messages: payload([0, 1, 2, 3, 4]).p.batch.messages, lastOffset: () => '4' } as unknown as Batch,
+    });
     await handler(p);
     for (const r of submitted) tracker.settle(r.ticket);
     tracker.markCommitted('t', 0, '5');
@@ -260,7 +276,9 @@ describe('batch handler: where the log ends and where it restarts (issue 19, def
     await handler(payload([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).p);
     for (const r of submitted) tracker.settle(r.ticket);
     tracker.markCommitted('t', 0, '10');
-    const { p, resolved } = payload([4, 5], { batch: { topic: 't', partition: 0, highWatermark: '10', messages: payload([4, 5]).p.batch.messages, lastOffset: () => '5' } as unknown as Batch });
+    const { p, resolved } = payload([4, 5], {
+      batch: { topic: 't', partition: 0, highWatermark: '10', messages: payload([4, 5]).p.batch.messages, lastOffset: () => '5' } as unknown as Batch,
+    });
     await handler(p);
     expect(submitted).toHaveLength(10);
     expect(resolved).toEqual(['4', '5']);
@@ -271,7 +289,18 @@ describe('batch handler: where the log ends and where it restarts (issue 19, def
     const { handler, submitted, tracker, metrics } = setup(100);
     const logs: Array<Record<string, unknown>> = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-    const withLogs = createBatchHandler({ tracker, capacity: new Capacity(100), submit: (r) => submitted.push(r), membership: gate(), heartbeatEveryMs: 1000, maxAheadPerPartition: 10_000, onPartitionFull: () => {}, signal: new AbortController().signal, metrics, logger });
+    const withLogs = createBatchHandler({
+      tracker,
+      capacity: new Capacity(100),
+      submit: (r) => submitted.push(r),
+      membership: gate(),
+      heartbeatEveryMs: 1000,
+      maxAheadPerPartition: 10_000,
+      onPartitionFull: () => {},
+      signal: new AbortController().signal,
+      metrics,
+      logger,
+    });
     await handler(payload([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).p);
     for (const r of submitted) tracker.settle(r.ticket);
     tracker.markCommitted('t', 0, '10');

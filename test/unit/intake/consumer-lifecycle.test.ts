@@ -1,11 +1,12 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import type { HoldReason } from '../../../src/delivery/dispatcher.js';
 import { ConsumerLifecycle } from '../../../src/intake/consumer-lifecycle.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { Committer } from '../../../src/settle/committer.js';
+import { type CommitOffset, OffsetTracker, type Ticket, type TopicPartition } from '../../../src/settle/offset-tracker.js';
 import { removePartitionGauges } from '../../../src/settle/partition-gauges.js';
-import { OffsetTracker, type CommitOffset, type Ticket, type TopicPartition } from '../../../src/settle/offset-tracker.js';
 import { fakeConsumer, kafkaError } from '../../support/fake-consumer.js';
 import { silentLogger } from '../../support/pipeline.js';
 
@@ -61,7 +62,8 @@ function setup({ commit = async () => {}, sendsIdle = async () => {} }: { commit
   return { kafka, tracker, metrics, holds, abandoned, committer, fatal, lifecycle };
 }
 
-const seriesOf = async (gauge: { get(): Promise<{ values: Array<{ labels: Record<string, unknown> }> }> }) => (await gauge.get()).values.map((v) => v.labels.partition);
+const seriesOf = async (gauge: { get(): Promise<{ values: Array<{ labels: Record<string, unknown> }> }> }) =>
+  (await gauge.get()).values.map((v) => v.labels.partition);
 
 describe('ConsumerLifecycle', () => {
   it('on joining › owns the assigned partitions and nothing else', () => {
@@ -194,7 +196,13 @@ describe('ConsumerLifecycle', () => {
     it('any other request (fetch, heartbeat, metadata, commit) › changes nothing', () => {
       const { kafka, holds, committer, lifecycle } = setup();
       kafka.join({ [T]: [0] });
-      for (const [name, key] of [['Fetch', 1], ['Heartbeat', 12], ['Metadata', 3], ['OffsetCommit', 8]] as const) kafka.request(name, key);
+      for (const [name, key] of [
+        ['Fetch', 1],
+        ['Heartbeat', 12],
+        ['Metadata', 3],
+        ['OffsetCommit', 8],
+      ] as const)
+        kafka.request(name, key);
       expect(holds.size).toBe(0);
       expect(committer.flushes).toBe(0);
       expect(lifecycle.joined).toBe(true);

@@ -1,7 +1,9 @@
-import fc from 'fast-check';
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { domainToASCII, domainToUnicode } from 'node:url';
+
+import fc from 'fast-check';
+import { type AddressObject, type ParsedMail, simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+
 import { composeWelcomeEmail, composeWithNodemailer } from '../../../src/email/compose-welcome-email.js';
 import { renderWelcomeEmail } from '../../../src/email/render-welcome-email.js';
 import { loadWelcomeTemplates } from '../../../src/email/templates/load-welcome-templates.js';
@@ -17,14 +19,71 @@ const ALLOWED_FIELDS = new Set(['from', 'to', 'subject', 'message-id', 'date', '
 
 /** Pieces that have broken mail headers, address parsers or HTML somewhere before. */
 const hostile = fc.constantFrom(
-  '\r\n', '\r', '\n', '\r\nBcc: victim@evil.test', '\nCc: victim@evil.test', '\u2028', '\u2029', '\u0085', '\u0000', '\t', '\u202e', '\ufeff',
-  '<script>alert(1)</script>', '<SCRIPT src=//evil.test>', '<img src=x onerror=alert(1)>', '"', "'", '\\"', ',', ';', ':', '<', '>', '@', '(', ')', '[', ']', '\\',
-  'Evil <x@evil.test>, other@evil.test', 'undisclosed-recipients:;', '=?utf-8?B?PHNjcmlwdD4=?=', '=?utf-8?Q?a=0D=0ABcc:_x@evil.test?=', '%0d%0aBcc:%20x@evil.test',
-  '&lt;script&gt;', 'Zoë', '山田太郎', '😀', 'ß', 'x'.repeat(120), ' ',
+  '\r\n',
+  '\r',
+  '\n',
+  '\r\nBcc: victim@evil.test',
+  '\nCc: victim@evil.test',
+  '\u2028',
+  '\u2029',
+  '\u0085',
+  '\u0000',
+  '\t',
+  '\u202e',
+  '\ufeff',
+  '<script>alert(1)</script>',
+  '<SCRIPT src=//evil.test>',
+  '<img src=x onerror=alert(1)>',
+  '"',
+  "'",
+  '\\"',
+  ',',
+  ';',
+  ':',
+  '<',
+  '>',
+  '@',
+  '(',
+  ')',
+  '[',
+  ']',
+  '\\',
+  'Evil <x@evil.test>, other@evil.test',
+  'undisclosed-recipients:;',
+  '=?utf-8?B?PHNjcmlwdD4=?=',
+  '=?utf-8?Q?a=0D=0ABcc:_x@evil.test?=',
+  '%0d%0aBcc:%20x@evil.test',
+  '&lt;script&gt;',
+  'Zoë',
+  '山田太郎',
+  '😀',
+  'ß',
+  'x'.repeat(120),
+  ' ',
   // Invisible characters that reorder, hide or restyle the text around them.
-  '\u202d', '\u2066', '\u2067', '\u2068', '\u2069', '\u200e', '\u200f', '\u061c', '\u{E0041}\u{E0042}', '\u{E0001}', '\ufff9', '\u206e',
+  '\u202d',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+  '\u200e',
+  '\u200f',
+  '\u061c',
+  '\u{E0041}\u{E0042}',
+  '\u{E0001}',
+  '\ufff9',
+  '\u206e',
   // Format characters real names are written with: they must survive.
-  '\u200c', '\u200d', '\ufe0f', '\u00ad', '\u200b', 'می\u200cخواهم', 'लक्\u200dष्मी', 'അന്\u200dവര്\u200d', '\u{1F469}\u200d\u{1F4BB}', '\u{1F468}\u200d\u{1F469}\u200d\u{1F467}',
+  '\u200c',
+  '\u200d',
+  '\ufe0f',
+  '\u00ad',
+  '\u200b',
+  'می\u200cخواهم',
+  'लक्\u200dष्मी',
+  'അന്\u200dവര്\u200d',
+  '\u{1F469}\u200d\u{1F4BB}',
+  '\u{1F468}\u200d\u{1F469}\u200d\u{1F467}',
   '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}',
 );
 
@@ -52,11 +111,37 @@ const text = (maxLength: number) =>
  * characters that IDNA would map away or a reader would take for a delimiter).
  */
 const disguise = fc.constantFrom(
-  '\u202e', '\u2067', '\u200f', '\u200b', '\u200d', '\u00a0', '\u3000', '\u2028', '\u0085', '\r\n', '\u0000', '\u{E0041}', '＠', '﹫', '。', '，', '＜', '"', '(', ')', ',', ';', '<', '>', ' ', '@',
+  '\u202e',
+  '\u2067',
+  '\u200f',
+  '\u200b',
+  '\u200d',
+  '\u00a0',
+  '\u3000',
+  '\u2028',
+  '\u0085',
+  '\r\n',
+  '\u0000',
+  '\u{E0041}',
+  '＠',
+  '﹫',
+  '。',
+  '，',
+  '＜',
+  '"',
+  '(',
+  ')',
+  ',',
+  ';',
+  '<',
+  '>',
+  ' ',
+  '@',
 );
 const intlLocal = fc.constantFrom('jörg', '用户', 'ада', 'zoë.müller', 'ß', 'δοκιμή', 'θ+tag', 'ada', "o'brien", 'नमस्ते');
 const intlDomain = fc.constantFrom('bücher.de', 'BÜCHER.de', '例子.广告', 'xn--bcher-kva.de', 'пример.рф', 'exämple.test', 'sub.δοκιμή.gr', 'good.test');
-const splice = (base: fc.Arbitrary<string>) => fc.tuple(base, fc.nat(), disguise).map(([b, at, piece]) => `${b.slice(0, at % (b.length + 1))}${piece}${b.slice(at % (b.length + 1))}`);
+const splice = (base: fc.Arbitrary<string>) =>
+  fc.tuple(base, fc.nat(), disguise).map(([b, at, piece]) => `${b.slice(0, at % (b.length + 1))}${piece}${b.slice(at % (b.length + 1))}`);
 const intlEmail = fc.oneof(
   { weight: 3, arbitrary: fc.tuple(intlLocal, intlDomain).map(([l, d]) => `${l}@${d}`) },
   { weight: 2, arbitrary: fc.tuple(splice(intlLocal), intlDomain).map(([l, d]) => `${l}@${d}`) },
@@ -74,12 +159,28 @@ function wireAddress(address: string): string {
 const email = fc.oneof(
   // RFC 5322 allows `{|}~!#$%&*/=?^` in local parts; the schema refuses most of them.
   { weight: 3, arbitrary: fc.emailAddress() },
-  { weight: 8, arbitrary: fc.tuple(fc.stringMatching(/^[a-z0-9][a-z0-9+._'-]{0,20}[a-z0-9]$/), fc.stringMatching(/^[A-Za-z0-9]{1,10}(\.[A-Za-z0-9]{1,10}){0,2}\.[A-Za-z]{2,6}$/)).map(([l, d]) => `${l}@${d}`) },
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(fc.stringMatching(/^[a-z0-9][a-z0-9+._'-]{0,20}[a-z0-9]$/), fc.stringMatching(/^[A-Za-z0-9]{1,10}(\.[A-Za-z0-9]{1,10}){0,2}\.[A-Za-z]{2,6}$/))
+      .map(([l, d]) => `${l}@${d}`),
+  },
   {
     weight: 2,
     arbitrary: fc.constantFrom(
-      '"a@evil.test"@good.test', 'user(comment)@evil.test', 'a@b.test(@evil.test)', 'a@good.test,b@evil.test', 'Good <a@evil.test>', '<a@evil.test>',
-      'a@good.test\r\nRCPT TO:<b@evil.test>', 'a@good.test;b@evil.test', '@evil.test:a@good.test', 'a@[127.0.0.1]', 'a b@good.test', 'a@good.test ', ' a@good.test',
+      '"a@evil.test"@good.test',
+      'user(comment)@evil.test',
+      'a@b.test(@evil.test)',
+      'a@good.test,b@evil.test',
+      'Good <a@evil.test>',
+      '<a@evil.test>',
+      'a@good.test\r\nRCPT TO:<b@evil.test>',
+      'a@good.test;b@evil.test',
+      '@evil.test:a@good.test',
+      'a@[127.0.0.1]',
+      'a b@good.test',
+      'a@good.test ',
+      ' a@good.test',
     ),
   },
   { weight: 2, arbitrary: fc.tuple(fc.emailAddress(), hostile, fc.emailAddress()).map(([a, h, b]) => `${a}${h}${b}`) },
@@ -98,7 +199,10 @@ const event = fc.record(
     eventId: fc.oneof({ weight: 19, arbitrary: fc.stringMatching(/^[A-Za-z0-9._-]{1,40}$/) }, { weight: 1, arbitrary: text(40) }),
     type: fc.oneof({ weight: 19, arbitrary: fc.constant('user.signed_up') }, { weight: 1, arbitrary: fc.string() }),
     occurredAt: fc.oneof(
-      { weight: 19, arbitrary: fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()) },
+      {
+        weight: 19,
+        arbitrary: fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()),
+      },
       { weight: 1, arbitrary: fc.string() },
     ),
     user: fc.record(
@@ -110,7 +214,12 @@ const event = fc.record(
           { weight: 6, arbitrary: text(220).map((s) => s.replace(/[\p{Cc}\u2028\u2029\p{Bidi_Control}\u206a-\u206f\ufff9-\ufffb\u{E0000}-\u{E007F}]/gu, '')) },
           { weight: 3, arbitrary: text(220) },
           // A real name around something that could disguise or inject: the name goes, the email stays.
-          { weight: 2, arbitrary: fc.tuple(text(40), fc.constantFrom('\r\n', '\u2028', '\u0085', '\u202e', '\u2067', '\u200f', '\u{E0041}', '=?'), text(40)).map((parts) => parts.join('')) },
+          {
+            weight: 2,
+            arbitrary: fc
+              .tuple(text(40), fc.constantFrom('\r\n', '\u2028', '\u0085', '\u202e', '\u2067', '\u200f', '\u{E0041}', '=?'), text(40))
+              .map((parts) => parts.join('')),
+          },
           { weight: 1, arbitrary: fc.oneof(fc.constant(null), fc.integer()) },
         ),
         locale: fc.oneof(
@@ -148,7 +257,8 @@ function envelopeAddress(address: string): string {
 
 /** What a mail reader shows of a message. */
 function readerView(m: ParsedMail) {
-  const mailboxes = (a: AddressObject | AddressObject[] | undefined) => (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value).map((v) => ({ name: v.name, address: v.address?.toLowerCase() }));
+  const mailboxes = (a: AddressObject | AddressObject[] | undefined) =>
+    (Array.isArray(a) ? a : a ? [a] : []).flatMap((x) => x.value).map((v) => ({ name: v.name, address: v.address?.toLowerCase() }));
   // nodemailer folds a long Subject at a run of spaces and the run comes back as one space (seen: a name of
   // eight spaces); the service's composer keeps it. A reader sees the same words either way.
   return { from: mailboxes(m.from), to: mailboxes(m.to), subject: m.subject?.replace(/ {2,}/g, ' '), text: m.text, html: m.html, messageId: m.messageId };
@@ -232,10 +342,23 @@ describe('hostile sign-up events, end to end through parse, render and compose',
         // No name reaches the head raw: it is plain ASCII, and a name is letters and digits or encoded words.
         // Only a UTF-8 local part is written raw, in To (RFC 6532); it needs a relay with SMTPUTF8.
         const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('utf8');
-        const to = head.split(/\r\n(?![ \t])/).find((field) => /^to:/i.test(field))?.slice(3).replace(/\r\n/g, '').trim() ?? '';
-        expect(head.split(/\r\n(?![ \t])/).filter((field) => !/^to:/i.test(field)).join('\r\n')).toMatch(/^[\t\r\n -~]*$/);
+        const to =
+          head
+            .split(/\r\n(?![ \t])/)
+            .find((field) => /^to:/i.test(field))
+            ?.slice(3)
+            .replace(/\r\n/g, '')
+            .trim() ?? '';
+        expect(
+          head
+            .split(/\r\n(?![ \t])/)
+            .filter((field) => !/^to:/i.test(field))
+            .join('\r\n'),
+        ).toMatch(/^[\t\r\n -~]*$/);
         // nodemailer (a UTF-8 local part) writes a name of ASCII punctuation as atoms or a quoted string, quotes escaped.
-        expect(to.replace(envelopeAddress(wire), 'address@wire')).toMatch(/^(?:(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*|"(?:[ !#-[\]-~]|\\[ -~])*"|(?:=\?UTF-8\?[BQ]\?[!->@-~]*\?=)(?: =\?UTF-8\?[BQ]\?[!->@-~]*\?=)*) )?<?[!-~]+>?$/i);
+        expect(to.replace(envelopeAddress(wire), 'address@wire')).toMatch(
+          /^(?:(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*|"(?:[ !#-[\]-~]|\\[ -~])*"|(?:=\?UTF-8\?[BQ]\?[!->@-~]*\?=)(?: =\?UTF-8\?[BQ]\?[!->@-~]*\?=)*) )?<?[!-~]+>?$/i,
+        );
         expect(fields.filter((field) => field === 'to')).toHaveLength(1);
         expect(fields.filter((field) => field === 'cc' || field === 'bcc')).toEqual([]);
         expect(fields.filter((field) => !ALLOWED_FIELDS.has(field))).toEqual([]);

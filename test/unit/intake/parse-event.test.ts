@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { MAX_EVENT_BYTES, parseEvent, type ParseResult } from '../../../src/intake/parse-event.js';
 
 const EMAIL = 'ada.lovelace@example.test';
@@ -204,13 +205,21 @@ describe('parseEvent', () => {
       expect(refused(parseEvent(bytes(event({}, { email }))))).toBe('schema violation: user.email: invalid email address');
     });
 
-    it.each(['a+tag@good.test', "o'brien@good.test", 'first.last@sub.good.test', 'UPPER@Good.Test', 'ada@bücher.de', 'jörg@example.de', '用户@例子.广告', 'ada@xn--bcher-kva.de'])('%s › accepted', (email) => {
+    it.each([
+      'a+tag@good.test',
+      "o'brien@good.test",
+      'first.last@sub.good.test',
+      'UPPER@Good.Test',
+      'ada@bücher.de',
+      'jörg@example.de',
+      '用户@例子.广告',
+      'ada@xn--bcher-kva.de',
+    ])('%s › accepted', (email) => {
       const result = parseEvent(bytes(event({}, { email })));
       expect(result.ok && result.event.user.email).toBe(email);
     });
   });
 });
-
 
 describe('parseEvent › display names', () => {
   const named = (name: unknown, user: Record<string, unknown> = {}) => parseEvent(bytes(event({}, { ...user, name })));
@@ -263,7 +272,11 @@ describe('parseEvent › display names', () => {
       ['a left-to-right mark (U+200E)', 'Ada\u200e', 'bidi_control'],
       ['a right-to-left mark (U+200F)', 'Ada\u200f (admin)', 'bidi_control'],
       ['an Arabic letter mark (U+061C)', 'Ada\u061c', 'bidi_control'],
-      ['hidden tag characters (ASCII smuggling)', `Ada${[...'ignore all'].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('')}`, 'format_character'],
+      [
+        'hidden tag characters (ASCII smuggling)',
+        `Ada${[...'ignore all'].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('')}`,
+        'format_character',
+      ],
       ['a language tag (U+E0001)', 'Ada\u{E0001}\u{E0065}\u{E006E}', 'format_character'],
       ['an interlinear annotation (U+FFF9…U+FFFB)', 'Ada\ufff9hidden\ufffashown\ufffb', 'format_character'],
       ['a deprecated shaping control (U+206E)', 'Ada\u206e123', 'format_character'],
@@ -280,7 +293,12 @@ describe('parseEvent › display names', () => {
 
     it('an event without a locale and a bad name › keeps every other field it had', () => {
       const result = parseEvent(bytes({ ...event(), user: { id: 'user-42', email: EMAIL, name: 'Ada\u202e' } }));
-      expect(result).toStrictEqual({ ok: true, template: 'welcome', event: { ...event(), user: { id: 'user-42', email: EMAIL } }, nameDropped: 'bidi_control' });
+      expect(result).toStrictEqual({
+        ok: true,
+        template: 'welcome',
+        event: { ...event(), user: { id: 'user-42', email: EMAIL } },
+        nameDropped: 'bidi_control',
+      });
     });
   });
 

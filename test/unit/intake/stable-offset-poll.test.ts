@@ -1,15 +1,23 @@
 import { describe, expect, it, vi } from 'vitest';
+
 import { StableOffsetPoll } from '../../../src/intake/stable-offset-poll.js';
 import { OffsetTracker } from '../../../src/settle/offset-tracker.js';
 import { silentLogger } from '../../support/pipeline.js';
 
 function setup(offsets: Array<{ partition: number; high: string }>) {
   const tracker = new OffsetTracker();
-  tracker.retain([{ topic: 'signups', partition: 0 }, { topic: 'signups', partition: 1 }]);
+  tracker.retain([
+    { topic: 'signups', partition: 0 },
+    { topic: 'signups', partition: 1 },
+  ]);
   tracker.track('signups', 0, '0');
   tracker.track('signups', 1, '0');
   let now = 0;
-  const admin = { connect: vi.fn(async () => {}), disconnect: vi.fn(async () => {}), fetchTopicOffsets: vi.fn(async () => offsets.map((o) => ({ ...o, offset: o.high, low: '0' }))) };
+  const admin = {
+    connect: vi.fn(async () => {}),
+    disconnect: vi.fn(async () => {}),
+    fetchTopicOffsets: vi.fn(async () => offsets.map((o) => ({ ...o, offset: o.high, low: '0' }))),
+  };
   const poll = new StableOffsetPoll({ admin, topic: 'signups', tracker, everyMs: 5_000, now: () => now, logger: silentLogger });
   const lag = () => Object.fromEntries(tracker.stats().map((s) => [s.partition, s.lag]));
   return { tracker, admin, poll, lag, advance: (ms: number) => (now += ms) };
@@ -19,7 +27,11 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('StableOffsetPoll', () => {
   it('sets the last stable offsets of owned partitions (lag moves while the consumer fetches nothing), at most every 5 s', async () => {
-    const { admin, poll, lag, advance } = setup([{ partition: 0, high: '120' }, { partition: 1, high: '7' }, { partition: 2, high: '999' }]);
+    const { admin, poll, lag, advance } = setup([
+      { partition: 0, high: '120' },
+      { partition: 1, high: '7' },
+      { partition: 2, high: '999' },
+    ]);
     poll.poll();
     await settle();
     expect(lag()).toMatchObject({ 0: 120n, 1: 7n });

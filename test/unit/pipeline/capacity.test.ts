@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+
 import { Capacity } from '../../../src/pipeline/capacity.js';
 
 /** Lets every already-settled promise run its reactions. */

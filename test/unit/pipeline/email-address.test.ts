@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { envelopeNeedsSmtpUtf8, parseAddress } from '../../../src/pipeline/email-address.js';
 
 describe('parseAddress', () => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
 import { fieldProblem, WELCOME_ONLY } from '../../../src/pipeline/event-routes.js';
 
 describe('fieldProblem', () => {
@@ -31,7 +32,10 @@ describe('fieldProblem', () => {
   });
 
   it('any string accepted as a url is an http(s) URL with nothing that ends an attribute, a <…> or a line', () => {
-    const urlish = fc.oneof(fc.string({ unit: 'binary' }), fc.tuple(fc.constantFrom('https://', 'http://', 'javascript:', 'HTTPS://'), fc.string({ unit: 'binary' })).map(([a, b]) => a + b));
+    const urlish = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.tuple(fc.constantFrom('https://', 'http://', 'javascript:', 'HTTPS://'), fc.string({ unit: 'binary' })).map(([a, b]) => a + b),
+    );
     fc.assert(
       fc.property(urlish, (value) => {
         if (fieldProblem('url', value) !== undefined) return;
@@ -52,7 +56,13 @@ describe('fieldProblem', () => {
   });
 
   it('anything but a string › named, never shown', () => {
-    expect([undefined, null, 1, {}, ['https://a.test']].map((v) => fieldProblem('url', v))).toEqual(['missing', 'missing', 'must be a string', 'must be a string', 'must be a string']);
+    expect([undefined, null, 1, {}, ['https://a.test']].map((v) => fieldProblem('url', v))).toEqual([
+      'missing',
+      'missing',
+      'must be a string',
+      'must be a string',
+      'must be a string',
+    ]);
   });
 });
 

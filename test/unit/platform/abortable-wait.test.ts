@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { untilAborted } from '../../../src/platform/abortable-wait.js';
 
 describe('untilAborted', () => {
@@ -20,7 +21,9 @@ describe('untilAborted', () => {
   });
 
   it('when the signal has already aborted › rejects at once with what onAbort makes of the reason', async () => {
-    const waiting = untilAborted(new Promise(() => {}), AbortSignal.abort('gone'), (reason) => Object.assign(new Error('Sending aborted'), { code: 'EABORT', cause: reason }));
+    const waiting = untilAborted(new Promise(() => {}), AbortSignal.abort('gone'), (reason) =>
+      Object.assign(new Error('Sending aborted'), { code: 'EABORT', cause: reason }),
+    );
     await expect(waiting).rejects.toMatchObject({ code: 'EABORT', cause: 'gone' });
   });
 

@@ -1,5 +1,7 @@
 import { getEventListeners } from 'node:events';
+
 import { describe, expect, it } from 'vitest';
+
 import { linkedSignal } from '../../../src/platform/linked-signal.js';
 
 describe('linkedSignal', () => {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+
 import { describe, expect, it } from 'vitest';
 
 const child = fileURLToPath(new URL('../../support/log-then-hang.ts', import.meta.url));
@@ -25,7 +26,10 @@ describe('the service logger under SIGKILL', () => {
   it('every line logged before the kill is in the output (no buffer dies with the process)', async () => {
     const { stdout, exit } = await logThenKill(50);
     expect(exit).toBe('SIGKILL');
-    const lines = stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { line: number; msg: string });
+    const lines = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { line: number; msg: string });
     expect(lines.map((l) => l.line)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
   }, 30_000);
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { addressHash, createLogger, scrubAddresses } from '../../../src/platform/logger.js';
 
 const ADDRESS = 'ada.lovelace@example.test';
@@ -71,7 +72,7 @@ describe('createLogger', () => {
       expect(lines.join('')).toContain('"component":"dispatcher"');
     });
 
-    it('redacts a child logger\'s bindings', () => {
+    it("redacts a child logger's bindings", () => {
       const { logger, lines } = capture();
       logger.child({ to: ADDRESS, user: { email: ADDRESS } }).info('bound');
       expect(lines.join('')).not.toContain(ADDRESS);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { nextRetry, retryDelayMs, type RetryPolicy } from '../../../src/platform/retry-policy.js';
 
 const DEFAULT: RetryPolicy = { maxRetries: 3, delaysMs: [1_000, 5_000, 10_000] };

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { SendTimeoutError } from '../../../src/smtp/send-timeout-error.js';
+
 import { LedgerUnavailableError } from '../../../src/ledger/sent-ledger.js';
-import { FatalStartupError } from '../../../src/smtp/verifier.js';
 import { ConfigError } from '../../../src/platform/config/config.js';
 import { SERVICE_ERROR_CODES, ServiceError } from '../../../src/platform/service-error.js';
 import { REDRIVE_ERROR_CODES, RedriveError } from '../../../src/redrive/redrive-error.js';
 import { RedriveUsageError } from '../../../src/redrive/redrive-options.js';
+import { SendTimeoutError } from '../../../src/smtp/send-timeout-error.js';
+import { FatalStartupError } from '../../../src/smtp/verifier.js';
 
 const cause = new Error('underneath');
 

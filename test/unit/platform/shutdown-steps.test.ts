@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { runShutdownSteps } from '../../../src/platform/shutdown-steps.js';
+
 import { createLogger } from '../../../src/platform/logger.js';
+import { runShutdownSteps } from '../../../src/platform/shutdown-steps.js';
 
 describe('shutdown steps', () => {
   it('run in order, and a failing step neither stops the rest nor escapes; it is logged by name', async () => {
@@ -10,10 +11,13 @@ describe('shutdown steps', () => {
     await runShutdownSteps(
       [
         ['first', () => void ran.push('first')],
-        ['broken', async () => {
-          ran.push('broken');
-          throw new Error('producer already gone');
-        }],
+        [
+          'broken',
+          async () => {
+            ran.push('broken');
+            throw new Error('producer already gone');
+          },
+        ],
         ['last', async () => void ran.push('last')],
       ],
       logger,

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import { withinBudget } from '../../../src/platform/within-budget.js';
 
 describe('withinBudget', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { Health } from '../../../src/readiness/health.js';
 
 const STALL_MS = 60_000;
@@ -14,7 +15,15 @@ function setup() {
 describe('Health', () => {
   describe('readiness', () => {
     it('at start › not ready', () => {
-      expect(setup().health.readiness()).toEqual({ ok: false, joined: false, smtpVerified: false, shuttingDown: false, blockedPartitions: 0, stalledPublishes: 0, commitBlocked: false });
+      expect(setup().health.readiness()).toEqual({
+        ok: false,
+        joined: false,
+        smtpVerified: false,
+        shuttingDown: false,
+        blockedPartitions: 0,
+        stalledPublishes: 0,
+        commitBlocked: false,
+      });
     });
 
     it('joined the group but SMTP not verified › not ready', () => {
@@ -33,7 +42,15 @@ describe('Health', () => {
       const { health } = setup();
       health.setJoined(true);
       health.setSmtpVerified(true);
-      expect(health.readiness()).toEqual({ ok: true, joined: true, smtpVerified: true, shuttingDown: false, blockedPartitions: 0, stalledPublishes: 0, commitBlocked: false });
+      expect(health.readiness()).toEqual({
+        ok: true,
+        joined: true,
+        smtpVerified: true,
+        shuttingDown: false,
+        blockedPartitions: 0,
+        stalledPublishes: 0,
+        commitBlocked: false,
+      });
     });
 
     it('while a partition is paused behind an offset that does not settle › not ready', () => {

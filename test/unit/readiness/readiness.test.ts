@@ -1,21 +1,36 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createReadiness } from '../../../src/readiness/readiness.js';
+
 import { loadConfig } from '../../../src/platform/config/config.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
+import { createReadiness } from '../../../src/readiness/readiness.js';
 import { silentLogger } from '../../support/pipeline.js';
 
 const LIVENESS_STALL_MS = 300_000;
 
 /** A joined, verified service with work held; `world.stalled` publishes are past their bound. */
 function setup() {
-  const config = loadConfig({ KAFKA_BROKERS: 'kafka-0:9092', SMTP_HOST: 'smtp.acme.test', EMAIL_FROM: 'Acme <welcome@acme.test>', LIVENESS_STALL_MS: String(LIVENESS_STALL_MS) });
+  const config = loadConfig({
+    KAFKA_BROKERS: 'kafka-0:9092',
+    SMTP_HOST: 'smtp.acme.test',
+    EMAIL_FROM: 'Acme <welcome@acme.test>',
+    LIVENESS_STALL_MS: String(LIVENESS_STALL_MS),
+  });
   const world = { stalled: 0, commitBlocked: false };
   const readiness = createReadiness({
     config,
     metrics: createMetrics({ registry: new Registry(), defaults: false }),
     logger: silentLogger,
-    sources: { joined: () => true, inGroup: () => true, blockedPartitions: () => 0, circuitOpen: () => false, hasWork: () => true, stopping: () => false, stalledPublishes: () => world.stalled, commitBlocked: () => world.commitBlocked },
+    sources: {
+      joined: () => true,
+      inGroup: () => true,
+      blockedPartitions: () => 0,
+      circuitOpen: () => false,
+      hasWork: () => true,
+      stopping: () => false,
+      stalledPublishes: () => world.stalled,
+      commitBlocked: () => world.commitBlocked,
+    },
   });
   readiness.health.setSmtpVerified(true);
   readiness.update();

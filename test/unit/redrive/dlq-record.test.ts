@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
+
 import { readDlqRecord, REDRIVE_COUNT_HEADER } from '../../../src/redrive/dlq-record.js';
 import { dlqMessage } from './dlq-record-fixture.js';
 
 describe('readDlqRecord', () => {
   it('decodes the provenance headers the service writes', () => {
-    const record = readDlqRecord(3, dlqMessage({ eventId: 'abc', reason: 'smtp_permanent', partition: 2, offset: 41, failedAt: '2025-02-03T04:05:06.789Z' }, '99'));
+    const record = readDlqRecord(
+      3,
+      dlqMessage({ eventId: 'abc', reason: 'smtp_permanent', partition: 2, offset: 41, failedAt: '2025-02-03T04:05:06.789Z' }, '99'),
+    );
     expect(record).toMatchObject({
       partition: 3,
       offset: '99',

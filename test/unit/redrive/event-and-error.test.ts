@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { readDlqRecord } from '../../../src/redrive/dlq-record.js';
 import { formatTable } from '../../../src/redrive/format-report.js';
 import { redriveGroupId, selectionFingerprint } from '../../../src/redrive/redrive-group.js';
@@ -36,8 +37,12 @@ describe('redrive › the SMTP code and error of a record, and --event-id', () =
   it('--event-id is a filter with its own group; without it the fingerprint of other filters is unchanged', () => {
     expect(redriveGroupId('g', parseRedriveArgs(['--event-id=evt-2']).selection)).toMatch(/^g\.redrive\.[0-9a-f]{12}$/);
     // Groups of runs before --event-id existed keep their position.
-    expect(selectionFingerprint(parseRedriveArgs(['--reason=smtp_permanent']).selection)).toBe(selectionFingerprint({ ...parseRedriveArgs(['--reason=smtp_permanent']).selection, eventIds: [] }));
-    expect(selectionFingerprint(parseRedriveArgs(['--reason=smtp_permanent']).selection)).not.toBe(selectionFingerprint(parseRedriveArgs(['--reason=smtp_permanent', '--event-id=e']).selection));
+    expect(selectionFingerprint(parseRedriveArgs(['--reason=smtp_permanent']).selection)).toBe(
+      selectionFingerprint({ ...parseRedriveArgs(['--reason=smtp_permanent']).selection, eventIds: [] }),
+    );
+    expect(selectionFingerprint(parseRedriveArgs(['--reason=smtp_permanent']).selection)).not.toBe(
+      selectionFingerprint(parseRedriveArgs(['--reason=smtp_permanent', '--event-id=e']).selection),
+    );
   });
 
   it('--event-id must look like an event id', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { readDlqRecord } from '../../../src/redrive/dlq-record.js';
 import { formatSummary, formatTable } from '../../../src/redrive/format-report.js';
 import type { RedriveRow, RedriveSummary } from '../../../src/redrive/redrive-types.js';

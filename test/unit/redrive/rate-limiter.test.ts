@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import { createRateLimiter } from '../../../src/redrive/rate-limiter.js';
 
 describe('createRateLimiter', () => {

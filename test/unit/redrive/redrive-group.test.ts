@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { commitMetadata, redriveGroupId, selectionFingerprint } from '../../../src/redrive/redrive-group.js';
 import { parseRedriveArgs } from '../../../src/redrive/redrive-options.js';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { parseRedriveArgs, REDRIVE_USAGE, RedriveUsageError } from '../../../src/redrive/redrive-options.js';
 
 describe('parseRedriveArgs', () => {
@@ -85,7 +86,22 @@ describe('parseRedriveArgs', () => {
   });
 
   it('documents every flag it accepts in the usage text', () => {
-    for (const flag of ['--reason', '--since', '--until', '--partition', '--from-offset', '--to-offset', '--dry-run', '--limit', '--max-redrives', '--rate', '--connect-timeout', '--group', '--dlq-topic', '--help']) {
+    for (const flag of [
+      '--reason',
+      '--since',
+      '--until',
+      '--partition',
+      '--from-offset',
+      '--to-offset',
+      '--dry-run',
+      '--limit',
+      '--max-redrives',
+      '--rate',
+      '--connect-timeout',
+      '--group',
+      '--dlq-topic',
+      '--help',
+    ]) {
       expect(REDRIVE_USAGE).toContain(flag);
     }
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { readDlqRecord, REDRIVE_COUNT_HEADER } from '../../../src/redrive/dlq-record.js';
 import { republishMessage } from '../../../src/redrive/republish-message.js';
 import { dlqMessage } from './dlq-record-fixture.js';

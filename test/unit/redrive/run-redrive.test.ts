@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { describe, expect, it, vi } from 'vitest';
+
 import { createLogger } from '../../../src/platform/logger.js';
 import { RedriveError } from '../../../src/redrive/redrive-error.js';
 import { runRedrive } from '../../../src/redrive/run-redrive.js';
@@ -12,7 +13,16 @@ describe('runRedrive', () => {
     const started = performance.now();
     const summary = await runRedrive({
       kafka,
-      options: { selection: { reasons: [], since: undefined, until: undefined, partitions: [], fromOffset: undefined, toOffset: undefined, eventIds: [] }, limit: undefined, maxRedrives: 3, ratePerSecond: 0, dryRun: false, group: 'g.redrive', dlqTopic: 'dlq', connectTimeoutMs: 50 },
+      options: {
+        selection: { reasons: [], since: undefined, until: undefined, partitions: [], fromOffset: undefined, toOffset: undefined, eventIds: [] },
+        limit: undefined,
+        maxRedrives: 3,
+        ratePerSecond: 0,
+        dryRun: false,
+        group: 'g.redrive',
+        dlqTopic: 'dlq',
+        connectTimeoutMs: 50,
+      },
       logger: createLogger({ level: 'silent' }),
     });
     expect(performance.now() - started).toBeLessThan(5_000);

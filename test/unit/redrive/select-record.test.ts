@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+
 import { readDlqRecord, REDRIVE_COUNT_HEADER } from '../../../src/redrive/dlq-record.js';
 import { parseRedriveArgs } from '../../../src/redrive/redrive-options.js';
 import { selectRecord } from '../../../src/redrive/select-record.js';
-import { dlqMessage, type DlqFixture } from './dlq-record-fixture.js';
+import { type DlqFixture, dlqMessage } from './dlq-record-fixture.js';
 
 function verdict(fixture: DlqFixture, args: string[] = [], { dlqTopic = 'signups.dlq' } = {}) {
   const { selection, maxRedrives } = parseRedriveArgs(args);
@@ -51,6 +52,9 @@ describe('selectRecord', () => {
   });
 
   it('when a filter does not match › skips before any guard refuses', () => {
-    expect(verdict({ reason: 'invalid_event', headers: { [REDRIVE_COUNT_HEADER]: '9' } }, ['--reason=smtp_permanent'])).toEqual({ action: 'skip', why: 'reason' });
+    expect(verdict({ reason: 'invalid_event', headers: { [REDRIVE_COUNT_HEADER]: '9' } }, ['--reason=smtp_permanent'])).toEqual({
+      action: 'skip',
+      why: 'reason',
+    });
   });
 });

@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
+
 import { readDlqRecord } from '../../../src/redrive/dlq-record.js';
 import type { RedriveSummary } from '../../../src/redrive/redrive-types.js';
 import type { Verdict } from '../../../src/redrive/select-record.js';
 import { tallyVerdict } from '../../../src/redrive/tally-verdict.js';
 import { dlqMessage } from './dlq-record-fixture.js';
 
-const emptySummary = (dryRun: boolean): RedriveSummary => ({ dlqTopic: 'signups.dlq', group: 'g', dryRun, stoppedBy: 'end', error: undefined, examined: 0, redriven: 0, redrivenByReason: {}, skipped: 0, refused: [] });
+const emptySummary = (dryRun: boolean): RedriveSummary => ({
+  dlqTopic: 'signups.dlq',
+  group: 'g',
+  dryRun,
+  stoppedBy: 'end',
+  error: undefined,
+  examined: 0,
+  redriven: 0,
+  redrivenByReason: {},
+  skipped: 0,
+  refused: [],
+});
 const at = () => ({ partition: 0, offset: '3', record: readDlqRecord(0, dlqMessage({ reason: 'smtp_permanent' }, '3')) });
 
 describe('tallyVerdict', () => {

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { CommitGate } from '../../../src/settle/commit-gate.js';
 import { Committer } from '../../../src/settle/committer.js';

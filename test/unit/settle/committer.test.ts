@@ -1,8 +1,9 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { Committer } from '../../../src/settle/committer.js';
-import { OffsetTracker, type CommitOffset, type Ticket } from '../../../src/settle/offset-tracker.js';
+import { type CommitOffset, OffsetTracker, type Ticket } from '../../../src/settle/offset-tracker.js';
 import { silentLogger } from '../../support/pipeline.js';
 
 beforeEach(() => {

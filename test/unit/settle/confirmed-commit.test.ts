@@ -1,5 +1,6 @@
 import type { Consumer } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+
 import { createConfirmedCommit } from '../../../src/settle/confirmed-commit.js';
 import { fakeConsumer } from '../../support/fake-consumer.js';
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+
 import { OffsetTracker, type Ticket } from '../../../src/settle/offset-tracker.js';
 
 const T = 'signups';
@@ -55,7 +56,10 @@ describe('OffsetTracker', () => {
     const [old] = admit(tracker, [0]);
     admit(tracker, [0], 1);
     expect(tracker.retain([{ topic: T, partition: 1 }])).toEqual([{ topic: T, partition: 0 }]);
-    tracker.retain([{ topic: T, partition: 0 }, { topic: T, partition: 1 }]); // assigned back in a later rebalance
+    tracker.retain([
+      { topic: T, partition: 0 },
+      { topic: T, partition: 1 },
+    ]); // assigned back in a later rebalance
     const [fresh] = admit(tracker, [0]);
     tracker.settle(old as Ticket);
     expect(tracker.commitCandidates().find((c) => c.partition === 0)).toEqual({ topic: T, partition: 0, offset: '0' });
@@ -163,7 +167,10 @@ describe('OffsetTracker', () => {
   describe('when the fetch position moves backwards (issue 19, defect 7)', () => {
     function committedThrough(next: number): { tracker: OffsetTracker; inProcess: Ticket } {
       const tracker = assignedTracker();
-      const tickets = admit(tracker, Array.from({ length: next + 1 }, (_, i) => i));
+      const tickets = admit(
+        tracker,
+        Array.from({ length: next + 1 }, (_, i) => i),
+      );
       for (const t of tickets.slice(0, next)) tracker.settle(t);
       tracker.markCommitted(T, 0, String(next));
       return { tracker, inProcess: tickets[next] as Ticket };
@@ -209,7 +216,7 @@ describe('OffsetTracker', () => {
       expect(tracker.commitCandidates()).toEqual([]);
     });
 
-    it('lag after the restart is against the new log\'s stable end', () => {
+    it("lag after the restart is against the new log's stable end", () => {
       const { tracker } = committedThrough(10);
       tracker.setStableEnd(T, 0, '12');
       tracker.rewind(T, 0, '0', '4');

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
+
 import { toConsumedRecord } from '../../../src/intake/to-consumed-record.js';
 import type { Outcome } from '../../../src/pipeline/outcome.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
@@ -13,7 +14,10 @@ function tracked() {
   tracker.retain([{ topic: 'signups', partition: 0 }]);
   const ticket = tracker.track('signups', 0, '5');
   if (!ticket) throw new Error('not tracked');
-  const record = toConsumedRecord({ key: Buffer.from('k'), value: signupValue('evt-5'), headers: {}, timestamp: '0', attributes: 0, offset: '5' } as never, ticket);
+  const record = toConsumedRecord(
+    { key: Buffer.from('k'), value: signupValue('evt-5'), headers: {}, timestamp: '0', attributes: 0, offset: '5' } as never,
+    ticket,
+  );
   return { tracker, record };
 }
 
@@ -40,7 +44,14 @@ describe('settler', () => {
     const { tracker, record } = tracked();
     let ack = () => {};
     const publishReceipt = vi.fn(() => new Promise<void>((resolve) => (ack = resolve)));
-    const settle = createSettler({ tracker, publishDlq: vi.fn(), publishReceipt, metrics: createMetrics({ registry: new Registry(), defaults: false }), logger: silentLogger, onProgress: () => {} });
+    const settle = createSettler({
+      tracker,
+      publishDlq: vi.fn(),
+      publishReceipt,
+      metrics: createMetrics({ registry: new Registry(), defaults: false }),
+      logger: silentLogger,
+      onProgress: () => {},
+    });
     const done = settle(record, sent, new AbortController().signal);
     await Promise.resolve();
     expect(publishReceipt).toHaveBeenCalledWith(record, sent, expect.any(AbortSignal));
@@ -54,8 +65,16 @@ describe('settler', () => {
   it('a receipt that is never acknowledged (abandoned) leaves the offset unsettled', async () => {
     const { tracker, record } = tracked();
     const abandon = new AbortController();
-    const publishReceipt = (_r: unknown, _o: unknown, signal: AbortSignal) => new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
-    const settle = createSettler({ tracker, publishDlq: vi.fn(), publishReceipt, metrics: createMetrics({ registry: new Registry(), defaults: false }), logger: silentLogger, onProgress: () => {} });
+    const publishReceipt = (_r: unknown, _o: unknown, signal: AbortSignal) =>
+      new Promise<void>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)));
+    const settle = createSettler({
+      tracker,
+      publishDlq: vi.fn(),
+      publishReceipt,
+      metrics: createMetrics({ registry: new Registry(), defaults: false }),
+      logger: silentLogger,
+      onProgress: () => {},
+    });
     const done = settle(record, sent, abandon.signal);
     abandon.abort(new Error('revoked'));
     await expect(done).rejects.toThrow('revoked');

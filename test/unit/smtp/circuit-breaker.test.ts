@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import { CircuitBreaker, type CircuitState } from '../../../src/smtp/circuit-breaker.js';
 
 const PROBE_MS = 5_000;
@@ -237,9 +238,14 @@ describe('CircuitBreaker', () => {
       const probe = vi.fn(async () => {
         if (!up) throw new Error('down');
       });
-      breaker = new CircuitBreaker({ threshold: 1, probeIntervalMs: PROBE_MS, probe, onChange: () => {
-        throw new Error('Consumer group was not initialized, consumer#run must be called first');
-      } });
+      breaker = new CircuitBreaker({
+        threshold: 1,
+        probeIntervalMs: PROBE_MS,
+        probe,
+        onChange: () => {
+          throw new Error('Consumer group was not initialized, consumer#run must be called first');
+        },
+      });
       expect(() => breaker?.recordServerFailure('ECONNREFUSED')).not.toThrow();
       expect(breaker.state).toBe('open');
       up = true;
@@ -250,9 +256,14 @@ describe('CircuitBreaker', () => {
 
     it('closing on a successful send › does not throw into the sender', () => {
       let fail = false;
-      breaker = new CircuitBreaker({ threshold: 1, probeIntervalMs: PROBE_MS, probe: async () => {}, onChange: () => {
-        if (fail) throw new Error('Consumer group was not initialized');
-      } });
+      breaker = new CircuitBreaker({
+        threshold: 1,
+        probeIntervalMs: PROBE_MS,
+        probe: async () => {},
+        onChange: () => {
+          if (fail) throw new Error('Consumer group was not initialized');
+        },
+      });
       breaker.recordServerFailure('timeout');
       fail = true;
       expect(() => breaker?.recordSuccess()).not.toThrow();
@@ -309,7 +320,12 @@ describe('CircuitBreaker', () => {
       expect({ state: b.state, refused: b.refused, changes }).toEqual({ state: 'open', refused: '535 from the relay', changes: ['open'] });
       expect(b.openSince).toEqual(expect.any(Number));
       await vi.advanceTimersByTimeAsync(PROBE_MS);
-      expect({ state: b.state, refused: b.refused, openSince: b.openSince, changes }).toEqual({ state: 'closed', refused: undefined, openSince: undefined, changes: ['open', 'closed'] });
+      expect({ state: b.state, refused: b.refused, openSince: b.openSince, changes }).toEqual({
+        state: 'closed',
+        refused: undefined,
+        openSince: undefined,
+        changes: ['open', 'closed'],
+      });
       b.stop();
     });
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { classifySmtpError, relayRefusalReason } from '../../../src/smtp/errors.js';
+
 import { truncate } from '../../../src/platform/truncate.js';
+import { classifySmtpError, relayRefusalReason } from '../../../src/smtp/errors.js';
 
 /** An error shaped like nodemailer's (lib/errors: `code`, `responseCode`, `command`). */
 function smtpError(message: string, fields: { code?: string; responseCode?: number; command?: string } = {}): Error {
@@ -74,7 +75,11 @@ describe('classifySmtpError', () => {
 
   it('keeps code and responseCode, and drops ones of the wrong type', () => {
     expect(classifySmtpError(smtpError('550 no', { code: 'EENVELOPE', responseCode: 550 }))).toMatchObject({ code: 'EENVELOPE', responseCode: 550 });
-    expect(classifySmtpError(Object.assign(new Error('x'), { code: 42, responseCode: '550' }))).toMatchObject({ code: undefined, responseCode: undefined, kind: 'transient' });
+    expect(classifySmtpError(Object.assign(new Error('x'), { code: 42, responseCode: '550' }))).toMatchObject({
+      code: undefined,
+      responseCode: undefined,
+      kind: 'transient',
+    });
   });
 
   describe('the message', () => {
@@ -132,16 +137,32 @@ describe('classifySmtpError › 5xx that refuse the session rather than a recipi
 describe('relayRefusalReason › the relay refuses us, not this message (issue 19, defects 3 and 5)', () => {
   it.each([
     ['a refused login', smtpError('Invalid login: 535 5.7.8 Authentication credentials invalid', { code: 'EAUTH', responseCode: 535, command: 'AUTH PLAIN' })],
-    ['a 5xx to our MAIL FROM', smtpError('553 5.7.1 Sender address rejected: not owned by user', { code: 'EENVELOPE', responseCode: 553, command: 'MAIL FROM' })],
-    ['554 relay access denied at RCPT', smtpError("Can't send mail - all recipients were rejected: 554 5.7.1 <x@example.com>: Relay access denied", { code: 'EENVELOPE', responseCode: 554, command: 'RCPT TO' })],
+    [
+      'a 5xx to our MAIL FROM',
+      smtpError('553 5.7.1 Sender address rejected: not owned by user', { code: 'EENVELOPE', responseCode: 553, command: 'MAIL FROM' }),
+    ],
+    [
+      '554 relay access denied at RCPT',
+      smtpError("Can't send mail - all recipients were rejected: 554 5.7.1 <x@example.com>: Relay access denied", {
+        code: 'EENVELOPE',
+        responseCode: 554,
+        command: 'RCPT TO',
+      }),
+    ],
     ['550 relaying denied at RCPT', smtpError('550 5.7.1 Relaying denied', { code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO' })],
-    ['a certificate that does not verify', smtpError('self-signed certificate in certificate chain', { code: 'ETLS', originalCode: 'SELF_SIGNED_CERT_IN_CHAIN' } as never)],
+    [
+      'a certificate that does not verify',
+      smtpError('self-signed certificate in certificate chain', { code: 'ETLS', originalCode: 'SELF_SIGNED_CERT_IN_CHAIN' } as never),
+    ],
   ])('%s › a reason', (_label, err) => {
     expect(relayRefusalReason(err)).toEqual(expect.any(String));
   });
 
   it.each([
-    ['550 user unknown at RCPT', smtpError('550 5.1.1 <x@example.com>: Recipient address rejected: User unknown', { code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO' })],
+    [
+      '550 user unknown at RCPT',
+      smtpError('550 5.1.1 <x@example.com>: Recipient address rejected: User unknown', { code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO' }),
+    ],
     ['554 at DATA (content)', smtpError('554 5.7.1 rejected: spam', { code: 'EMESSAGE', responseCode: 554, command: 'DATA' })],
     ['a refused connection', smtpError('connect ECONNREFUSED', { code: 'ESOCKET' })],
     ['451 at RCPT', smtpError('451 4.7.1 try later', { code: 'EENVELOPE', responseCode: 451, command: 'RCPT TO' })],
@@ -150,6 +171,8 @@ describe('relayRefusalReason › the relay refuses us, not this message (issue 1
   });
 
   it('a certificate that does not verify is fatal on a live send, as at start (waiting cannot fix it)', () => {
-    expect(classifySmtpError(smtpError('self-signed certificate in certificate chain', { code: 'ETLS', originalCode: 'SELF_SIGNED_CERT_IN_CHAIN' } as never))).toMatchObject({ kind: 'fatal', serverWide: true });
+    expect(
+      classifySmtpError(smtpError('self-signed certificate in certificate chain', { code: 'ETLS', originalCode: 'SELF_SIGNED_CERT_IN_CHAIN' } as never)),
+    ).toMatchObject({ kind: 'fatal', serverWide: true });
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { createSmtpPasswords, type PasswordEvent } from '../../../src/smtp/passwords.js';
 
 /** The passwords with a file whose content the test sets. */

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
+
 import { signupEvent } from '../../../dev/signup-event.js';
-import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
+import { type SmtpSink, startSmtpSink } from '../../../dev/smtp-sink.js';
 import { composeWelcomeEmail } from '../../../src/email/compose-welcome-email.js';
-import { createSmtpMailer, type Mailer } from '../../../src/smtp/mailer.js';
 import { renderWelcomeEmail } from '../../../src/email/render-welcome-email.js';
-import { classifySmtpError } from '../../../src/smtp/errors.js';
 import { createLogger } from '../../../src/platform/logger.js';
-import { scratchDir, secretVolume } from '../platform/config/fixtures.js';
+import { classifySmtpError } from '../../../src/smtp/errors.js';
+import { createSmtpMailer, type Mailer } from '../../../src/smtp/mailer.js';
 import { useCleanup } from '../../support/cleanup.js';
+import { scratchDir, secretVolume } from '../platform/config/fixtures.js';
 
 const SITE = { from: 'Acme <welcome@acme.test>', domain: 'acme.test' };
 const OLD = 'Old-smtp-P4ss';
@@ -24,8 +25,18 @@ async function setup() {
   const lines: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
   const mailer = createSmtpMailer({
-    host: sink.host, port: sink.port, secure: false, requireTls: false, tlsRejectUnauthorized: true,
-    user: 'mailer', pass: OLD, passFile: secret.file, logger, timeoutMs: 5_000, sendTimeoutMs: 10_000, connections: 2,
+    host: sink.host,
+    port: sink.port,
+    secure: false,
+    requireTls: false,
+    tlsRejectUnauthorized: true,
+    user: 'mailer',
+    pass: OLD,
+    passFile: secret.file,
+    logger,
+    timeoutMs: 5_000,
+    sendTimeoutMs: 10_000,
+    connections: 2,
   });
   cleanup.push(() => mailer.close());
   return { sink, secret, mailer, lines };
@@ -88,7 +99,10 @@ describe('createSmtpMailer › SMTP_PASS_FILE rotated while running', () => {
     await send(mailer);
     sink.setAuth({ user: 'mailer', pass: NEW });
     reconnect(sink);
-    const failure = await send(mailer).then(() => undefined, (err: unknown) => classifySmtpError(err));
+    const failure = await send(mailer).then(
+      () => undefined,
+      (err: unknown) => classifySmtpError(err),
+    );
     expect(failure).toMatchObject({ kind: 'fatal', responseCode: 535 });
     expect(sink.authFailures).toBe(1);
   });

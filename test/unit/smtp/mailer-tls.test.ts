@@ -1,17 +1,19 @@
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { createCertificateAuthority, type IssuedCertificate } from '../../../dev/kafka/certificates.js';
 import { signupEvent } from '../../../dev/signup-event.js';
-import { startSmtpSink, type SmtpSinkOptions } from '../../../dev/smtp-sink.js';
+import { type SmtpSinkOptions, startSmtpSink } from '../../../dev/smtp-sink.js';
 import { composeWelcomeEmail } from '../../../src/email/compose-welcome-email.js';
-import { createSmtpMailer, type SmtpMailerOptions } from '../../../src/smtp/mailer.js';
-import { classifySmtpError } from '../../../src/smtp/errors.js';
 import { renderWelcomeEmail } from '../../../src/email/render-welcome-email.js';
+import { classifySmtpError } from '../../../src/smtp/errors.js';
+import { createSmtpMailer, type SmtpMailerOptions } from '../../../src/smtp/mailer.js';
 import { createSmtpVerifier, FatalStartupError, tlsRefusalReason } from '../../../src/smtp/verifier.js';
-import { silentLogger } from '../../support/pipeline.js';
 import { useCleanup } from '../../support/cleanup.js';
+import { silentLogger } from '../../support/pipeline.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'mailer-tls-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -31,8 +33,17 @@ async function mailerAgainst(sinkOptions: SmtpSinkOptions, options: Partial<Smtp
   const sink = await startSmtpSink({ auth: { user: 'mailer', pass: 'tls-pass' }, ...sinkOptions });
   cleanup.push(() => sink.stop());
   const mailer = createSmtpMailer({
-    host: sink.host, port: sink.port, secure: false, requireTls: true, tlsRejectUnauthorized: true,
-    user: 'mailer', pass: 'tls-pass', timeoutMs: 5_000, sendTimeoutMs: 10_000, connections: 1, ...options,
+    host: sink.host,
+    port: sink.port,
+    secure: false,
+    requireTls: true,
+    tlsRejectUnauthorized: true,
+    user: 'mailer',
+    pass: 'tls-pass',
+    timeoutMs: 5_000,
+    sendTimeoutMs: 10_000,
+    connections: 1,
+    ...options,
   });
   cleanup.push(() => mailer.close());
   return { sink, mailer };
@@ -42,7 +53,10 @@ async function mailerAgainst(sinkOptions: SmtpSinkOptions, options: Partial<Smtp
 async function startVerdict(verify: () => Promise<void>): Promise<unknown> {
   const verifier = createSmtpVerifier({ verify, retryMs: 60_000, onVerified: () => {}, onFatal: () => {}, logger: silentLogger });
   cleanup.push(() => verifier.stop());
-  return verifier.start().then(() => 'started', (err: unknown) => err);
+  return verifier.start().then(
+    () => 'started',
+    (err: unknown) => err,
+  );
 }
 
 const mail = async () => composeWelcomeEmail(renderWelcomeEmail(signupEvent('tls-1'), { from: 'Acme <welcome@acme.test>', domain: 'acme.test' }));

@@ -1,10 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
+
 import { signupEvent } from '../../../dev/signup-event.js';
-import { startSmtpSink, type SmtpSink } from '../../../dev/smtp-sink.js';
+import { type SmtpSink, startSmtpSink } from '../../../dev/smtp-sink.js';
 import { composeWelcomeEmail } from '../../../src/email/compose-welcome-email.js';
-import { createSmtpMailer, type Mailer, type SmtpMailerOptions } from '../../../src/smtp/mailer.js';
 import { renderWelcomeEmail } from '../../../src/email/render-welcome-email.js';
 import { classifySmtpError } from '../../../src/smtp/errors.js';
+import { createSmtpMailer, type Mailer, type SmtpMailerOptions } from '../../../src/smtp/mailer.js';
 import { useCleanup } from '../../support/cleanup.js';
 
 const SITE = { from: 'Acme <welcome@acme.test>', domain: 'acme.test' };

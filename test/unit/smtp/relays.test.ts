@@ -1,11 +1,12 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CircuitBreaker, type CircuitState } from '../../../src/smtp/circuit-breaker.js';
-import type { Mailer, PreparedMail } from '../../../src/smtp/mailer.js';
-import { classifySmtpError, relayRefusalReason } from '../../../src/smtp/errors.js';
-import { SmtpRelays } from '../../../src/smtp/relays.js';
+
 import { createLogger, type Logger } from '../../../src/platform/logger.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
+import { CircuitBreaker, type CircuitState } from '../../../src/smtp/circuit-breaker.js';
+import { classifySmtpError, relayRefusalReason } from '../../../src/smtp/errors.js';
+import type { Mailer, PreparedMail } from '../../../src/smtp/mailer.js';
+import { SmtpRelays } from '../../../src/smtp/relays.js';
 import { silentLogger, smtpError } from '../../support/pipeline.js';
 
 /** How a relay answers: up, down (no connection), or refusing us whatever the message. */
@@ -17,9 +18,17 @@ function refusal(answer: Exclude<Answer, 'up'>): Error {
     case 'down':
       return smtpError(undefined, 'ECONNECTION');
     case 'login-refused':
-      return Object.assign(new Error('Invalid login: 535 5.7.8 Authentication credentials invalid'), { code: 'EAUTH', responseCode: 535, command: 'AUTH PLAIN' });
+      return Object.assign(new Error('Invalid login: 535 5.7.8 Authentication credentials invalid'), {
+        code: 'EAUTH',
+        responseCode: 535,
+        command: 'AUTH PLAIN',
+      });
     case 'relay-denied':
-      return Object.assign(new Error("Can't send mail - all recipients were rejected: 554 5.7.1 <x@example.com>: Relay access denied"), { code: 'EENVELOPE', responseCode: 554, command: 'RCPT TO' });
+      return Object.assign(new Error("Can't send mail - all recipients were rejected: 554 5.7.1 <x@example.com>: Relay access denied"), {
+        code: 'EENVELOPE',
+        responseCode: 554,
+        command: 'RCPT TO',
+      });
     case 'certificate':
       return Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'ETLS', originalCode: 'SELF_SIGNED_CERT_IN_CHAIN' });
   }
@@ -61,7 +70,14 @@ describe('SmtpRelays', () => {
     const fallback = relayMailer('fallback');
     const fatal: string[] = [];
     const breaker = (m: Mailer, name: 'primary' | 'fallback') =>
-      new CircuitBreaker({ threshold: 2, probeIntervalMs: 1_000, probe: () => m.verify(), refusal: relayRefusalReason, onChange: (state) => relays.relayChanged(name, state), onRefused: (reason) => relays.relayRefused(name, reason) });
+      new CircuitBreaker({
+        threshold: 2,
+        probeIntervalMs: 1_000,
+        probe: () => m.verify(),
+        refusal: relayRefusalReason,
+        onChange: (state) => relays.relayChanged(name, state),
+        onRefused: (reason) => relays.relayRefused(name, reason),
+      });
     const relays: SmtpRelays = new SmtpRelays({
       primary: { name: 'primary', mailer: primary.mailer, breaker: breaker(primary.mailer, 'primary') },
       fallback: { name: 'fallback', mailer: fallback.mailer, breaker: breaker(fallback.mailer, 'fallback') },
@@ -72,7 +88,8 @@ describe('SmtpRelays', () => {
     });
     stops.push(() => relays.stop());
     const circuit = async (relay: string) => (await metrics.relayCircuitOpen.get()).values.find((v) => v.labels.relay === relay)?.value;
-    const refusals = async (relay: string) => (await metrics.relayRefusals.get()).values.filter((v) => v.labels.relay === relay).reduce((sum, v) => sum + v.value, 0);
+    const refusals = async (relay: string) =>
+      (await metrics.relayRefusals.get()).values.filter((v) => v.labels.relay === relay).reduce((sum, v) => sum + v.value, 0);
     return { relays, primary, fallback, changes, circuit, fatal, refusals };
   }
 
@@ -129,41 +146,51 @@ describe('SmtpRelays', () => {
     await expect(s.relays.verify()).rejects.toMatchObject({ code, relay });
   });
 
-  it.each(['login-refused', 'relay-denied', 'certificate'] as const)('the primary answers %s at runtime › the same send goes out through the fallback; the primary\'s circuit opens and the refusal is counted', async (answer) => {
-    const { relays, primary, fallback, changes, circuit, refusals, fatal } = setup();
-    primary.answer(answer);
-    expect(await relays.send(prepared('a'))).toEqual({ reply: '250 ok from fallback', relay: 'fallback' });
-    expect(fallback.sent).toEqual(['<a@acme.test>']);
-    expect(await circuit('primary')).toBe(1);
-    expect(await refusals('primary')).toBe(1);
-    expect(relays.breaker.state).toBe('closed');
-    expect({ changes, fatal }).toEqual({ changes: [], fatal: [] });
-    // The next sends go to the fallback without trying the primary again.
-    expect(await relays.send(prepared('b'))).toMatchObject({ relay: 'fallback' });
-    expect(await refusals('primary')).toBe(1);
-  });
+  it.each(['login-refused', 'relay-denied', 'certificate'] as const)(
+    "the primary answers %s at runtime › the same send goes out through the fallback; the primary's circuit opens and the refusal is counted",
+    async (answer) => {
+      const { relays, primary, fallback, changes, circuit, refusals, fatal } = setup();
+      primary.answer(answer);
+      expect(await relays.send(prepared('a'))).toEqual({ reply: '250 ok from fallback', relay: 'fallback' });
+      expect(fallback.sent).toEqual(['<a@acme.test>']);
+      expect(await circuit('primary')).toBe(1);
+      expect(await refusals('primary')).toBe(1);
+      expect(relays.breaker.state).toBe('closed');
+      expect({ changes, fatal }).toEqual({ changes: [], fatal: [] });
+      // The next sends go to the fallback without trying the primary again.
+      expect(await relays.send(prepared('b'))).toMatchObject({ relay: 'fallback' });
+      expect(await refusals('primary')).toBe(1);
+    },
+  );
 
-  it.each(['login-refused', 'relay-denied', 'certificate'] as const)('the primary is down and the fallback answers %s › the send is held (never fatal, never permanent): both circuits open', async (answer) => {
-    const { relays, primary, fallback, changes, circuit, fatal } = setup();
-    primary.setUp(false);
-    for (const id of ['a', 'b']) await relays.send(prepared(id)).catch(() => {});
-    fallback.answer(answer);
-    const err = await relays.send(prepared('c')).catch((e: unknown) => e);
-    expect(classifySmtpError(err)).toMatchObject({ kind: 'transient', serverWide: true });
-    expect(relays.breaker.recordServerFailure('held')).toBe(true);
-    expect(await circuit('fallback')).toBe(1);
-    expect({ changes, fatal }).toEqual({ changes: ['open'], fatal: [] });
-    // The primary comes back: its probe closes its circuit and the held send goes out there.
-    primary.setUp(true);
-    await vi.advanceTimersByTimeAsync(1_000);
-    expect(changes).toEqual(['open', 'closed']);
-    expect(await relays.send(prepared('c'))).toMatchObject({ relay: 'primary' });
-  });
+  it.each(['login-refused', 'relay-denied', 'certificate'] as const)(
+    'the primary is down and the fallback answers %s › the send is held (never fatal, never permanent): both circuits open',
+    async (answer) => {
+      const { relays, primary, fallback, changes, circuit, fatal } = setup();
+      primary.setUp(false);
+      for (const id of ['a', 'b']) await relays.send(prepared(id)).catch(() => {});
+      fallback.answer(answer);
+      const err = await relays.send(prepared('c')).catch((e: unknown) => e);
+      expect(classifySmtpError(err)).toMatchObject({ kind: 'transient', serverWide: true });
+      expect(relays.breaker.recordServerFailure('held')).toBe(true);
+      expect(await circuit('fallback')).toBe(1);
+      expect({ changes, fatal }).toEqual({ changes: ['open'], fatal: [] });
+      // The primary comes back: its probe closes its circuit and the held send goes out there.
+      primary.setUp(true);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(changes).toEqual(['open', 'closed']);
+      expect(await relays.send(prepared('c'))).toMatchObject({ relay: 'primary' });
+    },
+  );
 
-  it('a 550 for one recipient stays permanent: it is not the relay\'s refusal', async () => {
+  it("a 550 for one recipient stays permanent: it is not the relay's refusal", async () => {
     const { relays, primary, circuit } = setup();
     primary.mailer.send = async () => {
-      throw Object.assign(new Error('550 5.1.1 <x@example.com>: Recipient address rejected: User unknown'), { code: 'EENVELOPE', responseCode: 550, command: 'RCPT TO' });
+      throw Object.assign(new Error('550 5.1.1 <x@example.com>: Recipient address rejected: User unknown'), {
+        code: 'EENVELOPE',
+        responseCode: 550,
+        command: 'RCPT TO',
+      });
     };
     const err = await relays.send(prepared('a')).catch((e: unknown) => e);
     expect(classifySmtpError(err)).toMatchObject({ kind: 'permanent' });
@@ -179,7 +206,7 @@ describe('SmtpRelays', () => {
     expect(fatal).toEqual([]);
   });
 
-  it('the primary refused our login and the fallback is down; the fallback\'s probe is then refused too › fatal once (waiting cannot fix it)', async () => {
+  it("the primary refused our login and the fallback is down; the fallback's probe is then refused too › fatal once (waiting cannot fix it)", async () => {
     const { relays, primary, fallback, changes, fatal } = setup();
     primary.answer('login-refused');
     fallback.setUp(false);

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+
 import { decideOnFailure } from '../../../src/delivery/failure-decision.js';
 import { classifySmtpError } from '../../../src/smtp/errors.js';
 import { createSmtpUtf8Support, offersSmtpUtf8, SmtpUtf8UnsupportedError } from '../../../src/smtp/smtputf8-support.js';
@@ -28,7 +29,10 @@ describe('createSmtpUtf8Support', () => {
   });
 
   it('when the relay cannot be asked › rejects with its error and asks again next time', async () => {
-    const ehlo = vi.fn<() => Promise<string>>().mockRejectedValueOnce(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNECTION' })).mockResolvedValue(WITH);
+    const ehlo = vi
+      .fn<() => Promise<string>>()
+      .mockRejectedValueOnce(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNECTION' }))
+      .mockResolvedValue(WITH);
     const support = createSmtpUtf8Support({ ehlo });
     await expect(support.offered()).rejects.toMatchObject({ code: 'ECONNECTION' });
     expect(await support.offered()).toBe(true);
@@ -47,6 +51,10 @@ describe('a relay without SMTPUTF8', () => {
   it('is a permanent failure of this message, dead-lettered as smtputf8_unsupported (not invalid_event or smtp_permanent)', () => {
     const failure = classifySmtpError(new SmtpUtf8UnsupportedError());
     expect(failure).toMatchObject({ kind: 'permanent', serverWide: false, code: 'ESMTPUTF8' });
-    expect(decideOnFailure({ failure, attemptsBefore: 0, policy: POLICY, serverDown: false })).toEqual({ kind: 'dead-letter', reason: 'smtputf8_unsupported', attempts: 1 });
+    expect(decideOnFailure({ failure, attemptsBefore: 0, policy: POLICY, serverDown: false })).toEqual({
+      kind: 'dead-letter',
+      reason: 'smtputf8_unsupported',
+      attempts: 1,
+    });
   });
 });

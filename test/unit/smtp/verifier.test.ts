@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import { createSmtpVerifier, FatalStartupError } from '../../../src/smtp/verifier.js';
 import { silentLogger, smtpError } from '../../support/pipeline.js';
 
@@ -19,7 +20,13 @@ function setup(answers: Array<'ok' | 'down' | 'auth'>) {
     if (answer === 'down') throw smtpError(undefined, 'ECONNREFUSED');
     if (answer === 'auth') throw authFailure();
   });
-  const verifier = createSmtpVerifier({ verify, retryMs: 5_000, onVerified: () => verified.push(Date.now()), onFatal: (r) => fatal.push(r), logger: silentLogger });
+  const verifier = createSmtpVerifier({
+    verify,
+    retryMs: 5_000,
+    onVerified: () => verified.push(Date.now()),
+    onFatal: (r) => fatal.push(r),
+    logger: silentLogger,
+  });
   return { verifier, verify, verified, fatal };
 }
 
@@ -66,16 +73,23 @@ describe('SMTP verifier', () => {
 });
 
 describe('SMTP verifier › the fallback relay refuses at start (issue 19, defect 3)', () => {
-  const start = (err: Error) => createSmtpVerifier({ verify: async () => Promise.reject(err), retryMs: 5_000, onVerified: () => {}, onFatal: () => {}, logger: silentLogger }).start();
+  const start = (err: Error) =>
+    createSmtpVerifier({ verify: async () => Promise.reject(err), retryMs: 5_000, onVerified: () => {}, onFatal: () => {}, logger: silentLogger }).start();
 
   it('its login › one line naming SMTP_FALLBACK_USER / SMTP_FALLBACK_PASS', async () => {
     const err = await start(Object.assign(authFailure(), { relay: 'fallback' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FatalStartupError);
-    expect((err as Error).message).toMatch(/^the fallback SMTP relay \(SMTP_FALLBACK_HOST\) rejected the credentials of SMTP_FALLBACK_USER \/ SMTP_FALLBACK_PASS \(535 5\.7\.8 Authentication credentials invalid\)$/);
+    expect((err as Error).message).toMatch(
+      /^the fallback SMTP relay \(SMTP_FALLBACK_HOST\) rejected the credentials of SMTP_FALLBACK_USER \/ SMTP_FALLBACK_PASS \(535 5\.7\.8 Authentication credentials invalid\)$/,
+    );
   });
 
   it('its certificate › one line naming the fallback relay and SMTP_TLS_CA_FILE', async () => {
-    const cert = Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'ETLS', originalCode: 'SELF_SIGNED_CERT_IN_CHAIN', relay: 'fallback' });
+    const cert = Object.assign(new Error('self-signed certificate in certificate chain'), {
+      code: 'ETLS',
+      originalCode: 'SELF_SIGNED_CERT_IN_CHAIN',
+      relay: 'fallback',
+    });
     const err = await start(cert).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FatalStartupError);
     expect((err as Error).message).toMatch(/^the fallback SMTP relay \(SMTP_FALLBACK_HOST\): SMTP server certificate does not verify .*SMTP_TLS_CA_FILE/);

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
+
 import { listedPackages } from '../../support/provision-packages.js';
 
 describe('listedPackages', () => {
@@ -8,6 +10,8 @@ describe('listedPackages', () => {
   });
 
   it('lists what the skippable tests need: redis-server and promtool (prometheus)', () => {
-    expect(listedPackages(readFileSync(new URL('../../../deploy/ci-packages.txt', import.meta.url), 'utf8'))).toEqual(expect.arrayContaining(['redis-server', 'prometheus']));
+    expect(listedPackages(readFileSync(new URL('../../../deploy/ci-packages.txt', import.meta.url), 'utf8'))).toEqual(
+      expect.arrayContaining(['redis-server', 'prometheus']),
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { distribution } from '../../../../bench/group/distribution.js';
 
 describe('distribution', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { InFlightReceipts } from '../../../../bench/group/in-flight-watch.js';
 
 describe('InFlightReceipts', () => {

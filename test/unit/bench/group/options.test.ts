@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
+
 import { parseScaleArgs, parseSigkillArgs, sigkillBacklog } from '../../../../bench/group/options.js';
 
 describe('parseScaleArgs', () => {
   it('scales 1 → 2 → 3 → 2 → 1 over 36 partitions with the service defaults, from this checkout', () => {
-    expect(parseScaleArgs([], '/repo')).toMatchObject({ serviceRoot: '/repo', members: [1, 2, 3, 2, 1], partitions: 36, backlog: 6_000, latencyMs: 150, workers: 10, buffer: 100 });
+    expect(parseScaleArgs([], '/repo')).toMatchObject({
+      serviceRoot: '/repo',
+      members: [1, 2, 3, 2, 1],
+      partitions: 36,
+      backlog: 6_000,
+      latencyMs: 150,
+      workers: 10,
+      buffer: 100,
+    });
   });
 
   it('runs the service of another checkout', () => {
@@ -24,7 +33,7 @@ describe('parseSigkillArgs', () => {
     expect(parseSigkillArgs([], '/repo')).toMatchObject({ kills: 5, ledger: 'both', workers: 50, leaseMs: 0, smtpTimeoutMs: 10_000 });
   });
 
-  it('runs the ledger with the service\'s own lease unless --lease-ms says otherwise; a lease shorter than the SMTP timeout is fine (it is renewed)', () => {
+  it("runs the ledger with the service's own lease unless --lease-ms says otherwise; a lease shorter than the SMTP timeout is fine (it is renewed)", () => {
     expect(parseSigkillArgs(['--lease-ms', '5000'], '/repo').leaseMs).toBe(5_000);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { metricSum } from '../../../../bench/group/prometheus-text.js';
 
 const text = `# HELP email_dispatcher_emails_sent_total Emails accepted by the SMTP server

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import type { GroupLogEvent } from '../../../../bench/group/group-log.js';
 import { rebalanceStats } from '../../../../bench/group/rebalance-stats.js';
 

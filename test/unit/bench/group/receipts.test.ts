@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { attribute, countBetween, longestGap, lowerBound, Receipts } from '../../../../bench/group/receipts.js';
 
 describe('Receipts', () => {

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import { clusterSendRate, type SharedBudget } from '../../../../src/delivery/rate/send-rate.js';
 import { createMetrics } from '../../../../src/platform/metrics.js';
 import { silentLogger } from '../../../support/pipeline.js';
@@ -20,7 +21,8 @@ function rate(budget: SharedBudget, perSecond: number, maxReplicas: number) {
 }
 
 const gauge = async (m: ReturnType<typeof createMetrics>) => (await m.rateLimitFallback.get()).values[0]?.value;
-const fallbacks = async (m: ReturnType<typeof createMetrics>, reason: string) => (await m.rateLimitFallbacks.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
+const fallbacks = async (m: ReturnType<typeof createMetrics>, reason: string) =>
+  (await m.rateLimitFallbacks.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
 
 /** Starts `takers` loops taking from `limiter` until `signal` aborts; records when each take was granted. */
 function takeUntil(limiter: { take(signal: AbortSignal): Promise<void> }, signal: AbortSignal, takers = 3): number[] {
@@ -100,7 +102,11 @@ describe('clusterSendRate', () => {
   it('while on the share › every send still asks the budget first, and the first answer in time returns to it', async () => {
     let down = true;
     const asked: number[] = [];
-    const { rate: limiter, metrics } = rate({ take: () => (asked.push(Date.now()), down ? Promise.reject(new Error('down')) : answersAfter(10).take()) }, 20, 4);
+    const { rate: limiter, metrics } = rate(
+      { take: () => (asked.push(Date.now()), down ? Promise.reject(new Error('down')) : answersAfter(10).take()) },
+      20,
+      4,
+    );
     const stop = new AbortController();
     takeUntil(limiter, stop.signal);
     await vi.advanceTimersByTimeAsync(2_999);

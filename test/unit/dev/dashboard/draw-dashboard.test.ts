@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import type { Dashboard } from '../../../../dev/dashboard/dashboard-model.js';
 import { drawDashboard, scenarioMarkers } from '../../../../dev/dashboard/draw-dashboard.js';
 import { elapsedLabel, fitLegend, segments, thresholdColor } from '../../../../dev/dashboard/draw-panel.js';
@@ -34,7 +35,11 @@ describe('drawDashboard', () => {
 
   it('wraps the scenario legend onto more lines rather than past the right edge', () => {
     const width = Number(/<svg [^>]*width="(\d+)"/.exec(svg)?.[1]);
-    const legend = [...svg.matchAll(/<text x="(\d+)" y="(\d+)" font-size="12" fill="#D8D9DA">(\d [^<]*)<\/text>/g)].map(([, x, y, label]) => ({ x: Number(x), y: Number(y), label: label as string }));
+    const legend = [...svg.matchAll(/<text x="(\d+)" y="(\d+)" font-size="12" fill="#D8D9DA">(\d [^<]*)<\/text>/g)].map(([, x, y, label]) => ({
+      x: Number(x),
+      y: Number(y),
+      label: label as string,
+    }));
     expect(legend).toHaveLength(DASHBOARD_SCENARIO.steps.length);
     // DejaVu Sans at 12 px averages about 7 px a character.
     for (const { x, label } of legend) expect(x + 7 * label.length, label).toBeLessThanOrEqual(width);
@@ -63,8 +68,20 @@ describe('drawDashboard', () => {
 
 describe('panel helpers', () => {
   it('breaks a line where samples are missing for more than two steps', () => {
-    const runs = segments([[0, 1], [1, 1], [2, 1], [10, 1], [11, 1]], 1);
-    expect(runs.map((r) => r.map(([t]) => t))).toEqual([[0, 1, 2], [10, 11]]);
+    const runs = segments(
+      [
+        [0, 1],
+        [1, 1],
+        [2, 1],
+        [10, 1],
+        [11, 1],
+      ],
+      1,
+    );
+    expect(runs.map((r) => r.map(([t]) => t))).toEqual([
+      [0, 1, 2],
+      [10, 11],
+    ]);
   });
 
   it('prints elapsed time as m:ss, negative before the origin', () => {
@@ -79,7 +96,10 @@ describe('panel helpers', () => {
   });
 
   it('colours a value by the highest threshold step it reaches', () => {
-    const steps = [{ color: 'green', value: null }, { color: 'red', value: 1 }];
+    const steps = [
+      { color: 'green', value: null },
+      { color: 'red', value: 1 },
+    ];
     expect(thresholdColor(steps, 0)).toBe('green');
     expect(thresholdColor(steps, 1)).toBe('red');
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { axisTicks, formatValue } from '../../../../dev/dashboard/format-value.js';
 
 describe('formatValue', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { expandGrafanaVariables, grafanaVariables, rateIntervalSeconds } from '../../../../dev/dashboard/grafana-variables.js';
 
 describe('rateIntervalSeconds', () => {

@@ -2,8 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+
 import { prometheusConfig } from '../../../../dev/dashboard/local-prometheus.js';
 import { ROOT } from '../../../support/deploy/repo-files.js';
 
@@ -21,7 +23,12 @@ describe('prometheusConfig', () => {
   it('scrapes each replica under job email-dispatcher with its pod and namespace labels, every second', () => {
     expect(parse(config)).toMatchObject({
       global: { scrape_interval: '1s', scrape_timeout: '1s', evaluation_interval: '1s' },
-      scrape_configs: [{ job_name: 'email-dispatcher', static_configs: [{ targets: ['127.0.0.1:9464'], labels: { pod: 'email-dispatcher-a', namespace: 'local' } }, { targets: ['127.0.0.1:9465'] }] }],
+      scrape_configs: [
+        {
+          job_name: 'email-dispatcher',
+          static_configs: [{ targets: ['127.0.0.1:9464'], labels: { pod: 'email-dispatcher-a', namespace: 'local' } }, { targets: ['127.0.0.1:9465'] }],
+        },
+      ],
     });
   });
 

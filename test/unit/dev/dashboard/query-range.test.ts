@@ -1,13 +1,35 @@
 import { describe, expect, it } from 'vitest';
+
 import { formatLegend, seriesFromMatrix } from '../../../../dev/dashboard/query-range.js';
 
 describe('seriesFromMatrix', () => {
   it('reads each series of a query_range answer, leaving out NaN and infinite samples', () => {
     const body = {
       status: 'success',
-      data: { resultType: 'matrix', result: [{ metric: { pod: 'a' }, values: [[1000, '1.5'], [1001, 'NaN'], [1002, '+Inf'], [1003, '2']] }] },
+      data: {
+        resultType: 'matrix',
+        result: [
+          {
+            metric: { pod: 'a' },
+            values: [
+              [1000, '1.5'],
+              [1001, 'NaN'],
+              [1002, '+Inf'],
+              [1003, '2'],
+            ],
+          },
+        ],
+      },
     };
-    expect(seriesFromMatrix(body)).toEqual([{ labels: { pod: 'a' }, points: [[1000, 1.5], [1003, 2]] }]);
+    expect(seriesFromMatrix(body)).toEqual([
+      {
+        labels: { pod: 'a' },
+        points: [
+          [1000, 1.5],
+          [1003, 2],
+        ],
+      },
+    ]);
   });
 
   it("throws Prometheus' own error", () => {

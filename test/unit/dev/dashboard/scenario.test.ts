@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { DASHBOARD_SCENARIO, scenarioPods, stepLabel, timeline } from '../../../../dev/dashboard/scenario.js';
 
 describe('the dashboard scenario', () => {

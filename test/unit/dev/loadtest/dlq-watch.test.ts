@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { dlqEventId } from '../../../../dev/loadtest/dlq-watch.js';
 
 describe('dlqEventId', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { bucketSeries } from '../../../../dev/loadtest/format-summary.js';
 
 describe('bucketSeries', () => {
@@ -11,6 +12,10 @@ describe('bucketSeries', () => {
   });
 
   it('keeps a short series as is', () => {
-    expect(bucketSeries([1, 2, 3], 12)).toEqual([{ fromS: 0, perSecond: 1 }, { fromS: 1, perSecond: 2 }, { fromS: 2, perSecond: 3 }]);
+    expect(bucketSeries([1, 2, 3], 12)).toEqual([
+      { fromS: 0, perSecond: 1 },
+      { fromS: 1, perSecond: 2 },
+      { fromS: 2, perSecond: 3 },
+    ]);
   });
 });

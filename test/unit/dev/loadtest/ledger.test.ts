@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { Ledger, reconcileExternal } from '../../../../dev/loadtest/ledger.js';
 
 function ledgerOf(ids: string[], at = 1000): Ledger {
@@ -97,7 +98,12 @@ describe('reconcileExternal (SMTP server not observable)', () => {
   });
 
   it('with a delivered count below what was settled › the gap is lost', () => {
-    expect(reconcileExternal({ produced: 100, deadLettered: 3, deadLetteredByReason: {}, expectDelivered: 90 })).toMatchObject({ delivered: 90, deliveredInferred: false, lost: 7, duplicates: 0 });
+    expect(reconcileExternal({ produced: 100, deadLettered: 3, deadLetteredByReason: {}, expectDelivered: 90 })).toMatchObject({
+      delivered: 90,
+      deliveredInferred: false,
+      lost: 7,
+      duplicates: 0,
+    });
   });
 
   it('with a delivered count above it › the excess is duplicates', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { parseLoadTestArgs, UsageError } from '../../../../dev/loadtest/load-test-options.js';
 
 const parse = (args: string, env: NodeJS.ProcessEnv = {}) => parseLoadTestArgs(args.split(' ').filter(Boolean), env);

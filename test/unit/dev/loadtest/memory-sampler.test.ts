@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { heapTrend, parseMemoryMetrics, readProcMemory } from '../../../../dev/loadtest/memory-sampler.js';
 
 describe('parseMemoryMetrics', () => {

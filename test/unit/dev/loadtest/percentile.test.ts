@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { median, percentile, spread, summarize } from '../../../../dev/loadtest/percentile.js';
 
 describe('percentile (nearest rank)', () => {

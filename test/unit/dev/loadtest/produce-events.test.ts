@@ -1,5 +1,6 @@
 import type { Producer } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+
 import { batchSize, produceEvents } from '../../../../dev/loadtest/produce-events.js';
 
 describe('produceEvents', () => {
@@ -17,7 +18,16 @@ describe('produceEvents', () => {
         return [];
       },
     } as unknown as Producer;
-    await produceEvents({ producer, topic: 't', runId: 'r', count: 1_200, rate: 0, eventBytes: 500, users: 10, onSending: (ids) => order.push(`enter ${ids.length}`) });
+    await produceEvents({
+      producer,
+      topic: 't',
+      runId: 'r',
+      count: 1_200,
+      rate: 0,
+      eventBytes: 500,
+      users: 10,
+      onSending: (ids) => order.push(`enter ${ids.length}`),
+    });
     expect(order).toEqual(['enter 500', 'send', 'enter 500', 'send', 'enter 200', 'send']);
     expect(new Set(sent).size).toBe(1_200);
   });

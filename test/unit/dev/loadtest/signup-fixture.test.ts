@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseEvent } from '../../../../src/intake/parse-event.js';
+
 import { eventIdFromMessageId, eventIdPrefix, signupFixture } from '../../../../dev/loadtest/signup-fixture.js';
+import { parseEvent } from '../../../../src/intake/parse-event.js';
 
 describe('signupFixture', () => {
   it.each([1_000, 1_500, 2_000])('is a valid sign-up event of exactly %i bytes', (bytes) => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { perSecond, steadyRate } from '../../../../dev/loadtest/throughput-series.js';
 
 describe('perSecond', () => {

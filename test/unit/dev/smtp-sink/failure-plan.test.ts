@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { createFailurePlan, defaultReply } from '../../../../dev/smtp-sink/failure-plan.js';
 
 describe('failure plan', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { decodeWords, headerEnd, parseHeaders } from '../../../../dev/smtp-sink/parse-headers.js';
 
 describe('parseHeaders', () => {

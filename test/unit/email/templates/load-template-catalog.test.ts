@@ -1,8 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+
 import { loadTemplateCatalog } from '../../../../src/email/templates/load-template-catalog.js';
 import { ConfigError } from '../../../../src/platform/config/config.js';
 import { createMetrics } from '../../../../src/platform/metrics.js';
@@ -64,7 +66,9 @@ describe('loadTemplateCatalog', () => {
       'user.email_verification_requested': { template: 'verify-email', fields: { verificationUrl: 'url' } },
       'user.email_changed': { template: 'verify-email', fields: { verificationUrl: 'url' } },
     });
-    const mail = catalog.set('verify-email').render({ name: 'Ada', email: 'a@example.test', locale: 'en', data: { verificationUrl: 'https://acme.test/v?t=1' } });
+    const mail = catalog
+      .set('verify-email')
+      .render({ name: 'Ada', email: 'a@example.test', locale: 'en', data: { verificationUrl: 'https://acme.test/v?t=1' } });
     expect(mail.text).toBe('Open https://acme.test/v?t=1 for Acme');
   });
 
@@ -89,9 +93,21 @@ describe('loadTemplateCatalog', () => {
   });
 
   it.each([
-    ['a template naming a field of another set', { 'welcome/en/text.hbs': '{{data.verificationUrl}}\n' }, /welcome\/en\/text\.hbs:1: unknown variable "data\.verificationUrl"/],
-    ['a field the set does not declare', { 'verify-email/en/html.hbs': '<a href="{{data.token}}">x</a>\n' }, /verify-email\/en\/html\.hbs:1: unknown variable "data\.token" \(known: .*data\.verificationUrl/],
-    ['a set without its folder', { 'verify-email/en/subject.hbs': undefined, 'verify-email/en/text.hbs': undefined, 'verify-email/en/html.hbs': undefined }, /verify-email: missing \(the manifest names the template set "verify-email"\)/],
+    [
+      'a template naming a field of another set',
+      { 'welcome/en/text.hbs': '{{data.verificationUrl}}\n' },
+      /welcome\/en\/text\.hbs:1: unknown variable "data\.verificationUrl"/,
+    ],
+    [
+      'a field the set does not declare',
+      { 'verify-email/en/html.hbs': '<a href="{{data.token}}">x</a>\n' },
+      /verify-email\/en\/html\.hbs:1: unknown variable "data\.token" \(known: .*data\.verificationUrl/,
+    ],
+    [
+      'a set without its folder',
+      { 'verify-email/en/subject.hbs': undefined, 'verify-email/en/text.hbs': undefined, 'verify-email/en/html.hbs': undefined },
+      /verify-email: missing \(the manifest names the template set "verify-email"\)/,
+    ],
     ['a folder the manifest names no set for', { 'reset-password/en/subject.hbs': 'x' }, /reset-password: a folder the manifest names no template set for/],
     ['a manifest that is not JSON', { 'manifest.json': '{' }, /manifest\.json: not JSON/],
   ])('%s › refused at start, naming the file', (_label, changes, problem) => {
@@ -103,11 +119,31 @@ describe('loadTemplateCatalog', () => {
   it.each([
     ['an unknown top-level key', { templateSets: MANIFEST.templateSets, version: 2 }, 'version: unknown key'],
     ['no sets', { templateSets: {} }, 'templateSets: expected an object of template sets'],
-    ['a set name that is no folder name', { templateSets: { ...MANIFEST.templateSets, 'Verify Email': { eventTypes: [] } } }, 'templateSets.Verify Email: a set\'s name is its folder'],
-    ['a type mapped to two sets', { templateSets: { welcome: { eventTypes: ['user.signed_up'] }, 'verify-email': { eventTypes: ['user.signed_up'], fields: { verificationUrl: 'url' } } } }, 'templateSets.verify-email.eventTypes: "user.signed_up" is mapped by the set "welcome" too'],
-    ['an event type with a space', { templateSets: { ...MANIFEST.templateSets, welcome: { eventTypes: ['user signed up'] } } }, 'templateSets.welcome.eventTypes: expected an array of event types'],
-    ['an unknown field kind', { templateSets: { ...MANIFEST.templateSets, 'verify-email': { eventTypes: ['x.y'], fields: { verificationUrl: 'html' } } } }, 'templateSets.verify-email.fields.verificationUrl: expected one of text, url'],
-    ['a misspelt key in a set', { templateSets: { ...MANIFEST.templateSets, welcome: { eventTypes: ['user.signed_up'], field: {} } } }, 'templateSets.welcome.field: unknown key'],
+    [
+      'a set name that is no folder name',
+      { templateSets: { ...MANIFEST.templateSets, 'Verify Email': { eventTypes: [] } } },
+      "templateSets.Verify Email: a set's name is its folder",
+    ],
+    [
+      'a type mapped to two sets',
+      { templateSets: { welcome: { eventTypes: ['user.signed_up'] }, 'verify-email': { eventTypes: ['user.signed_up'], fields: { verificationUrl: 'url' } } } },
+      'templateSets.verify-email.eventTypes: "user.signed_up" is mapped by the set "welcome" too',
+    ],
+    [
+      'an event type with a space',
+      { templateSets: { ...MANIFEST.templateSets, welcome: { eventTypes: ['user signed up'] } } },
+      'templateSets.welcome.eventTypes: expected an array of event types',
+    ],
+    [
+      'an unknown field kind',
+      { templateSets: { ...MANIFEST.templateSets, 'verify-email': { eventTypes: ['x.y'], fields: { verificationUrl: 'html' } } } },
+      'templateSets.verify-email.fields.verificationUrl: expected one of text, url',
+    ],
+    [
+      'a misspelt key in a set',
+      { templateSets: { ...MANIFEST.templateSets, welcome: { eventTypes: ['user.signed_up'], field: {} } } },
+      'templateSets.welcome.field: unknown key',
+    ],
   ])('a manifest with %s › refused at start, naming the manifest and the key', (_label, manifest, problem) => {
     const dir = folder({ ...valid(), 'manifest.json': JSON.stringify(manifest) });
     expect(problemsOf(dir)).toContainEqual(expect.stringContaining(`EMAIL_TEMPLATES_DIR: ${dir}/manifest.json: ${problem}`));
@@ -116,12 +152,17 @@ describe('loadTemplateCatalog', () => {
   it('a header the manifest may not set › refused at start, naming the manifest and the header', () => {
     const manifest = { templateSets: { ...MANIFEST.templateSets, welcome: { eventTypes: ['user.signed_up'], headers: { 'X-Campaign': 'spring' } } } };
     const dir = folder({ ...valid(), 'manifest.json': JSON.stringify(manifest) });
-    expect(problemsOf(dir)).toEqual([`EMAIL_TEMPLATES_DIR: ${dir}/manifest.json: templateSets.welcome.headers.X-Campaign: not a header a manifest may set (known: Feedback-ID, List-Unsubscribe, List-Unsubscribe-Post)`]);
+    expect(problemsOf(dir)).toEqual([
+      `EMAIL_TEMPLATES_DIR: ${dir}/manifest.json: templateSets.welcome.headers.X-Campaign: not a header a manifest may set (known: Feedback-ID, List-Unsubscribe, List-Unsubscribe-Post)`,
+    ]);
   });
 
   it('the shipped templates › welcome for sign-ups and verify-email for verification requests, both in every shipped locale', () => {
     const catalog = loadTemplateCatalog({ dir: '', defaultLocale: 'en', vars: {} });
-    expect(Object.fromEntries([...catalog.routes].map(([type, route]) => [type, route.template]))).toEqual({ 'user.signed_up': 'welcome', 'user.email_verification_requested': 'verify-email' });
+    expect(Object.fromEntries([...catalog.routes].map(([type, route]) => [type, route.template]))).toEqual({
+      'user.signed_up': 'welcome',
+      'user.email_verification_requested': 'verify-email',
+    });
     expect(catalog.set('verify-email').locales).toEqual(catalog.set('welcome').locales);
     expect(catalog.set('verify-email').fields).toEqual({ verificationUrl: 'url' });
   });

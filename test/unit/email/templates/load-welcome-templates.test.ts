@@ -1,8 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+
 import { loadWelcomeTemplates, type WelcomeTemplatesOptions } from '../../../../src/email/templates/load-welcome-templates.js';
 import { ConfigError } from '../../../../src/platform/config/config.js';
 import { createMetrics } from '../../../../src/platform/metrics.js';
@@ -66,7 +68,9 @@ describe('loadWelcomeTemplates › a valid folder', () => {
   });
 
   it('EMAIL_TEMPLATE_VARS_* replace the defaults of values.json', () => {
-    expect(load(folder(VALID), { vars: { product_name: 'Zed', help_url: 'https://help.test' } }).render(ada).text).toBe('Hi Ada, this is Zed writing to ada@example.test.');
+    expect(load(folder(VALID), { vars: { product_name: 'Zed', help_url: 'https://help.test' } }).render(ada).text).toBe(
+      'Hi Ada, this is Zed writing to ada@example.test.',
+    );
   });
 
   it('a subject written over several lines is one line', () => {
@@ -87,7 +91,10 @@ describe('loadWelcomeTemplates › a valid folder', () => {
     templates.render({ ...ada, locale: 'it' });
     templates.render(ada);
     const { values } = await metrics.emailsRendered.get();
-    expect(values.map((v) => [v.labels.locale, v.value])).toEqual([['de', 1], ['en', 2]]);
+    expect(values.map((v) => [v.labels.locale, v.value])).toEqual([
+      ['de', 1],
+      ['en', 2],
+    ]);
   });
 
   it('reads a Kubernetes ConfigMap volume: locale folders behind symbolic links, hidden entries skipped', () => {
@@ -109,11 +116,17 @@ describe('loadWelcomeTemplates › refuses at start, naming the file and line', 
   it('a template that does not compile', () => {
     const dir = folder({ ...VALID, 'en/html.hbs': '<h1>\n{{#if name}}Hi\n' });
     // The end of the file (line 3) is where Handlebars finds the block unclosed.
-    expect(problemsOf(dir)).toEqual([expect.stringMatching(new RegExp(`^EMAIL_TEMPLATES_DIR: ${dir}/en/html\\.hbs:3: does not compile: .*got 'EOF' \\(a \\{\\{#block\\}\\} without its \\{\\{/block\\}\\}\\?\\)$`))]);
+    expect(problemsOf(dir)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^EMAIL_TEMPLATES_DIR: ${dir}/en/html\\.hbs:3: does not compile: .*got 'EOF' \\(a \\{\\{#block\\}\\} without its \\{\\{/block\\}\\}\\?\\)$`),
+      ),
+    ]);
   });
 
   it('a block closed by the wrong name', () => {
-    expect(problemsOf(folder({ ...VALID, 'en/text.hbs': 'a\n{{#if name}}x{{/unless}}\n' }))).toEqual([expect.stringMatching(/en\/text\.hbs:2: does not compile: if doesn't match unless$/)]);
+    expect(problemsOf(folder({ ...VALID, 'en/text.hbs': 'a\n{{#if name}}x{{/unless}}\n' }))).toEqual([
+      expect.stringMatching(/en\/text\.hbs:2: does not compile: if doesn't match unless$/),
+    ]);
   });
 
   it('a locale without one of its parts', () => {
@@ -127,7 +140,13 @@ describe('loadWelcomeTemplates › refuses at start, naming the file and line', 
   });
 
   it.each([
-    ['a misspelt variable', 'en/text.hbs', 'Hi\n\n{{nmae}}\n', 3, 'unknown variable "nmae" (known: dir, email, locale, name, subject, vars.help_url, vars.product_name)'],
+    [
+      'a misspelt variable',
+      'en/text.hbs',
+      'Hi\n\n{{nmae}}\n',
+      3,
+      'unknown variable "nmae" (known: dir, email, locale, name, subject, vars.help_url, vars.product_name)',
+    ],
     ['a value values.json does not declare', 'en/text.hbs', '{{vars.support_email}}\n', 1, 'unknown variable "vars.support_email"'],
     ['the subject in the subject itself', 'en/subject.hbs', 'Hi {{subject}}\n', 1, 'unknown variable "subject"'],
     ['a variable of a parent context', 'en/text.hbs', '{{../name}}\n', 1, 'unknown variable "../name"'],
@@ -165,7 +184,9 @@ describe('loadWelcomeTemplates › refuses at start, naming the file and line', 
 
   it('an EMAIL_TEMPLATE_VARS_* that values.json does not declare (a typo)', () => {
     const dir = folder(VALID);
-    expect(problemsOf(dir, { vars: { prodct_name: 'Acme' } })).toEqual([`EMAIL_TEMPLATE_VARS_PRODCT_NAME: ${dir}/values.json declares no "prodct_name" (declared: help_url, product_name)`]);
+    expect(problemsOf(dir, { vars: { prodct_name: 'Acme' } })).toEqual([
+      `EMAIL_TEMPLATE_VARS_PRODCT_NAME: ${dir}/values.json declares no "prodct_name" (declared: help_url, product_name)`,
+    ]);
   });
 
   it('EMAIL_DEFAULT_LOCALE without a folder', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { canonicalLocale, createLocaleNegotiator, textDirection } from '../../../../src/email/templates/negotiate-locale.js';
 
 const SHIPPED = ['de', 'en', 'es', 'fa', 'fr', 'ja', 'pt-BR'];

@@ -1,5 +1,7 @@
 import path from 'node:path';
+
 import { describe, expect, it } from 'vitest';
+
 import { loadWelcomeTemplates, type WelcomeTemplates } from '../../../../src/email/templates/load-welcome-templates.js';
 import { shippedTemplatesDir } from '../../../../src/email/templates/shipped-templates-dir.js';
 
@@ -31,10 +33,20 @@ describe('the shipped templates', () => {
     const mail = render(shipped, 'en');
     expect(mail.subject).toBe('Welcome, Ada Lovelace!');
     expect(mail.text).toBe(
-      ['Welcome, Ada Lovelace!', '', 'Thanks for signing up. Your account is ready.', '', 'If you did not create this account, you can ignore this email.', '', 'This email was sent to ada@example.test.'].join('\n'),
+      [
+        'Welcome, Ada Lovelace!',
+        '',
+        'Thanks for signing up. Your account is ready.',
+        '',
+        'If you did not create this account, you can ignore this email.',
+        '',
+        'This email was sent to ada@example.test.',
+      ].join('\n'),
     );
     expect(mail.html).toMatch(/^<!doctype html>\n<html dir="ltr" lang="en">\n/);
-    expect(mail.html).toContain('<h1>Welcome, Ada Lovelace!</h1>\n<p>Thanks for signing up. Your account is ready.</p>\n<p>If you did not create this account, you can ignore this email.</p>');
+    expect(mail.html).toContain(
+      '<h1>Welcome, Ada Lovelace!</h1>\n<p>Thanks for signing up. Your account is ready.</p>\n<p>If you did not create this account, you can ignore this email.</p>',
+    );
   });
 
   describe.each(LOCALES)('%s', (locale) => {
@@ -90,8 +102,8 @@ describe('the shipped templates', () => {
   });
 
   it('negotiate the user\u2019s locale: region to language, unknown to English', () => {
-    expect(['de-AT', 'fa-IR', 'pt_BR', 'ja-JP', 'es-419', 'fr-CA', 'it', undefined].map((locale) => shipped.render({ name: '', email: 'a@b.test', locale }).locale)).toEqual(
-      ['de', 'fa', 'pt-BR', 'ja', 'es', 'fr', 'en', 'en'],
-    );
+    expect(
+      ['de-AT', 'fa-IR', 'pt_BR', 'ja-JP', 'es-419', 'fr-CA', 'it', undefined].map((locale) => shipped.render({ name: '', email: 'a@b.test', locale }).locale),
+    ).toEqual(['de', 'fa', 'pt-BR', 'ja', 'es', 'fr', 'en', 'en']);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { loadTemplateCatalog } from '../../../../src/email/templates/load-template-catalog.js';
 
 /** The verify-email set in every shipped locale, with its subject: what a reader sees first. */
@@ -14,7 +15,8 @@ const SUBJECTS: Record<string, string> = {
 const LINK = 'https://acme.test/verify?token=a1&user=42';
 const set = loadTemplateCatalog({ dir: '', defaultLocale: 'en', vars: {} }).set('verify-email');
 const withValues = loadTemplateCatalog({ dir: '', defaultLocale: 'en', vars: { product_name: 'Acme Cloud' } }).set('verify-email');
-const render = (locale: string, name = 'Ada Lovelace', templates = set) => templates.render({ name, email: 'ada@example.test', locale, data: { verificationUrl: LINK } });
+const render = (locale: string, name = 'Ada Lovelace', templates = set) =>
+  templates.render({ name, email: 'ada@example.test', locale, data: { verificationUrl: LINK } });
 
 describe('the shipped verify-email templates', () => {
   it('cover every shipped locale and need one field, the link', () => {

@@ -3,9 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { afterAll, describe, expect, it } from 'vitest';
+
 import { createCertificateAuthority } from '../../../../dev/kafka/certificates.js';
-import { ConfigError, configEnvNames, fromDomain, loadConfig, REQUIRED_ENV, unknownServiceVariables } from '../../../../src/platform/config/config.js';
+import { configEnvNames, ConfigError, fromDomain, loadConfig, REQUIRED_ENV, unknownServiceVariables } from '../../../../src/platform/config/config.js';
 
 const REQUIRED = { KAFKA_BROKERS: 'kafka-0:9092', SMTP_HOST: 'smtp.acme.test', EMAIL_FROM: 'Acme <welcome@acme.test>' };
 const SECRET = 'hunter2-secret';
@@ -273,7 +275,7 @@ describe('loadConfig', () => {
       expect(config.smtp.passFile).toBe(file);
     });
 
-    it('when SMTP_FALLBACK_PASS_FILE names a file › reads it and keeps the path, so the fallback\'s password rotates like SMTP_PASS_FILE (issue 19, defect 3)', () => {
+    it("when SMTP_FALLBACK_PASS_FILE names a file › reads it and keeps the path, so the fallback's password rotates like SMTP_PASS_FILE (issue 19, defect 3)", () => {
       const file = secretFile('smtp-fallback-pass', `${SECRET}\n`);
       const config = loadConfig({ ...REQUIRED, SMTP_FALLBACK_HOST: 'relay-b', SMTP_FALLBACK_USER: 'mailer', SMTP_FALLBACK_PASS_FILE: file });
       expect(config.smtpFallback.pass).toBe(SECRET);
@@ -281,7 +283,12 @@ describe('loadConfig', () => {
     });
 
     it('when the file ends in CRLF › trims that too', () => {
-      const config = loadConfig({ ...REQUIRED, KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD_FILE: secretFile('sasl', `${SECRET}\r\n`) });
+      const config = loadConfig({
+        ...REQUIRED,
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'svc',
+        KAFKA_SASL_PASSWORD_FILE: secretFile('sasl', `${SECRET}\r\n`),
+      });
       expect(config.kafka.saslPassword).toBe(SECRET);
     });
 
@@ -372,17 +379,27 @@ describe('fromDomain', () => {
 });
 
 describe('EMAIL_RATE_LIMIT_SCOPE', () => {
-  it('cluster needs a budget and a Redis to share it through (REDIS_URL, or the ledger\'s)', () => {
-    expect(problemsFor({ ...REQUIRED, EMAIL_RATE_LIMIT_SCOPE: 'cluster', REDIS_URL: 'redis://r:6379' })).toEqual([expect.stringMatching(/^EMAIL_RATE_LIMIT_SCOPE: cluster needs EMAIL_RATE_LIMIT_PER_SECOND/)]);
-    expect(problemsFor({ ...REQUIRED, EMAIL_RATE_LIMIT_SCOPE: 'cluster', EMAIL_RATE_LIMIT_PER_SECOND: '14' })).toEqual([expect.stringMatching(/^EMAIL_RATE_LIMIT_SCOPE: cluster needs REDIS_URL/)]);
-    expect(loadConfig({ ...REQUIRED, EMAIL_RATE_LIMIT_SCOPE: 'cluster', EMAIL_RATE_LIMIT_PER_SECOND: '14', IDEMPOTENCY_REDIS_URL: 'redis://r:6379' }).email).toMatchObject({ rateLimitScope: 'cluster', rateLimitPerSecond: 14 });
-    expect(problemsFor({ ...REQUIRED, EMAIL_RATE_LIMIT_SCOPE: 'global' })).toEqual([expect.stringMatching(/^EMAIL_RATE_LIMIT_SCOPE: expected one of "pod", "cluster"/)]);
+  it("cluster needs a budget and a Redis to share it through (REDIS_URL, or the ledger's)", () => {
+    expect(problemsFor({ ...REQUIRED, EMAIL_RATE_LIMIT_SCOPE: 'cluster', REDIS_URL: 'redis://r:6379' })).toEqual([
+      expect.stringMatching(/^EMAIL_RATE_LIMIT_SCOPE: cluster needs EMAIL_RATE_LIMIT_PER_SECOND/),
+    ]);
+    expect(problemsFor({ ...REQUIRED, EMAIL_RATE_LIMIT_SCOPE: 'cluster', EMAIL_RATE_LIMIT_PER_SECOND: '14' })).toEqual([
+      expect.stringMatching(/^EMAIL_RATE_LIMIT_SCOPE: cluster needs REDIS_URL/),
+    ]);
+    expect(
+      loadConfig({ ...REQUIRED, EMAIL_RATE_LIMIT_SCOPE: 'cluster', EMAIL_RATE_LIMIT_PER_SECOND: '14', IDEMPOTENCY_REDIS_URL: 'redis://r:6379' }).email,
+    ).toMatchObject({ rateLimitScope: 'cluster', rateLimitPerSecond: 14 });
+    expect(problemsFor({ ...REQUIRED, EMAIL_RATE_LIMIT_SCOPE: 'global' })).toEqual([
+      expect.stringMatching(/^EMAIL_RATE_LIMIT_SCOPE: expected one of "pod", "cluster"/),
+    ]);
   });
 });
 
 describe('DKIM_*', () => {
   it('all three or none, naming what is missing', () => {
-    expect(problemsFor({ ...REQUIRED, DKIM_DOMAIN: 'acme.test' })).toEqual([expect.stringMatching(/^DKIM_SELECTOR: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE must be set together/)]);
+    expect(problemsFor({ ...REQUIRED, DKIM_DOMAIN: 'acme.test' })).toEqual([
+      expect.stringMatching(/^DKIM_SELECTOR: DKIM_DOMAIN, DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE must be set together/),
+    ]);
     expect(loadConfig(REQUIRED).dkim).toEqual({ domain: '', selector: '', privateKeyFile: '' });
   });
 });
@@ -397,7 +414,17 @@ describe('KAFKA_RECEIPTS_TOPIC', () => {
 
 describe('unknownServiceVariables', () => {
   it('names set variables with a service prefix that the schema does not read, and nothing else', () => {
-    const env = { ...REQUIRED, EMAIL_WORKERS: '50', SMTP_PASSWORD: 'x', KAFKA_BROKER: 'k:9092', IDEMPOTENCY_URL: 'redis://r', SMTP_PASS_FILE: '/s', SMTP_SINK_PORT: '2525', HOME: '/root', LOCAL_KAFKA_PORT: '1' };
+    const env = {
+      ...REQUIRED,
+      EMAIL_WORKERS: '50',
+      SMTP_PASSWORD: 'x',
+      KAFKA_BROKER: 'k:9092',
+      IDEMPOTENCY_URL: 'redis://r',
+      SMTP_PASS_FILE: '/s',
+      SMTP_SINK_PORT: '2525',
+      HOME: '/root',
+      LOCAL_KAFKA_PORT: '1',
+    };
     expect(unknownServiceVariables(env)).toEqual(['EMAIL_WORKERS', 'IDEMPOTENCY_URL', 'KAFKA_BROKER', 'SMTP_PASSWORD']);
   });
 
@@ -419,18 +446,76 @@ describe('configEnvNames', () => {
   it('lists every variable the service reads, and the _FILE twins of secrets', () => {
     expect([...names].sort()).toEqual(
       [
-        'KAFKA_BROKERS', 'KAFKA_CLIENT_ID', 'KAFKA_GROUP_ID', 'KAFKA_TOPIC', 'KAFKA_DLQ_TOPIC', 'KAFKA_RECEIPTS_TOPIC', 'KAFKA_FROM_BEGINNING',
-        'KAFKA_SESSION_TIMEOUT_MS', 'KAFKA_HEARTBEAT_INTERVAL_MS', 'KAFKA_METADATA_MAX_AGE_MS', 'KAFKA_COMMIT_INTERVAL_MS', 'KAFKA_MAX_AHEAD_PER_PARTITION', 'KAFKA_MAX_UNCOMMITTED', 'DLQ_PUBLISH_STALL_MS', 'RECEIPT_PUBLISH_STALL_MS', 'KAFKA_SSL', 'KAFKA_SSL_CA_FILE',
-        'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE', 'SMTP_TLS_CA_FILE', 'KAFKA_SSL_REJECT_UNAUTHORIZED', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD',
-        'SMTP_HOST', 'SMTP_PORT', 'SMTP_SECURE', 'SMTP_REQUIRE_TLS', 'SMTP_TLS_REJECT_UNAUTHORIZED', 'SMTP_USER', 'SMTP_PASS',
-        'SMTP_TIMEOUT_MS', 'SMTP_SEND_TIMEOUT_MS', 'SMTP_BREAKER_THRESHOLD', 'SMTP_BREAKER_PROBE_INTERVAL_MS',
-        'EMAIL_FROM', 'EMAIL_ENVELOPE_FROM', 'EMAIL_WORKER_COUNT', 'EMAIL_WORKER_BUFFER', 'EMAIL_MAX_RETRIES', 'EMAIL_RETRY_DELAYS_MS', 'EMAIL_RATE_LIMIT_PER_SECOND', 'EMAIL_RATE_LIMIT_SCOPE', 'EMAIL_RATE_LIMIT_MAX_REPLICAS', 'REDIS_URL',
-        'EMAIL_TEMPLATES_DIR', 'EMAIL_UNMAPPED_EVENT_TYPES', 'EMAIL_DEFAULT_LOCALE',
-        'IDEMPOTENCY_REDIS_URL', 'IDEMPOTENCY_TTL_SECONDS', 'IDEMPOTENCY_LEASE_MS', 'IDEMPOTENCY_LEASE_RENEW_MS', 'IDEMPOTENCY_STRICT',
-        'HTTP_PORT', 'SHUTDOWN_TIMEOUT_MS', 'LIVENESS_STALL_MS', 'LOG_LEVEL',
-        'SMTP_PASS_FILE', 'KAFKA_SASL_PASSWORD_FILE', 'IDEMPOTENCY_REDIS_URL_FILE', 'REDIS_URL_FILE',
-        'DKIM_DOMAIN', 'DKIM_SELECTOR', 'DKIM_PRIVATE_KEY_FILE',
-        'SMTP_FALLBACK_HOST', 'SMTP_FALLBACK_PORT', 'SMTP_FALLBACK_SECURE', 'SMTP_FALLBACK_USER', 'SMTP_FALLBACK_PASS', 'SMTP_FALLBACK_PASS_FILE',
+        'KAFKA_BROKERS',
+        'KAFKA_CLIENT_ID',
+        'KAFKA_GROUP_ID',
+        'KAFKA_TOPIC',
+        'KAFKA_DLQ_TOPIC',
+        'KAFKA_RECEIPTS_TOPIC',
+        'KAFKA_FROM_BEGINNING',
+        'KAFKA_SESSION_TIMEOUT_MS',
+        'KAFKA_HEARTBEAT_INTERVAL_MS',
+        'KAFKA_METADATA_MAX_AGE_MS',
+        'KAFKA_COMMIT_INTERVAL_MS',
+        'KAFKA_MAX_AHEAD_PER_PARTITION',
+        'KAFKA_MAX_UNCOMMITTED',
+        'DLQ_PUBLISH_STALL_MS',
+        'RECEIPT_PUBLISH_STALL_MS',
+        'KAFKA_SSL',
+        'KAFKA_SSL_CA_FILE',
+        'KAFKA_SSL_CERT_FILE',
+        'KAFKA_SSL_KEY_FILE',
+        'SMTP_TLS_CA_FILE',
+        'KAFKA_SSL_REJECT_UNAUTHORIZED',
+        'KAFKA_SASL_MECHANISM',
+        'KAFKA_SASL_USERNAME',
+        'KAFKA_SASL_PASSWORD',
+        'SMTP_HOST',
+        'SMTP_PORT',
+        'SMTP_SECURE',
+        'SMTP_REQUIRE_TLS',
+        'SMTP_TLS_REJECT_UNAUTHORIZED',
+        'SMTP_USER',
+        'SMTP_PASS',
+        'SMTP_TIMEOUT_MS',
+        'SMTP_SEND_TIMEOUT_MS',
+        'SMTP_BREAKER_THRESHOLD',
+        'SMTP_BREAKER_PROBE_INTERVAL_MS',
+        'EMAIL_FROM',
+        'EMAIL_ENVELOPE_FROM',
+        'EMAIL_WORKER_COUNT',
+        'EMAIL_WORKER_BUFFER',
+        'EMAIL_MAX_RETRIES',
+        'EMAIL_RETRY_DELAYS_MS',
+        'EMAIL_RATE_LIMIT_PER_SECOND',
+        'EMAIL_RATE_LIMIT_SCOPE',
+        'EMAIL_RATE_LIMIT_MAX_REPLICAS',
+        'REDIS_URL',
+        'EMAIL_TEMPLATES_DIR',
+        'EMAIL_UNMAPPED_EVENT_TYPES',
+        'EMAIL_DEFAULT_LOCALE',
+        'IDEMPOTENCY_REDIS_URL',
+        'IDEMPOTENCY_TTL_SECONDS',
+        'IDEMPOTENCY_LEASE_MS',
+        'IDEMPOTENCY_LEASE_RENEW_MS',
+        'IDEMPOTENCY_STRICT',
+        'HTTP_PORT',
+        'SHUTDOWN_TIMEOUT_MS',
+        'LIVENESS_STALL_MS',
+        'LOG_LEVEL',
+        'SMTP_PASS_FILE',
+        'KAFKA_SASL_PASSWORD_FILE',
+        'IDEMPOTENCY_REDIS_URL_FILE',
+        'REDIS_URL_FILE',
+        'DKIM_DOMAIN',
+        'DKIM_SELECTOR',
+        'DKIM_PRIVATE_KEY_FILE',
+        'SMTP_FALLBACK_HOST',
+        'SMTP_FALLBACK_PORT',
+        'SMTP_FALLBACK_SECURE',
+        'SMTP_FALLBACK_USER',
+        'SMTP_FALLBACK_PASS',
+        'SMTP_FALLBACK_PASS_FILE',
       ].sort(),
     );
   });
@@ -457,7 +542,13 @@ describe('cmd/service.ts', () => {
   const root = fileURLToPath(new URL('../../../../', import.meta.url));
 
   it('when the configuration is bad › exits 2 with one line per bad variable and no stack trace', async () => {
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', EMAIL_WORKER_COUNT: 'abc', SMTP_PASS: SECRET, SMTP_USER: 'mailer' };
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      EMAIL_WORKER_COUNT: 'abc',
+      SMTP_PASS: SECRET,
+      SMTP_USER: 'mailer',
+    };
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = execFile(process.execPath, ['--import', 'tsx', 'cmd/service.ts'], { cwd: root, env, timeout: 60_000 }, (_err, out, err) =>
         resolve({ code: child.exitCode, stdout: String(out), stderr: String(err) }),
@@ -467,7 +558,12 @@ describe('cmd/service.ts', () => {
     expect(stdout).toBe('');
     const lines = stderr.trimEnd().split('\n');
     expect(lines[0]).toBe('email-dispatcher: invalid configuration');
-    expect(lines.slice(1).map((line) => line.trim().split(':')[0]).sort()).toEqual(['EMAIL_FROM', 'EMAIL_WORKER_COUNT', 'KAFKA_BROKERS', 'SMTP_HOST']);
+    expect(
+      lines
+        .slice(1)
+        .map((line) => line.trim().split(':')[0])
+        .sort(),
+    ).toEqual(['EMAIL_FROM', 'EMAIL_WORKER_COUNT', 'KAFKA_BROKERS', 'SMTP_HOST']);
     expect(stderr).not.toContain('    at ');
     expect(stderr).not.toContain(SECRET);
   }, 60_000);

@@ -2,7 +2,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { beforeAll, describe, expect, it } from 'vitest';
+
 import type { IssuedCertificate } from '../../../../dev/kafka/certificates.js';
 import { checkTlsFiles, ConfigError, loadConfig } from '../../../../src/platform/config/config.js';
 import { tlsFileProblems } from '../../../../src/platform/config/files.js';
@@ -48,7 +50,9 @@ describe('the TLS files', () => {
   it.each(['KAFKA_SSL_CA_FILE', 'SMTP_TLS_CA_FILE'])('when %s holds no certificate › one line naming it and the file', (name) => {
     const path = join(tmp, 'not-a-ca.pem');
     writeFileSync(path, 'hello\n');
-    expect(tlsProblemsFor({ KAFKA_SSL: 'true', [name]: path })).toEqual([`${name}: ${JSON.stringify(path)} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`]);
+    expect(tlsProblemsFor({ KAFKA_SSL: 'true', [name]: path })).toEqual([
+      `${name}: ${JSON.stringify(path)} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+    ]);
   });
 
   it('when the key belongs to another certificate › names KAFKA_SSL_KEY_FILE', () => {
@@ -58,7 +62,9 @@ describe('the TLS files', () => {
   });
 
   it('when the key is encrypted › says so, and how to mount it instead', () => {
-    expect(tlsProblemsFor({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: client.cert, KAFKA_SSL_KEY_FILE: encryptedKey })).toEqual([expect.stringMatching(/^KAFKA_SSL_KEY_FILE: the key in .* is encrypted; mount it unencrypted/)]);
+    expect(tlsProblemsFor({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: client.cert, KAFKA_SSL_KEY_FILE: encryptedKey })).toEqual([
+      expect.stringMatching(/^KAFKA_SSL_KEY_FILE: the key in .* is encrypted; mount it unencrypted/),
+    ]);
   });
 
   it('when the two files are swapped › one line for each, neither quoting the content', () => {
@@ -76,11 +82,15 @@ describe('the TLS files', () => {
   });
 
   it('when a file cannot be read › loadConfig names it (the same for each TLS variable: config.test.ts)', () => {
-    expect(problemsFor({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: client.cert, KAFKA_SSL_KEY_FILE: tmp })).toEqual([`KAFKA_SSL_KEY_FILE: cannot read ${JSON.stringify(tmp)} (EISDIR)`]);
+    expect(problemsFor({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: client.cert, KAFKA_SSL_KEY_FILE: tmp })).toEqual([
+      `KAFKA_SSL_KEY_FILE: cannot read ${JSON.stringify(tmp)} (EISDIR)`,
+    ]);
   });
 
   it('when only the certificate is set › names the missing KAFKA_SSL_KEY_FILE', () => {
-    expect(problemsFor({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: client.cert })).toEqual(['KAFKA_SSL_KEY_FILE: KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE must be set together']);
+    expect(problemsFor({ KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: client.cert })).toEqual([
+      'KAFKA_SSL_KEY_FILE: KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE must be set together',
+    ]);
   });
 
   it('when TLS files are set but KAFKA_SSL is not › refuses, instead of silently connecting in plaintext', () => {
@@ -90,12 +100,24 @@ describe('the TLS files', () => {
   });
 
   it('cmd/service.ts › a key of another certificate is a configuration error: exit 2, one line naming it', async () => {
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...REQUIRED, KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: client.cert, KAFKA_SSL_KEY_FILE: other.key };
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      ...REQUIRED,
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CERT_FILE: client.cert,
+      KAFKA_SSL_KEY_FILE: other.key,
+    };
     const root = fileURLToPath(new URL('../../../../', import.meta.url));
     const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = execFile(process.execPath, ['--import', 'tsx', 'cmd/service.ts'], { cwd: root, env, timeout: 60_000 }, (_err, _out, err) => resolve({ code: child.exitCode, stderr: String(err) }));
+      const child = execFile(process.execPath, ['--import', 'tsx', 'cmd/service.ts'], { cwd: root, env, timeout: 60_000 }, (_err, _out, err) =>
+        resolve({ code: child.exitCode, stderr: String(err) }),
+      );
     });
     expect(code).toBe(2);
-    expect(stderr.trimEnd().split('\n')).toEqual(['email-dispatcher: invalid configuration', `  KAFKA_SSL_KEY_FILE: the key in ${JSON.stringify(other.key)} does not belong to the certificate in KAFKA_SSL_CERT_FILE`]);
+    expect(stderr.trimEnd().split('\n')).toEqual([
+      'email-dispatcher: invalid configuration',
+      `  KAFKA_SSL_KEY_FILE: the key in ${JSON.stringify(other.key)} does not belong to the certificate in KAFKA_SSL_CERT_FILE`,
+    ]);
   }, 60_000);
 });

@@ -2,7 +2,9 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { afterAll, expect } from 'vitest';
+
 import { createCertificateAuthority, type IssuedCertificate } from '../../../../dev/kafka/certificates.js';
 import { ConfigError, loadConfig } from '../../../../src/platform/config/config.js';
 

@@ -1,8 +1,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
+
+import { logSecretFileEvent, readSecretFile, type SecretFileEvent, watchSecretFile } from '../../../../src/platform/config/secret-file.js';
 import { createLogger } from '../../../../src/platform/logger.js';
-import { logSecretFileEvent, readSecretFile, watchSecretFile, type SecretFileEvent } from '../../../../src/platform/config/secret-file.js';
 import { scratchDir, secretVolume } from './fixtures.js';
 
 const tmp = scratchDir('secret-file');

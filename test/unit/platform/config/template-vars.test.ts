@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { ConfigError, loadConfig, unknownServiceVariables } from '../../../../src/platform/config/config.js';
 import { readTemplateVars } from '../../../../src/platform/config/template-vars.js';
 
@@ -12,12 +13,26 @@ describe('readTemplateVars', () => {
     });
   });
 
-  it.each(['EMAIL_TEMPLATE_VARS_', 'EMAIL_TEMPLATE_VARS_product', 'EMAIL_TEMPLATE_VARS_PRODUCT__NAME', 'EMAIL_TEMPLATE_VARS_1ST', 'EMAIL_TEMPLATE_VARS_PRODUCT-NAME'])('refuses the name %s, saying the form', (name) => {
-    expect(readTemplateVars({ [name]: 'x' }).problems).toEqual([`${name}: expected EMAIL_TEMPLATE_VARS_ then upper-case letters, digits and single underscores, e.g. EMAIL_TEMPLATE_VARS_PRODUCT_NAME`]);
+  it.each([
+    'EMAIL_TEMPLATE_VARS_',
+    'EMAIL_TEMPLATE_VARS_product',
+    'EMAIL_TEMPLATE_VARS_PRODUCT__NAME',
+    'EMAIL_TEMPLATE_VARS_1ST',
+    'EMAIL_TEMPLATE_VARS_PRODUCT-NAME',
+  ])('refuses the name %s, saying the form', (name) => {
+    expect(readTemplateVars({ [name]: 'x' }).problems).toEqual([
+      `${name}: expected EMAIL_TEMPLATE_VARS_ then upper-case letters, digits and single underscores, e.g. EMAIL_TEMPLATE_VARS_PRODUCT_NAME`,
+    ]);
   });
 
-  it.each([['a line break', 'Acme\r\nBcc: x'], ['a tab', 'A\tB'], ['a line separator', 'A\u2028B']])('refuses a value with %s, without echoing it', (_label, value) => {
-    expect(readTemplateVars({ EMAIL_TEMPLATE_VARS_PRODUCT_NAME: value }).problems).toEqual(['EMAIL_TEMPLATE_VARS_PRODUCT_NAME: must not contain line breaks or control characters']);
+  it.each([
+    ['a line break', 'Acme\r\nBcc: x'],
+    ['a tab', 'A\tB'],
+    ['a line separator', 'A\u2028B'],
+  ])('refuses a value with %s, without echoing it', (_label, value) => {
+    expect(readTemplateVars({ EMAIL_TEMPLATE_VARS_PRODUCT_NAME: value }).problems).toEqual([
+      'EMAIL_TEMPLATE_VARS_PRODUCT_NAME: must not contain line breaks or control characters',
+    ]);
   });
 
   it('keeps an empty value (it turns a part of a template off)', () => {
@@ -32,7 +47,12 @@ describe('the configuration › email templates', () => {
   });
 
   it('carries EMAIL_TEMPLATES_DIR, EMAIL_DEFAULT_LOCALE and the values, frozen', () => {
-    const { email } = loadConfig({ ...REQUIRED, EMAIL_TEMPLATES_DIR: '/etc/email-dispatcher/templates', EMAIL_DEFAULT_LOCALE: 'de', EMAIL_TEMPLATE_VARS_PRODUCT_NAME: 'Acme' });
+    const { email } = loadConfig({
+      ...REQUIRED,
+      EMAIL_TEMPLATES_DIR: '/etc/email-dispatcher/templates',
+      EMAIL_DEFAULT_LOCALE: 'de',
+      EMAIL_TEMPLATE_VARS_PRODUCT_NAME: 'Acme',
+    });
     expect([email.templatesDir, email.defaultLocale, email.templateVars]).toEqual(['/etc/email-dispatcher/templates', 'de', { product_name: 'Acme' }]);
     expect(Object.isFrozen(email.templateVars)).toBe(true);
   });
@@ -47,7 +67,9 @@ describe('the configuration › email templates', () => {
       throw new Error('accepted');
     })();
     expect(error).toBeInstanceOf(ConfigError);
-    expect(error.problems).toEqual(expect.arrayContaining([expect.stringMatching(/^EMAIL_TEMPLATE_VARS_bad: /), expect.stringMatching(/^EMAIL_DEFAULT_LOCALE: /)]));
+    expect(error.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^EMAIL_TEMPLATE_VARS_bad: /), expect.stringMatching(/^EMAIL_DEFAULT_LOCALE: /)]),
+    );
   });
 
   it('EMAIL_TEMPLATE_VARS_* are not reported as variables the service does not read', () => {

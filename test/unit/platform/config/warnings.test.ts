@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { loadConfig } from '../../../../src/platform/config/config.js';
 import { kafkaSecurityWarnings, securityWarnings } from '../../../../src/platform/config/warnings.js';
 import { ServiceError } from '../../../../src/platform/service-error.js';
@@ -13,16 +14,32 @@ describe('securityWarnings', () => {
   });
 
   it('TLS with credentials, verified › none', () => {
-    expect(variables({ KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p', SMTP_USER: 'u', SMTP_PASS: 'p', SMTP_REQUIRE_TLS: 'true' })).toEqual([]);
+    expect(
+      variables({
+        KAFKA_SSL: 'true',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'p',
+        SMTP_USER: 'u',
+        SMTP_PASS: 'p',
+        SMTP_REQUIRE_TLS: 'true',
+      }),
+    ).toEqual([]);
   });
 
   it('SMTP_TLS_REJECT_UNAUTHORIZED=false › warns, naming it', () => {
     const [warning] = securityWarnings(loadConfig({ ...REQUIRED, SMTP_TLS_REJECT_UNAUTHORIZED: 'false' }));
-    expect(warning).toEqual({ variable: 'SMTP_TLS_REJECT_UNAUTHORIZED', message: expect.stringMatching(/^SMTP_TLS_REJECT_UNAUTHORIZED=false: the SMTP server certificate is not verified/) });
+    expect(warning).toEqual({
+      variable: 'SMTP_TLS_REJECT_UNAUTHORIZED',
+      message: expect.stringMatching(/^SMTP_TLS_REJECT_UNAUTHORIZED=false: the SMTP server certificate is not verified/),
+    });
   });
 
   it('each weakened setting › one warning naming the variable to change', () => {
-    expect(variables({ KAFKA_SSL: 'true', KAFKA_SSL_REJECT_UNAUTHORIZED: 'false', SMTP_USER: 'u', SMTP_PASS: 'p' })).toEqual(['KAFKA_SSL_REJECT_UNAUTHORIZED', 'SMTP_REQUIRE_TLS']);
+    expect(variables({ KAFKA_SSL: 'true', KAFKA_SSL_REJECT_UNAUTHORIZED: 'false', SMTP_USER: 'u', SMTP_PASS: 'p' })).toEqual([
+      'KAFKA_SSL_REJECT_UNAUTHORIZED',
+      'SMTP_REQUIRE_TLS',
+    ]);
     expect(variables({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' })).toEqual(['KAFKA_SSL']);
   });
 
@@ -32,7 +49,16 @@ describe('securityWarnings', () => {
   });
 
   it('never quotes a secret', () => {
-    const warnings = securityWarnings(loadConfig({ ...REQUIRED, KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'hunter2', SMTP_USER: 'u', SMTP_PASS: 'hunter2' }));
+    const warnings = securityWarnings(
+      loadConfig({
+        ...REQUIRED,
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'u',
+        KAFKA_SASL_PASSWORD: 'hunter2',
+        SMTP_USER: 'u',
+        SMTP_PASS: 'hunter2',
+      }),
+    );
     expect(JSON.stringify(warnings)).not.toContain('hunter2');
   });
 });

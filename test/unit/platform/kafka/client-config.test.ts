@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { beforeAll, describe, expect, it } from 'vitest';
+
 import type { IssuedCertificate } from '../../../../dev/kafka/certificates.js';
 import { loadConfig } from '../../../../src/platform/config/config.js';
 import { kafkaClientConfig, kafkaTlsOptions } from '../../../../src/platform/kafka/client-config.js';
@@ -27,7 +29,12 @@ describe('kafkaTlsOptions', () => {
   it('with mutual TLS › the CA, the client certificate and its key, and verification on', () => {
     const config = loadConfig({ ...REQUIRED, KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: ca, KAFKA_SSL_CERT_FILE: client.cert, KAFKA_SSL_KEY_FILE: client.key });
     const tls = kafkaTlsOptions(config);
-    expect(tls).toMatchObject({ rejectUnauthorized: true, ca: [expect.stringContaining('BEGIN CERTIFICATE')], cert: expect.stringContaining('BEGIN CERTIFICATE'), key: expect.stringContaining('PRIVATE KEY') });
+    expect(tls).toMatchObject({
+      rejectUnauthorized: true,
+      ca: [expect.stringContaining('BEGIN CERTIFICATE')],
+      cert: expect.stringContaining('BEGIN CERTIFICATE'),
+      key: expect.stringContaining('PRIVATE KEY'),
+    });
   });
 });
 
@@ -36,14 +43,22 @@ describe('kafkaClientConfig › SASL', () => {
     const file = join(tmp, 'sasl-password');
     writeFileSync(file, 'first-S4SL-value\n');
     const { logger, lines } = logged();
-    const config = loadConfig({ ...REQUIRED, KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD_FILE: file });
+    const config = loadConfig({
+      ...REQUIRED,
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'svc',
+      KAFKA_SASL_PASSWORD_FILE: file,
+    });
     const { sasl } = kafkaClientConfig(config, logger);
     expect(sasl).toMatchObject({ mechanism: 'scram-sha-512', username: 'svc' });
     expect((sasl as { password: string }).password).toBe('first-S4SL-value');
     writeFileSync(file, 'second-S4SL-value\n');
     expect((sasl as { password: string }).password).toBe('second-S4SL-value');
     expect(JSON.stringify(sasl)).not.toContain('S4SL-value');
-    expect(lines.map((line) => JSON.parse(line) as object)).toEqual([expect.objectContaining({ variable: 'KAFKA_SASL_PASSWORD_FILE', msg: 'secret file changed; new connections use the new value' })]);
+    expect(lines.map((line) => JSON.parse(line) as object)).toEqual([
+      expect.objectContaining({ variable: 'KAFKA_SASL_PASSWORD_FILE', msg: 'secret file changed; new connections use the new value' }),
+    ]);
     expect(lines.join('')).not.toContain('S4SL-value');
   });
 

@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
+
 import { afterEach, describe, expect, it, vi } from 'vitest';
+
 import { fixKafkaJsNegativeTimeout } from '../../../../src/platform/kafka/kafkajs-negative-timeout.js';
 
 const require = createRequire(import.meta.url);
@@ -12,7 +14,16 @@ const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as new
 };
 
 function queue() {
-  const q = new RequestQueue({ instrumentationEmitter: null, maxInFlightRequests: null, requestTimeout: 30_000, enforceRequestTimeout: true, clientId: 'c', broker: 'b', logger: { namespace: () => ({ debug() {}, warn() {}, error() {}, info() {} }) }, isConnected: () => true });
+  const q = new RequestQueue({
+    instrumentationEmitter: null,
+    maxInFlightRequests: null,
+    requestTimeout: 30_000,
+    enforceRequestTimeout: true,
+    clientId: 'c',
+    broker: 'b',
+    logger: { namespace: () => ({ debug() {}, warn() {}, error() {}, info() {} }) },
+    isConnected: () => true,
+  });
   q.checkPendingRequests = vi.fn();
   return q;
 }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import { ConfigError, loadConfig } from '../../../../src/platform/config/config.js';
 import { checkKafkaTopics, configuredTopics } from '../../../../src/platform/kafka/topic-check.js';
 import { ServiceError } from '../../../../src/platform/service-error.js';
@@ -15,7 +16,10 @@ function fakeAdmin(existing: readonly string[] | 'silent') {
 }
 
 const problemsOf = async (work: Promise<unknown>) => {
-  const err = await work.then(() => undefined, (e: unknown) => e);
+  const err = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ConfigError);
   return (err as ConfigError).problems;
 };
@@ -29,7 +33,10 @@ describe('the start-up topic check', () => {
       { variable: 'KAFKA_TOPIC', topic: 'user-signups' },
       { variable: 'KAFKA_DLQ_TOPIC', topic: 'user-signups.dlq' },
     ]);
-    expect(configuredTopics(loadConfig({ ...REQUIRED, KAFKA_RECEIPTS_TOPIC: 'user-signups.receipts' }))).toContainEqual({ variable: 'KAFKA_RECEIPTS_TOPIC', topic: 'user-signups.receipts' });
+    expect(configuredTopics(loadConfig({ ...REQUIRED, KAFKA_RECEIPTS_TOPIC: 'user-signups.receipts' }))).toContainEqual({
+      variable: 'KAFKA_RECEIPTS_TOPIC',
+      topic: 'user-signups.receipts',
+    });
   });
 
   it('when every topic exists › resolves and lets the admin connection go', async () => {
@@ -53,7 +60,9 @@ describe('the start-up topic check', () => {
   });
 
   it('when the brokers do not answer › gives up after its bound with a retryable error, not a config error', async () => {
-    const checked = checkKafkaTopics({ admin: fakeAdmin('silent'), topics: configuredTopics(loadConfig(REQUIRED)), timeoutMs: 30_000 }).catch((e: unknown) => e);
+    const checked = checkKafkaTopics({ admin: fakeAdmin('silent'), topics: configuredTopics(loadConfig(REQUIRED)), timeoutMs: 30_000 }).catch(
+      (e: unknown) => e,
+    );
     await vi.advanceTimersByTimeAsync(30_000);
     const err = await checked;
     expect(err).toBeInstanceOf(ServiceError);

@@ -1,5 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
+
 import { memoryTracing, parentOf, UPSTREAM, UPSTREAM_TRACEPARENT } from '../../../support/tracing.js';
 
 const origin = { topic: 'signups', partition: 2, offset: '41', eventId: 'evt-41' };
@@ -46,7 +47,7 @@ describe('event traces (the real SDK, exported to memory)', () => {
     expect(span?.resource.attributes).toMatchObject({ 'service.name': 'email-dispatcher-test', 'service.version': '9.9.9' });
   });
 
-  it('children are the event span\'s children; their headers name them (traceparent) in the same trace', async () => {
+  it("children are the event span's children; their headers name them (traceparent) in the same trace", async () => {
     const { sdk, spans } = await memoryTracing();
     const trace = sdk.startEvent({ ...origin, headers: { traceparent: UPSTREAM_TRACEPARENT } });
     const child = trace.child('send signups.dlq', { kind: 'producer', attributes: { 'messaging.destination.name': 'signups.dlq', skipped: undefined } });

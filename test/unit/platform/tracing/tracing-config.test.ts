@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { ConfigError, loadConfig } from '../../../../src/platform/config/config.js';
 import { readTracingConfig } from '../../../../src/platform/tracing/tracing-config.js';
 
@@ -9,7 +10,7 @@ describe('readTracingConfig', () => {
     expect(readTracingConfig({})).toEqual({ config: { enabled: false }, problems: [] });
   });
 
-  it('OTEL_TRACES_EXPORTER=otlp › on, posting to the spec\'s default endpoint over http/protobuf, service email-dispatcher', () => {
+  it("OTEL_TRACES_EXPORTER=otlp › on, posting to the spec's default endpoint over http/protobuf, service email-dispatcher", () => {
     expect(on({ OTEL_TRACES_EXPORTER: 'otlp' })).toEqual({
       enabled: true,
       url: 'http://localhost:4318/v1/traces',
@@ -23,7 +24,9 @@ describe('readTracingConfig', () => {
 
   it('an endpoint alone turns it on; OTEL_EXPORTER_OTLP_ENDPOINT gets /v1/traces appended, the TRACES one is used as it is and wins', () => {
     expect(on({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })).toMatchObject({ enabled: true, url: 'http://collector:4318/v1/traces' });
-    expect(on({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/custom' })).toMatchObject({ url: 'https://traces.example/custom' });
+    expect(on({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/custom' })).toMatchObject({
+      url: 'https://traces.example/custom',
+    });
   });
 
   it('OTEL_TRACES_EXPORTER=none or OTEL_SDK_DISABLED=true › off even with an endpoint', () => {
@@ -44,7 +47,13 @@ describe('readTracingConfig', () => {
         OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
         OTEL_TRACES_SAMPLER_ARG: '0.25',
       }),
-    ).toMatchObject({ protocol: 'http/json', serviceName: 'mailer-eu', resourceAttributes: 'deployment.environment.name=prod', sampler: 'parentbased_traceidratio', samplerRatio: 0.25 });
+    ).toMatchObject({
+      protocol: 'http/json',
+      serviceName: 'mailer-eu',
+      resourceAttributes: 'deployment.environment.name=prod',
+      sampler: 'parentbased_traceidratio',
+      samplerRatio: 0.25,
+    });
   });
 
   it('reports one line per bad variable, naming it', () => {
@@ -61,7 +70,9 @@ describe('readTracingConfig', () => {
       'OTEL_EXPORTER_OTLP_PROTOCOL: expected http/protobuf or http/json (grpc is not supported), got "grpc"',
       'OTEL_TRACES_SAMPLER: expected one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio, got "sometimes"',
     ]);
-    expect(readTracingConfig({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' }).problems).toEqual(['OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, got "2"']);
+    expect(readTracingConfig({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' }).problems).toEqual([
+      'OTEL_TRACES_SAMPLER_ARG: expected a number from 0 to 1, got "2"',
+    ]);
   });
 
   it('through loadConfig › a bad OTEL_* variable is a ConfigError line like any other (exit 2)', () => {
@@ -75,6 +86,8 @@ describe('readTracingConfig', () => {
       }
     })();
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).problems).toEqual(['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: expected http/protobuf or http/json (grpc is not supported), got "grpc"']);
+    expect((err as ConfigError).problems).toEqual([
+      'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: expected http/protobuf or http/json (grpc is not supported), got "grpc"',
+    ]);
   });
 });

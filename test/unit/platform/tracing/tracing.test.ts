@@ -1,5 +1,6 @@
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it, vi } from 'vitest';
+
 import { createTracing } from '../../../../src/platform/tracing/tracing.js';
 import { silentLogger } from '../../../support/pipeline.js';
 
@@ -11,7 +12,15 @@ vi.mock('../../../../src/platform/tracing/tracing-sdk.js', async (importOriginal
 });
 
 /** Not from test/support/tracing.ts: that file loads the SDK. */
-const TRACING_ON = { enabled: true, url: 'http://127.0.0.1:4318/v1/traces', protocol: 'http/protobuf', serviceName: 'test', resourceAttributes: '', sampler: 'parentbased_always_on', samplerRatio: 1 } as const;
+const TRACING_ON = {
+  enabled: true,
+  url: 'http://127.0.0.1:4318/v1/traces',
+  protocol: 'http/protobuf',
+  serviceName: 'test',
+  resourceAttributes: '',
+  sampler: 'parentbased_always_on',
+  samplerRatio: 1,
+} as const;
 const origin = { topic: 'signups', partition: 0, offset: '1', headers: {}, eventId: 'evt-1' };
 const options = { groupId: 'g', serviceVersion: '1.0.0', logger: silentLogger };
 

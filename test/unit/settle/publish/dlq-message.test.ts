@@ -1,9 +1,10 @@
 import type { KafkaMessage } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
+
 import { signupEvent } from '../../../../dev/signup-event.js';
 import { toConsumedRecord } from '../../../../src/intake/to-consumed-record.js';
 import type { ConsumedRecord } from '../../../../src/pipeline/outcome.js';
-import { buildDlqMessage, DLQ_HEADERS, type DeadLetter } from '../../../../src/settle/publish/dlq-message.js';
+import { buildDlqMessage, type DeadLetter, DLQ_HEADERS } from '../../../../src/settle/publish/dlq-message.js';
 
 const FAILED_AT = new Date('2024-05-01T12:34:56.789Z');
 const OPTIONS = { groupId: 'email-dispatcher', failedAt: FAILED_AT };
@@ -13,10 +14,12 @@ const VALUE = Buffer.from('{"eventId":"evt-1","user":{"email":"ada@example.test"
 const BINARY = Buffer.from([0x00, 0xff, 0xfe, 0x80, 0x0a]);
 
 function record(headers: KafkaMessage['headers'] = {}, message: Partial<KafkaMessage> = {}): ConsumedRecord {
-  return toConsumedRecord(
-    { key: KEY, value: VALUE, timestamp: '1714566896000', attributes: 0, offset: '123456789012', headers, ...message } as KafkaMessage,
-    { topic: 'user-signups', partition: 7, offset: 123456789012n, epoch: 1 },
-  );
+  return toConsumedRecord({ key: KEY, value: VALUE, timestamp: '1714566896000', attributes: 0, offset: '123456789012', headers, ...message } as KafkaMessage, {
+    topic: 'user-signups',
+    partition: 7,
+    offset: 123456789012n,
+    epoch: 1,
+  });
 }
 
 function deadLetter(overrides: Partial<DeadLetter> = {}): DeadLetter {
@@ -25,7 +28,10 @@ function deadLetter(overrides: Partial<DeadLetter> = {}): DeadLetter {
 
 describe('buildDlqMessage › the template set', () => {
   it('names the set a mapped event was for in dlq.template (a sign-up: welcome)', () => {
-    const signup = toConsumedRecord({ key: KEY, value: Buffer.from(JSON.stringify(signupEvent('evt-1'))), timestamp: '0', attributes: 0, offset: '1', headers: {} } as KafkaMessage, { topic: 't', partition: 0, offset: 1n, epoch: 1 });
+    const signup = toConsumedRecord(
+      { key: KEY, value: Buffer.from(JSON.stringify(signupEvent('evt-1'))), timestamp: '0', attributes: 0, offset: '1', headers: {} } as KafkaMessage,
+      { topic: 't', partition: 0, offset: 1n, epoch: 1 },
+    );
     expect(buildDlqMessage(signup, deadLetter(), OPTIONS).headers?.['dlq.template']).toBe('welcome');
   });
 

@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import { createMetrics } from '../../../../src/platform/metrics.js';
 import { createDlqPublisher } from '../../../../src/settle/publish/dlq-publisher.js';
 import { StalledPublishes } from '../../../../src/settle/publish/produce-until-acknowledged.js';
@@ -17,7 +18,16 @@ const deadLetter = { kind: 'dead-letter', reason: 'smtp_permanent', error: '550 
 function setup(send: () => Promise<unknown>) {
   const metrics = createMetrics({ registry: new Registry(), defaults: false });
   const stalls = new StalledPublishes();
-  const publish = createDlqPublisher({ producer: { send: send as never }, topic: 'signups.dlq', groupId: 'g', metrics, logger: silentLogger, backoffMs: [100], stallAfterMs: 60_000, stalls });
+  const publish = createDlqPublisher({
+    producer: { send: send as never },
+    topic: 'signups.dlq',
+    groupId: 'g',
+    metrics,
+    logger: silentLogger,
+    backoffMs: [100],
+    stallAfterMs: 60_000,
+    stalls,
+  });
   const stalled = async () => (await metrics.dlqPublishStalled.get()).values[0]?.value ?? 0;
   const errors = async () => (await metrics.dlqPublishErrors.get()).values[0]?.value ?? 0;
   return { publish, metrics, stalled, errors, stalls };
@@ -25,7 +35,11 @@ function setup(send: () => Promise<unknown>) {
 
 describe('DLQ publisher', () => {
   it('when the produce fails twice › retries after the backoff and resolves once acknowledged', async () => {
-    const send = vi.fn().mockRejectedValueOnce(new Error('leader not available')).mockRejectedValueOnce(new Error('leader not available')).mockResolvedValue([]);
+    const send = vi
+      .fn()
+      .mockRejectedValueOnce(new Error('leader not available'))
+      .mockRejectedValueOnce(new Error('leader not available'))
+      .mockResolvedValue([]);
     const { publish, stalled } = setup(send);
     const done = publish(record(signupValue('d-1')), deadLetter, new AbortController().signal);
     await vi.advanceTimersByTimeAsync(250);

@@ -1,6 +1,7 @@
-import { Partitioners, type Message, type PartitionMetadata, type ProducerRecord, type RecordMetadata } from 'kafkajs';
+import { type Message, Partitioners, type PartitionMetadata, type ProducerRecord, type RecordMetadata } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
 import { createMetrics } from '../../../../src/platform/metrics.js';
 import { StalledPublishes } from '../../../../src/settle/publish/produce-until-acknowledged.js';
 import { ReceiptPublisher } from '../../../../src/settle/publish/receipt-publisher.js';
@@ -9,12 +10,19 @@ import { silentLogger } from '../../../support/pipeline.js';
 const message = (n: number): Message => ({ key: `e-${n}`, value: `{"n":${n}}` });
 
 const PARTITIONS = 3;
-const partitionMetadata: PartitionMetadata[] = Array.from({ length: PARTITIONS }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 }));
+const partitionMetadata: PartitionMetadata[] = Array.from({ length: PARTITIONS }, (_, partitionId) => ({
+  partitionId,
+  leader: 1,
+  replicas: [1],
+  isr: [1],
+  partitionErrorCode: 0,
+}));
 const kafkaPartitioner = Partitioners.DefaultPartitioner();
 /** The partition KafkaJS's default partitioner picks for a key over PARTITIONS partitions. */
 const partitionOf = (key: string) => kafkaPartitioner({ topic: 'receipts', partitionMetadata, message: { key, value: null } });
 /** What the broker returns for a write to `partitions` (one entry per partition written). */
-const ackOf = (partitions: Iterable<number>): RecordMetadata[] => [...new Set(partitions)].map((partition) => ({ topicName: 'receipts', partition, errorCode: 0, baseOffset: '0' }));
+const ackOf = (partitions: Iterable<number>): RecordMetadata[] =>
+  [...new Set(partitions)].map((partition) => ({ topicName: 'receipts', partition, errorCode: 0, baseOffset: '0' }));
 
 /** A producer whose sends resolve (by default acknowledging every partition written) or fail when the test says. */
 function scriptedProducer() {
@@ -23,7 +31,9 @@ function scriptedProducer() {
   return {
     requests,
     send: (record: ProducerRecord) =>
-      new Promise<RecordMetadata[]>((resolve, reject) => requests.push({ record, resolve: (metadata) => resolve(metadata ?? ackOf(partitionsOf(record))), reject })),
+      new Promise<RecordMetadata[]>((resolve, reject) =>
+        requests.push({ record, resolve: (metadata) => resolve(metadata ?? ackOf(partitionsOf(record))), reject }),
+      ),
   };
 }
 
@@ -34,7 +44,22 @@ describe('ReceiptPublisher', () => {
   const publisher = (producer: ReturnType<typeof scriptedProducer>, options: { maxBatch?: number; partitionCount?: () => Promise<number> } = {}) => {
     const metrics = createMetrics({ registry: new Registry(), defaults: false });
     const stalls = new StalledPublishes();
-    return { metrics, stalls, publisher: new ReceiptPublisher({ producer, topic: 'receipts', partitionCount: async () => PARTITIONS, metrics, logger: silentLogger, lingerMs: 5, backoffMs: [100], stallAfterMs: 60_000, stalls, ...options }) };
+    return {
+      metrics,
+      stalls,
+      publisher: new ReceiptPublisher({
+        producer,
+        topic: 'receipts',
+        partitionCount: async () => PARTITIONS,
+        metrics,
+        logger: silentLogger,
+        lingerMs: 5,
+        backoffMs: [100],
+        stallAfterMs: 60_000,
+        stalls,
+        ...options,
+      }),
+    };
   };
   const valueOf = async (metric: { get(): Promise<{ values: Array<{ value: number }> }> }) => (await metric.get()).values[0]?.value ?? 0;
 

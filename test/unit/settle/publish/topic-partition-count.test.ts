@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+
 import { topicPartitionCount } from '../../../../src/settle/publish/topic-partition-count.js';
 
 /** Admin clients answering with `answers` in turn (a number of partitions, an error, or never). */
@@ -15,7 +16,12 @@ function admins(answers: Array<number | Error | 'never'>) {
       fetchTopicMetadata: async ({ topics }: { topics: string[] }) => {
         if (answer === 'never') return new Promise<never>(() => {});
         if (answer instanceof Error || answer === undefined) throw answer ?? new Error('no answer scripted');
-        return { topics: topics.map((name) => ({ name, partitions: Array.from({ length: answer }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 })) })) };
+        return {
+          topics: topics.map((name) => ({
+            name,
+            partitions: Array.from({ length: answer }, (_, partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0 })),
+          })),
+        };
       },
     };
   };
