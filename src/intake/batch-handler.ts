@@ -52,8 +52,8 @@ export interface BatchHandlerOptions {
  * known it admits nothing and returns at once, so KafkaJS rejoins within about one heartbeat.
  */
 export function createBatchHandler(o: BatchHandlerOptions) {
-  // With PARTITIONS_CONSUMED_CONCURRENTLY above 1 (it is 1 today), batches of several partitions wait
-  // for space at once: the fetch counts as paused from the first waiter to the last.
+  // Batches of several partitions wait for space at once (PARTITIONS_CONSUMED_CONCURRENTLY): the fetch
+  // counts as paused from the first waiter to the last.
   const setPaused = o.onFetchPaused ?? ((on: boolean) => o.metrics.fetchPaused.set(on ? 1 : 0));
   let waiting = 0;
   const paused = (on: boolean) => {
@@ -61,7 +61,10 @@ export function createBatchHandler(o: BatchHandlerOptions) {
     waiting += on ? 1 : -1;
     if ((before === 0) !== (waiting === 0)) setPaused(waiting > 0);
   };
+  // When this handler last heartbeated, across every batch in process.
+  let beatAt = Number.NEGATIVE_INFINITY;
   const heartbeatOrRejoin = async (heartbeat: () => Promise<void>): Promise<void> => {
+    beatAt = Date.now();
     try {
       await heartbeat();
     } catch (err) {
@@ -69,7 +72,6 @@ export function createBatchHandler(o: BatchHandlerOptions) {
       throw err;
     }
   };
-
   return async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     o.membership.assertMember();
@@ -83,6 +85,11 @@ export function createBatchHandler(o: BatchHandlerOptions) {
     const last = batch.messages.at(-1);
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || o.signal.aborted) return;
+      // A batch that gets each slot before a heartbeat tick would otherwise never heartbeat; with several
+      // partitions' batches in process it would keep admitting long after KafkaJS's own heartbeat found a
+      // rebalance, and the member would rejoin only once every batch ran out (a newcomer waits that long).
+      o.membership.assertMember();
+      if (Date.now() - beatAt >= o.heartbeatEveryMs) await heartbeatOrRejoin(heartbeat);
       if (o.tracker.ahead(topic, partition) >= o.maxAheadPerPartition) {
         o.onPartitionFull({ topic, partition });
         return;

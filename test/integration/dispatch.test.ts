@@ -118,6 +118,25 @@ describe('email dispatcher on a real broker and SMTP server', () => {
     expect(paused).toBe(1);
     await until(async () => (await committedLag(ctx.world)) === 0, { what: 'committed lag 0' });
   });
+
+  it('when every partition has a backlog larger than the buffer › admits from all of them in turn, not one whole batch after another', async () => {
+    // After a restart the records a crashed instance had in flight sit at the front of every partition;
+    // taking one partition's whole fetched batch (thousands) first leaves the others' waiting for minutes.
+    ctx.sink.setLatency(10);
+    const perPartition = 150;
+    for (let p = 0; p < 3; p += 1)
+      await produceEvents(
+        ctx.world,
+        Array.from({ length: perPartition }, (_, i) => `turn-p${p}-${i}`),
+        { partition: p },
+      );
+    ctx.app = await startApp(serviceEnv(ctx.world, ctx.sink.port, { EMAIL_WORKER_COUNT: '3', EMAIL_WORKER_BUFFER: '6' }));
+    await ctx.sink.waitFor(30, { timeoutMs: 30_000 });
+    const first30 = ctx.sink.received.slice(0, 30).map((m) => m.messageId);
+    for (let p = 0; p < 3; p += 1) expect(first30, `partition ${p}'s first record among the first 30 sent`).toContain(`<turn-p${p}-0@acme.test>`);
+    await ctx.sink.waitFor(3 * perPartition, { timeoutMs: 60_000 });
+    await until(async () => (await committedLag(ctx.world)) === 0, { what: 'committed lag 0' });
+  });
 });
 
 /** The most timestamps that fall within any window of `windowMs`. */

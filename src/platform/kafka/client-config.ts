@@ -64,12 +64,15 @@ function saslOptions({ kafka }: Config, logger: Logger): SASLOptions {
 }
 
 /**
- * `partitionsConsumedConcurrently`: one partition's batch at a time. Every partition's batch at once
- * (256) brought the in-flight records of a crashed instance back in 11 s instead of 35-88 s
- * (BENCHMARKS.md), but made a newcomer under backlog wait 46 s for its first send
- * (faults/scale-out.test.ts): not yet understood, so it stays at 1 until it is.
+ * `partitionsConsumedConcurrently`: every fetched partition's batch is handed to intake at once, so
+ * when the buffer is full they wait for space side by side and the buffer admits from each in turn
+ * (its waiters are served first come, first served). With one at a time, the first partition's whole
+ * batch (up to `maxBytesPerPartition`, thousands of events) went first: after a restart the records a
+ * crashed instance had in flight, at the front of every partition, waited behind it for minutes.
+ * KafkaJS rejoins only once every batch in process returned, so each batch heartbeats on schedule
+ * (batch-handler.ts). Above the partitions a member owns costs nothing (one idle worker object each).
  */
-export const PARTITIONS_CONSUMED_CONCURRENTLY = 1;
+export const PARTITIONS_CONSUMED_CONCURRENTLY = 256;
 
 /** The service's consumer: manual commits, small prefetch (memory outside EMAIL_WORKER_BUFFER). */
 export function consumerConfig(config: Config): ConsumerConfig {

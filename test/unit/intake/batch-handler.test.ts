@@ -214,6 +214,46 @@ describe('batch handler', () => {
     expect(membership.failed).toEqual([rebalance]);
   });
 
+  it('when slots free before every heartbeat tick › a long batch still heartbeats on schedule and stops admitting once it hears of a rebalance', async () => {
+    const { handler, submitted, capacity } = setup(1);
+    const rebalance = Object.assign(new Error('rebalance'), { type: 'REBALANCE_IN_PROGRESS' });
+    const heartbeat = vi.fn(async () => {});
+    heartbeat.mockResolvedValueOnce(undefined).mockRejectedValue(rebalance);
+    const offsets = Array.from({ length: 100 }, (_, i) => i);
+    const run = handler(payload(offsets, { heartbeat }).p).catch((err: unknown) => err);
+    // One send finishes every 100 ms: the batch never waits a whole heartbeat interval for a slot.
+    for (let t = 0; t < 12_000; t += 100) {
+      await vi.advanceTimersByTimeAsync(100);
+      if (capacity.held > 0) capacity.release();
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await run).toBe(rebalance);
+    expect(submitted.length).toBeLessThanOrEqual(12);
+  });
+
+  it('when batches of several partitions admit side by side and one hears of a rebalance › the others stop at their next record', async () => {
+    const { handler, submitted, capacity, tracker } = setup(1);
+    tracker.retain([
+      { topic: 't', partition: 0 },
+      { topic: 't', partition: 1 },
+    ]);
+    const rebalance = Object.assign(new Error('rebalance'), { type: 'REBALANCE_IN_PROGRESS' });
+    const offsets = Array.from({ length: 100 }, (_, i) => i);
+    // KafkaJS's heartbeat is one for the member: each batch's first call goes through, the next finds the rebalance.
+    const heartbeat = vi.fn(async () => {});
+    heartbeat.mockResolvedValueOnce(undefined).mockResolvedValueOnce(undefined).mockRejectedValue(rebalance);
+    const p1 = payload(offsets, { heartbeat }).p;
+    (p1.batch as { partition: number }).partition = 1;
+    const runs = [handler(payload(offsets, { heartbeat }).p), handler(p1)].map((run) => run.catch((err: unknown) => err));
+    for (let t = 0; t < 22_000; t += 100) {
+      await vi.advanceTimersByTimeAsync(100);
+      if (capacity.held > 0) capacity.release();
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await Promise.all(runs)).toEqual([rebalance, rebalance]);
+    expect(submitted.length).toBeLessThanOrEqual(14);
+  });
+
   it('when a batch arrives for a partition not in the assignment › admits nothing from it', async () => {
     const { handler, submitted, capacity, tracker } = setup(10);
     tracker.retain([{ topic: 't', partition: 1 }]);
