@@ -9,9 +9,9 @@ import { envelopeNeedsSmtpUtf8 } from '../pipeline/email-address.js';
 import { logSecretFileEvent, watchSecretFile } from '../platform/config/secret-file.js';
 import { linkedSignal } from '../platform/linked-signal.js';
 import type { Logger } from '../platform/logger.js';
+import { SendTimeoutError, SmtpUtf8UnsupportedError } from '../platform/service-error.js';
 import { createSmtpPasswords } from './passwords.js';
-import { SendTimeoutError } from './send-timeout-error.js';
-import { createSmtpUtf8Support, readEhlo, SmtpUtf8UnsupportedError } from './smtputf8-support.js';
+import { createSmtpUtf8Support, readEhlo } from './smtputf8-support.js';
 import { createSmtpTransports } from './transports.js';
 
 export type { PreparedMail } from '../email/compose-welcome-email.js';

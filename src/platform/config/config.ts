@@ -1,6 +1,6 @@
 import convict from 'convict';
 
-import { ServiceError } from '../service-error.js';
+import { ConfigError } from '../service-error.js';
 import { readTracingConfig } from '../tracing/tracing-config.js';
 import { dkimKeyFileProblem, tlsFileProblems, unreadableTlsFiles } from './files.js';
 import { FORMATS, FROM } from './formats.js';
@@ -9,12 +9,6 @@ import { readSecretFile } from './secret-file.js';
 import { readTemplateVars } from './template-vars.js';
 
 export type { Config } from './schema.js';
-
-export class ConfigError extends ServiceError<'ERR_CONFIG'> {
-  constructor(readonly problems: readonly string[]) {
-    super('ERR_CONFIG', `invalid configuration:\n${problems.join('\n')}`);
-  }
-}
 
 type SchemaNode = { env?: string; sensitive?: boolean; format?: unknown; default?: unknown; [k: string]: unknown };
 
