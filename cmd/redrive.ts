@@ -6,7 +6,8 @@
 import { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 
-import { checkTlsFiles, type Config, loadConfig } from '../src/platform/config/config.js';
+import { checkTlsFiles, loadConfig } from '../src/platform/config/config.js';
+import type { Config } from '../src/platform/config/schema.js';
 import { kafkaSecurityWarnings } from '../src/platform/config/warnings.js';
 import { kafkaClientConfig } from '../src/platform/kafka/client-config.js';
 import { checkConfiguredKafkaTls } from '../src/platform/kafka/tls-check.js';

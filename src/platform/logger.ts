@@ -2,8 +2,6 @@ import { createHash } from 'node:crypto';
 
 import { type DestinationStream, type Logger, pino } from 'pino';
 
-export type { Logger } from 'pino';
-
 /**
  * Paths that could carry a secret or an email address. Components log addresses only as
  * `addressHash(...)`; these paths are the safety net for anything that slips through.

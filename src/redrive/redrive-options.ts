@@ -4,8 +4,6 @@ import { DLQ_REASONS, type DlqReason } from '../pipeline/outcome.js';
 import { attachNegativeValues } from '../platform/cli-args.js';
 import { RedriveUsageError } from '../platform/service-error.js';
 
-export { DLQ_REASONS } from '../pipeline/outcome.js';
-
 /** Which DLQ records a run is about. Every field narrows; empty lists and undefined match anything. */
 export interface RedriveSelection {
   /** `dlq.reason` is one of these. */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
 import { type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, Partitioners, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
 
-import type { Logger } from '../platform/logger.js';
 import { REDRIVE_ERROR_CODES, RedriveError } from '../platform/service-error.js';
 import { readDlqRecord } from './dlq-record.js';
 import { publishCopy } from './publish-copy.js';

@@ -1,9 +1,8 @@
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from 'pino';
+
 import { FatalStartupError } from '../platform/service-error.js';
 import { sleep } from '../platform/sleep.js';
 import { classifySmtpError, tlsRefusalReason } from './errors.js';
-
-export { tlsRefusalReason } from './errors.js';
 
 export interface SmtpVerifierOptions {
   readonly verify: () => Promise<unknown>;

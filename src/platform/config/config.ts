@@ -8,8 +8,6 @@ import { type Config, FILE_SECRETS, schema, TEMPLATE_VARS_PREFIX } from './schem
 import { readSecretFile } from './secret-file.js';
 import { readTemplateVars } from './template-vars.js';
 
-export type { Config } from './schema.js';
-
 type SchemaNode = { env?: string; sensitive?: boolean; format?: unknown; default?: unknown; [k: string]: unknown };
 
 function walk(node: Record<string, unknown>, prefix: string, out: Map<string, SchemaNode>): Map<string, SchemaNode> {

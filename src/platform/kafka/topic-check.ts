@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
 
-import { type Config } from '../config/config.js';
+import type { Config } from '../config/schema.js';
 import { ConfigError, ServiceError } from '../service-error.js';
 
 /** A topic the service reads or writes, and the variable that names it. */
