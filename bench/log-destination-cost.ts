@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 
-import { createLogger, type Logger } from '../src/platform/logger.js';
+import { createLogger } from '../src/platform/logger.js';
 
 type SonicBoom = ReturnType<typeof pino.destination> & { _writing?: boolean };
 

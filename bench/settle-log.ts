@@ -12,12 +12,12 @@
  */
 import { parseArgs } from 'node:util';
 
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 
 import { signupEvent } from '../dev/signup-event.js';
 import { toConsumedRecord } from '../src/intake/to-consumed-record.js';
 import type { Outcome } from '../src/pipeline/outcome.js';
-import { createLogger, type Logger } from '../src/platform/logger.js';
+import { createLogger } from '../src/platform/logger.js';
 import { logSettled } from '../src/settle/settler.js';
 import { destinationCost } from './log-destination-cost.js';
 

@@ -21,10 +21,11 @@ import { type LoadTestFlags, parseLoadTestArgs, USAGE, UsageError } from '../dev
 import { runLoadTest } from '../dev/loadtest/run-load-test.js';
 import { ensureKafka, type LocalKafka, localKafkaOptionsFromEnv } from '../dev/local-kafka.js';
 import { serviceEnvFrom } from '../dev/service-process.js';
-import { ConfigError, loadConfig } from '../src/platform/config/config.js';
+import { loadConfig } from '../src/platform/config/config.js';
 import { kafkaClientConfig } from '../src/platform/kafka/client-config.js';
 import { fixKafkaJsNegativeTimeout } from '../src/platform/kafka/kafkajs-negative-timeout.js';
 import { createLogger } from '../src/platform/logger.js';
+import { ConfigError } from '../src/platform/service-error.js';
 
 // Node 24 warns about a negative timer in KafkaJS 2.2.4 on every connection (tulios/kafkajs#1751).
 fixKafkaJsNegativeTimeout();

@@ -15,8 +15,9 @@ import { composeWelcomeEmail } from '../src/email/compose-welcome-email.js';
 import { renderEmail } from '../src/email/render-welcome-email.js';
 import { loadTemplateCatalog, type TemplateCatalog } from '../src/email/templates/load-template-catalog.js';
 import { parseEvent } from '../src/intake/parse-event.js';
-import { ConfigError, fromDomain } from '../src/platform/config/config.js';
+import { fromDomain } from '../src/platform/config/config.js';
 import { readTemplateVars } from '../src/platform/config/template-vars.js';
+import { ConfigError } from '../src/platform/service-error.js';
 
 const USAGE = `Usage: npm run preview -- [options]
 

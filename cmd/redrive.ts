@@ -6,16 +6,17 @@
 import { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 
-import { checkTlsFiles, type Config, ConfigError, loadConfig } from '../src/platform/config/config.js';
+import { checkTlsFiles, loadConfig } from '../src/platform/config/config.js';
+import type { Config } from '../src/platform/config/schema.js';
 import { kafkaSecurityWarnings } from '../src/platform/config/warnings.js';
 import { kafkaClientConfig } from '../src/platform/kafka/client-config.js';
 import { checkConfiguredKafkaTls } from '../src/platform/kafka/tls-check.js';
 import { createLogger } from '../src/platform/logger.js';
-import { ServiceError } from '../src/platform/service-error.js';
+import { ConfigError, RedriveUsageError, ServiceError } from '../src/platform/service-error.js';
 import { formatSummary, formatTable } from '../src/redrive/format-report.js';
 import { createProgressBar } from '../src/redrive/progress-bar.js';
 import { redriveGroupId } from '../src/redrive/redrive-group.js';
-import { parseRedriveArgs, REDRIVE_USAGE, type RedriveOptions, RedriveUsageError } from '../src/redrive/redrive-options.js';
+import { parseRedriveArgs, REDRIVE_USAGE, type RedriveOptions } from '../src/redrive/redrive-options.js';
 import type { RedriveRow } from '../src/redrive/redrive-types.js';
 import { runRedrive } from '../src/redrive/run-redrive.js';
 

@@ -17,9 +17,11 @@ import { dkimOptions, fallbackMailer } from '../src/composition/build-clients.js
 import { renderWelcomeEmail } from '../src/email/render-welcome-email.js';
 import { loadWelcomeTemplates } from '../src/email/templates/load-welcome-templates.js';
 import { signupEventSchema } from '../src/pipeline/signup-event.js';
-import { type Config, ConfigError, fromDomain, loadConfig } from '../src/platform/config/config.js';
+import { fromDomain, loadConfig } from '../src/platform/config/config.js';
+import type { Config } from '../src/platform/config/schema.js';
 import { createLogger } from '../src/platform/logger.js';
 import { createMetrics } from '../src/platform/metrics.js';
+import { ConfigError } from '../src/platform/service-error.js';
 import { classifySmtpError } from '../src/smtp/errors.js';
 import { createSmtpMailer, type Mailer } from '../src/smtp/mailer.js';
 

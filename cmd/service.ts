@@ -4,10 +4,12 @@
  * shut down gracefully on SIGTERM/SIGINT; a second signal exits at once.
  */
 import { createApp } from '../src/app.js';
-import { checkTlsFiles, type Config, ConfigError, loadConfig, unknownServiceVariables } from '../src/platform/config/config.js';
+import { checkTlsFiles, loadConfig, unknownServiceVariables } from '../src/platform/config/config.js';
+import type { Config } from '../src/platform/config/schema.js';
 import { securityWarnings } from '../src/platform/config/warnings.js';
 import { checkConfiguredKafkaTls } from '../src/platform/kafka/tls-check.js';
 import { createLogger } from '../src/platform/logger.js';
+import { ConfigError } from '../src/platform/service-error.js';
 import { explainsItself } from '../src/platform/startup-failure.js';
 
 function reportInvalid(err: ConfigError): void {

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 
 import { buildClients } from './composition/build-clients.js';
@@ -14,10 +15,10 @@ import { StableOffsetPoll } from './intake/stable-offset-poll.js';
 import type { SentLedger } from './ledger/sent-ledger.js';
 import { Capacity } from './pipeline/capacity.js';
 import { buildInfo } from './platform/build-info.js';
-import { type Config, fromDomain } from './platform/config/config.js';
+import { fromDomain } from './platform/config/config.js';
+import type { Config } from './platform/config/schema.js';
 import { PARTITIONS_CONSUMED_CONCURRENTLY } from './platform/kafka/client-config.js';
 import { checkKafkaTopics, configuredTopics } from './platform/kafka/topic-check.js';
-import type { Logger } from './platform/logger.js';
 import type { Metrics } from './platform/metrics.js';
 import { runShutdownSteps } from './platform/shutdown-steps.js';
 import { createTracing } from './platform/tracing/tracing.js';

@@ -2,14 +2,15 @@ import { readFileSync } from 'node:fs';
 
 import { Redis } from 'ioredis';
 import { type Admin, type Consumer, Kafka, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
 
 import { clusterSendRate, redisSendBudget, type SendRate } from '../delivery/rate/send-rate.js';
 import type { DkimOptions } from '../email/dkim-signer.js';
-import { createRedisSentLedger, REDIS_LEDGER_CLIENT_OPTIONS } from '../ledger/redis-ledger.js';
+import { createRedisSentLedger } from '../ledger/redis-ledger.js';
+import { REDIS_LEDGER_CLIENT_OPTIONS } from '../ledger/redis-scripts.js';
 import { noLedger, type SentLedger } from '../ledger/sent-ledger.js';
-import type { Config } from '../platform/config/config.js';
+import type { Config } from '../platform/config/schema.js';
 import { consumerConfig, DLQ_PRODUCER_CONFIG, kafkaClientConfig } from '../platform/kafka/client-config.js';
-import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { StalledPublishes } from '../settle/publish/produce-until-acknowledged.js';
 import { createReceipts, noReceipts, type PublishReceipt } from '../settle/publish/receipts.js';

@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import { DLQ_REASONS } from '../pipeline/outcome.js';
 import { NAME_PROBLEMS } from '../pipeline/signup-event.js';
 import { buildInfo } from '../platform/build-info.js';
-import type { Config } from '../platform/config/config.js';
+import type { Config } from '../platform/config/schema.js';
 import { createMetrics, type Metrics } from '../platform/metrics.js';
 
 /** The service's metrics: every known label value at 0, build info, the buffer's capacity and send-rate limit. */

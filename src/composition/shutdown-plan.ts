@@ -1,10 +1,10 @@
 import type { Consumer, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
 
 import type { Dispatcher } from '../delivery/dispatcher.js';
 import type { ConsumerLifecycle } from '../intake/consumer-lifecycle.js';
 import type { SentLedger } from '../ledger/sent-ledger.js';
 import type { Capacity } from '../pipeline/capacity.js';
-import type { Logger } from '../platform/logger.js';
 import type { ShutdownStep } from '../platform/shutdown-steps.js';
 import type { Committer } from '../settle/committer.js';
 import type { CircuitBreaker } from '../smtp/circuit-breaker.js';

@@ -1,5 +1,6 @@
-import type { Config } from '../platform/config/config.js';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from 'pino';
+
+import type { Config } from '../platform/config/schema.js';
 import type { Metrics } from '../platform/metrics.js';
 import { CircuitBreaker, type CircuitState } from '../smtp/circuit-breaker.js';
 import { relayRefusalReason } from '../smtp/errors.js';

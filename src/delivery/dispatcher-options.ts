@@ -1,8 +1,9 @@
+import type { Logger } from 'pino';
+
 import type { WelcomeSite } from '../email/render-welcome-email.js';
 import type { SentLedger } from '../ledger/sent-ledger.js';
 import type { Capacity } from '../pipeline/capacity.js';
 import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
-import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { RetryPolicy } from '../platform/retry-policy.js';
 import type { SmtpFailure } from '../smtp/errors.js';

@@ -13,8 +13,6 @@ import { type Job, JobBoard, type Letter, newJob, whereOf } from './job-board.js
 import { RateAhead } from './rate/rate-ahead.js';
 import { sendAttempt } from './send-attempt.js';
 
-export type { DispatcherOptions, HoldReason } from './dispatcher-options.js';
-
 /** A send-rate token is the right to start within its second: one a worker takes up later is taken again. */
 const TOKEN_FRESH_MS = 1_000;
 

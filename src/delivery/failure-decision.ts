@@ -1,7 +1,7 @@
 import type { DlqReason } from '../pipeline/outcome.js';
 import { nextRetry, type RetryPolicy } from '../platform/retry-policy.js';
+import { ESMTPUTF8 } from '../platform/service-error.js';
 import type { SmtpFailure } from '../smtp/errors.js';
-import { ESMTPUTF8 } from '../smtp/smtputf8-support.js';
 
 /** What to do with a message whose send attempt failed. */
 export type FailureDecision =

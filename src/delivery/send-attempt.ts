@@ -1,7 +1,9 @@
-import { alreadySent, LedgerUnavailableError, type SentLedger } from '../ledger/sent-ledger.js';
+import type { Logger } from 'pino';
+
+import { alreadySent, type SentLedger } from '../ledger/sent-ledger.js';
 import { WELCOME_SET } from '../pipeline/event-routes.js';
-import type { Logger } from '../platform/logger.js';
 import { type Metrics, smtpCodeClass } from '../platform/metrics.js';
+import { LedgerUnavailableError } from '../platform/service-error.js';
 import { classifySmtpError, type SmtpFailure } from '../smtp/errors.js';
 import type { Delivery, Mailer } from '../smtp/mailer.js';
 import type { Letter } from './job-board.js';

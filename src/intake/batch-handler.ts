@@ -1,10 +1,10 @@
 import type { EachBatchPayload } from 'kafkajs';
+import type { Logger } from 'pino';
 
 import type { Capacity } from '../pipeline/capacity.js';
 import type { EventRoutes } from '../pipeline/event-routes.js';
 import type { ConsumedRecord } from '../pipeline/outcome.js';
 import type { TopicPartition } from '../pipeline/topic-partition.js';
-import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { OffsetTracking } from './ports.js';
 import { toConsumedRecord } from './to-consumed-record.js';

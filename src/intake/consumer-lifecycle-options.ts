@@ -1,7 +1,7 @@
 import type { Consumer } from 'kafkajs';
+import type { Logger } from 'pino';
 
 import type { TopicPartition } from '../pipeline/topic-partition.js';
-import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { OffsetTracking, Sends } from './ports.js';
 

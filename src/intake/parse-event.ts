@@ -2,8 +2,6 @@ import { EVENT_TYPE, type EventRoute, type EventRoutes, type FieldKind, fieldPro
 import type { ParseResult } from '../pipeline/parse-result.js';
 import { EVENT_ID, type NameProblem, nameProblem, signupEventSchema } from '../pipeline/signup-event.js';
 
-export type { ParseResult } from '../pipeline/parse-result.js';
-
 /** Values over this size are refused before decoding. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
 

@@ -1,7 +1,7 @@
 import type { Consumer } from 'kafkajs';
+import type { Logger } from 'pino';
 
 import { partitionKey, type TopicPartition } from '../pipeline/topic-partition.js';
-import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 
 /**

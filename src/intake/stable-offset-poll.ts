@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
+import type { Logger } from 'pino';
 
-import type { Logger } from '../platform/logger.js';
 import type { OffsetTracking } from './ports.js';
 
 export interface StableOffsetPollOptions {

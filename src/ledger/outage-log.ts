@@ -1,4 +1,5 @@
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from 'pino';
+
 import type { Metrics } from '../platform/metrics.js';
 import type { LedgerRedis } from './redis-scripts.js';
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from 'pino';
+
 import type { Metrics } from '../platform/metrics.js';
+import { LedgerUnavailableError } from '../platform/service-error.js';
 import { createLedgerOutageLog } from './outage-log.js';
 import { CLAIM, type LedgerRedis, MARK_SENT, RELEASE, RENEW, runScript, sentByKey } from './redis-scripts.js';
-import { type ClaimResult, LedgerUnavailableError, type SentLedger, type SentRecord } from './sent-ledger.js';
-
-export { type LedgerRedis, REDIS_LEDGER_CLIENT_OPTIONS } from './redis-scripts.js';
+import type { ClaimResult, SentLedger, SentRecord } from './sent-ledger.js';
 
 export interface RedisSentLedgerOptions {
   /** Owned by the ledger from now on: `close()` quits it. Build it with `REDIS_LEDGER_CLIENT_OPTIONS`. */

@@ -1,5 +1,3 @@
-import { ServiceError } from '../platform/service-error.js';
-
 /** What the ledger remembers of a send, for the receipt of a later duplicate. */
 export interface SentRecord {
   readonly messageId: string;
@@ -35,13 +33,6 @@ export interface SentLedger {
 export function alreadySent(claim: ClaimResult): AlreadySent | undefined {
   if (claim === 'already-sent') return { kind: 'already-sent', messageId: undefined, relay: undefined };
   return typeof claim === 'object' ? claim : undefined;
-}
-
-/** Raised by a strict ledger that cannot reach its store: hold the message, spend no attempt. */
-export class LedgerUnavailableError extends ServiceError<'ERR_LEDGER_UNAVAILABLE'> {
-  constructor(options?: { cause?: unknown }) {
-    super('ERR_LEDGER_UNAVAILABLE', 'sent ledger unavailable', options);
-  }
 }
 
 /** No ledger configured: every event is claimable (plain at-least-once). */

@@ -1,12 +1,9 @@
-import { createHash } from 'node:crypto';
-
 import { type DestinationStream, type Logger, pino } from 'pino';
 
-export type { Logger } from 'pino';
-
 /**
- * Paths that could carry a secret or an email address. Components log addresses only as
- * `addressHash(...)`; these paths are the safety net for anything that slips through.
+ * Paths that could carry a secret or an email address. Components never log an address: a log line
+ * names the event by its id, and free text that may echo one (an SMTP reply, an error) goes through
+ * `scrubAddresses` first. These paths are the safety net for anything that slips through.
  */
 export const REDACT_PATHS = [
   'password',
@@ -51,11 +48,6 @@ export function createLogger({ level, destination = pino.destination({ dest: 1, 
     },
     destination,
   );
-}
-
-/** A stable, non-reversible correlation id for an address (lower-cased, sha256, 12 hex chars). */
-export function addressHash(address: string): string {
-  return createHash('sha256').update(address.trim().toLowerCase()).digest('hex').slice(0, 12);
 }
 
 const EMAIL_LIKE = /[^\s<>()"',;:]+@[^\s<>()"',;:]+/g;

@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js';
+import type { Logger } from 'pino';
 
 /**
  * One named shutdown step; `timeoutMs` bounds how long shutdown waits for it (a broker that is down

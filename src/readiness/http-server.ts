@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 
+import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 
-import type { Logger } from '../platform/logger.js';
 import type { Health } from './health.js';
 
 /** Serves /metrics, /readyz and /livez. `close()` is idempotent. */

@@ -1,5 +1,6 @@
-import type { Config } from '../platform/config/config.js';
-import type { Logger } from '../platform/logger.js';
+import type { Logger } from 'pino';
+
+import type { Config } from '../platform/config/schema.js';
 import type { Metrics } from '../platform/metrics.js';
 import { Health } from './health.js';
 import { KafkaContact } from './kafka-contact.js';

@@ -1,7 +1,7 @@
 import type { Producer } from 'kafkajs';
 
+import { REDRIVE_ERROR_CODES, RedriveError } from '../platform/service-error.js';
 import type { DlqRecord } from './dlq-record.js';
-import { REDRIVE_ERROR_CODES, RedriveError } from './redrive-error.js';
 import { republishMessage } from './republish-message.js';
 
 /** Republishes the record to its original topic (acks=all); not acknowledged within `timeoutMs` ends the run. */

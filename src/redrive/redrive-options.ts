@@ -2,9 +2,7 @@ import { parseArgs } from 'node:util';
 
 import { DLQ_REASONS, type DlqReason } from '../pipeline/outcome.js';
 import { attachNegativeValues } from '../platform/cli-args.js';
-import { ServiceError } from '../platform/service-error.js';
-
-export { DLQ_REASONS } from '../pipeline/outcome.js';
+import { RedriveUsageError } from '../platform/service-error.js';
 
 /** Which DLQ records a run is about. Every field narrows; empty lists and undefined match anything. */
 export interface RedriveSelection {
@@ -41,13 +39,6 @@ export interface RedriveOptions {
   /** @default KAFKA_DLQ_TOPIC */
   readonly dlqTopic: string | undefined;
   readonly help: boolean;
-}
-
-/** A bad command line: the message names the option. Exit code 2. */
-export class RedriveUsageError extends ServiceError<'ERR_REDRIVE_USAGE'> {
-  constructor(message: string) {
-    super('ERR_REDRIVE_USAGE', message);
-  }
 }
 
 export const REDRIVE_USAGE = `Usage: redrive [options]

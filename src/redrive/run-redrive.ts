@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
 import { type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, Partitioners, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
 
-import type { Logger } from '../platform/logger.js';
+import { REDRIVE_ERROR_CODES, RedriveError } from '../platform/service-error.js';
 import { readDlqRecord } from './dlq-record.js';
 import { publishCopy } from './publish-copy.js';
 import { createRateLimiter } from './rate-limiter.js';
-import { REDRIVE_ERROR_CODES, RedriveError } from './redrive-error.js';
 import { commitMetadata } from './redrive-group.js';
 import type { RedriveProgress, RedriveRow, RedriveSummary, ResolvedRedriveOptions } from './redrive-types.js';
 import { selectRecord } from './select-record.js';

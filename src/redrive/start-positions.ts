@@ -1,7 +1,7 @@
 import type { Admin } from 'kafkajs';
 
+import { REDRIVE_ERROR_CODES, RedriveError } from '../platform/service-error.js';
 import { sleep } from '../platform/sleep.js';
-import { REDRIVE_ERROR_CODES, RedriveError } from './redrive-error.js';
 
 export interface PartitionState {
   readonly partition: number;

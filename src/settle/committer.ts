@@ -1,5 +1,6 @@
+import type { Logger } from 'pino';
+
 import { abortableWait } from '../platform/abortable-wait.js';
-import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { sleep } from '../platform/sleep.js';
 import type { CommitOffset, OffsetTracker } from './offset-tracker.js';

@@ -1,5 +1,7 @@
+import type { Logger } from 'pino';
+
 import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
-import { type Logger, scrubAddresses } from '../platform/logger.js';
+import { scrubAddresses } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import { createEventTypeLabel } from './event-type-label.js';
 import type { OffsetTracker } from './offset-tracker.js';

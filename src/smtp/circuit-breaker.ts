@@ -1,5 +1,6 @@
+import type { Logger } from 'pino';
+
 import { abortableWait } from '../platform/abortable-wait.js';
-import type { Logger } from '../platform/logger.js';
 
 export type CircuitState = 'closed' | 'open';
 

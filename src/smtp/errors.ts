@@ -1,8 +1,7 @@
 import { scrubAddresses } from '../platform/logger.js';
+import { ESENDTIMEOUT, ESMTPUTF8 } from '../platform/service-error.js';
 import { tlsRefusal } from '../platform/tls-errors.js';
 import { truncate } from '../platform/truncate.js';
-import { ESENDTIMEOUT } from './send-timeout-error.js';
-import { ESMTPUTF8 } from './smtputf8-support.js';
 
 /**
  * transient: try again later (4xx, network, timeout). permanent: this message can never be

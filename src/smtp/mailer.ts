@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
+import type { Logger } from 'pino';
 
 import { composeWelcomeEmail, messageOptions, type PreparedMail } from '../email/compose-welcome-email.js';
 import { createDkimSigner, type DkimOptions, type SignMessage } from '../email/dkim-signer.js';
@@ -8,13 +9,10 @@ import type { WelcomeEmail } from '../email/render-welcome-email.js';
 import { envelopeNeedsSmtpUtf8 } from '../pipeline/email-address.js';
 import { logSecretFileEvent, watchSecretFile } from '../platform/config/secret-file.js';
 import { linkedSignal } from '../platform/linked-signal.js';
-import type { Logger } from '../platform/logger.js';
+import { SendTimeoutError, SmtpUtf8UnsupportedError } from '../platform/service-error.js';
 import { createSmtpPasswords } from './passwords.js';
-import { SendTimeoutError } from './send-timeout-error.js';
-import { createSmtpUtf8Support, readEhlo, SmtpUtf8UnsupportedError } from './smtputf8-support.js';
+import { createSmtpUtf8Support, readEhlo } from './smtputf8-support.js';
 import { createSmtpTransports } from './transports.js';
-
-export type { PreparedMail } from '../email/compose-welcome-email.js';
 
 /** What the server said to an accepted message, and which relay took it (with a fallback relay). */
 export interface Delivery {

@@ -2,24 +2,6 @@ import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 
 import { untilAborted } from '../platform/abortable-wait.js';
 
-/** The error code of a send refused because the relay does not offer SMTPUTF8. */
-export const ESMTPUTF8 = 'ESMTPUTF8';
-
-/**
- * An envelope with a UTF-8 address (a UTF-8 local part: domains go as A-labels) and a relay that does not
- * offer SMTPUTF8 (RFC 6531 3.4: such a message must not be sent). nodemailer would send the UTF-8 bytes
- * anyway, without the SMTPUTF8 keyword; this stops it first. Permanent for this relay, so the event is
- * dead-lettered (`smtputf8_unsupported`) and can be redriven once a relay that offers it is configured.
- */
-export class SmtpUtf8UnsupportedError extends Error {
-  readonly code = ESMTPUTF8;
-
-  constructor() {
-    super('the SMTP relay does not offer SMTPUTF8 (RFC 6531), which an address with a UTF-8 local part needs');
-    this.name = 'SmtpUtf8UnsupportedError';
-  }
-}
-
 export interface SmtpUtf8Support {
   /** Whether the relay offers SMTPUTF8; rejects when the relay cannot be asked (a transient failure) or `signal` aborts. */
   offered(signal?: AbortSignal): Promise<boolean>;

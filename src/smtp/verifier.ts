@@ -1,16 +1,8 @@
-import type { Logger } from '../platform/logger.js';
-import { ServiceError } from '../platform/service-error.js';
+import type { Logger } from 'pino';
+
+import { FatalStartupError } from '../platform/service-error.js';
 import { sleep } from '../platform/sleep.js';
 import { classifySmtpError, tlsRefusalReason } from './errors.js';
-
-export { tlsRefusalReason } from './errors.js';
-
-/** A startup failure that retrying cannot fix (bad SMTP credentials, say, or a server certificate that does not verify). */
-export class FatalStartupError extends ServiceError<'ERR_FATAL_STARTUP'> {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_FATAL_STARTUP', message, options);
-  }
-}
 
 export interface SmtpVerifierOptions {
   readonly verify: () => Promise<unknown>;

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 
-import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { sleep } from '../../platform/sleep.js';
 import { SharePacer } from './share-pacer.js';

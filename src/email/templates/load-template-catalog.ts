@@ -1,8 +1,8 @@
 import path from 'node:path';
 
 import { type EventRoute, type EventRoutes, SIGNUP_TYPE, WELCOME_SET } from '../../pipeline/event-routes.js';
-import { ConfigError } from '../../platform/config/config.js';
 import type { Metrics } from '../../platform/metrics.js';
+import { ConfigError } from '../../platform/service-error.js';
 import { canonicalLocale } from './negotiate-locale.js';
 import { shippedTemplatesDir } from './shipped-templates-dir.js';
 import { readTemplateFiles, VALUES_FILE } from './template-files.js';

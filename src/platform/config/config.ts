@@ -1,20 +1,12 @@
 import convict from 'convict';
 
-import { ServiceError } from '../service-error.js';
+import { ConfigError } from '../service-error.js';
 import { readTracingConfig } from '../tracing/tracing-config.js';
 import { dkimKeyFileProblem, tlsFileProblems, unreadableTlsFiles } from './files.js';
 import { FORMATS, FROM } from './formats.js';
 import { type Config, FILE_SECRETS, schema, TEMPLATE_VARS_PREFIX } from './schema.js';
 import { readSecretFile } from './secret-file.js';
 import { readTemplateVars } from './template-vars.js';
-
-export type { Config } from './schema.js';
-
-export class ConfigError extends ServiceError<'ERR_CONFIG'> {
-  constructor(readonly problems: readonly string[]) {
-    super('ERR_CONFIG', `invalid configuration:\n${problems.join('\n')}`);
-  }
-}
 
 type SchemaNode = { env?: string; sensitive?: boolean; format?: unknown; default?: unknown; [k: string]: unknown };
 

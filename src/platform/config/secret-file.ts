@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 
-import type { Logger } from '../logger.js';
+import type { Logger } from 'pino';
 
 /**
  * A secret file's value: its text without the one line break an editor or `echo` leaves at the end

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 
 import { type ConsumerConfig, type KafkaConfig, logLevel, Partitioners, type ProducerConfig, type SASLOptions } from 'kafkajs';
+import type { Logger } from 'pino';
 
-import type { Config } from '../config/config.js';
+import type { Config } from '../config/schema.js';
 import { logSecretFileEvent, watchSecretFile } from '../config/secret-file.js';
-import type { Logger } from '../logger.js';
 import { fixKafkaJsNegativeTimeout } from './kafkajs-negative-timeout.js';
 import { kafkaLogCreator } from './log.js';
 

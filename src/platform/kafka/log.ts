@@ -1,6 +1,5 @@
 import { type logCreator, logLevel } from 'kafkajs';
-
-import type { Logger } from '../logger.js';
+import type { Logger } from 'pino';
 
 /** Routes KafkaJS logs into the service's pino logger. */
 export function kafkaLogCreator(logger: Logger): logCreator {

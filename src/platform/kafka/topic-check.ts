@@ -1,7 +1,7 @@
 import type { Admin } from 'kafkajs';
 
-import { type Config, ConfigError } from '../config/config.js';
-import { ServiceError } from '../service-error.js';
+import type { Config } from '../config/schema.js';
+import { ConfigError, ServiceError } from '../service-error.js';
 
 /** A topic the service reads or writes, and the variable that names it. */
 export interface ConfiguredTopic {

@@ -12,8 +12,8 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { Logger } from 'pino';
 
-import type { Logger } from '../logger.js';
 import type { StartEventTrace } from './event-trace.js';
 import { otelEventTraces } from './otel-event-trace.js';
 import type { SamplerName, TracingConfig } from './tracing-config.js';

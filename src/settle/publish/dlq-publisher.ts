@@ -1,7 +1,7 @@
 import type { Message, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
 
 import type { ConsumedRecord } from '../../pipeline/outcome.js';
-import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { inSpan, sendAttributes } from '../../platform/tracing/event-trace.js';
 import { buildDlqMessage, type DeadLetter, DLQ_HEADERS } from './dlq-message.js';

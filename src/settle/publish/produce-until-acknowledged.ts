@@ -1,7 +1,7 @@
 import type { Message, Producer, RecordMetadata } from 'kafkajs';
+import type { Logger } from 'pino';
 
 import { untilAborted } from '../../platform/abortable-wait.js';
-import type { Logger } from '../../platform/logger.js';
 import { retryDelayMs } from '../../platform/retry-policy.js';
 import { sleep } from '../../platform/sleep.js';
 

@@ -1,6 +1,6 @@
 import { type Message, Partitioners, type PartitionMetadata, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
 
-import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { produceUntilAcknowledged, type StalledPublishes } from './produce-until-acknowledged.js';
 import type { PartitionCount } from './topic-partition-count.js';

@@ -1,7 +1,7 @@
 import type { Producer } from 'kafkajs';
+import type { Logger } from 'pino';
 
 import type { ConsumedRecord, Outcome } from '../../pipeline/outcome.js';
-import type { Logger } from '../../platform/logger.js';
 import type { Metrics } from '../../platform/metrics.js';
 import { inSpan, sendAttributes } from '../../platform/tracing/event-trace.js';
 import type { StalledPublishes } from './produce-until-acknowledged.js';

@@ -1,4 +1,5 @@
-import { type Config, loadConfig } from '../../../src/platform/config/config.js';
+import { loadConfig } from '../../../src/platform/config/config.js';
+import type { Config } from '../../../src/platform/config/schema.js';
 import { containerEnvironment } from './container-environment.js';
 import type { KubernetesObject } from './kubernetes-schemas.js';
 import { BASE, kustomize, one, overlayPath, OVERLAYS } from './kustomize.js';

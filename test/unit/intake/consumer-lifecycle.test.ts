@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import type { HoldReason } from '../../../src/delivery/dispatcher.js';
+import type { HoldReason } from '../../../src/delivery/dispatcher-options.js';
 import { ConsumerLifecycle } from '../../../src/intake/consumer-lifecycle.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { Committer } from '../../../src/settle/committer.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { MAX_EVENT_BYTES, parseEvent, type ParseResult } from '../../../src/intake/parse-event.js';
+import { MAX_EVENT_BYTES, parseEvent } from '../../../src/intake/parse-event.js';
+import type { ParseResult } from '../../../src/pipeline/parse-result.js';
 
 const EMAIL = 'ada.lovelace@example.test';
 

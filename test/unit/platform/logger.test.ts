@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { addressHash, createLogger, scrubAddresses } from '../../../src/platform/logger.js';
+import { createLogger, scrubAddresses } from '../../../src/platform/logger.js';
 
 const ADDRESS = 'ada.lovelace@example.test';
 
@@ -87,34 +87,9 @@ describe('createLogger', () => {
 
     it('keeps fields that are not sensitive', () => {
       const { logger, records } = capture();
-      logger.info({ eventId: 'evt-1', attempts: 2, toHash: addressHash(ADDRESS) }, 'x');
-      expect(records()[0]).toMatchObject({ eventId: 'evt-1', attempts: 2, toHash: addressHash(ADDRESS) });
+      logger.info({ eventId: 'evt-1', attempts: 2, relay: 'primary' }, 'x');
+      expect(records()[0]).toMatchObject({ eventId: 'evt-1', attempts: 2, relay: 'primary' });
     });
-  });
-});
-
-describe('addressHash', () => {
-  it('is 12 hex characters', () => {
-    expect(addressHash(ADDRESS)).toMatch(/^[0-9a-f]{12}$/);
-  });
-
-  it('is stable for the same address', () => {
-    expect(addressHash(ADDRESS)).toBe(addressHash(ADDRESS));
-  });
-
-  it('ignores case and surrounding spaces', () => {
-    expect(addressHash(` ${ADDRESS.toUpperCase()} `)).toBe(addressHash(ADDRESS));
-  });
-
-  it('differs between addresses', () => {
-    expect(addressHash('a@example.test')).not.toBe(addressHash('b@example.test'));
-  });
-
-  it('contains neither the address nor its parts', () => {
-    const hash = addressHash(ADDRESS);
-    expect(hash).not.toContain('ada');
-    expect(hash).not.toContain('example');
-    expect(hash).not.toContain('@');
   });
 });
 

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 
-import { LedgerUnavailableError } from '../../../src/ledger/sent-ledger.js';
-import { ConfigError } from '../../../src/platform/config/config.js';
-import { SERVICE_ERROR_CODES, ServiceError } from '../../../src/platform/service-error.js';
-import { REDRIVE_ERROR_CODES, RedriveError } from '../../../src/redrive/redrive-error.js';
-import { RedriveUsageError } from '../../../src/redrive/redrive-options.js';
-import { SendTimeoutError } from '../../../src/smtp/send-timeout-error.js';
-import { FatalStartupError } from '../../../src/smtp/verifier.js';
+import {
+  ConfigError,
+  FatalStartupError,
+  LedgerUnavailableError,
+  REDRIVE_ERROR_CODES,
+  RedriveError,
+  RedriveUsageError,
+  SendTimeoutError,
+  SERVICE_ERROR_CODES,
+  ServiceError,
+  SmtpUtf8UnsupportedError,
+} from '../../../src/platform/service-error.js';
 
 const cause = new Error('underneath');
 
@@ -16,6 +21,7 @@ describe('the service errors share one shape', () => {
     [new FatalStartupError('credentials refused', { cause }), 'ERR_FATAL_STARTUP', false],
     [new LedgerUnavailableError({ cause }), 'ERR_LEDGER_UNAVAILABLE', true],
     [new SendTimeoutError(60_000), 'ESENDTIMEOUT', true],
+    [new SmtpUtf8UnsupportedError(), 'ESMTPUTF8', false],
     [new RedriveUsageError('--limit: bad'), 'ERR_REDRIVE_USAGE', false],
     [new RedriveError(REDRIVE_ERROR_CODES.groupMismatch, 'other selection'), 'ERR_REDRIVE_GROUP_MISMATCH', false],
     [new RedriveError(REDRIVE_ERROR_CODES.publishTimeout, 'no ack', { cause }), 'ERR_REDRIVE_PUBLISH_TIMEOUT', true],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { parseRedriveArgs, REDRIVE_USAGE, RedriveUsageError } from '../../../src/redrive/redrive-options.js';
+import { RedriveUsageError } from '../../../src/platform/service-error.js';
+import { parseRedriveArgs, REDRIVE_USAGE } from '../../../src/redrive/redrive-options.js';
 
 describe('parseRedriveArgs', () => {
   it('without arguments › selects everything, loop guard 3, no rate limit, real run', () => {

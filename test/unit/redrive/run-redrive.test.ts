@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { describe, expect, it, vi } from 'vitest';
 
 import { createLogger } from '../../../src/platform/logger.js';
-import { RedriveError } from '../../../src/redrive/redrive-error.js';
+import { RedriveError } from '../../../src/platform/service-error.js';
 import { runRedrive } from '../../../src/redrive/run-redrive.js';
 
 describe('runRedrive', () => {

@@ -9,9 +9,10 @@ import { signupEvent } from '../../../dev/signup-event.js';
 import { type SmtpSinkOptions, startSmtpSink } from '../../../dev/smtp-sink.js';
 import { composeWelcomeEmail } from '../../../src/email/compose-welcome-email.js';
 import { renderWelcomeEmail } from '../../../src/email/render-welcome-email.js';
-import { classifySmtpError } from '../../../src/smtp/errors.js';
+import { FatalStartupError } from '../../../src/platform/service-error.js';
+import { classifySmtpError, tlsRefusalReason } from '../../../src/smtp/errors.js';
 import { createSmtpMailer, type SmtpMailerOptions } from '../../../src/smtp/mailer.js';
-import { createSmtpVerifier, FatalStartupError, tlsRefusalReason } from '../../../src/smtp/verifier.js';
+import { createSmtpVerifier } from '../../../src/smtp/verifier.js';
 import { useCleanup } from '../../support/cleanup.js';
 import { silentLogger } from '../../support/pipeline.js';
 

@@ -1,11 +1,13 @@
+import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { createLogger, type Logger } from '../../../src/platform/logger.js';
+import type { PreparedMail } from '../../../src/email/compose-welcome-email.js';
+import { createLogger } from '../../../src/platform/logger.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { CircuitBreaker, type CircuitState } from '../../../src/smtp/circuit-breaker.js';
 import { classifySmtpError, relayRefusalReason } from '../../../src/smtp/errors.js';
-import type { Mailer, PreparedMail } from '../../../src/smtp/mailer.js';
+import type { Mailer } from '../../../src/smtp/mailer.js';
 import { SmtpRelays } from '../../../src/smtp/relays.js';
 import { silentLogger, smtpError } from '../../support/pipeline.js';
 

@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 
 import { decideOnFailure } from '../../../src/delivery/failure-decision.js';
+import { SmtpUtf8UnsupportedError } from '../../../src/platform/service-error.js';
 import { classifySmtpError } from '../../../src/smtp/errors.js';
-import { createSmtpUtf8Support, offersSmtpUtf8, SmtpUtf8UnsupportedError } from '../../../src/smtp/smtputf8-support.js';
+import { createSmtpUtf8Support, offersSmtpUtf8 } from '../../../src/smtp/smtputf8-support.js';
 const POLICY = { maxRetries: 3, delaysMs: [1000, 5000, 10_000] };
 
 const WITH = '250-relay.test\r\n250-PIPELINING\r\n250-SMTPUTF8\r\n250 8BITMIME';

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { createSmtpVerifier, FatalStartupError } from '../../../src/smtp/verifier.js';
+import { FatalStartupError } from '../../../src/platform/service-error.js';
+import { createSmtpVerifier } from '../../../src/smtp/verifier.js';
 import { silentLogger, smtpError } from '../../support/pipeline.js';
 
 beforeEach(() => {

@@ -6,8 +6,8 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { loadTemplateCatalog } from '../../../../src/email/templates/load-template-catalog.js';
-import { ConfigError } from '../../../../src/platform/config/config.js';
 import { createMetrics } from '../../../../src/platform/metrics.js';
+import { ConfigError } from '../../../../src/platform/service-error.js';
 
 const PARTS = (greeting: string) => ({ 'subject.hbs': `${greeting}\n`, 'text.hbs': `${greeting} {{name}}\n`, 'html.hbs': `<p>${greeting}</p>\n` });
 const MANIFEST = {

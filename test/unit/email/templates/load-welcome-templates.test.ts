@@ -6,8 +6,8 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { loadWelcomeTemplates, type WelcomeTemplatesOptions } from '../../../../src/email/templates/load-welcome-templates.js';
-import { ConfigError } from '../../../../src/platform/config/config.js';
 import { createMetrics } from '../../../../src/platform/metrics.js';
+import { ConfigError } from '../../../../src/platform/service-error.js';
 
 /** A small valid set: English with a partial and one operator value. */
 const VALID: Record<string, string | Buffer> = {

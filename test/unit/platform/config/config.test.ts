@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { createCertificateAuthority } from '../../../../dev/kafka/certificates.js';
-import { configEnvNames, ConfigError, fromDomain, loadConfig, REQUIRED_ENV, unknownServiceVariables } from '../../../../src/platform/config/config.js';
+import { configEnvNames, fromDomain, loadConfig, REQUIRED_ENV, unknownServiceVariables } from '../../../../src/platform/config/config.js';
+import { ConfigError } from '../../../../src/platform/service-error.js';
 
 const REQUIRED = { KAFKA_BROKERS: 'kafka-0:9092', SMTP_HOST: 'smtp.acme.test', EMAIL_FROM: 'Acme <welcome@acme.test>' };
 const SECRET = 'hunter2-secret';

@@ -6,8 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { IssuedCertificate } from '../../../../dev/kafka/certificates.js';
-import { checkTlsFiles, ConfigError, loadConfig } from '../../../../src/platform/config/config.js';
+import { checkTlsFiles, loadConfig } from '../../../../src/platform/config/config.js';
 import { tlsFileProblems } from '../../../../src/platform/config/files.js';
+import { ConfigError } from '../../../../src/platform/service-error.js';
 import { clientCertificates, problemsFor, REQUIRED, scratchDir } from './fixtures.js';
 
 const tmp = scratchDir('config-files');

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, expect } from 'vitest';
 
 import { createCertificateAuthority, type IssuedCertificate } from '../../../../dev/kafka/certificates.js';
-import { ConfigError, loadConfig } from '../../../../src/platform/config/config.js';
+import { loadConfig } from '../../../../src/platform/config/config.js';
+import { ConfigError } from '../../../../src/platform/service-error.js';
 
 export const REQUIRED = { KAFKA_BROKERS: 'kafka-0:9093', SMTP_HOST: 'smtp.acme.test', EMAIL_FROM: 'Acme <welcome@acme.test>' } as const;
 

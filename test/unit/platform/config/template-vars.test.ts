@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { ConfigError, loadConfig, unknownServiceVariables } from '../../../../src/platform/config/config.js';
+import { loadConfig, unknownServiceVariables } from '../../../../src/platform/config/config.js';
 import { readTemplateVars } from '../../../../src/platform/config/template-vars.js';
+import { ConfigError } from '../../../../src/platform/service-error.js';
 
 const REQUIRED = { KAFKA_BROKERS: 'kafka:9092', SMTP_HOST: 'smtp', EMAIL_FROM: 'welcome@acme.test' };
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { ConfigError, loadConfig } from '../../../../src/platform/config/config.js';
+import { loadConfig } from '../../../../src/platform/config/config.js';
 import { checkKafkaTopics, configuredTopics } from '../../../../src/platform/kafka/topic-check.js';
-import { ServiceError } from '../../../../src/platform/service-error.js';
+import { ConfigError, ServiceError } from '../../../../src/platform/service-error.js';
 
 const REQUIRED = { KAFKA_BROKERS: 'kafka-0:9092', SMTP_HOST: 'smtp.acme.test', EMAIL_FROM: 'Acme <welcome@acme.test>' };
 

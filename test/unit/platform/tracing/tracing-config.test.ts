@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { ConfigError, loadConfig } from '../../../../src/platform/config/config.js';
+import { loadConfig } from '../../../../src/platform/config/config.js';
+import { ConfigError } from '../../../../src/platform/service-error.js';
 import { readTracingConfig } from '../../../../src/platform/tracing/tracing-config.js';
 
 const on = (env: NodeJS.ProcessEnv) => readTracingConfig(env).config;
