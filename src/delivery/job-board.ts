@@ -1,9 +1,9 @@
+import type { PreparedMail } from '../email/compose-welcome-email.js';
 import type { Capacity } from '../pipeline/capacity.js';
 import type { ConsumedRecord } from '../pipeline/outcome.js';
 import { abortableWait } from '../platform/abortable-wait.js';
 import type { Metrics } from '../platform/metrics.js';
 import { ATTR } from '../platform/tracing/event-trace.js';
-import type { PreparedMail } from '../smtp/mailer.js';
 
 /** What a worker sends: the event's id (for the sent ledger) and the composed message. */
 export interface Letter {

@@ -1,8 +1,9 @@
+import type { PreparedMail } from '../email/compose-welcome-email.js';
 import type { Logger } from '../platform/logger.js';
 import type { Metrics } from '../platform/metrics.js';
 import type { CircuitBreaker, CircuitState } from './circuit-breaker.js';
 import { classifySmtpError, relayRefusalReason, RELAYS_REFUSED } from './errors.js';
-import type { Delivery, Mailer, PreparedMail } from './mailer.js';
+import type { Delivery, Mailer } from './mailer.js';
 
 export type RelayName = 'primary' | 'fallback';
 

@@ -2,9 +2,10 @@ import { Registry } from 'prom-client';
 import { describe, expect, it, vi } from 'vitest';
 
 import { sendAttempt } from '../../../src/delivery/send-attempt.js';
+import type { PreparedMail } from '../../../src/email/compose-welcome-email.js';
 import type { SentLedger } from '../../../src/ledger/sent-ledger.js';
 import { createMetrics, smtpCodeClass } from '../../../src/platform/metrics.js';
-import type { Mailer, PreparedMail } from '../../../src/smtp/mailer.js';
+import type { Mailer } from '../../../src/smtp/mailer.js';
 import { silentLogger, smtpError } from '../../support/pipeline.js';
 
 const letter = { eventId: 'e-1', prepared: { mail: { messageId: '<e-1@acme.test>' } } as unknown as PreparedMail };
