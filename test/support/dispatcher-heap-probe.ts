@@ -11,7 +11,7 @@ import { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { noLedger } from '../../src/ledger/sent-ledger.js';
 import { Capacity } from '../../src/pipeline/capacity.js';
 import { createMetrics } from '../../src/platform/metrics.js';
-import { CircuitBreaker } from '../../src/smtp/circuit-breaker.js';
+import { CircuitBreaker } from '../../src/smtp/relays/circuit-breaker.js';
 import { record, signupValue, silentLogger } from './pipeline.js';
 import { stubPrepared } from './stub-prepared.js';
 

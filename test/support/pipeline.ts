@@ -13,8 +13,8 @@ import { Capacity } from '../../src/pipeline/capacity.js';
 import type { EventRoutes } from '../../src/pipeline/event-routes.js';
 import type { ConsumedRecord, Outcome } from '../../src/pipeline/outcome.js';
 import { createMetrics } from '../../src/platform/metrics.js';
-import { CircuitBreaker } from '../../src/smtp/circuit-breaker.js';
 import type { Mailer } from '../../src/smtp/mailer.js';
+import { CircuitBreaker } from '../../src/smtp/relays/circuit-breaker.js';
 import { stubPrepared } from './stub-prepared.js';
 
 export const silentLogger = pino({ level: 'silent' });

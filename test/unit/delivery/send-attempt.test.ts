@@ -6,9 +6,9 @@ import type { PreparedMail } from '../../../src/email/compose-welcome-email.js';
 import type { ClaimResult, SentLedger } from '../../../src/ledger/sent-ledger.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { buildReceipt } from '../../../src/settle/publish/receipt-message.js';
-import { CircuitBreaker } from '../../../src/smtp/circuit-breaker.js';
 import type { Mailer } from '../../../src/smtp/mailer.js';
-import { SmtpRelays } from '../../../src/smtp/relays.js';
+import { CircuitBreaker } from '../../../src/smtp/relays/circuit-breaker.js';
+import { SmtpRelays } from '../../../src/smtp/relays/smtp-relays.js';
 import { buildDispatcher, record, scriptedMailer, signupValue, silentLogger, smtpError } from '../../support/pipeline.js';
 import { stubPrepared } from '../../support/stub-prepared.js';
 

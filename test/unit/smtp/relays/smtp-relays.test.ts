@@ -1,15 +1,15 @@
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import type { PreparedMail } from '../../../src/email/compose-welcome-email.js';
-import { createLogger, type Logger } from '../../../src/platform/logger.js';
-import { createMetrics } from '../../../src/platform/metrics.js';
-import { CircuitBreaker, type CircuitState } from '../../../src/smtp/circuit-breaker.js';
-import { classifySmtpError, relayRefusalReason } from '../../../src/smtp/errors.js';
-import type { Mailer } from '../../../src/smtp/mailer.js';
-import { SmtpRelays } from '../../../src/smtp/relays.js';
-import { silentLogger, smtpError } from '../../support/pipeline.js';
-import { stubPrepared } from '../../support/stub-prepared.js';
+import type { PreparedMail } from '../../../../src/email/compose-welcome-email.js';
+import { createLogger, type Logger } from '../../../../src/platform/logger.js';
+import { createMetrics } from '../../../../src/platform/metrics.js';
+import { classifySmtpError, relayRefusalReason } from '../../../../src/smtp/errors.js';
+import type { Mailer } from '../../../../src/smtp/mailer.js';
+import { CircuitBreaker, type CircuitState } from '../../../../src/smtp/relays/circuit-breaker.js';
+import { SmtpRelays } from '../../../../src/smtp/relays/smtp-relays.js';
+import { silentLogger, smtpError } from '../../../support/pipeline.js';
+import { stubPrepared } from '../../../support/stub-prepared.js';
 
 /** How a relay answers: up, down (no connection), or refusing us whatever the message. */
 type Answer = 'up' | 'down' | 'login-refused' | 'relay-denied' | 'certificate';

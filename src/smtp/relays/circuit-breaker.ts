@@ -1,5 +1,5 @@
-import { abortableWait } from '../platform/abortable-wait.js';
-import type { Logger } from '../platform/logger.js';
+import { abortableWait } from '../../platform/abortable-wait.js';
+import type { Logger } from '../../platform/logger.js';
 
 export type CircuitState = 'closed' | 'open';
 
@@ -17,6 +17,9 @@ export interface CircuitBreakerOptions {
   readonly onRefused?: (reason: string) => void;
   readonly logger?: Logger;
 }
+
+/** What the dispatcher needs of a breaker: is the way out closed, and what a send's result says. */
+export type SendBreaker = Pick<CircuitBreaker, 'state' | 'recordSuccess' | 'recordServerFailure'>;
 
 /**
  * Tells a whole-server SMTP outage (refused, timeouts, 421 on consecutive sends) apart from one
