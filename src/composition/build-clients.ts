@@ -5,7 +5,8 @@ import { type Admin, type Consumer, Kafka, type Producer } from 'kafkajs';
 
 import { clusterSendRate, redisSendBudget, type SendRate } from '../delivery/rate/send-rate.js';
 import type { DkimOptions } from '../email/dkim-signer.js';
-import { createRedisSentLedger, REDIS_LEDGER_CLIENT_OPTIONS } from '../ledger/redis-ledger.js';
+import { createRedisSentLedger } from '../ledger/redis-ledger.js';
+import { REDIS_LEDGER_CLIENT_OPTIONS } from '../ledger/redis-scripts.js';
 import { noLedger, type SentLedger } from '../ledger/sent-ledger.js';
 import type { Config } from '../platform/config/config.js';
 import { consumerConfig, DLQ_PRODUCER_CONFIG, kafkaClientConfig } from '../platform/kafka/client-config.js';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { App } from '../../src/app.js';
 import { clusterSendRate, redisSendBudget } from '../../src/delivery/rate/send-rate.js';
-import { REDIS_LEDGER_CLIENT_OPTIONS } from '../../src/ledger/redis-ledger.js';
+import { REDIS_LEDGER_CLIENT_OPTIONS } from '../../src/ledger/redis-scripts.js';
 import { createMetrics } from '../../src/platform/metrics.js';
 import { metricValue, produceEvents, serviceEnv, startApp, useAppWorld } from '../support/app-harness.js';
 import { useCleanup } from '../support/cleanup.js';

@@ -6,7 +6,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { createRedisSentLedger, REDIS_LEDGER_CLIENT_OPTIONS, type RedisSentLedgerOptions } from '../../src/ledger/redis-ledger.js';
+import { createRedisSentLedger, type RedisSentLedgerOptions } from '../../src/ledger/redis-ledger.js';
+import { REDIS_LEDGER_CLIENT_OPTIONS } from '../../src/ledger/redis-scripts.js';
 import { LedgerUnavailableError, type SentLedger } from '../../src/ledger/sent-ledger.js';
 import { createMetrics, type Metrics } from '../../src/platform/metrics.js';
 import { buildDispatcher, record, scriptedMailer, signupValue } from '../support/pipeline.js';
