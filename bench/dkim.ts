@@ -35,7 +35,7 @@ async function cpuPerEmail(work: (i: number) => Promise<unknown>): Promise<numbe
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const compose = (i: number) => composeWelcomeEmail(mails[i]!);
-const composeAndSign = async (i: number) => sign((await composeWelcomeEmail(mails[i]!)).raw as Buffer);
+const composeAndSign = async (i: number) => sign((await composeWelcomeEmail(mails[i]!)).raw);
 
 await cpuPerEmail(composeAndSign); // warm-up
 const composed: number[] = [];

@@ -12,6 +12,7 @@ import { renderWelcomeEmail } from '../src/email/render-welcome-email.js';
 import { parseEvent } from '../src/intake/parse-event.js';
 import { loadConfig } from '../src/platform/config/config.js';
 import { type Mailer, smtpTransportOptions } from '../src/smtp/mailer.js';
+import { stubPrepared } from '../test/support/stub-prepared.js';
 
 export type VariantName = 'B0' | 'B1' | "B1'" | 'ours' | 'B0pre';
 /** The variants a run compares, in report order. B0pre is B0 with each message composed before it takes a connection, as ours does. */
@@ -193,7 +194,7 @@ export function countingNoopMailer(): Mailer & { readonly sent: number } {
     get sent() {
       return sent;
     },
-    prepare: async (mail) => ({ mail }),
+    prepare: async (mail) => stubPrepared(mail),
     send: async () => void (sent += 1),
     verify: async () => {},
     close: () => {},

@@ -130,7 +130,7 @@ for (const set of [...catalog.sets.values()].filter((s) => flags.set.length === 
     const { raw } = await composeWelcomeEmail(mail);
     const locale = set.localeFor(parsed.event.user.locale);
     const base = path.join(flags.out, `${set.name}-${locale}`);
-    writeFileSync(`${base}.eml`, raw ?? '');
+    writeFileSync(`${base}.eml`, raw);
     writeFileSync(`${base}.html`, mail.html);
     process.stdout.write(`${locale}${requested && requested !== locale ? ` (for ${requested})` : ''}: ${mail.subject}\n  ${base}.eml\n  ${base}.html\n`);
   }

@@ -7,8 +7,8 @@ import type { SentLedger } from '../ledger/sent-ledger.js';
 import type { Capacity } from '../pipeline/capacity.js';
 import type { ShutdownStep } from '../platform/shutdown-steps.js';
 import type { Committer } from '../settle/committer.js';
-import type { CircuitBreaker } from '../smtp/circuit-breaker.js';
 import type { Mailer } from '../smtp/mailer.js';
+import type { CircuitBreaker } from '../smtp/relays/circuit-breaker.js';
 
 /** What shutdown stops, in the order it stops them. */
 export interface ShutdownParts {

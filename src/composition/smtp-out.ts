@@ -2,10 +2,12 @@ import type { Logger } from 'pino';
 
 import type { Config } from '../platform/config/schema.js';
 import type { Metrics } from '../platform/metrics.js';
-import { CircuitBreaker, type CircuitState } from '../smtp/circuit-breaker.js';
 import { relayRefusalReason } from '../smtp/errors.js';
 import type { Mailer } from '../smtp/mailer.js';
-import { type RelayName, type RelayStatus, type SendBreaker, SmtpRelays } from '../smtp/relays.js';
+import { CircuitBreaker, type CircuitState, type SendBreaker } from '../smtp/relays/circuit-breaker.js';
+import type { RelayName } from '../smtp/relays/relay.js';
+import type { RelayStatus } from '../smtp/relays/relay-status.js';
+import { SmtpRelays } from '../smtp/relays/smtp-relays.js';
 
 /** The way out to SMTP as the dispatcher sees it: a mailer and the breaker that says when to hold. */
 export interface SmtpOut {

@@ -8,7 +8,7 @@ import type { Metrics } from '../platform/metrics.js';
 import type { RetryPolicy } from '../platform/retry-policy.js';
 import type { SmtpFailure } from '../smtp/errors.js';
 import type { Mailer } from '../smtp/mailer.js';
-import type { SendBreaker } from '../smtp/relays.js';
+import type { SendBreaker } from '../smtp/relays/circuit-breaker.js';
 import type { SendRate } from './rate/send-rate.js';
 
 export interface DispatcherOptions {

@@ -8,12 +8,12 @@ import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp/index.js';
 import { parseAddress } from '../pipeline/email-address.js';
 import type { WelcomeEmail } from './render-welcome-email.js';
 
-/** A welcome email made ready to send: for the SMTP mailer, its wire bytes and envelope. */
+/** A welcome email made ready to send: its wire bytes and envelope, the only thing a mailer sends. */
 export interface PreparedMail {
   readonly mail: WelcomeEmail;
-  /** The RFC 5322 message; absent for mailers that need none. */
-  readonly raw?: Buffer;
-  readonly envelope?: { readonly from: string; readonly to: string[] };
+  /** The RFC 5322 message, as it goes on the wire (DKIM-signed by the mailer that signs). */
+  readonly raw: Buffer;
+  readonly envelope: { readonly from: string; readonly to: string[] };
 }
 
 // What goes into a header as written. Everything else is either base64 encoded words (names,
@@ -61,7 +61,7 @@ export async function composeWelcomeEmail(mail: WelcomeEmail): Promise<PreparedM
   return { mail, raw: Buffer.from(`${head}\r\n\r\n${body}`, 'utf8'), envelope: { from: mail.envelopeFrom ?? from.address, to: [to] } };
 }
 
-/** nodemailer's own composer: every case the fast path leaves to it. */
+/** nodemailer's own composer: every case the fast path leaves to it (exported so tests hold the two equal). */
 export async function composeWithNodemailer(mail: WelcomeEmail): Promise<PreparedMail> {
   const node = new MailComposer(messageOptions(mail)).compile();
   const { from, to } = node.getEnvelope();
@@ -70,7 +70,7 @@ export async function composeWithNodemailer(mail: WelcomeEmail): Promise<Prepare
 }
 
 /** The fields nodemailer composes a welcome email from. */
-export function messageOptions(mail: WelcomeEmail) {
+function messageOptions(mail: WelcomeEmail) {
   return {
     from: mail.from,
     to: mail.to,

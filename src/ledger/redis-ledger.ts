@@ -4,8 +4,9 @@ import type { Logger } from 'pino';
 
 import type { Metrics } from '../platform/metrics.js';
 import { LedgerUnavailableError } from '../platform/service-error.js';
+import { createHeldClaims } from './held-claims.js';
 import { createLedgerOutageLog } from './outage-log.js';
-import { CLAIM, type LedgerRedis, MARK_SENT, RELEASE, RENEW, runScript, sentByKey } from './redis-scripts.js';
+import { CLAIM, type LedgerRedis, MARK_SENT, RELEASE, runScript, sentByKey } from './redis-scripts.js';
 import type { ClaimResult, SentLedger, SentRecord } from './sent-ledger.js';
 
 export interface RedisSentLedgerOptions {
@@ -27,21 +28,13 @@ export interface RedisSentLedgerOptions {
   readonly logIntervalMs?: number;
 }
 
-/** A send of ours in flight. `token` is undefined when Redis was away at the claim (nothing to renew). */
-interface Held {
-  readonly token: string | undefined;
-  /** A renewal found the claim gone or taken: counted once, renewed no more. */
-  lost: boolean;
-}
-
 /**
  * The sent ledger on Redis. One key per eventId: `claim:<token>` with a short lease while a send is
  * in flight, `sent` with a TTL afterwards (what the send was beside it, for a later duplicate's receipt).
  *
- * The lease is renewed while the send is in flight: every `leaseRenewMs`, one script call renews all
- * our claims (a round still waiting for Redis is not overlapped; a failed one is counted and logged
- * like any ledger call). Renewal ends with the send (`markSent`, `release`) or with the process, so
- * a crash holds its in-flight events for one lease, not for the longest possible send.
+ * The lease is renewed while the send is in flight (`createHeldClaims`); renewal ends with the send
+ * (`markSent`, `release`) or with the process, so a crash holds its in-flight events for one lease,
+ * not for the longest possible send.
  *
  * Races, each covered by test/integration/redis-sent-ledger.test.ts:
  * - two instances claim at once (rebalance overlap): the claim is one Lua script, one wins, the
@@ -72,57 +65,10 @@ export function createRedisSentLedger({
   keyPrefix = 'email-dispatcher:sent:',
   logIntervalMs = 10_000,
 }: RedisSentLedgerOptions): SentLedger {
-  const held = new Map<string, Held>();
-  const outage = createLedgerOutageLog({ redis, strict, metrics, logger, logIntervalMs });
-  let renewal: NodeJS.Timeout | undefined;
-  let renewing = false;
-  let closing: Promise<void> | undefined;
-
   const key = (eventId: string) => `${keyPrefix}${eventId}`;
-
-  function leaseLost(eventId: string, found: unknown, when: string): void {
-    metrics.ledgerLeaseLost.inc({ found: String(found) });
-    logger.warn(
-      { eventId, found, leaseMs, leaseRenewMs },
-      `sent ledger claim was lost ${when}; renewals were late or failed (IDEMPOTENCY_LEASE_MS may be too short)`,
-    );
-  }
-
-  async function renewRound(): Promise<void> {
-    if (renewing) return;
-    const claims = [...held].filter(([, claim]) => claim.token !== undefined && !claim.lost);
-    if (claims.length === 0) {
-      clearInterval(renewal);
-      renewal = undefined;
-      return;
-    }
-    renewing = true;
-    try {
-      const found = await runScript(
-        redis,
-        RENEW,
-        claims.map(([eventId]) => key(eventId)),
-        [leaseMs, ...claims.map(([, claim]) => claim.token as string)],
-      );
-      claims.forEach(([eventId, claim], i) => {
-        const what = Array.isArray(found) ? found[i] : found;
-        if (what === 'owned' || held.get(eventId) !== claim) return;
-        claim.lost = true;
-        leaseLost(eventId, what, 'while its send was in flight');
-      });
-    } catch (err) {
-      outage.unavailable('renew', err);
-    } finally {
-      renewing = false;
-    }
-  }
-
-  function hold(eventId: string, token: string | undefined): void {
-    held.set(eventId, { token, lost: false });
-    if (token === undefined || renewal !== undefined || closing) return;
-    renewal = setInterval(() => void renewRound(), leaseRenewMs);
-    renewal.unref();
-  }
+  const outage = createLedgerOutageLog({ redis, strict, metrics, logger, logIntervalMs });
+  const held = createHeldClaims({ redis, key, leaseMs, leaseRenewMs, metrics, logger, outage });
+  let closing: Promise<void> | undefined;
 
   return {
     async claim(eventId: string): Promise<ClaimResult> {
@@ -137,12 +83,12 @@ export function createRedisSentLedger({
         outage.unavailable('claim', err);
         if (strict) throw new LedgerUnavailableError({ cause: err });
         if (held.has(eventId)) return 'busy';
-        hold(eventId, undefined);
+        held.hold(eventId, undefined);
         return 'claimed';
       }
       if (result === 'busy') return result;
       if (result === 'claimed') {
-        hold(eventId, token);
+        held.hold(eventId, token);
         return result;
       }
       if (Array.isArray(result) && result[0] === 'already-sent') return { kind: 'already-sent', ...parseSentBy(result[1]) };
@@ -157,17 +103,17 @@ export function createRedisSentLedger({
       } catch (err) {
         throw new LedgerUnavailableError({ cause: err });
       } finally {
-        if (held.get(eventId) === claim) held.delete(eventId);
+        held.drop(eventId, claim);
       }
       // Without a claim of ours (claimed while Redis was down) there was no lease to lose; a renewal
       // that saw the loss has counted it already.
-      if (claim?.token !== undefined && !claim.lost && found !== 'owned') leaseLost(eventId, found, 'before the send was recorded');
+      if (claim?.token !== undefined && !claim.lost && found !== 'owned') held.leaseLost(eventId, found, 'before the send was recorded');
     },
 
     async release(eventId: string): Promise<void> {
       const claim = held.get(eventId);
       if (claim === undefined) return;
-      held.delete(eventId);
+      held.drop(eventId, claim);
       if (claim.token === undefined) return;
       try {
         await runScript(redis, RELEASE, [key(eventId)], [claim.token]);
@@ -179,9 +125,7 @@ export function createRedisSentLedger({
 
     close(): Promise<void> {
       closing ??= (async () => {
-        clearInterval(renewal);
-        renewal = undefined;
-        held.clear();
+        held.stop();
         if (redis.status === 'end') return;
         try {
           await redis.quit();

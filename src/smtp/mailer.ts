@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { Logger } from 'pino';
 
-import { composeWelcomeEmail, messageOptions, type PreparedMail } from '../email/compose-welcome-email.js';
+import { composeWelcomeEmail, type PreparedMail } from '../email/compose-welcome-email.js';
 import { createDkimSigner, type DkimOptions, type SignMessage } from '../email/dkim-signer.js';
 import type { WelcomeEmail } from '../email/render-welcome-email.js';
 import { envelopeNeedsSmtpUtf8 } from '../pipeline/email-address.js';
@@ -23,9 +23,9 @@ export interface Delivery {
 /** What the dispatcher needs from an SMTP client; tests pass their own. */
 export interface Mailer {
   /**
-   * Composes the message before it waits for a worker, so a worker holds its pooled connection only
-   * for the SMTP exchange (nodemailer would compose after taking it; see BENCHMARKS.md).
-   * A rejection means the email can never be composed.
+   * Composes the message (`composeWelcomeEmail`: its wire bytes and envelope) before it waits for a
+   * worker, so a worker holds its pooled connection only for the SMTP exchange (nodemailer would
+   * compose after taking it; see BENCHMARKS.md). A rejection means the email can never be composed.
    */
   prepare(mail: WelcomeEmail): Promise<PreparedMail>;
   /**
@@ -132,7 +132,7 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
   const smtpUtf8 = createSmtpUtf8Support({ ehlo: () => readEhlo(transport) });
   return {
     prepare: sign ? async (mail) => signed(await composeWelcomeEmail(mail), sign) : composeWelcomeEmail,
-    async send({ mail, raw, envelope }, { signal } = {}) {
+    async send({ raw, envelope }, { signal } = {}) {
       // The deadline starts at the call: time spent waiting for a pooled connection counts as well.
       const deadline = new AbortController();
       const timer = setTimeout(() => deadline.abort(new SendTimeoutError(sendTimeoutMs)), sendTimeoutMs);
@@ -141,9 +141,9 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
       const stop = link.signal;
       try {
         // nodemailer would send a UTF-8 envelope to a relay without SMTPUTF8 (RFC 6531 forbids it): refuse first.
-        if (envelope && envelopeNeedsSmtpUtf8(envelope) && !(await smtpUtf8.offered(stop))) throw new SmtpUtf8UnsupportedError();
-        const message = raw && envelope ? { envelope, raw } : messageOptions(mail);
-        const info = await transports.send((pool) => pool.sendMail({ ...message, signal: stop }), stop);
+        if (envelopeNeedsSmtpUtf8(envelope) && !(await smtpUtf8.offered(stop))) throw new SmtpUtf8UnsupportedError();
+        // Always the composed bytes: nodemailer only carries them, so what DKIM signed is what goes out.
+        const info = await transports.send((pool) => pool.sendMail({ envelope, raw, signal: stop }), stop);
         return { reply: typeof info.response === 'string' ? info.response : undefined };
       } catch (err) {
         // nodemailer's EABORT carries the signal's reason as its cause: ours when the deadline fired.
@@ -159,7 +159,7 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
   };
 }
 
-/** The composed message with its DKIM-Signature in front (a message without wire bytes is left as it is). */
+/** The composed message with its DKIM-Signature in front. */
 async function signed(prepared: PreparedMail, sign: SignMessage): Promise<PreparedMail> {
-  return prepared.raw ? { ...prepared, raw: await sign(prepared.raw) } : prepared;
+  return { ...prepared, raw: await sign(prepared.raw) };
 }

@@ -11,8 +11,9 @@ import { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { noLedger } from '../../src/ledger/sent-ledger.js';
 import { Capacity } from '../../src/pipeline/capacity.js';
 import { createMetrics } from '../../src/platform/metrics.js';
-import { CircuitBreaker } from '../../src/smtp/circuit-breaker.js';
+import { CircuitBreaker } from '../../src/smtp/relays/circuit-breaker.js';
 import { record, signupValue, silentLogger } from './pipeline.js';
+import { stubPrepared } from './stub-prepared.js';
 
 const events = Number(process.argv[2] ?? 100_000);
 const batch = 1_000;
@@ -25,7 +26,7 @@ let settling = 0;
 let allSettling: () => void = () => {};
 const dispatcher: Dispatcher = new Dispatcher({
   // Accepts every email and remembers nothing of it.
-  mailer: { prepare: async (mail) => ({ mail }), send: async () => ({ reply: '250 OK' }), verify: async () => {}, close: () => {} },
+  mailer: { prepare: async (mail) => stubPrepared(mail), send: async () => ({ reply: '250 OK' }), verify: async () => {}, close: () => {} },
   ledger: noLedger,
   breaker: new CircuitBreaker({ threshold: 1_000, probeIntervalMs: 500, probe: async () => {}, onChange: () => {} }),
   capacity,

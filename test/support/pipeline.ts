@@ -13,8 +13,9 @@ import { Capacity } from '../../src/pipeline/capacity.js';
 import type { EventRoutes } from '../../src/pipeline/event-routes.js';
 import type { ConsumedRecord, Outcome } from '../../src/pipeline/outcome.js';
 import { createMetrics } from '../../src/platform/metrics.js';
-import { CircuitBreaker } from '../../src/smtp/circuit-breaker.js';
 import type { Mailer } from '../../src/smtp/mailer.js';
+import { CircuitBreaker } from '../../src/smtp/relays/circuit-breaker.js';
+import { stubPrepared } from './stub-prepared.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -51,7 +52,7 @@ export function scriptedMailer(behaviour: Behaviour = () => {}) {
   const mailer: Mailer & { attempts: typeof attempts; maxInFlight(): number; verify: () => Promise<void> } = {
     attempts,
     maxInFlight: () => maxInFlight,
-    prepare: async (mail) => ({ mail }),
+    prepare: async (mail) => stubPrepared(mail),
     async send({ mail }) {
       const n = (perMessage.get(mail.messageId) ?? 0) + 1;
       perMessage.set(mail.messageId, n);

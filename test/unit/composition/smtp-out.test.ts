@@ -7,6 +7,7 @@ import { createLogger } from '../../../src/platform/logger.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import type { Mailer } from '../../../src/smtp/mailer.js';
 import { smtpError } from '../../support/pipeline.js';
+import { stubPrepared } from '../../support/stub-prepared.js';
 import { REQUIRED } from '../platform/config/fixtures.js';
 
 const loginRefused = () =>
@@ -16,7 +17,7 @@ const certificate = () => Object.assign(new Error('self-signed certificate in ce
 /** A relay whose sends and probes (verify) answer what `answer` returns. */
 function relay(answer: () => Error | undefined): Mailer {
   return {
-    prepare: async (mail) => ({ mail }),
+    prepare: async (mail) => stubPrepared(mail),
     send: async () => {
       const err = answer();
       if (err) throw err;

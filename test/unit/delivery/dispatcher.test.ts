@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { SentLedger } from '../../../src/ledger/sent-ledger.js';
 import { buildDispatcher, record, scriptedMailer, signupValue, smtpError } from '../../support/pipeline.js';
+import { stubPrepared } from '../../support/stub-prepared.js';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -296,11 +297,11 @@ describe('Dispatcher', () => {
       const sentBytes: string[] = [];
       mailer.prepare = async (mail) => {
         composed.push(mail.messageId);
-        return { mail, raw: Buffer.from(`bytes of ${mail.messageId}`) };
+        return stubPrepared(mail, Buffer.from(`bytes of ${mail.messageId}`));
       };
       const send = mailer.send.bind(mailer);
       mailer.send = async (prepared) => {
-        sentBytes.push(prepared.raw?.toString() ?? '');
+        sentBytes.push(prepared.raw.toString());
         await send(prepared);
       };
       const { submit, outcomes } = buildDispatcher({ mailer, workerCount: 1 });
@@ -337,7 +338,7 @@ describe('Dispatcher', () => {
 
     it('when the dispatcher closes while a message is being composed › it is neither sent nor settled', async () => {
       const mailer = scriptedMailer();
-      mailer.prepare = (mail) => new Promise((resolve) => setTimeout(() => resolve({ mail }), 100));
+      mailer.prepare = (mail) => new Promise((resolve) => setTimeout(() => resolve(stubPrepared(mail)), 100));
       const { submit, outcomes, capacity, dispatcher } = buildDispatcher({ mailer });
       submit(record(signupValue('slow-compose')));
       await vi.advanceTimersByTimeAsync(50);

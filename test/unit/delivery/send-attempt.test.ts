@@ -6,10 +6,11 @@ import type { PreparedMail } from '../../../src/email/compose-welcome-email.js';
 import type { ClaimResult, SentLedger } from '../../../src/ledger/sent-ledger.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { buildReceipt } from '../../../src/settle/publish/receipt-message.js';
-import { CircuitBreaker } from '../../../src/smtp/circuit-breaker.js';
 import type { Mailer } from '../../../src/smtp/mailer.js';
-import { SmtpRelays } from '../../../src/smtp/relays.js';
+import { CircuitBreaker } from '../../../src/smtp/relays/circuit-breaker.js';
+import { SmtpRelays } from '../../../src/smtp/relays/smtp-relays.js';
 import { buildDispatcher, record, scriptedMailer, signupValue, silentLogger, smtpError } from '../../support/pipeline.js';
+import { stubPrepared } from '../../support/stub-prepared.js';
 
 const letter = (eventId: string) => ({ eventId, prepared: { mail: { messageId: `<${eventId}@acme.test>` } } as unknown as PreparedMail });
 const go = { proceed: () => true, onExchange: () => {} };
@@ -24,7 +25,7 @@ function deps(mailer: Pick<Mailer, 'send'>, ledger: SentLedger) {
 
 /** The primary relay down (its circuit open) and a fallback that refuses what `fallbackSend` says. */
 function relaysWithPrimaryDown(fallbackSend: Mailer['send']) {
-  const mailer = (send: Mailer['send']): Mailer => ({ prepare: async (mail) => ({ mail }), send, verify: async () => {}, close: () => {} });
+  const mailer = (send: Mailer['send']): Mailer => ({ prepare: async (mail) => stubPrepared(mail), send, verify: async () => {}, close: () => {} });
   const primary = mailer(async () => {
     throw smtpError(undefined, 'ECONNECTION');
   });

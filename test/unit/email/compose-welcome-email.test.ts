@@ -36,7 +36,7 @@ function headerField(raw: Buffer, name: string): string | undefined {
   return fields.find((field) => field.toLowerCase().startsWith(`${name.toLowerCase()}:`))?.replace(/\r\n[ \t]/g, ' ');
 }
 
-const fastPath = (raw: Buffer | undefined) => raw?.toString('latin1').includes('boundary="----=_welcome_') ?? false;
+const fastPath = (raw: Buffer) => raw.toString('latin1').includes('boundary="----=_welcome_');
 
 describe('composeWelcomeEmail', () => {
   it('builds a plain welcome email itself: one To, one sender, the Message-ID, both parts decoded intact', async () => {
@@ -44,14 +44,14 @@ describe('composeWelcomeEmail', () => {
     const prepared = await composeWelcomeEmail(m);
     expect(fastPath(prepared.raw)).toBe(true);
     expect(prepared.envelope).toEqual({ from: 'welcome@acme.test', to: ['ada@example.test'] });
-    expect(new Set(headerFieldNames(prepared.raw as Buffer))).toEqual(ALLOWED_FIELDS);
-    const parsed = await simpleParser(prepared.raw as Buffer);
+    expect(new Set(headerFieldNames(prepared.raw))).toEqual(ALLOWED_FIELDS);
+    const parsed = await simpleParser(prepared.raw);
     expect(parsed.messageId).toBe('<evt-1@acme.test>');
     expect((parsed.from as AddressObject).value).toEqual([{ name: 'Acme', address: 'welcome@acme.test' }]);
     expect((parsed.to as AddressObject).value).toEqual([{ name: 'Ada Lovelace', address: 'ada@example.test' }]);
     expect(parsed.subject).toBe(m.subject);
     expect(parsed.text).toBe('line one\nline two\nline three\nend');
-    const reference = await simpleParser((await composeWithNodemailer(m)).raw as Buffer);
+    const reference = await simpleParser((await composeWithNodemailer(m)).raw);
     expect(parsed.html).toBe(reference.html);
     expect(parsed.html.toString().replace(/\r\n/g, '\n').trimEnd()).toBe(m.html.trimEnd());
   });
@@ -67,10 +67,10 @@ describe('composeWelcomeEmail', () => {
     const prepared = await composeWelcomeEmail(mail({ name, subject: `Welcome, ${name}!` }));
     expect(fastPath(prepared.raw)).toBe(true);
     expect(prepared.envelope?.to).toEqual(['ada@example.test']);
-    const fields = headerFieldNames(prepared.raw as Buffer);
+    const fields = headerFieldNames(prepared.raw);
     expect(fields.filter((f) => !ALLOWED_FIELDS.has(f))).toEqual([]);
     expect(fields.filter((f) => f === 'to')).toHaveLength(1);
-    const parsed = await simpleParser(prepared.raw as Buffer);
+    const parsed = await simpleParser(prepared.raw);
     expect((parsed.to as AddressObject).value).toEqual([{ name, address: 'ada@example.test' }]);
     expect(parsed.subject).toBe(`Welcome, ${name}!`);
     expect(parsed.bcc).toBeUndefined();
@@ -90,13 +90,13 @@ describe('composeWelcomeEmail', () => {
     const m = mail({ name, subject: `Welcome, ${name}!` });
     const prepared = await composeWelcomeEmail(m);
     expect(fastPath(prepared.raw)).toBe(true);
-    headerFieldNames(prepared.raw as Buffer);
-    expect(headerField(prepared.raw as Buffer, 'To')).toMatch(/^To: (?:=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?= ?)+ <ada@example\.test>$/);
-    expect(headerField(prepared.raw as Buffer, 'Subject')).toMatch(/^Subject: (?:=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?= ?)+$/);
-    const parsed = await simpleParser(prepared.raw as Buffer);
+    headerFieldNames(prepared.raw);
+    expect(headerField(prepared.raw, 'To')).toMatch(/^To: (?:=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?= ?)+ <ada@example\.test>$/);
+    expect(headerField(prepared.raw, 'Subject')).toMatch(/^Subject: (?:=\?UTF-8\?B\?[A-Za-z0-9+/=]+\?= ?)+$/);
+    const parsed = await simpleParser(prepared.raw);
     expect((parsed.to as AddressObject).value).toEqual([{ name, address: 'ada@example.test' }]);
     expect(parsed.subject).toBe(`Welcome, ${name}!`);
-    const reference = await simpleParser((await composeWithNodemailer(m)).raw as Buffer);
+    const reference = await simpleParser((await composeWithNodemailer(m)).raw);
     expect((reference.to as AddressObject).value).toEqual((parsed.to as AddressObject).value);
   });
 
@@ -115,7 +115,7 @@ describe('composeWelcomeEmail', () => {
       ['an encoded word', '=?utf-8?Q?Security_Team?='],
     ])('%s › the email is sent to the user with a bare address and no trace of the name', async (_label, name) => {
       const prepared = await send(name);
-      const raw = prepared.raw as Buffer;
+      const raw = prepared.raw;
       expect(prepared.envelope?.to).toEqual(['ada@example.test']);
       expect(headerField(raw, 'To')).toBe('To: ada@example.test');
       expect(headerField(raw, 'Subject')).toBe('Subject: Welcome!');
@@ -162,7 +162,7 @@ describe('composeWelcomeEmail', () => {
       const prepared = await composeWelcomeEmail(mail({ address }));
       expect(fastPath(prepared.raw)).toBe(true);
       expect(prepared.envelope?.to).toEqual([wire]);
-      const raw = prepared.raw as Buffer;
+      const raw = prepared.raw;
       expect(raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('latin1')).toMatch(/^[\t\r\n -~]*$/);
       expect(headerField(raw, 'To')).toBe(`To: Ada Lovelace <${wire}>`);
     });
@@ -172,7 +172,7 @@ describe('composeWelcomeEmail', () => {
       async (address) => {
         const prepared = await composeWelcomeEmail(mail({ address, name: 'Jörg' }));
         expect(prepared.envelope?.to).toEqual([address]);
-        const raw = prepared.raw as Buffer;
+        const raw = prepared.raw;
         const to = headerField(raw, 'To') ?? '';
         expect(to).toBe(`To: =?UTF-8?Q?J=C3=B6rg?= <${address}>`);
         const head = raw.subarray(0, raw.indexOf('\r\n\r\n')).toString('utf8');
@@ -194,8 +194,8 @@ describe('composeWelcomeEmail', () => {
         const m = mail({ name: name.trim(), subject: `Welcome, ${name}${extra}!`, text: `Hi ${name}\n${extra}` });
         const prepared = await composeWelcomeEmail(m);
         expect(prepared.envelope?.to).toEqual(['ada@example.test']);
-        expect(headerFieldNames(prepared.raw as Buffer).filter((f) => !ALLOWED_FIELDS.has(f))).toEqual([]);
-        const parsed = await simpleParser(prepared.raw as Buffer);
+        expect(headerFieldNames(prepared.raw).filter((f) => !ALLOWED_FIELDS.has(f))).toEqual([]);
+        const parsed = await simpleParser(prepared.raw);
         const to = (parsed.to as AddressObject).value;
         expect(to.map((v) => v.address)).toEqual(['ada@example.test']);
         expect(parsed.bcc).toBeUndefined();
@@ -216,7 +216,7 @@ describe('composeWelcomeEmail › envelope sender and automated-mail headers', (
     async (_label, over) => {
       const prepared = await composeWelcomeEmail({ ...mail(over), envelopeFrom: 'bounces+evt-1@bounce.acme.test' });
       expect(prepared.envelope?.from).toBe('bounces+evt-1@bounce.acme.test');
-      const raw = prepared.raw as Buffer;
+      const raw = prepared.raw;
       expect(headerField(raw, 'From')).toBe('From: Acme <welcome@acme.test>');
       expect(headerField(raw, 'Auto-Submitted')).toBe('Auto-Submitted: auto-generated');
       expect(headerField(raw, 'Return-Path')).toBeUndefined();
@@ -226,7 +226,7 @@ describe('composeWelcomeEmail › envelope sender and automated-mail headers', (
   it('without an envelope sender › MAIL FROM is the address of EMAIL_FROM, and Auto-Submitted is still there', async () => {
     const prepared = await composeWelcomeEmail(mail());
     expect(prepared.envelope?.from).toBe('welcome@acme.test');
-    expect(headerField(prepared.raw as Buffer, 'Auto-Submitted')).toBe('Auto-Submitted: auto-generated');
+    expect(headerField(prepared.raw, 'Auto-Submitted')).toBe('Auto-Submitted: auto-generated');
   });
 });
 
@@ -242,7 +242,7 @@ describe('the template set\u2019s headers (manifest: Feedback-ID, List-Unsubscri
     ['nodemailer\u2019s composer (a UTF-8 local part)', composeWelcomeEmail, 'jörg@example.test'],
   ])('%s › each header once, as given, beside Auto-Submitted', async (_path, compose, address) => {
     const { raw } = await compose({ ...mail({ address }), headers: HEADERS });
-    const parsed = await simpleParser(raw as Buffer);
+    const parsed = await simpleParser(raw);
     for (const [name, value] of HEADERS)
       expect(parsed.headerLines.filter((h) => h.key === name.toLowerCase()).map((h) => h.line.replace(/\r?\n/g, ''))).toEqual([`${name}: ${value}`]);
     expect(parsed.headers.get('auto-submitted')).toBe('auto-generated');
@@ -250,6 +250,6 @@ describe('the template set\u2019s headers (manifest: Feedback-ID, List-Unsubscri
 
   it('none › no such header', async () => {
     const { raw } = await composeWelcomeEmail(mail());
-    expect(headerFieldNames(raw as Buffer).filter((name) => name.startsWith('list-') || name === 'feedback-id')).toEqual([]);
+    expect(headerFieldNames(raw).filter((name) => name.startsWith('list-') || name === 'feedback-id')).toEqual([]);
   });
 });

@@ -57,8 +57,8 @@ describe('every shipped template › hostile names and operator values', () => {
           for (const value of Object.values(vars)) if (value.trim() !== '') expect(mail.text).toContain(value);
 
           const { raw, envelope } = await composeWelcomeEmail(mail);
-          expect(envelope?.to).toEqual(['ada@example.test']);
-          const parsed = await simpleParser(raw as Buffer);
+          expect(envelope.to).toEqual(['ada@example.test']);
+          const parsed = await simpleParser(raw);
           expect((parsed.to as AddressObject).value.map((m) => m.address)).toEqual(['ada@example.test']);
           expect(parsed.cc).toBeUndefined();
           expect(parsed.bcc).toBeUndefined();

@@ -47,7 +47,7 @@ describe('the shipped verify-email templates › hostile names and any link the 
           const mail = render(url, userName);
           expect(markup(mail.html)).toBe(markup(render('https://acme.test/', mail.to.name === '' ? '' : 'Ada').html));
           expect(mail.text.split('\n')).toContain(url);
-          const parsed = await simpleParser((await composeWelcomeEmail(mail)).raw as Buffer);
+          const parsed = await simpleParser((await composeWelcomeEmail(mail)).raw);
           expect(parsed.text?.trimEnd()).toBe(mail.text);
           expect(parsed.cc).toBeUndefined();
           expect(parsed.bcc).toBeUndefined();

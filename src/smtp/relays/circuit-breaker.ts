@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 
-import { abortableWait } from '../platform/abortable-wait.js';
+import { abortableWait } from '../../platform/abortable-wait.js';
 
 export type CircuitState = 'closed' | 'open';
 
@@ -18,6 +18,9 @@ export interface CircuitBreakerOptions {
   readonly onRefused?: (reason: string) => void;
   readonly logger?: Logger;
 }
+
+/** What the dispatcher needs of a breaker: is the way out closed, and what a send's result says. */
+export type SendBreaker = Pick<CircuitBreaker, 'state' | 'recordSuccess' | 'recordServerFailure'>;
 
 /**
  * Tells a whole-server SMTP outage (refused, timeouts, 421 on consecutive sends) apart from one

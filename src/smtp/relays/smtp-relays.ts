@@ -1,30 +1,13 @@
 import type { Logger } from 'pino';
 
-import type { PreparedMail } from '../email/compose-welcome-email.js';
-import type { Metrics } from '../platform/metrics.js';
-import type { CircuitBreaker, CircuitState } from './circuit-breaker.js';
-import { classifySmtpError, relayRefusalReason, RELAYS_REFUSED } from './errors.js';
-import type { Delivery, Mailer } from './mailer.js';
-
-export type RelayName = 'primary' | 'fallback';
-
-/** One SMTP relay: its own pool of connections and its own circuit breaker (probing it while open). */
-export interface Relay {
-  readonly name: RelayName;
-  readonly mailer: Mailer;
-  readonly breaker: CircuitBreaker;
-}
-
-/** What the dispatcher needs of a breaker: is the way out closed, and what a send's result says. */
-export type SendBreaker = Pick<CircuitBreaker, 'state' | 'recordSuccess' | 'recordServerFailure'>;
-
-/** A relay as /readyz shows it. */
-export interface RelayStatus {
-  readonly circuit: CircuitState;
-  readonly openSince?: string;
-  /** Why it refuses us, while it does (a reply, never a credential). */
-  readonly refused?: string;
-}
+import type { PreparedMail } from '../../email/compose-welcome-email.js';
+import type { Metrics } from '../../platform/metrics.js';
+import { classifySmtpError, relayRefusalReason, RELAYS_REFUSED } from '../errors.js';
+import type { Delivery, Mailer } from '../mailer.js';
+import type { CircuitState, SendBreaker } from './circuit-breaker.js';
+import { type Relay, type RelayName, tagRelay } from './relay.js';
+import { type RelayStatus, relayStatus } from './relay-status.js';
+import { verifyRelays } from './verify-relays.js';
 
 export interface SmtpRelaysOptions {
   readonly primary: Relay;
@@ -113,15 +96,7 @@ export class SmtpRelays implements Mailer {
 
   /** Each relay's circuit, since when it is open and why it refuses us, for /readyz. */
   describe(): Record<RelayName, RelayStatus> {
-    const status = ({ breaker }: Relay): RelayStatus => {
-      const { state, openSince, refused } = breaker;
-      return {
-        circuit: state,
-        ...(openSince !== undefined ? { openSince: new Date(openSince).toISOString() } : {}),
-        ...(refused !== undefined ? { refused } : {}),
-      };
-    };
-    return { primary: status(this.#o.primary), fallback: status(this.#o.fallback) };
+    return { primary: relayStatus(this.#o.primary.breaker), fallback: relayStatus(this.#o.fallback.breaker) };
   }
 
   prepare(mail: Parameters<Mailer['prepare']>[0]): Promise<PreparedMail> {
@@ -145,18 +120,9 @@ export class SmtpRelays implements Mailer {
     }
   }
 
-  /**
-   * Both relays at start, side by side. A relay that refuses us (its login, its certificate) stops
-   * the start, tagged with its name (`relay`) so the line names its variables; one that does not
-   * answer is left to its breaker while the other answers.
-   */
-  async verify(): Promise<void> {
-    const relays = [this.#o.primary, this.#o.fallback];
-    const results = await Promise.allSettled(relays.map((relay) => relay.mailer.verify()));
-    const failures = results.flatMap((result, i) => (result.status === 'rejected' ? [tagged(result.reason, relays[i]!.name)] : []));
-    const refused = failures.find((err) => relayRefusalReason(err) !== undefined);
-    if (refused !== undefined) throw refused;
-    if (failures.length === relays.length) throw failures[0];
+  /** Both relays at start, side by side (see `verifyRelays`). */
+  verify(): Promise<void> {
+    return verifyRelays([this.#o.primary, this.#o.fallback]);
   }
 
   close(): void {
@@ -171,7 +137,7 @@ export class SmtpRelays implements Mailer {
 
   /** A failure comes back tagged with the relay that answered (`relay`: a dead letter's receipt names it). */
   async #sendThrough(relay: Relay, prepared: PreparedMail, options?: { signal?: AbortSignal }): Promise<Delivery> {
-    const delivery = await relay.mailer.send(prepared, options).catch((err: unknown) => Promise.reject(tagged(err, relay.name)));
+    const delivery = await relay.mailer.send(prepared, options).catch((err: unknown) => Promise.reject(tagRelay(err, relay.name)));
     relay.breaker.recordSuccess();
     this.#logged.delete(relay.name);
     this.#o.metrics.relaySends.inc({ relay: relay.name });
@@ -229,9 +195,4 @@ export class SmtpRelays implements Mailer {
     if (this.#o.primary.breaker.state === 'closed') return this.#o.primary;
     return this.#o.fallback.breaker.state === 'closed' ? this.#o.fallback : undefined;
   }
-}
-
-/** The error with the relay that raised it (`relay`): the start's one line and a receipt name it. */
-function tagged(err: unknown, relay: RelayName): unknown {
-  return err !== null && typeof err === 'object' ? Object.assign(err, { relay }) : err;
 }

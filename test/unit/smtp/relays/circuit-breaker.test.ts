@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { CircuitBreaker, type CircuitState } from '../../../src/smtp/circuit-breaker.js';
+import { CircuitBreaker, type CircuitState } from '../../../../src/smtp/relays/circuit-breaker.js';
 
 const PROBE_MS = 5_000;
 

@@ -2,14 +2,15 @@ import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import type { PreparedMail } from '../../../src/email/compose-welcome-email.js';
-import { createLogger } from '../../../src/platform/logger.js';
-import { createMetrics } from '../../../src/platform/metrics.js';
-import { CircuitBreaker, type CircuitState } from '../../../src/smtp/circuit-breaker.js';
-import { classifySmtpError, relayRefusalReason } from '../../../src/smtp/errors.js';
-import type { Mailer } from '../../../src/smtp/mailer.js';
-import { SmtpRelays } from '../../../src/smtp/relays.js';
-import { silentLogger, smtpError } from '../../support/pipeline.js';
+import type { PreparedMail } from '../../../../src/email/compose-welcome-email.js';
+import { createLogger } from '../../../../src/platform/logger.js';
+import { createMetrics } from '../../../../src/platform/metrics.js';
+import { classifySmtpError, relayRefusalReason } from '../../../../src/smtp/errors.js';
+import type { Mailer } from '../../../../src/smtp/mailer.js';
+import { CircuitBreaker, type CircuitState } from '../../../../src/smtp/relays/circuit-breaker.js';
+import { SmtpRelays } from '../../../../src/smtp/relays/smtp-relays.js';
+import { silentLogger, smtpError } from '../../../support/pipeline.js';
+import { stubPrepared } from '../../../support/stub-prepared.js';
 
 /** How a relay answers: up, down (no connection), or refusing us whatever the message. */
 type Answer = 'up' | 'down' | 'login-refused' | 'relay-denied' | 'certificate';
@@ -41,7 +42,7 @@ function relayMailer(name: string) {
   let answer: Answer = 'up';
   const sent: string[] = [];
   const mailer: Mailer = {
-    prepare: async (mail) => ({ mail }),
+    prepare: async (mail) => stubPrepared(mail),
     send: async ({ mail }) => {
       if (answer !== 'up') throw refusal(answer);
       sent.push(mail.messageId);
