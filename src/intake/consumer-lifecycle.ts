@@ -217,7 +217,7 @@ export class ConsumerLifecycle implements MembershipGate {
     // KafkaJS resolves a batch of only control records or aborted transactions itself and never
     // hands it to eachBatch: let the watermark pass it too, or lag never reaches 0.
     if (payload.batchSize !== 0 || payload.firstOffset === null || !this.joined) return;
-    this.o.tracker.markGap(payload.topic, payload.partition, (BigInt(payload.lastOffset) + 1n).toString());
+    this.o.tracker.markGap(payload.topic, payload.partition, BigInt(payload.lastOffset) + 1n);
     this.o.committer.notify();
   }
 }

@@ -7,12 +7,13 @@ export type { Ticket, TopicPartition } from '../pipeline/topic-partition.js';
  * The commit rule lives here. Per partition, the committable offset is the lowest admitted offset
  * not yet settled (sent, skipped as duplicate, or acknowledged on the DLQ), or one past the highest
  * admitted offset when everything is settled. Completions arrive in any order; the watermark never
- * passes an unsettled offset. Offsets are bigint: Kafka offsets are int64.
+ * passes an unsettled offset. Offsets are bigint (Kafka offsets are int64) here and everywhere inside
+ * the service; KafkaJS's strings are converted where they come in (intake) and go out (the commit).
  */
 
 export interface CommitOffset extends TopicPartition {
-  /** The next offset to consume, as KafkaJS expects it (string). */
-  readonly offset: string;
+  /** The next offset to consume. */
+  readonly offset: bigint;
 }
 
 export interface PartitionStats extends TopicPartition {
@@ -40,10 +41,9 @@ export class OffsetTracker {
    * revoked partition must not re-create its state, or its next offset would become committable
    * while another member owns the partition.
    */
-  track(topic: string, partition: number, offsetText: string): Ticket | undefined {
+  track(topic: string, partition: number, offset: bigint): Ticket | undefined {
     const state = this.#stateOf(topic, partition);
     if (!state) return undefined;
-    const offset = BigInt(offsetText);
     if (state.next !== undefined && offset < state.next) return undefined;
     state.admitted.push(offset);
     state.admittedAt.push(this.now());
@@ -58,10 +58,9 @@ export class OffsetTracker {
    * Batches arrive in offset order from the fetch position, so everything before a batch's end that
    * was not admitted is such a gap.
    */
-  markGap(topic: string, partition: number, nextOffsetText: string): void {
+  markGap(topic: string, partition: number, next: bigint): void {
     const state = this.#stateOf(topic, partition);
     if (!state) return;
-    const next = BigInt(nextOffsetText);
     if (state.next === undefined || next > state.next) state.next = next;
   }
 
@@ -100,7 +99,7 @@ export class OffsetTracker {
       if (wm === undefined) continue;
       if (!all && state.committed !== undefined && wm <= state.committed) continue;
       const { topic, partition } = state;
-      out.push({ topic, partition, offset: wm.toString() });
+      out.push({ topic, partition, offset: wm });
     }
     return out;
   }
@@ -110,10 +109,9 @@ export class OffsetTracker {
    * or if it lies past everything this tracking admitted: a commit still in flight when the tracking
    * restarted lower (see `rewind`) belongs to the tracking before.
    */
-  markCommitted(topic: string, partition: number, offsetText: string): void {
+  markCommitted(topic: string, partition: number, offset: bigint): void {
     const state = this.#partitions.get(keyOf(topic, partition));
     if (!state) return;
-    const offset = BigInt(offsetText);
     if (state.committed !== undefined && offset <= state.committed) return;
     if (state.next === undefined || offset > state.next) return;
     state.committed = offset;
@@ -129,14 +127,14 @@ export class OffsetTracker {
    * partition look stalled. Set, not raised: each read is newer than the last,
    * and the log can restart lower (a topic created again).
    */
-  setStableEnd(topic: string, partition: number, offsetText: string): void {
+  setStableEnd(topic: string, partition: number, offset: bigint): void {
     const state = this.#partitions.get(keyOf(topic, partition));
-    if (state) state.stableEnd = BigInt(offsetText);
+    if (state) state.stableEnd = offset;
   }
 
   /**
-   * The log moved backwards under the fetch position: a fetch starts at `offsetText`, below the offset
-   * this tracking committed, and the log now ends (`logEndText`, the fetch's high watermark) below it
+   * The log moved backwards under the fetch position: a fetch starts at `fetchOffset`, below the offset
+   * this tracking committed, and the log now ends (`logEnd`, the fetch's high watermark) below it
    * too, so the records that were committed are gone (topic deleted and created again, unclean leader
    * election, a truncated log the reset policy moved away from). These are records nobody admitted:
    * restart the partition's tracking there instead of skipping them as already admitted. Tickets of
@@ -147,11 +145,11 @@ export class OffsetTracker {
    * committed offset when it was fetched, a rewind before the first commit, or within
    * [committed, next), where a refetch and a rewind look alike.
    */
-  rewind(topic: string, partition: number, offsetText: string, logEndText: string): bigint | undefined {
+  rewind(topic: string, partition: number, fetchOffset: bigint, logEnd: bigint): bigint | undefined {
     const key = keyOf(topic, partition);
     const state = this.#partitions.get(key);
     if (!state || state.committed === undefined) return undefined;
-    if (BigInt(offsetText) >= state.committed || BigInt(logEndText) >= state.committed) return undefined;
+    if (fetchOffset >= state.committed || logEnd >= state.committed) return undefined;
     this.#partitions.set(key, new PartitionState(topic, partition, ++this.#epoch));
     return state.committed;
   }
