@@ -8,8 +8,6 @@ import { type GroupErrorKind, groupErrorKind } from './group-error.js';
 import { isJoinStart } from './join-start.js';
 import { PauseState } from './pause-state.js';
 
-export type { ConsumerLifecycleOptions, GroupConsumer } from './consumer-lifecycle-options.js';
-
 type Phase = 'joining' | 'member' | GroupErrorKind;
 
 /**

@@ -1,8 +1,6 @@
 import { partitionKey, type Ticket, type TopicPartition } from '../pipeline/topic-partition.js';
 import { PartitionState } from './partition-state.js';
 
-export type { Ticket, TopicPartition } from '../pipeline/topic-partition.js';
-
 /**
  * The commit rule lives here. Per partition, the committable offset is the lowest admitted offset
  * not yet settled (sent, skipped as duplicate, or acknowledged on the DLQ), or one past the highest

@@ -3,9 +3,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { HoldReason } from '../../../src/delivery/dispatcher.js';
 import { ConsumerLifecycle } from '../../../src/intake/consumer-lifecycle.js';
+import type { Ticket, TopicPartition } from '../../../src/pipeline/topic-partition.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { Committer } from '../../../src/settle/committer.js';
-import { type CommitOffset, OffsetTracker, type Ticket, type TopicPartition } from '../../../src/settle/offset-tracker.js';
+import { type CommitOffset, OffsetTracker } from '../../../src/settle/offset-tracker.js';
 import { removePartitionGauges } from '../../../src/settle/partition-gauges.js';
 import { fakeConsumer, kafkaError } from '../../support/fake-consumer.js';
 import { silentLogger } from '../../support/pipeline.js';

@@ -1,10 +1,11 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
+import type { Ticket } from '../../../src/pipeline/topic-partition.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { CommitGate } from '../../../src/settle/commit-gate.js';
 import { Committer } from '../../../src/settle/committer.js';
-import { OffsetTracker, type Ticket } from '../../../src/settle/offset-tracker.js';
+import { OffsetTracker } from '../../../src/settle/offset-tracker.js';
 import { buildDispatcher, record, scriptedMailer, signupValue, silentLogger } from '../../support/pipeline.js';
 
 beforeEach(() => {

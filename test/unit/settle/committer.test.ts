@@ -1,9 +1,10 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
+import type { Ticket } from '../../../src/pipeline/topic-partition.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { Committer } from '../../../src/settle/committer.js';
-import { type CommitOffset, OffsetTracker, type Ticket } from '../../../src/settle/offset-tracker.js';
+import { type CommitOffset, OffsetTracker } from '../../../src/settle/offset-tracker.js';
 import { silentLogger } from '../../support/pipeline.js';
 
 beforeEach(() => {

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { OffsetTracker, type Ticket } from '../../../src/settle/offset-tracker.js';
+import type { Ticket } from '../../../src/pipeline/topic-partition.js';
+import { OffsetTracker } from '../../../src/settle/offset-tracker.js';
 
 const T = 'signups';
 
