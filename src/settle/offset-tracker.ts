@@ -1,5 +1,5 @@
-import { partitionKey, type Ticket, type TopicPartition } from '../pipeline/topic-partition.js';
-import { PartitionState } from './partition-state.js';
+import type { Ticket, TopicPartition } from '../pipeline/topic-partition.js';
+import { AssignedPartitions } from './assigned-partitions.js';
 
 /**
  * The commit rule lives here. Per partition, the committable offset is the lowest admitted offset
@@ -22,13 +22,8 @@ export interface PartitionStats extends TopicPartition {
   readonly lag: bigint | undefined;
 }
 
-const keyOf = (topic: string, partition: number) => partitionKey({ topic, partition });
-
 export class OffsetTracker {
-  readonly #partitions = new Map<string, PartitionState>();
-  /** The current assignment: only these partitions may be tracked. */
-  readonly #assigned = new Set<string>();
-  #epoch = 0;
+  readonly #partitions = new AssignedPartitions();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -40,7 +35,7 @@ export class OffsetTracker {
    * while another member owns the partition.
    */
   track(topic: string, partition: number, offset: bigint): Ticket | undefined {
-    const state = this.#stateOf(topic, partition);
+    const state = this.#partitions.open(topic, partition);
     if (!state) return undefined;
     if (state.next !== undefined && offset < state.next) return undefined;
     state.admitted.push(offset);
@@ -57,14 +52,14 @@ export class OffsetTracker {
    * was not admitted is such a gap.
    */
   markGap(topic: string, partition: number, next: bigint): void {
-    const state = this.#stateOf(topic, partition);
+    const state = this.#partitions.open(topic, partition);
     if (!state) return;
     if (state.next === undefined || next > state.next) state.next = next;
   }
 
   /** Offsets admitted and not yet below the watermark: what a stuck offset makes pile up. */
   ahead(topic: string, partition: number): number {
-    const state = this.#partitions.get(keyOf(topic, partition));
+    const state = this.#partitions.get(topic, partition);
     return state ? state.admitted.length - state.head : 0;
   }
 
@@ -75,13 +70,13 @@ export class OffsetTracker {
    */
   uncommitted(): number {
     let sum = 0;
-    for (const [, state] of this.#partitions) sum += state.passed.length;
+    for (const state of this.#partitions.states()) sum += state.passed.length;
     return sum;
   }
 
   /** Marks a ticket settled. Idempotent; ignores tickets from a dropped assignment. */
   settle(ticket: Ticket): void {
-    const state = this.#partitions.get(keyOf(ticket.topic, ticket.partition));
+    const state = this.#partitions.get(ticket.topic, ticket.partition);
     if (!state || state.epoch !== ticket.epoch) return;
     const wm = state.watermark();
     if (wm === undefined || ticket.offset < wm) return;
@@ -92,7 +87,7 @@ export class OffsetTracker {
   /** Partitions whose watermark moved past their last commit. */
   commitCandidates({ all = false }: { all?: boolean } = {}): CommitOffset[] {
     const out: CommitOffset[] = [];
-    for (const [, state] of this.#partitions) {
+    for (const state of this.#partitions.states()) {
       const wm = state.watermark();
       if (wm === undefined) continue;
       if (!all && state.committed !== undefined && wm <= state.committed) continue;
@@ -108,7 +103,7 @@ export class OffsetTracker {
    * restarted lower (see `rewind`) belongs to the tracking before.
    */
   markCommitted(topic: string, partition: number, offset: bigint): void {
-    const state = this.#partitions.get(keyOf(topic, partition));
+    const state = this.#partitions.get(topic, partition);
     if (!state) return;
     if (state.committed !== undefined && offset <= state.committed) return;
     if (state.next === undefined || offset > state.next) return;
@@ -126,7 +121,7 @@ export class OffsetTracker {
    * and the log can restart lower (a topic created again).
    */
   setStableEnd(topic: string, partition: number, offset: bigint): void {
-    const state = this.#partitions.get(keyOf(topic, partition));
+    const state = this.#partitions.get(topic, partition);
     if (state) state.stableEnd = offset;
   }
 
@@ -144,11 +139,10 @@ export class OffsetTracker {
    * [committed, next), where a refetch and a rewind look alike.
    */
   rewind(topic: string, partition: number, fetchOffset: bigint, logEnd: bigint): bigint | undefined {
-    const key = keyOf(topic, partition);
-    const state = this.#partitions.get(key);
+    const state = this.#partitions.get(topic, partition);
     if (!state || state.committed === undefined) return undefined;
     if (fetchOffset >= state.committed || logEnd >= state.committed) return undefined;
-    this.#partitions.set(key, new PartitionState(topic, partition, ++this.#epoch));
+    this.#partitions.restart(topic, partition);
     return state.committed;
   }
 
@@ -157,38 +151,18 @@ export class OffsetTracker {
    * Their tickets become void. `retain([])` forgets everything (membership lost).
    */
   retain(assignment: readonly TopicPartition[]): TopicPartition[] {
-    this.#assigned.clear();
-    for (const tp of assignment) this.#assigned.add(keyOf(tp.topic, tp.partition));
-    const dropped: TopicPartition[] = [];
-    for (const [key, state] of this.#partitions) {
-      if (this.#assigned.has(key)) continue;
-      const { topic, partition } = state;
-      dropped.push({ topic, partition });
-      this.#partitions.delete(key);
-    }
-    return dropped;
+    return this.#partitions.retain(assignment);
   }
 
   /** Whether the partition is in the current assignment. */
   owns(topic: string, partition: number): boolean {
-    return this.#assigned.has(keyOf(topic, partition));
-  }
-
-  #stateOf(topic: string, partition: number): PartitionState | undefined {
-    const key = keyOf(topic, partition);
-    if (!this.#assigned.has(key)) return undefined;
-    let state = this.#partitions.get(key);
-    if (!state) {
-      state = new PartitionState(topic, partition, ++this.#epoch);
-      this.#partitions.set(key, state);
-    }
-    return state;
+    return this.#partitions.owns(topic, partition);
   }
 
   stats(): PartitionStats[] {
     const now = this.now();
     const out: PartitionStats[] = [];
-    for (const [, state] of this.#partitions) {
+    for (const state of this.#partitions.states()) {
       const { topic, partition } = state;
       const pending = state.admitted.length - state.head - state.settledAhead.size;
       const oldestAt = state.head < state.admittedAt.length ? (state.admittedAt[state.head] as number) : undefined;
