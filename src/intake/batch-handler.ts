@@ -81,7 +81,7 @@ export function createBatchHandler(o: BatchHandlerOptions) {
     if (!o.tracker.owns(topic, partition)) return;
     // Lag is measured against the last stable offset the poll reads, not batch.highWatermark.
     const first = batch.messages[0];
-    if (first) rewindIfBehind(o, topic, partition, first.offset, batch.highWatermark);
+    if (first) rewindIfBehind(o, topic, partition, BigInt(first.offset), BigInt(batch.highWatermark));
     const last = batch.messages.at(-1);
     for (const message of batch.messages) {
       if (!isRunning() || isStale() || o.signal.aborted) return;
@@ -107,7 +107,7 @@ export function createBatchHandler(o: BatchHandlerOptions) {
           throw err;
         }
       }
-      const ticket = o.tracker.track(topic, partition, message.offset);
+      const ticket = o.tracker.track(topic, partition, BigInt(message.offset));
       if (!ticket) {
         o.capacity.release();
         // Revoked while this batch waited: leave the rest to the partition's next owner.
@@ -119,19 +119,19 @@ export function createBatchHandler(o: BatchHandlerOptions) {
       o.metrics.consumed.inc({ topic });
       resolveOffset(message.offset);
       // A transaction marker after the last record is never delivered: the watermark may pass it.
-      if (message === last) o.tracker.markGap(topic, partition, (BigInt(batch.lastOffset()) + 1n).toString());
+      if (message === last) o.tracker.markGap(topic, partition, BigInt(batch.lastOffset()) + 1n);
       o.submit(toConsumedRecord(message, ticket, o.routes));
     }
   };
 }
 
 /** A log that now ends below the committed offset restarts the partition's tracking where the fetch starts. */
-function rewindIfBehind(o: BatchHandlerOptions, topic: string, partition: number, offset: string, logEnd: string): void {
-  const from = o.tracker.rewind(topic, partition, offset, logEnd);
+function rewindIfBehind(o: BatchHandlerOptions, topic: string, partition: number, fetchOffset: bigint, logEnd: bigint): void {
+  const from = o.tracker.rewind(topic, partition, fetchOffset, logEnd);
   if (from === undefined) return;
   o.metrics.offsetRewinds.inc({ topic });
   o.logger.warn(
-    { topic, partition, committedOffset: from.toString(), fetchOffset: offset },
+    { topic, partition, committedOffset: from.toString(), fetchOffset: fetchOffset.toString() },
     'the log now ends below the committed offset and the fetch starts below it (topic created again, unclean leader election, truncated log): tracking restarts there; records in process from before still finish, their commits are dropped',
   );
 }

@@ -1,14 +1,14 @@
 import type { ConsumerCrashEvent, ConsumerEndBatchProcessEvent, ConsumerGroupJoinEvent } from 'kafkajs';
 
-import { partitionKey, type TopicPartition } from '../pipeline/topic-partition.js';
-import { withinBudget } from '../platform/within-budget.js';
+import type { TopicPartition } from '../pipeline/topic-partition.js';
 import type { MembershipGate } from './batch-handler.js';
+import { BlockedPartitions } from './blocked-partitions.js';
+import { commitBeforeRejoin } from './commit-before-rejoin.js';
 import type { ConsumerLifecycleOptions } from './consumer-lifecycle-options.js';
 import { type GroupErrorKind, groupErrorKind } from './group-error.js';
+import { JoinHistory } from './join-history.js';
 import { isJoinStart } from './join-start.js';
 import { PauseState } from './pause-state.js';
-
-export type { ConsumerLifecycleOptions, GroupConsumer } from './consumer-lifecycle-options.js';
 
 type Phase = 'joining' | 'member' | GroupErrorKind;
 
@@ -27,16 +27,16 @@ type Phase = 'joining' | 'member' | GroupErrorKind;
 export class ConsumerLifecycle implements MembershipGate {
   #phase: Phase = 'joining';
   #rejoinError: unknown;
-  /** The last assignment joined, as sorted partition keys, and the member id it was joined as. */
-  #assignment = '';
-  #memberId: string | undefined;
+  readonly #joins = new JoinHistory();
   #episode: Promise<void> = Promise.resolve();
   readonly #pauses: PauseState;
+  readonly #blocked: BlockedPartitions;
   readonly #off: Array<() => void> = [];
 
   constructor(private readonly o: ConsumerLifecycleOptions) {
-    const { consumer } = o;
-    this.#pauses = new PauseState({ consumer, topic: o.topic, metrics: o.metrics, logger: o.logger });
+    const { consumer, tracker, maxAheadPerPartition, logger } = o;
+    this.#pauses = new PauseState({ consumer, topic: o.topic, metrics: o.metrics, logger });
+    this.#blocked = new BlockedPartitions({ pauses: this.#pauses, tracker, maxAheadPerPartition, onChange: () => o.onChange(), logger });
     const { GROUP_JOIN, REBALANCING, CRASH, FETCH, HEARTBEAT, COMMIT_OFFSETS, END_BATCH_PROCESS, REQUEST } = consumer.events;
     this.#off.push(
       consumer.on(FETCH, () => o.onContact()),
@@ -84,28 +84,12 @@ export class ConsumerLifecycle implements MembershipGate {
 
   /** A partition reached its bound past the watermark (one offset does not settle): pause it. */
   blockPartition(tp: TopicPartition): void {
-    if (this.#pauses.isBlocked(tp) || !this.o.tracker.owns(tp.topic, tp.partition)) return;
-    this.o.logger.error(
-      { topic: tp.topic, partition: tp.partition, ahead: this.o.tracker.ahead(tp.topic, tp.partition), max: this.o.maxAheadPerPartition },
-      'partition paused: an offset has not settled while admission ran this far past it (DLQ unwritable?); unready until it settles',
-    );
-    this.#pauses.block(tp);
-    this.o.onChange();
+    this.#blocked.block(tp);
   }
 
   /** Resumes blocked partitions whose backlog past the watermark fell to half the bound. Call periodically. */
   refresh(): void {
-    let changed = false;
-    for (const tp of this.#pauses.blocked) {
-      if (this.o.tracker.owns(tp.topic, tp.partition) && this.o.tracker.ahead(tp.topic, tp.partition) > this.o.maxAheadPerPartition / 2) continue;
-      this.#pauses.unblock(tp);
-      this.o.logger.info({ topic: tp.topic, partition: tp.partition }, 'partition resumed: its watermark moved');
-      changed = true;
-    }
-    if (changed) {
-      this.#pauses.apply();
-      this.o.onChange();
-    }
+    this.#blocked.refresh();
   }
 
   /** Shutdown: fetch nothing more, whatever joins next. */
@@ -126,16 +110,12 @@ export class ConsumerLifecycle implements MembershipGate {
   }
 
   #joined({ payload }: ConsumerGroupJoinEvent): void {
-    const assignment = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
-    const key = assignment.map(partitionKey).sort().join(' ');
+    const { assignment, moved, newMember } = this.#joins.record(payload);
     // A join with no sign at all before it that moved partitions is still a rebalance (one that moved none changed nothing here).
-    if (this.#phase === 'member' && key !== this.#assignment) this.o.metrics.rebalances.inc();
-    this.#assignment = key;
+    if (this.#phase === 'member' && moved) this.o.metrics.rebalances.inc();
     // A new member id with nothing lost said before: KafkaJS's own heartbeat found the member unknown and it
     // rejoined as a new one. The old member's partitions may have been another's meanwhile, even those assigned again.
-    if (this.#memberId !== undefined && payload.memberId !== this.#memberId && this.#phase !== 'membership-lost')
-      this.#dropEverything(new Error('rejoined as a new member'));
-    this.#memberId = payload.memberId;
+    if (newMember && this.#phase !== 'membership-lost') this.#dropEverything(new Error('rejoined as a new member'));
     const revoked = this.o.tracker.retain(assignment);
     const abandoned = this.o.dispatcher.abandonPartitions(revoked);
     this.o.onPartitionsDropped(revoked);
@@ -169,25 +149,11 @@ export class ConsumerLifecycle implements MembershipGate {
       // Nothing is left to commit, and a commit still in flight (KafkaJS retries it) must not delay the rejoin.
       this.o.committer.suspend(generation);
       this.#episode = Promise.resolve();
-    } else if (err === undefined) {
-      // KafkaJS is already rejoining (its REBALANCING event): commit once more, now, before the new generation.
-      this.#episode = this.#withinBudget(generation, () => this.o.committer.flushThenSuspend(generation));
     } else {
-      // KafkaJS cannot rejoin before the batch that learned of it returns: let the sends in flight
-      // finish (none starts now) so their offsets make the last commit, within the budget.
-      this.o.logger.info({ error: (err as Error).message }, 'group rebalancing: admitting nothing, starting no send, committing what settled, rejoining');
-      this.#episode = this.#withinBudget(generation, async (signal) => {
-        await this.o.dispatcher.whenNoSendInFlight(signal).catch(() => {});
-        await this.o.committer.flushThenSuspend(generation);
-      });
+      this.#episode = commitBeforeRejoin(this.o, generation, err);
     }
     this.o.onChange();
     return this.#episode;
-  }
-
-  /** Out of budget: commit nothing more with `generation`, whatever is still pending (a later one is not touched). */
-  #withinBudget(generation: number, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
-    return withinBudget(work, this.o.rejoinCommitBudgetMs, () => this.o.committer.suspend(generation));
   }
 
   /** Every partition is treated as revoked: nothing of theirs is sent or settled any more. */
@@ -217,7 +183,7 @@ export class ConsumerLifecycle implements MembershipGate {
     // KafkaJS resolves a batch of only control records or aborted transactions itself and never
     // hands it to eachBatch: let the watermark pass it too, or lag never reaches 0.
     if (payload.batchSize !== 0 || payload.firstOffset === null || !this.joined) return;
-    this.o.tracker.markGap(payload.topic, payload.partition, (BigInt(payload.lastOffset) + 1n).toString());
+    this.o.tracker.markGap(payload.topic, payload.partition, BigInt(payload.lastOffset) + 1n);
     this.o.committer.notify();
   }
 }

@@ -12,15 +12,15 @@ export interface OffsetTracking {
   /** How many offsets the partition holds admitted past its commit watermark. */
   ahead(topic: string, partition: number): number;
   /** Admits one offset; undefined when the partition is not owned or the offset was admitted before. */
-  track(topic: string, partition: number, offsetText: string): Ticket | undefined;
+  track(topic: string, partition: number, offset: bigint): Ticket | undefined;
   /** Offsets below this one that were never delivered (transaction markers, compacted records). */
-  markGap(topic: string, partition: number, nextOffsetText: string): void;
+  markGap(topic: string, partition: number, next: bigint): void;
   /** The log ends below the committed offset: tracking restarts at the fetch offset; the old start, if it moved. */
-  rewind(topic: string, partition: number, offsetText: string, logEndText: string): bigint | undefined;
+  rewind(topic: string, partition: number, fetchOffset: bigint, logEnd: bigint): bigint | undefined;
   /** Keeps the partitions of a new assignment; returns the ones dropped. */
   retain(assignment: readonly TopicPartition[]): TopicPartition[];
   /** The partition's last stable offset, for the lag. */
-  setStableEnd(topic: string, partition: number, offsetText: string): void;
+  setStableEnd(topic: string, partition: number, offset: bigint): void;
 }
 
 /** Hold and abandon: what a rebalance or a lost membership asks of the sends. */

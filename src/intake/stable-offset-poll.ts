@@ -53,7 +53,7 @@ export class StableOffsetPoll {
       this.#connected = true;
     }
     for (const { partition, high } of await admin.fetchTopicOffsets(topic)) {
-      if (tracker.owns(topic, partition)) tracker.setStableEnd(topic, partition, high);
+      if (tracker.owns(topic, partition)) tracker.setStableEnd(topic, partition, BigInt(high));
     }
   }
 }

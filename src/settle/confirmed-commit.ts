@@ -18,13 +18,14 @@ export function createConfirmedCommit(consumer: Pick<Consumer, 'events' | 'on' |
       }
     });
     try {
-      await consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })));
+      // KafkaJS takes offsets as strings.
+      await consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: offset.toString() })));
     } finally {
       off();
     }
     return offsets.filter(({ topic, partition, offset }) => {
       const got = confirmed.get(partitionKey({ topic, partition }));
-      return got !== undefined && got >= BigInt(offset);
+      return got !== undefined && got >= offset;
     });
   };
 }

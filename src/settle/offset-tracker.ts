@@ -1,18 +1,17 @@
-import { partitionKey, type Ticket, type TopicPartition } from '../pipeline/topic-partition.js';
-import { PartitionState } from './partition-state.js';
-
-export type { Ticket, TopicPartition } from '../pipeline/topic-partition.js';
+import type { Ticket, TopicPartition } from '../pipeline/topic-partition.js';
+import { AssignedPartitions } from './assigned-partitions.js';
 
 /**
  * The commit rule lives here. Per partition, the committable offset is the lowest admitted offset
  * not yet settled (sent, skipped as duplicate, or acknowledged on the DLQ), or one past the highest
  * admitted offset when everything is settled. Completions arrive in any order; the watermark never
- * passes an unsettled offset. Offsets are bigint: Kafka offsets are int64.
+ * passes an unsettled offset. Offsets are bigint (Kafka offsets are int64) here and everywhere inside
+ * the service; KafkaJS's strings are converted where they come in (intake) and go out (the commit).
  */
 
 export interface CommitOffset extends TopicPartition {
-  /** The next offset to consume, as KafkaJS expects it (string). */
-  readonly offset: string;
+  /** The next offset to consume. */
+  readonly offset: bigint;
 }
 
 export interface PartitionStats extends TopicPartition {
@@ -23,13 +22,8 @@ export interface PartitionStats extends TopicPartition {
   readonly lag: bigint | undefined;
 }
 
-const keyOf = (topic: string, partition: number) => partitionKey({ topic, partition });
-
 export class OffsetTracker {
-  readonly #partitions = new Map<string, PartitionState>();
-  /** The current assignment: only these partitions may be tracked. */
-  readonly #assigned = new Set<string>();
-  #epoch = 0;
+  readonly #partitions = new AssignedPartitions();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -40,10 +34,9 @@ export class OffsetTracker {
    * revoked partition must not re-create its state, or its next offset would become committable
    * while another member owns the partition.
    */
-  track(topic: string, partition: number, offsetText: string): Ticket | undefined {
-    const state = this.#stateOf(topic, partition);
+  track(topic: string, partition: number, offset: bigint): Ticket | undefined {
+    const state = this.#partitions.open(topic, partition);
     if (!state) return undefined;
-    const offset = BigInt(offsetText);
     if (state.next !== undefined && offset < state.next) return undefined;
     state.admitted.push(offset);
     state.admittedAt.push(this.now());
@@ -58,16 +51,15 @@ export class OffsetTracker {
    * Batches arrive in offset order from the fetch position, so everything before a batch's end that
    * was not admitted is such a gap.
    */
-  markGap(topic: string, partition: number, nextOffsetText: string): void {
-    const state = this.#stateOf(topic, partition);
+  markGap(topic: string, partition: number, next: bigint): void {
+    const state = this.#partitions.open(topic, partition);
     if (!state) return;
-    const next = BigInt(nextOffsetText);
     if (state.next === undefined || next > state.next) state.next = next;
   }
 
   /** Offsets admitted and not yet below the watermark: what a stuck offset makes pile up. */
   ahead(topic: string, partition: number): number {
-    const state = this.#partitions.get(keyOf(topic, partition));
+    const state = this.#partitions.get(topic, partition);
     return state ? state.admitted.length - state.head : 0;
   }
 
@@ -78,13 +70,13 @@ export class OffsetTracker {
    */
   uncommitted(): number {
     let sum = 0;
-    for (const [, state] of this.#partitions) sum += state.passed.length;
+    for (const state of this.#partitions.states()) sum += state.passed.length;
     return sum;
   }
 
   /** Marks a ticket settled. Idempotent; ignores tickets from a dropped assignment. */
   settle(ticket: Ticket): void {
-    const state = this.#partitions.get(keyOf(ticket.topic, ticket.partition));
+    const state = this.#partitions.get(ticket.topic, ticket.partition);
     if (!state || state.epoch !== ticket.epoch) return;
     const wm = state.watermark();
     if (wm === undefined || ticket.offset < wm) return;
@@ -95,12 +87,12 @@ export class OffsetTracker {
   /** Partitions whose watermark moved past their last commit. */
   commitCandidates({ all = false }: { all?: boolean } = {}): CommitOffset[] {
     const out: CommitOffset[] = [];
-    for (const [, state] of this.#partitions) {
+    for (const state of this.#partitions.states()) {
       const wm = state.watermark();
       if (wm === undefined) continue;
       if (!all && state.committed !== undefined && wm <= state.committed) continue;
       const { topic, partition } = state;
-      out.push({ topic, partition, offset: wm.toString() });
+      out.push({ topic, partition, offset: wm });
     }
     return out;
   }
@@ -110,10 +102,9 @@ export class OffsetTracker {
    * or if it lies past everything this tracking admitted: a commit still in flight when the tracking
    * restarted lower (see `rewind`) belongs to the tracking before.
    */
-  markCommitted(topic: string, partition: number, offsetText: string): void {
-    const state = this.#partitions.get(keyOf(topic, partition));
+  markCommitted(topic: string, partition: number, offset: bigint): void {
+    const state = this.#partitions.get(topic, partition);
     if (!state) return;
-    const offset = BigInt(offsetText);
     if (state.committed !== undefined && offset <= state.committed) return;
     if (state.next === undefined || offset > state.next) return;
     state.committed = offset;
@@ -129,14 +120,14 @@ export class OffsetTracker {
    * partition look stalled. Set, not raised: each read is newer than the last,
    * and the log can restart lower (a topic created again).
    */
-  setStableEnd(topic: string, partition: number, offsetText: string): void {
-    const state = this.#partitions.get(keyOf(topic, partition));
-    if (state) state.stableEnd = BigInt(offsetText);
+  setStableEnd(topic: string, partition: number, offset: bigint): void {
+    const state = this.#partitions.get(topic, partition);
+    if (state) state.stableEnd = offset;
   }
 
   /**
-   * The log moved backwards under the fetch position: a fetch starts at `offsetText`, below the offset
-   * this tracking committed, and the log now ends (`logEndText`, the fetch's high watermark) below it
+   * The log moved backwards under the fetch position: a fetch starts at `fetchOffset`, below the offset
+   * this tracking committed, and the log now ends (`logEnd`, the fetch's high watermark) below it
    * too, so the records that were committed are gone (topic deleted and created again, unclean leader
    * election, a truncated log the reset policy moved away from). These are records nobody admitted:
    * restart the partition's tracking there instead of skipping them as already admitted. Tickets of
@@ -147,12 +138,11 @@ export class OffsetTracker {
    * committed offset when it was fetched, a rewind before the first commit, or within
    * [committed, next), where a refetch and a rewind look alike.
    */
-  rewind(topic: string, partition: number, offsetText: string, logEndText: string): bigint | undefined {
-    const key = keyOf(topic, partition);
-    const state = this.#partitions.get(key);
+  rewind(topic: string, partition: number, fetchOffset: bigint, logEnd: bigint): bigint | undefined {
+    const state = this.#partitions.get(topic, partition);
     if (!state || state.committed === undefined) return undefined;
-    if (BigInt(offsetText) >= state.committed || BigInt(logEndText) >= state.committed) return undefined;
-    this.#partitions.set(key, new PartitionState(topic, partition, ++this.#epoch));
+    if (fetchOffset >= state.committed || logEnd >= state.committed) return undefined;
+    this.#partitions.restart(topic, partition);
     return state.committed;
   }
 
@@ -161,38 +151,18 @@ export class OffsetTracker {
    * Their tickets become void. `retain([])` forgets everything (membership lost).
    */
   retain(assignment: readonly TopicPartition[]): TopicPartition[] {
-    this.#assigned.clear();
-    for (const tp of assignment) this.#assigned.add(keyOf(tp.topic, tp.partition));
-    const dropped: TopicPartition[] = [];
-    for (const [key, state] of this.#partitions) {
-      if (this.#assigned.has(key)) continue;
-      const { topic, partition } = state;
-      dropped.push({ topic, partition });
-      this.#partitions.delete(key);
-    }
-    return dropped;
+    return this.#partitions.retain(assignment);
   }
 
   /** Whether the partition is in the current assignment. */
   owns(topic: string, partition: number): boolean {
-    return this.#assigned.has(keyOf(topic, partition));
-  }
-
-  #stateOf(topic: string, partition: number): PartitionState | undefined {
-    const key = keyOf(topic, partition);
-    if (!this.#assigned.has(key)) return undefined;
-    let state = this.#partitions.get(key);
-    if (!state) {
-      state = new PartitionState(topic, partition, ++this.#epoch);
-      this.#partitions.set(key, state);
-    }
-    return state;
+    return this.#partitions.owns(topic, partition);
   }
 
   stats(): PartitionStats[] {
     const now = this.now();
     const out: PartitionStats[] = [];
-    for (const [, state] of this.#partitions) {
+    for (const state of this.#partitions.states()) {
       const { topic, partition } = state;
       const pending = state.admitted.length - state.head - state.settledAhead.size;
       const oldestAt = state.head < state.admittedAt.length ? (state.admittedAt[state.head] as number) : undefined;

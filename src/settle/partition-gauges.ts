@@ -1,5 +1,6 @@
+import type { TopicPartition } from '../pipeline/topic-partition.js';
 import type { Metrics } from '../platform/metrics.js';
-import type { OffsetTracker, TopicPartition } from './offset-tracker.js';
+import type { OffsetTracker } from './offset-tracker.js';
 
 /** Sets the per-partition gauges from the tracker, for the partitions this member owns. */
 export function refreshPartitionGauges(metrics: Metrics, tracker: OffsetTracker): void {

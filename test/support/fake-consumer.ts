@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 
-import type { GroupConsumer } from '../../src/intake/consumer-lifecycle.js';
+import type { GroupConsumer } from '../../src/intake/consumer-lifecycle-options.js';
 
 /** The event names of a real KafkaJS consumer (never connected). */
 export const CONSUMER_EVENTS = new Kafka({ brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING }).consumer({ groupId: 'events' }).events;

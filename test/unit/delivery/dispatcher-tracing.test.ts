@@ -45,7 +45,7 @@ async function tracedPipeline(behaviour: Parameters<typeof scriptedMailer>[0]) {
   const mailer = scriptedMailer(behaviour);
   const { submit, outcomes } = buildDispatcher({ mailer, delaysMs: [5], maxRetries: 1, settle });
   const admit = (eventId: string, offset: number): ConsumedRecord => {
-    const ticket = tracker.track('signups', 0, String(offset));
+    const ticket = tracker.track('signups', 0, BigInt(offset));
     if (!ticket) throw new Error('not tracked');
     const message = {
       key: Buffer.from('k'),

@@ -293,7 +293,7 @@ describe('batch handler', () => {
     });
     await handler(p);
     for (const r of submitted) tracker.settle(r.ticket);
-    expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: '3' }]);
+    expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: 3n }]);
   });
 });
 
@@ -307,7 +307,7 @@ describe('batch handler: where the log ends and where it restarts (issue 19, def
     });
     await handler(p);
     for (const r of submitted) tracker.settle(r.ticket);
-    tracker.markCommitted('t', 0, '5');
+    tracker.markCommitted('t', 0, 5n);
     expect(tracker.stats()[0]?.lag).toBe(0n);
   });
 
@@ -315,7 +315,7 @@ describe('batch handler: where the log ends and where it restarts (issue 19, def
     const { handler, submitted, tracker, metrics } = setup(100);
     await handler(payload([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).p);
     for (const r of submitted) tracker.settle(r.ticket);
-    tracker.markCommitted('t', 0, '10');
+    tracker.markCommitted('t', 0, 10n);
     const { p, resolved } = payload([4, 5], {
       batch: { topic: 't', partition: 0, highWatermark: '10', messages: payload([4, 5]).p.batch.messages, lastOffset: () => '5' } as unknown as Batch,
     });
@@ -343,7 +343,7 @@ describe('batch handler: where the log ends and where it restarts (issue 19, def
     });
     await handler(payload([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).p);
     for (const r of submitted) tracker.settle(r.ticket);
-    tracker.markCommitted('t', 0, '10');
+    tracker.markCommitted('t', 0, 10n);
     const old = submitted.length;
 
     const { p, resolved } = payload([0, 1, 2]);
@@ -356,6 +356,6 @@ describe('batch handler: where the log ends and where it restarts (issue 19, def
 
     // The new records commit from where the log restarted, not past it.
     for (const r of submitted.slice(old)) tracker.settle(r.ticket);
-    expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: '3' }]);
+    expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: 3n }]);
   });
 });

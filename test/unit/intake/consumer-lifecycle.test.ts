@@ -3,9 +3,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import type { HoldReason } from '../../../src/delivery/dispatcher-options.js';
 import { ConsumerLifecycle } from '../../../src/intake/consumer-lifecycle.js';
+import type { Ticket, TopicPartition } from '../../../src/pipeline/topic-partition.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { Committer } from '../../../src/settle/committer.js';
-import { type CommitOffset, OffsetTracker, type Ticket, type TopicPartition } from '../../../src/settle/offset-tracker.js';
+import { type CommitOffset, OffsetTracker } from '../../../src/settle/offset-tracker.js';
 import { removePartitionGauges } from '../../../src/settle/partition-gauges.js';
 import { fakeConsumer, kafkaError } from '../../support/fake-consumer.js';
 import { silentLogger } from '../../support/pipeline.js';
@@ -123,8 +124,8 @@ describe('ConsumerLifecycle', () => {
     it('after the new assignment › keeps the retained partitions, drops the revoked ones and their series, and lets sends go on', async () => {
       const { kafka, lifecycle, tracker, holds, abandoned, committer, metrics } = setup();
       kafka.join({ [T]: [0, 1] });
-      tracker.settle(tracker.track(T, 0, '0') as Ticket);
-      tracker.track(T, 1, '0');
+      tracker.settle(tracker.track(T, 0, 0n) as Ticket);
+      tracker.track(T, 1, 0n);
       for (const partition of [0, 1]) metrics.consumerLag.set({ topic: T, partition: String(partition) }, 5);
       await lifecycle.heartbeatFailed(kafkaError('REBALANCE_IN_PROGRESS'));
       kafka.join({ [T]: [0] });
@@ -132,7 +133,7 @@ describe('ConsumerLifecycle', () => {
       expect(holds.size).toBe(0);
       expect(committer.suspended).toBe(false);
       expect(abandoned).toEqual([[{ topic: T, partition: 1 }]]);
-      expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '1' }]);
+      expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: 1n }]);
       expect(await seriesOf(metrics.consumerLag)).toEqual(['0']);
     });
 
@@ -153,7 +154,7 @@ describe('ConsumerLifecycle', () => {
     it('the join starting › starts no new send and commits once with the old generation; after the join, revoked partitions are dropped and sends go on', async () => {
       const { kafka, lifecycle, tracker, holds, committer, metrics, abandoned } = setup();
       kafka.join({ [T]: [0, 1] });
-      tracker.track(T, 1, '0');
+      tracker.track(T, 1, 0n);
       joinStarts(kafka);
       expect(holds.has('rebalance')).toBe(true);
       expect(committer).toMatchObject({ flushes: 1, suspended: true });
@@ -171,8 +172,8 @@ describe('ConsumerLifecycle', () => {
     it('a join under a new member id (the heartbeat KafkaJS sends itself found the member unknown) › every partition of the old member is dropped, even one assigned again', () => {
       const { kafka, tracker, abandoned, lifecycle } = setup();
       kafka.join({ [T]: [0, 1] }, 'member-1');
-      tracker.settle(tracker.track(T, 0, '0') as Ticket);
-      tracker.track(T, 0, '1');
+      tracker.settle(tracker.track(T, 0, 0n) as Ticket);
+      tracker.track(T, 0, 1n);
       joinStarts(kafka);
       kafka.join({ [T]: [0] }, 'member-2');
       expect(abandoned).toEqual(['all']);
@@ -212,7 +213,7 @@ describe('ConsumerLifecycle', () => {
       const { kafka, tracker, metrics, abandoned } = setup();
       kafka.join({ [T]: [0, 1] });
       kafka.join({ [T]: [0, 1] });
-      tracker.track(T, 1, '0');
+      tracker.track(T, 1, 0n);
       expect((await metrics.rebalances.get()).values[0]?.value ?? 0).toBe(0);
       kafka.join({ [T]: [0] });
       expect(abandoned).toEqual([[{ topic: T, partition: 1 }]]);
@@ -255,26 +256,26 @@ describe('ConsumerLifecycle', () => {
         metrics,
         logger: silentLogger,
       });
-      const settle = (offset: string) => tracker.settle(tracker.track(T, 0, offset) as Ticket);
+      const settle = (offset: bigint) => tracker.settle(tracker.track(T, 0, offset) as Ticket);
       return { kafka, committer, commits, lifecycle, settle };
     }
 
     it('when KafkaJS rejoins before the last commit of the old generation returns › the spent budget does not suspend the new generation', async () => {
       const { kafka, committer, commits, settle } = withCommitter({ commitMs: [1_500] });
       kafka.join({ [T]: [0] });
-      settle('0');
+      settle(0n);
       kafka.rebalancing();
       await vi.advanceTimersByTimeAsync(300);
       kafka.join({ [T]: [0] });
       // The budget (1 s) is spent while the last commit of the old generation (1.5 s) is still running.
       await vi.advanceTimersByTimeAsync(1_700);
       expect(committer.suspended).toBe(false);
-      settle('1');
+      settle(1n);
       committer.notify();
       await vi.advanceTimersByTimeAsync(0);
       expect(commits).toEqual(['0@1', '0@2']);
       // A graceful stop commits too (it would wait for an assignment that already came).
-      settle('2');
+      settle(2n);
       committer.stop();
       const final = committer.finalCommit(new AbortController().signal);
       await vi.advanceTimersByTimeAsync(0);
@@ -286,7 +287,7 @@ describe('ConsumerLifecycle', () => {
   it('when a heartbeat says the member is unknown (evicted) › every partition is treated as revoked at once', async () => {
     const { kafka, lifecycle, tracker, abandoned, holds } = setup();
     kafka.join({ [T]: [0, 1] });
-    tracker.track(T, 0, '0');
+    tracker.track(T, 0, 0n);
     const evicted = kafkaError('UNKNOWN_MEMBER_ID');
     await lifecycle.heartbeatFailed(evicted);
     expect(abandoned).toEqual(['all']);
@@ -354,7 +355,7 @@ describe('ConsumerLifecycle', () => {
     it('a partition past its bound › is paused, reported and unready, and resumed once its watermark moved', async () => {
       const { kafka, lifecycle, tracker, metrics } = setup();
       kafka.join({ [T]: [0, 1] });
-      const tickets = Array.from({ length: 10 }, (_, i) => tracker.track(T, 1, String(i)) as Ticket);
+      const tickets = Array.from({ length: 10 }, (_, i) => tracker.track(T, 1, BigInt(i)) as Ticket);
       lifecycle.blockPartition({ topic: T, partition: 1 });
       expect(kafka.calls.at(-1)).toEqual({ op: 'pause', topics: [{ topic: T, partitions: [1] }] });
       expect(lifecycle.blockedPartitions).toEqual([{ topic: T, partition: 1 }]);
@@ -371,7 +372,7 @@ describe('ConsumerLifecycle', () => {
     it('the circuit closing › resumes the topic but keeps blocked partitions paused', () => {
       const { kafka, lifecycle, tracker } = setup();
       kafka.join({ [T]: [0, 1] });
-      tracker.track(T, 1, '0');
+      tracker.track(T, 1, 0n);
       lifecycle.setCircuitOpen(true);
       lifecycle.blockPartition({ topic: T, partition: 1 });
       lifecycle.setCircuitOpen(false);
@@ -403,10 +404,10 @@ describe('ConsumerLifecycle', () => {
     const { kafka, tracker, committer } = setup();
     kafka.join({ [T]: [0] });
     kafka.endBatch({ topic: T, partition: 0, batchSize: 0, firstOffset: '7', lastOffset: '8' });
-    expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '9' }]);
+    expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: 9n }]);
     expect(committer.notified).toBe(1);
     kafka.endBatch({ topic: T, partition: 0, batchSize: 3, firstOffset: '9', lastOffset: '11' });
-    expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '9' }]);
+    expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: 9n }]);
   });
 
   it('close() › stops listening to KafkaJS', () => {

@@ -10,8 +10,8 @@ function setup(offsets: Array<{ partition: number; high: string }>) {
     { topic: 'signups', partition: 0 },
     { topic: 'signups', partition: 1 },
   ]);
-  tracker.track('signups', 0, '0');
-  tracker.track('signups', 1, '0');
+  tracker.track('signups', 0, 0n);
+  tracker.track('signups', 1, 0n);
   let now = 0;
   const admin = {
     connect: vi.fn(async () => {}),
@@ -65,7 +65,7 @@ describe('StableOffsetPoll', () => {
 
   it('when the last read is older than what was fetched since › lag counts at least what was fetched', async () => {
     const { tracker, poll, lag } = setup([{ partition: 0, high: '1' }]);
-    for (let offset = 1; offset < 30; offset += 1) tracker.track('signups', 0, String(offset));
+    for (let offset = 1; offset < 30; offset += 1) tracker.track('signups', 0, BigInt(offset));
     poll.poll();
     await settle();
     expect(lag()[0]).toBe(30n);

@@ -1,10 +1,11 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
+import type { Ticket } from '../../../src/pipeline/topic-partition.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { CommitGate } from '../../../src/settle/commit-gate.js';
 import { Committer } from '../../../src/settle/committer.js';
-import { OffsetTracker, type Ticket } from '../../../src/settle/offset-tracker.js';
+import { OffsetTracker } from '../../../src/settle/offset-tracker.js';
 import { buildDispatcher, record, scriptedMailer, signupValue, silentLogger } from '../../support/pipeline.js';
 
 beforeEach(() => {
@@ -56,7 +57,7 @@ function setup({ maxUncommitted, workerCount = 2, sendMs = 10 }: { maxUncommitte
   const admit = (count: number) => {
     for (let i = 0; i < count; i += 1) {
       const r = record(signupValue(`evt-${i}`), { topic: TOPIC, partition: 0, offset: i });
-      expect(tracker.track(TOPIC, 0, String(i))).toBeDefined();
+      expect(tracker.track(TOPIC, 0, BigInt(i))).toBeDefined();
       submit(r);
     }
   };
@@ -91,7 +92,7 @@ describe('CommitGate', () => {
 
   it('offsets settled ahead of an unsettled one (a message waiting for its retry) do not hold sends', () => {
     const { tracker, gate } = setup({ maxUncommitted: 5 });
-    const tickets = Array.from({ length: 50 }, (_, i) => tracker.track(TOPIC, 0, String(i)) as Ticket);
+    const tickets = Array.from({ length: 50 }, (_, i) => tracker.track(TOPIC, 0, BigInt(i)) as Ticket);
     for (const ticket of tickets.slice(1)) tracker.settle(ticket);
     gate.check();
     expect(tracker.uncommitted()).toBe(0);
@@ -104,22 +105,22 @@ describe('CommitGate', () => {
 
   it('releases only once a commit brings the uncommitted offsets below half the bound', () => {
     const { tracker, gate } = setup({ maxUncommitted: 10 });
-    const tickets = Array.from({ length: 10 }, (_, i) => tracker.track(TOPIC, 0, String(i)) as Ticket);
+    const tickets = Array.from({ length: 10 }, (_, i) => tracker.track(TOPIC, 0, BigInt(i)) as Ticket);
     for (const ticket of tickets) tracker.settle(ticket);
     gate.check();
     expect(gate.blocked).toBe(true);
-    tracker.markCommitted(TOPIC, 0, '5');
+    tracker.markCommitted(TOPIC, 0, 5n);
     gate.check();
     expect(tracker.uncommitted()).toBe(5);
     expect(gate.blocked).toBe(true);
-    tracker.markCommitted(TOPIC, 0, '6');
+    tracker.markCommitted(TOPIC, 0, 6n);
     gate.check();
     expect(gate.blocked).toBe(false);
   });
 
   it('a revoked partition no longer counts: the rebalance releases the hold', () => {
     const { tracker, gate } = setup({ maxUncommitted: 3 });
-    for (let i = 0; i < 3; i += 1) tracker.settle(tracker.track(TOPIC, 0, String(i)) as Ticket);
+    for (let i = 0; i < 3; i += 1) tracker.settle(tracker.track(TOPIC, 0, BigInt(i)) as Ticket);
     gate.check();
     expect(gate.blocked).toBe(true);
     tracker.retain([]);

@@ -1,9 +1,10 @@
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
+import type { Ticket } from '../../../src/pipeline/topic-partition.js';
 import { createMetrics } from '../../../src/platform/metrics.js';
 import { Committer } from '../../../src/settle/committer.js';
-import { type CommitOffset, OffsetTracker, type Ticket } from '../../../src/settle/offset-tracker.js';
+import { type CommitOffset, OffsetTracker } from '../../../src/settle/offset-tracker.js';
 import { silentLogger } from '../../support/pipeline.js';
 
 beforeEach(() => {
@@ -36,9 +37,9 @@ describe('Committer', () => {
   it('commits settled watermarks every interval, and only when they moved', async () => {
     const { tracker, committer, commits } = setup();
     committer.start();
-    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    tracker.settle(tracker.track('t', 0, 0n) as Ticket);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '1' }]]);
+    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: 1n }]]);
     await vi.advanceTimersByTimeAsync(3000);
     expect(commits).toHaveLength(1);
     committer.stop();
@@ -47,13 +48,13 @@ describe('Committer', () => {
   it('when another member set the group back on an idle partition › the owner commits its watermark again within the refresh interval', async () => {
     const { tracker, committer, commits } = setup();
     committer.start();
-    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    tracker.settle(tracker.track('t', 0, 0n) as Ticket);
     await vi.advanceTimersByTimeAsync(1000);
-    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '1' }]]);
+    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: 1n }]]);
     // Nothing moves any more; a stale commit elsewhere may have set the group's offset back.
     await vi.advanceTimersByTimeAsync(5000);
     expect(commits).toHaveLength(2);
-    expect(commits[1]).toEqual([{ topic: 't', partition: 0, offset: '1' }]);
+    expect(commits[1]).toEqual([{ topic: 't', partition: 0, offset: 1n }]);
     await vi.advanceTimersByTimeAsync(3000);
     expect(commits).toHaveLength(2);
     committer.stop();
@@ -64,7 +65,7 @@ describe('Committer', () => {
     const { tracker, committer, commits } = setup(async () => {
       if (fail) throw new Error('coordinator moved');
     });
-    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    tracker.settle(tracker.track('t', 0, 0n) as Ticket);
     await committer.flush();
     fail = false;
     await committer.flush();
@@ -74,10 +75,10 @@ describe('Committer', () => {
 
   it('while suspended for a rebalance › commits once before, then nothing until resumed', async () => {
     const { tracker, committer, commits } = setup();
-    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    tracker.settle(tracker.track('t', 0, 0n) as Ticket);
     await committer.flushThenSuspend();
     expect(commits).toHaveLength(1);
-    tracker.settle(tracker.track('t', 0, '1') as Ticket);
+    tracker.settle(tracker.track('t', 0, 1n) as Ticket);
     await committer.flush();
     expect(commits).toHaveLength(1);
     committer.resume();
@@ -88,11 +89,11 @@ describe('Committer', () => {
   it('when the watermark moves › commits at once, one commit in flight, coalescing what settles meanwhile', async () => {
     let release: () => void = () => {};
     const { tracker, committer, commits } = setup(() => new Promise<void>((resolve) => (release = resolve)));
-    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    tracker.settle(tracker.track('t', 0, 0n) as Ticket);
     committer.notify();
     await vi.advanceTimersByTimeAsync(0);
-    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '1' }]]);
-    for (const offset of ['1', '2', '3']) {
+    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: 1n }]]);
+    for (const offset of [1n, 2n, 3n]) {
       tracker.settle(tracker.track('t', 0, offset) as Ticket);
       committer.notify();
     }
@@ -101,7 +102,7 @@ describe('Committer', () => {
     release();
     await vi.advanceTimersByTimeAsync(0);
     expect(commits).toHaveLength(2);
-    expect(commits[1]).toEqual([{ topic: 't', partition: 0, offset: '4' }]);
+    expect(commits[1]).toEqual([{ topic: 't', partition: 0, offset: 4n }]);
     release();
     await vi.advanceTimersByTimeAsync(0);
     expect(commits).toHaveLength(2);
@@ -109,23 +110,23 @@ describe('Committer', () => {
 
   it('with a least interval between commits › spaces them and still commits the latest watermark', async () => {
     const { tracker, committer, commits } = setup(undefined, { minIntervalMs: 50 });
-    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    tracker.settle(tracker.track('t', 0, 0n) as Ticket);
     committer.notify();
     await vi.advanceTimersByTimeAsync(0);
-    tracker.settle(tracker.track('t', 0, '1') as Ticket);
+    tracker.settle(tracker.track('t', 0, 1n) as Ticket);
     committer.notify();
     await vi.advanceTimersByTimeAsync(49);
     expect(commits).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
-    expect(commits.map((c) => c[0]?.offset)).toEqual(['1', '2']);
+    expect(commits.map((c) => c[0]?.offset)).toEqual([1n, 2n]);
   });
 
   it('when KafkaJS resolves a commit the broker never confirmed › does not mark it committed and proposes it again', async () => {
     let confirm = false;
     const { tracker, committer, commits } = setup(async () => (confirm ? undefined : []));
-    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    tracker.settle(tracker.track('t', 0, 0n) as Ticket);
     await committer.flush();
-    expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: '1' }]);
+    expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: 1n }]);
     confirm = true;
     await committer.flush();
     expect(commits).toHaveLength(2);
@@ -134,10 +135,10 @@ describe('Committer', () => {
 
   it('when the broker confirms only some partitions › marks only those committed', async () => {
     const { tracker, committer } = setup(async (offsets) => offsets.filter((o) => o.partition === 1));
-    tracker.settle(tracker.track('t', 0, '0') as Ticket);
-    tracker.settle(tracker.track('t', 1, '0') as Ticket);
+    tracker.settle(tracker.track('t', 0, 0n) as Ticket);
+    tracker.settle(tracker.track('t', 1, 0n) as Ticket);
     await committer.flush();
-    expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: '1' }]);
+    expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: 1n }]);
   });
 
   it('when the budget of an ended generation runs out late › the next generation keeps committing (issue 19, defect 2)', async () => {
@@ -147,39 +148,39 @@ describe('Committer', () => {
     committer.resume();
     committer.suspend(old);
     expect(committer.suspended).toBe(false);
-    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    tracker.settle(tracker.track('t', 0, 0n) as Ticket);
     await committer.flush();
-    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '1' }]]);
+    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: 1n }]]);
   });
 
   it('the last commit of a generation that ended before it ran › commits for the new one and does not suspend it', async () => {
     const { tracker, committer, commits } = setup();
     const old = committer.generation;
     committer.resume();
-    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    tracker.settle(tracker.track('t', 0, 0n) as Ticket);
     await committer.flushThenSuspend(old);
     expect(committer.suspended).toBe(false);
-    tracker.settle(tracker.track('t', 0, '1') as Ticket);
+    tracker.settle(tracker.track('t', 0, 1n) as Ticket);
     await committer.flush();
-    expect(commits.map((c) => c[0]?.offset)).toEqual(['1', '2']);
+    expect(commits.map((c) => c[0]?.offset)).toEqual([1n, 2n]);
   });
 
   it('when shutdown comes during a rebalance › the final commit waits for the new assignment, then commits', async () => {
     const { tracker, committer, commits } = setup();
     await committer.flushThenSuspend();
-    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    tracker.settle(tracker.track('t', 0, 0n) as Ticket);
     const final = committer.finalCommit(AbortSignal.timeout(5_000));
     await vi.advanceTimersByTimeAsync(1_000);
     expect(commits).toHaveLength(0);
     committer.resume();
     await final;
-    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '1' }]]);
+    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: 1n }]]);
   });
 
   it('when no assignment comes within the shutdown budget › the final commit gives up without committing', async () => {
     const { tracker, committer, commits } = setup();
     await committer.flushThenSuspend();
-    tracker.settle(tracker.track('t', 0, '0') as Ticket);
+    tracker.settle(tracker.track('t', 0, 0n) as Ticket);
     const budget = new AbortController();
     const final = committer.finalCommit(budget.signal);
     budget.abort();

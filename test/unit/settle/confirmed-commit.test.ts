@@ -16,8 +16,8 @@ function consumerThat(answer: 'broker' | 'runner-stopped' | 'only-partition-1') 
 }
 
 const offsets = [
-  { topic: 't', partition: 0, offset: '10' },
-  { topic: 't', partition: 1, offset: '7' },
+  { topic: 't', partition: 0, offset: 10n },
+  { topic: 't', partition: 1, offset: 7n },
 ];
 
 describe('confirmed commit', () => {
@@ -27,6 +27,16 @@ describe('confirmed commit', () => {
 
   it('when KafkaJS resolved without sending (its runner is stopping) › confirms nothing', async () => {
     expect(await createConfirmedCommit(consumerThat('runner-stopped'))(offsets)).toEqual([]);
+  });
+
+  it('hands KafkaJS the offsets as the strings it takes', async () => {
+    const consumer = consumerThat('broker');
+    const sent: unknown[] = [];
+    await createConfirmedCommit({ ...consumer, commitOffsets: async (o) => (sent.push(...o), consumer.commitOffsets(o)) })(offsets);
+    expect(sent).toEqual([
+      { topic: 't', partition: 0, offset: '10' },
+      { topic: 't', partition: 1, offset: '7' },
+    ]);
   });
 
   it('when the broker confirmed only some partitions › confirms only those', async () => {

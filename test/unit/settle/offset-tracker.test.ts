@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { OffsetTracker, type Ticket } from '../../../src/settle/offset-tracker.js';
+import type { Ticket } from '../../../src/pipeline/topic-partition.js';
+import { OffsetTracker } from '../../../src/settle/offset-tracker.js';
 
 const T = 'signups';
 
@@ -13,14 +14,14 @@ function assignedTracker(now?: () => number): OffsetTracker {
 }
 
 function admit(tracker: OffsetTracker, offsets: number[], partition = 0): Ticket[] {
-  return offsets.map((o) => tracker.track(T, partition, String(o)) as Ticket);
+  return offsets.map((o) => tracker.track(T, partition, BigInt(o)) as Ticket);
 }
 
 describe('OffsetTracker', () => {
   it('when everything is settled in order › commits one past the last offset', () => {
     const tracker = assignedTracker();
     for (const t of admit(tracker, [0, 1, 2])) tracker.settle(t);
-    expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '3' }]);
+    expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: 3n }]);
   });
 
   it('when a middle offset is unsettled › the watermark stops at it', () => {
@@ -28,27 +29,27 @@ describe('OffsetTracker', () => {
     const [a, , c] = admit(tracker, [10, 11, 12]);
     tracker.settle(a as Ticket);
     tracker.settle(c as Ticket);
-    expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '11' }]);
+    expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: 11n }]);
   });
 
   it('when offsets have gaps (compaction, transaction markers) › commits past the last settled one', () => {
     const tracker = assignedTracker();
     for (const t of admit(tracker, [5, 9, 20])) tracker.settle(t);
-    expect(tracker.commitCandidates()[0]?.offset).toBe('21');
+    expect(tracker.commitCandidates()[0]?.offset).toBe(21n);
   });
 
   it('when nothing moved since the last commit › proposes nothing', () => {
     const tracker = assignedTracker();
     for (const t of admit(tracker, [0, 1])) tracker.settle(t);
-    tracker.markCommitted(T, 0, '2');
+    tracker.markCommitted(T, 0, 2n);
     expect(tracker.commitCandidates()).toEqual([]);
   });
 
   it('when an offset is refetched after a rebalance › refuses to admit it twice', () => {
     const tracker = assignedTracker();
     admit(tracker, [0, 1, 2]);
-    expect(tracker.track(T, 0, '1')).toBeUndefined();
-    expect(tracker.track(T, 0, '3')).toBeDefined();
+    expect(tracker.track(T, 0, 1n)).toBeUndefined();
+    expect(tracker.track(T, 0, 3n)).toBeDefined();
   });
 
   it('when a partition is revoked › drops it and ignores late settles from its old tickets', () => {
@@ -62,9 +63,9 @@ describe('OffsetTracker', () => {
     ]); // assigned back in a later rebalance
     const [fresh] = admit(tracker, [0]);
     tracker.settle(old as Ticket);
-    expect(tracker.commitCandidates().find((c) => c.partition === 0)).toEqual({ topic: T, partition: 0, offset: '0' });
+    expect(tracker.commitCandidates().find((c) => c.partition === 0)).toEqual({ topic: T, partition: 0, offset: 0n });
     tracker.settle(fresh as Ticket);
-    expect(tracker.commitCandidates().find((c) => c.partition === 0)?.offset).toBe('1');
+    expect(tracker.commitCandidates().find((c) => c.partition === 0)?.offset).toBe(1n);
   });
 
   it('reports settled-but-uncommitted counts and the age of the oldest unsettled message', () => {
@@ -78,7 +79,7 @@ describe('OffsetTracker', () => {
     expect(stats?.settledUncommitted).toBe(2);
     expect(stats?.pending).toBe(1);
     expect(stats?.oldestUnsettledAgeMs).toBe(3_000);
-    tracker.markCommitted(T, 0, '2');
+    tracker.markCommitted(T, 0, 2n);
     expect(tracker.stats()[0]?.settledUncommitted).toBe(0);
   });
 
@@ -98,7 +99,7 @@ describe('OffsetTracker', () => {
             tracker.settle(ticket);
             settled.add(ticket.offset);
             for (const c of tracker.commitCandidates()) {
-              const committed = BigInt(c.offset);
+              const committed = c.offset;
               // Every admitted offset below the commit point is settled…
               for (const o of offsets) if (BigInt(o) < committed) expect(settled.has(BigInt(o))).toBe(true);
               // …and commits only move forward.
@@ -111,7 +112,7 @@ describe('OffsetTracker', () => {
           const firstUnsettled = offsets.find((o) => !settled.has(BigInt(o)));
           const expected = firstUnsettled === undefined ? BigInt(offsets[offsets.length - 1] as number) + 1n : BigInt(firstUnsettled);
           const pending = tracker.commitCandidates()[0];
-          const watermark = pending ? BigInt(pending.offset) : lastCommitted;
+          const watermark = pending ? pending.offset : lastCommitted;
           if (settled.size > 0 || pending) expect(watermark).toBe(expected);
         },
       ),
@@ -123,7 +124,7 @@ describe('OffsetTracker', () => {
     const tracker = assignedTracker();
     admit(tracker, [0, 1]);
     tracker.retain([{ topic: T, partition: 1 }]);
-    expect(tracker.track(T, 0, '2')).toBeUndefined();
+    expect(tracker.track(T, 0, 2n)).toBeUndefined();
     expect(tracker.owns(T, 0)).toBe(false);
     expect(tracker.commitCandidates().some((c) => c.partition === 0)).toBe(false);
     expect(tracker.stats().some((s) => s.partition === 0)).toBe(false);
@@ -131,28 +132,28 @@ describe('OffsetTracker', () => {
 
   it('when nothing is assigned yet › tracks nothing', () => {
     const tracker = new OffsetTracker();
-    expect(tracker.track(T, 0, '0')).toBeUndefined();
+    expect(tracker.track(T, 0, 0n)).toBeUndefined();
     expect(tracker.commitCandidates()).toEqual([]);
   });
 
   it('when a transaction marker follows the last record › commits past the marker once everything is settled', () => {
     const tracker = assignedTracker();
     const tickets = admit(tracker, [0, 1, 2]);
-    tracker.markGap(T, 0, '4'); // offset 3 is the commit marker, never delivered
-    tracker.setStableEnd(T, 0, '4');
-    expect(tracker.commitCandidates()[0]?.offset).toBe('0');
+    tracker.markGap(T, 0, 4n); // offset 3 is the commit marker, never delivered
+    tracker.setStableEnd(T, 0, 4n);
+    expect(tracker.commitCandidates()[0]?.offset).toBe(0n);
     for (const t of tickets) tracker.settle(t);
-    expect(tracker.commitCandidates()[0]?.offset).toBe('4');
-    tracker.markCommitted(T, 0, '4');
+    expect(tracker.commitCandidates()[0]?.offset).toBe(4n);
+    tracker.markCommitted(T, 0, 4n);
     expect(tracker.stats()[0]?.lag).toBe(0n);
   });
 
   it('when a batch held only control records or aborted ones › commits past it', () => {
     const tracker = assignedTracker();
-    tracker.markGap(T, 2, '10');
-    expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 2, offset: '10' }]);
-    tracker.markGap(T, 2, '7');
-    expect(tracker.commitCandidates()[0]?.offset).toBe('10');
+    tracker.markGap(T, 2, 10n);
+    expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 2, offset: 10n }]);
+    tracker.markGap(T, 2, 7n);
+    expect(tracker.commitCandidates()[0]?.offset).toBe(10n);
   });
 
   it('counts how far admission ran past the watermark', () => {
@@ -172,56 +173,56 @@ describe('OffsetTracker', () => {
         Array.from({ length: next + 1 }, (_, i) => i),
       );
       for (const t of tickets.slice(0, next)) tracker.settle(t);
-      tracker.markCommitted(T, 0, String(next));
+      tracker.markCommitted(T, 0, BigInt(next));
       return { tracker, inProcess: tickets[next] as Ticket };
     }
 
     it('below the committed offset, in a log that now ends below it › restarts the tracking there: the records are admitted and committed from the new start', () => {
       const { tracker, inProcess } = committedThrough(10);
-      expect(tracker.rewind(T, 0, '0', '3')).toBe(10n);
+      expect(tracker.rewind(T, 0, 0n, 3n)).toBe(10n);
       const fresh = admit(tracker, [0, 1]);
       expect(fresh.every((t) => t !== undefined)).toBe(true);
       tracker.settle(inProcess); // a record of the tracking before: void
-      expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '0' }]);
+      expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: 0n }]);
       for (const t of fresh) tracker.settle(t);
-      expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '2' }]);
+      expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: 2n }]);
     });
 
     it('at or above the committed offset (KafkaJS refetching after a rejoin) › changes nothing', () => {
       const { tracker } = committedThrough(10);
-      expect(tracker.rewind(T, 0, '10', '11')).toBeUndefined();
-      expect(tracker.track(T, 0, '10')).toBeUndefined(); // still in process: not admitted twice
+      expect(tracker.rewind(T, 0, 10n, 11n)).toBeUndefined();
+      expect(tracker.track(T, 0, 10n)).toBeUndefined(); // still in process: not admitted twice
     });
 
     it('below the committed offset of a log that still holds it (KafkaJS refetching from an offset it cached) › changes nothing', () => {
       const { tracker } = committedThrough(10);
-      expect(tracker.rewind(T, 0, '4', '10')).toBeUndefined();
-      expect(tracker.rewind(T, 0, '4', '12')).toBeUndefined();
-      expect(tracker.track(T, 0, '4')).toBeUndefined(); // handled already: not sent twice
+      expect(tracker.rewind(T, 0, 4n, 10n)).toBeUndefined();
+      expect(tracker.rewind(T, 0, 4n, 12n)).toBeUndefined();
+      expect(tracker.track(T, 0, 4n)).toBeUndefined(); // handled already: not sent twice
     });
 
     it('with nothing committed yet › changes nothing (a refetch from the reset policy may start anywhere below)', () => {
       const tracker = assignedTracker();
       admit(tracker, [5, 6]);
-      expect(tracker.rewind(T, 0, '0', '1')).toBeUndefined();
+      expect(tracker.rewind(T, 0, 0n, 1n)).toBeUndefined();
     });
 
     it('when a commit of the tracking before is confirmed after the restart › it is not taken for the new one', () => {
       const { tracker } = committedThrough(10);
-      tracker.rewind(T, 0, '0', '3');
+      tracker.rewind(T, 0, 0n, 3n);
       for (const t of admit(tracker, [0, 1, 2])) tracker.settle(t);
-      tracker.markCommitted(T, 0, '11');
-      expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: '3' }]);
-      tracker.markCommitted(T, 0, '3');
+      tracker.markCommitted(T, 0, 11n);
+      expect(tracker.commitCandidates()).toEqual([{ topic: T, partition: 0, offset: 3n }]);
+      tracker.markCommitted(T, 0, 3n);
       expect(tracker.commitCandidates()).toEqual([]);
     });
 
     it("lag after the restart is against the new log's stable end", () => {
       const { tracker } = committedThrough(10);
-      tracker.setStableEnd(T, 0, '12');
-      tracker.rewind(T, 0, '0', '4');
+      tracker.setStableEnd(T, 0, 12n);
+      tracker.rewind(T, 0, 0n, 4n);
       admit(tracker, [0]);
-      tracker.setStableEnd(T, 0, '4');
+      tracker.setStableEnd(T, 0, 4n);
       expect(tracker.stats().find((s) => s.partition === 0)?.lag).toBe(4n);
     });
   });

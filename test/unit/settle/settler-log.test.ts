@@ -15,7 +15,7 @@ const ADDRESS = 'ada.lovelace@example.test';
 function setup(publishReceipt: () => Promise<void> = async () => {}) {
   const tracker = new OffsetTracker();
   tracker.retain([{ topic: 'signups', partition: 0 }]);
-  const ticket = tracker.track('signups', 0, '5');
+  const ticket = tracker.track('signups', 0, 5n);
   if (!ticket) throw new Error('not tracked');
   const record = toConsumedRecord(
     {

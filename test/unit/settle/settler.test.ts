@@ -12,7 +12,7 @@ import { signupValue, silentLogger } from '../../support/pipeline.js';
 function tracked() {
   const tracker = new OffsetTracker();
   tracker.retain([{ topic: 'signups', partition: 0 }]);
-  const ticket = tracker.track('signups', 0, '5');
+  const ticket = tracker.track('signups', 0, 5n);
   if (!ticket) throw new Error('not tracked');
   const record = toConsumedRecord(
     { key: Buffer.from('k'), value: signupValue('evt-5'), headers: {}, timestamp: '0', attributes: 0, offset: '5' } as never,
@@ -34,7 +34,7 @@ describe('settler › skipped events', () => {
     await settle(record, skipped, new AbortController().signal);
     expect(publishDlq).not.toHaveBeenCalled();
     expect(publishReceipt).toHaveBeenCalledWith(record, skipped, expect.any(AbortSignal));
-    expect(tracker.commitCandidates().map((c) => c.offset)).toEqual(['6']);
+    expect(tracker.commitCandidates().map((c) => c.offset)).toEqual([6n]);
     expect((await metrics.eventsSkipped.get()).values).toEqual([{ labels: { type: 'user.deleted' }, value: 1 }]);
   });
 });
@@ -56,10 +56,10 @@ describe('settler', () => {
     await Promise.resolve();
     expect(publishReceipt).toHaveBeenCalledWith(record, sent, expect.any(AbortSignal));
     const committable = () => tracker.commitCandidates().map((c) => c.offset);
-    expect(committable()).toEqual(['5']);
+    expect(committable()).toEqual([5n]);
     ack();
     await done;
-    expect(committable()).toEqual(['6']);
+    expect(committable()).toEqual([6n]);
   });
 
   it('a receipt that is never acknowledged (abandoned) leaves the offset unsettled', async () => {
@@ -78,7 +78,7 @@ describe('settler', () => {
     const done = settle(record, sent, abandon.signal);
     abandon.abort(new Error('revoked'));
     await expect(done).rejects.toThrow('revoked');
-    expect(tracker.commitCandidates().map((c) => c.offset)).toEqual(['5']);
+    expect(tracker.commitCandidates().map((c) => c.offset)).toEqual([5n]);
   });
 
   it('a dead letter: the DLQ record first, then the receipt', async () => {
