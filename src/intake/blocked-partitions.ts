@@ -1,5 +1,6 @@
+import type { Logger } from 'pino';
+
 import type { TopicPartition } from '../pipeline/topic-partition.js';
-import type { Logger } from '../platform/logger.js';
 import type { PauseState } from './pause-state.js';
 import type { OffsetTracking } from './ports.js';
 
