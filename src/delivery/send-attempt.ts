@@ -1,7 +1,8 @@
 import { alreadySent, LedgerUnavailableError, type SentLedger } from '../ledger/sent-ledger.js';
 import { WELCOME_SET } from '../pipeline/event-routes.js';
+import { smtpCodeClass } from '../platform/delivery-metrics.js';
 import type { Logger } from '../platform/logger.js';
-import { type Metrics, smtpCodeClass } from '../platform/metrics.js';
+import type { Metrics } from '../platform/metrics.js';
 import { classifySmtpError, type SmtpFailure } from '../smtp/errors.js';
 import type { Delivery, Mailer } from '../smtp/mailer.js';
 import type { Letter } from './job-board.js';

@@ -3,7 +3,8 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { sendAttempt } from '../../../src/delivery/send-attempt.js';
 import type { SentLedger } from '../../../src/ledger/sent-ledger.js';
-import { createMetrics, smtpCodeClass } from '../../../src/platform/metrics.js';
+import { smtpCodeClass } from '../../../src/platform/delivery-metrics.js';
+import { createMetrics } from '../../../src/platform/metrics.js';
 import type { Mailer, PreparedMail } from '../../../src/smtp/mailer.js';
 import { silentLogger, smtpError } from '../../support/pipeline.js';
 
