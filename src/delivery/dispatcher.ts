@@ -1,20 +1,10 @@
-import PQueue from 'p-queue';
-
 import type { ConsumedRecord, Outcome } from '../pipeline/outcome.js';
 import { partitionKey, type TopicPartition } from '../pipeline/topic-partition.js';
-import { retryDelayMs } from '../platform/retry-policy.js';
-import { ATTR } from '../platform/tracing/event-trace.js';
-import type { SmtpFailure } from '../smtp/errors.js';
-import { endAttemptSpan } from './attempt-span.js';
 import { ComposeAhead } from './compose-ahead.js';
 import type { DispatcherOptions, HoldReason } from './dispatcher-options.js';
-import { decideOnFailure } from './failure-decision.js';
 import { type Job, JobBoard, type Letter, newJob, whereOf } from './job-board.js';
-import { RateAhead } from './rate/rate-ahead.js';
-import { sendAttempt } from './send-attempt.js';
-
-/** A send-rate token is the right to start within its second: one a worker takes up later is taken again. */
-const TOKEN_FRESH_MS = 1_000;
+import { SendQueue } from './send-queue.js';
+import { SendWorker } from './send-worker.js';
 
 /**
  * The worker pool. Each admitted record becomes a job that is parsed, rendered and composed ahead
@@ -25,9 +15,8 @@ const TOKEN_FRESH_MS = 1_000;
  */
 export class Dispatcher {
   readonly #o: DispatcherOptions;
-  readonly #queue: PQueue;
+  readonly #sends: SendQueue;
   readonly #composer: ComposeAhead;
-  readonly #rateAhead: RateAhead | undefined;
   readonly #board: JobBoard;
   readonly #closing = new AbortController();
   readonly #holds = new Set<HoldReason>();
@@ -37,12 +26,25 @@ export class Dispatcher {
     this.#o = options;
     this.#board = new JobBoard(options.metrics, options.capacity);
     this.#composer = new ComposeAhead(options.mailer, options.email);
-    this.#queue = new PQueue({
-      concurrency: options.workerCount,
-      ...(options.rateLimitPerSecond > 0 ? { interval: 1000, intervalCap: options.rateLimitPerSecond } : {}),
+    this.#sends = new SendQueue({
+      workerCount: options.workerCount,
+      rateLimitPerSecond: options.rateLimitPerSecond,
+      sendRate: options.sendRate,
+      attempt: (job, letter, tokenAt) => worker.attempt(job, letter, tokenAt),
+      onError: (err) => this.#o.logger.error({ err }, 'unexpected dispatcher error'),
     });
-    const rate = options.sendRate;
-    this.#rateAhead = rate && new RateAhead({ rate, maxAhead: 2 * options.workerCount, granted: (job, letter, at) => this.#toWorker(job, letter, at) });
+    const worker = new SendWorker({
+      options,
+      board: this.#board,
+      queue: this.#sends,
+      held: () => this.#holds.size > 0,
+      enqueue: (job, letter) => this.#enqueue(job, letter),
+      finish: (job, outcome) => this.#finish(job, outcome),
+      fatal: () => {
+        this.#fatal = true;
+        this.#sends.pause();
+      },
+    });
   }
 
   /** Messages in the pool by state (the gauges read these). */
@@ -88,15 +90,13 @@ export class Dispatcher {
   /** Starts no new send until every hold is lifted; sends in flight finish. */
   hold(reason: HoldReason): void {
     this.#holds.add(reason);
-    this.#queue.pause();
-    this.#rateAhead?.pause();
+    this.#sends.pause();
   }
 
   unhold(reason: HoldReason): void {
     this.#holds.delete(reason);
     if (this.#holds.size > 0 || this.#fatal || this.#closing.signal.aborted) return;
-    this.#queue.start();
-    this.#rateAhead?.resume();
+    this.#sends.resume();
   }
 
   /** Resolves when no SMTP send (or its ledger claim) is in progress; with a hold, none starts again. */
@@ -120,7 +120,7 @@ export class Dispatcher {
 
   #abandonWhere(which: (job: Job) => boolean): number {
     const count = this.#board.abandonWhere(which);
-    this.#rateAhead?.dropAbandoned();
+    this.#sends.dropAbandoned();
     return count;
   }
 
@@ -131,132 +131,15 @@ export class Dispatcher {
   close(): void {
     if (this.#closing.signal.aborted) return;
     this.#closing.abort(new Error('dispatcher closed'));
-    this.#queue.pause();
-    this.#queue.clear();
+    this.#sends.close();
     this.#composer.clear();
-    this.#rateAhead?.clear();
     this.#board.abandonWhere(() => true);
   }
 
   /** Queued: with a cluster send rate its token is taken first (no worker waits for it), then a worker. */
   #enqueue(job: Job, letter: Letter): void {
     this.#board.move(job, { name: 'queued', letter });
-    if (this.#rateAhead) this.#rateAhead.add(job, letter);
-    else this.#toWorker(job, letter, undefined);
-  }
-
-  #toWorker(job: Job, letter: Letter, tokenAt: number | undefined): void {
-    this.#queue.add(() => this.#attempt(job, letter, tokenAt)).catch((err: unknown) => this.#o.logger.error({ err }, 'unexpected dispatcher error'));
-  }
-
-  async #attempt(job: Job, letter: Letter, tokenAt: number | undefined): Promise<void> {
-    if (tokenAt !== undefined) this.#rateAhead?.used();
-    if (job.abandoned || job.stage.name !== 'queued') return;
-    if (this.#o.breaker.state === 'open' || this.#holds.size > 0) {
-      // The circuit opened, or a rebalance began, after this job was queued: hold it, spend nothing.
-      this.#queue.pause();
-      this.#enqueue(job, letter);
-      return;
-    }
-    // Held up since its token was granted (a hold, every worker busy): starting now could exceed the rate.
-    if (tokenAt !== undefined && Date.now() - tokenAt > TOKEN_FRESH_MS) return this.#enqueue(job, letter);
-    this.#board.move(job, { name: 'claiming', letter });
-    const span = job.record.trace?.child('smtp send', { kind: 'client', attributes: { [ATTR.attempt]: job.attempts + 1 } });
-    const result = await sendAttempt(this.#o, letter, {
-      // Revoked, shut down or a rebalance began during the claim: send nothing.
-      proceed: () => !job.abandoned && this.#holds.size === 0,
-      onExchange: () => this.#board.move(job, { name: 'sending', letter }),
-    });
-    if (span) endAttemptSpan(span, result);
-    // An abandoned job's result is ignored; its slot was kept only while the SMTP exchange ran.
-    if (job.abandoned) return this.#board.release(job);
-    // An outcome is settled (its receipt or DLQ publish acknowledged) after the worker is free again.
-    switch (result.kind) {
-      case 'duplicate':
-        return void this.#finish(job, { kind: 'duplicate', messageId: result.messageId, relay: result.relay });
-      case 'try-later':
-        return this.#scheduleRetry(job, retryDelayMs(this.#o.policy, 1), letter);
-      case 'withdrawn':
-        return this.#enqueue(job, letter);
-      case 'failed':
-        return this.#onFailure(job, result.failure, letter);
-      case 'sent':
-        job.attempts += 1;
-        this.#o.breaker.recordSuccess();
-        if (Number.isFinite(job.occurredAt)) this.#o.metrics.endToEnd.observe(Math.max(0, (Date.now() - (job.occurredAt as number)) / 1000));
-        return void this.#finish(job, {
-          kind: 'sent',
-          attempts: job.attempts,
-          messageId: letter.prepared.mail.messageId,
-          smtpReply: result.smtpReply,
-          relay: result.relay,
-        });
-      default: {
-        const never: never = result;
-        throw new Error(`unknown attempt result ${JSON.stringify(never)}`);
-      }
-    }
-  }
-
-  #onFailure(job: Job, failure: SmtpFailure, letter: Letter): void {
-    const where = whereOf(job);
-    const serverDown = failure.kind === 'transient' && failure.serverWide && this.#o.breaker.recordServerFailure(failure.message);
-    const decision = decideOnFailure({ failure, attemptsBefore: job.attempts, policy: this.#o.policy, serverDown });
-    switch (decision.kind) {
-      case 'stop':
-        this.#fatal = true;
-        this.#queue.pause();
-        this.#rateAhead?.pause();
-        this.#o.logger.fatal(
-          { ...where, code: failure.code, responseCode: failure.responseCode, error: failure.message },
-          'SMTP rejected our credentials or configuration; stopping without dead-lettering',
-        );
-        // Its exchange has ended: the slot is free now, whatever the stage says.
-        this.#board.abandon(job);
-        this.#board.release(job);
-        this.#o.onFatal(failure);
-        return;
-      case 'hold':
-        this.#queue.pause();
-        this.#enqueue(job, letter);
-        return;
-      case 'dead-letter':
-        job.attempts = decision.attempts;
-        void this.#finish(job, {
-          kind: 'dead-letter',
-          reason: decision.reason,
-          error: failure.message,
-          smtpCode: failure.responseCode,
-          attempts: decision.attempts,
-          relay: failure.relay,
-        });
-        return;
-      case 'retry':
-        job.attempts = decision.attempts;
-        this.#o.metrics.retries.inc({ attempt: String(decision.attempts) });
-        this.#o.logger.info(
-          { ...where, attempt: decision.attempts, delayMs: decision.delayMs, code: failure.code, responseCode: failure.responseCode },
-          'transient SMTP failure; retry scheduled',
-        );
-        this.#scheduleRetry(job, decision.delayMs, letter);
-        return;
-      default: {
-        const never: never = decision;
-        throw new Error(`unknown decision ${JSON.stringify(never)}`);
-      }
-    }
-  }
-
-  /** The job waits on a timer, holding no worker slot. */
-  #scheduleRetry(job: Job, delayMs: number, letter: Letter): void {
-    if (job.abandoned) return;
-    // Cut short by abandonment, it ends with the event's span.
-    const wait = job.record.trace?.child('retry wait', { kind: 'internal', attributes: { [ATTR.delayMs]: delayMs, [ATTR.attempts]: job.attempts } });
-    const timer = setTimeout(() => {
-      wait?.end();
-      if (!job.abandoned) this.#enqueue(job, letter);
-    }, delayMs);
-    this.#board.move(job, { name: 'waiting', letter, timer });
+    this.#sends.add(job, letter);
   }
 
   async #finish(job: Job, outcome: Outcome): Promise<void> {

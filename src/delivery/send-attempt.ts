@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 
 import { alreadySent, type SentLedger } from '../ledger/sent-ledger.js';
 import { WELCOME_SET } from '../pipeline/event-routes.js';
-import { type Metrics, smtpCodeClass } from '../platform/metrics.js';
+import { smtpCodeClass } from '../platform/delivery-metrics.js';
+import type { Metrics } from '../platform/metrics.js';
 import { LedgerUnavailableError } from '../platform/service-error.js';
 import { classifySmtpError, type SmtpFailure } from '../smtp/errors.js';
 import type { Delivery, Mailer } from '../smtp/mailer.js';

@@ -3,9 +3,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import type { BuildInfo } from './metrics.js';
-
 const require = createRequire(import.meta.url);
+
+/** What runs: the service's version and those of Node and the two clients that matter most. */
+export interface BuildInfo {
+  readonly version: string;
+  readonly node: string;
+  readonly kafkajs: string;
+  readonly nodemailer: string;
+}
 
 /** The version field of a package.json, or 'unknown'. */
 function versionOf(file: string): string {

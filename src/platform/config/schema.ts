@@ -1,184 +1,16 @@
+import { emailSchema } from './email-schema.js';
+import { kafkaSchema } from './kafka-schema.js';
+import { smtpFallbackSchema, smtpSchema } from './smtp-schema.js';
+
 /**
  * The service's whole configuration contract. Every key is read from exactly one environment
  * variable (named in `env`); `configEnvNames()` lists them for the manifest/compose checks.
  */
 export const schema = {
-  kafka: {
-    brokers: { doc: 'Comma-separated host:port list', format: 'broker-list', default: [] as string[], env: 'KAFKA_BROKERS' },
-    clientId: { doc: 'Kafka client id', format: 'nonempty-string', default: 'email-dispatcher', env: 'KAFKA_CLIENT_ID' },
-    groupId: { doc: 'Consumer group id', format: 'nonempty-string', default: 'email-dispatcher', env: 'KAFKA_GROUP_ID' },
-    topic: { doc: 'Sign-up event topic', format: 'nonempty-string', default: 'user-signups', env: 'KAFKA_TOPIC' },
-    dlqTopic: { doc: 'Dead-letter topic', format: 'nonempty-string', default: 'user-signups.dlq', env: 'KAFKA_DLQ_TOPIC' },
-    receiptsTopic: { doc: 'Delivery receipts topic, one receipt per settled event (empty = off)', format: String, default: '', env: 'KAFKA_RECEIPTS_TOPIC' },
-    fromBeginning: {
-      doc: 'Where a group with no committed offset starts (true = earliest, so nothing is skipped)',
-      format: Boolean,
-      default: true,
-      env: 'KAFKA_FROM_BEGINNING',
-    },
-    sessionTimeoutMs: { doc: 'Consumer group session timeout', format: 'positive-int', default: 30_000, env: 'KAFKA_SESSION_TIMEOUT_MS' },
-    heartbeatIntervalMs: { doc: 'Consumer heartbeat interval', format: 'positive-int', default: 3_000, env: 'KAFKA_HEARTBEAT_INTERVAL_MS' },
-    metadataMaxAgeMs: {
-      doc: 'How often the consumer refreshes cluster metadata: partitions added to the topic are consumed within about this long',
-      format: 'positive-int',
-      default: 300_000,
-      env: 'KAFKA_METADATA_MAX_AGE_MS',
-    },
-    commitIntervalMs: {
-      doc: 'Least time between two offset commits (commits follow settled messages, one in flight)',
-      format: 'non-negative-int',
-      default: 50,
-      env: 'KAFKA_COMMIT_INTERVAL_MS',
-    },
-    maxAheadPerPartition: {
-      doc: 'Offsets a partition may hold admitted past an unsettled one before it is paused',
-      format: 'positive-int',
-      default: 10_000,
-      env: 'KAFKA_MAX_AHEAD_PER_PARTITION',
-    },
-    maxUncommitted: {
-      doc: 'Settled offsets waiting for a commit the broker has not confirmed at which new sends hold (unready) until commits succeed again; a rebalance sends them again',
-      format: 'positive-int',
-      default: 500,
-      env: 'KAFKA_MAX_UNCOMMITTED',
-    },
-    dlqPublishStallMs: {
-      doc: 'A DLQ publish not acknowledged after this long is reported stalled (counted, logged, unready)',
-      format: 'positive-int',
-      default: 60_000,
-      env: 'DLQ_PUBLISH_STALL_MS',
-    },
-    receiptPublishStallMs: {
-      doc: 'A receipt publish not acknowledged after this long is reported stalled (counted, logged, unready)',
-      format: 'positive-int',
-      default: 60_000,
-      env: 'RECEIPT_PUBLISH_STALL_MS',
-    },
-    ssl: { doc: 'Use TLS to the brokers', format: Boolean, default: false, env: 'KAFKA_SSL' },
-    sslCaFile: { doc: 'PEM file with the CA for the brokers (optional)', format: String, default: '', env: 'KAFKA_SSL_CA_FILE' },
-    sslCertFile: { doc: 'PEM client certificate for mutual TLS (with KAFKA_SSL_KEY_FILE)', format: String, default: '', env: 'KAFKA_SSL_CERT_FILE' },
-    sslKeyFile: {
-      doc: 'PEM private key of the client certificate, unencrypted (a file only the service user can read)',
-      format: String,
-      default: '',
-      env: 'KAFKA_SSL_KEY_FILE',
-    },
-    sslRejectUnauthorized: { doc: 'Verify the brokers\u2019 certificates', format: Boolean, default: true, env: 'KAFKA_SSL_REJECT_UNAUTHORIZED' },
-    saslMechanism: { doc: 'SASL mechanism', format: ['', 'plain', 'scram-sha-256', 'scram-sha-512'] as const, default: '', env: 'KAFKA_SASL_MECHANISM' },
-    saslUsername: { doc: 'SASL user', format: String, default: '', env: 'KAFKA_SASL_USERNAME' },
-    saslPassword: { doc: 'SASL password (or KAFKA_SASL_PASSWORD_FILE)', format: String, default: '', sensitive: true, env: 'KAFKA_SASL_PASSWORD' },
-    saslPasswordFile: {
-      doc: 'File holding the SASL password, re-read when it changes (a mounted Secret)',
-      format: String,
-      default: '',
-      env: 'KAFKA_SASL_PASSWORD_FILE',
-    },
-  },
-  smtp: {
-    host: { doc: 'SMTP server host', format: 'nonempty-string', default: '', env: 'SMTP_HOST' },
-    port: { doc: 'SMTP server port', format: 'tcp-port', default: 587, env: 'SMTP_PORT' },
-    secure: { doc: 'Implicit TLS (port 465 style)', format: Boolean, default: false, env: 'SMTP_SECURE' },
-    requireTls: { doc: 'Refuse to send unless STARTTLS succeeds', format: Boolean, default: false, env: 'SMTP_REQUIRE_TLS' },
-    tlsRejectUnauthorized: { doc: 'Verify the SMTP server certificate', format: Boolean, default: true, env: 'SMTP_TLS_REJECT_UNAUTHORIZED' },
-    tlsCaFile: { doc: 'PEM file with the CA for the SMTP server (optional; default: the system CAs)', format: String, default: '', env: 'SMTP_TLS_CA_FILE' },
-    user: { doc: 'SMTP user (optional)', format: String, default: '', env: 'SMTP_USER' },
-    pass: { doc: 'SMTP password (or SMTP_PASS_FILE)', format: String, default: '', sensitive: true, env: 'SMTP_PASS' },
-    passFile: { doc: 'File holding the SMTP password, re-read when it changes (a mounted Secret)', format: String, default: '', env: 'SMTP_PASS_FILE' },
-    timeoutMs: {
-      doc: 'Connection, greeting and socket timeout, each applied per phase and per command',
-      format: 'positive-int',
-      default: 30_000,
-      env: 'SMTP_TIMEOUT_MS',
-    },
-    // 60 s: twice SMTP_TIMEOUT_MS, so one phase may use its whole timeout and the rest of a normal
-    // exchange (well under a second) still fits. A server slower than this for every message is
-    // treated as failing. (The ledger's claim no longer has to outlast it: it is renewed while the send runs.)
-    sendTimeoutMs: {
-      doc: 'Deadline for one whole send (all phases); the send is aborted and its connection closed',
-      format: 'positive-int',
-      default: 60_000,
-      env: 'SMTP_SEND_TIMEOUT_MS',
-    },
-    breakerThreshold: {
-      doc: 'Consecutive server-level failures (refused, timeout, 421) that open the circuit',
-      format: 'positive-int',
-      default: 5,
-      env: 'SMTP_BREAKER_THRESHOLD',
-    },
-    breakerProbeIntervalMs: {
-      doc: 'While the circuit is open, how often the server is probed',
-      format: 'positive-int',
-      default: 5_000,
-      env: 'SMTP_BREAKER_PROBE_INTERVAL_MS',
-    },
-  },
-  smtpFallback: {
-    host: { doc: 'Fallback SMTP relay, used while the primary\u2019s circuit is open (empty = none)', format: String, default: '', env: 'SMTP_FALLBACK_HOST' },
-    port: { doc: 'Fallback SMTP relay port', format: 'tcp-port', default: 587, env: 'SMTP_FALLBACK_PORT' },
-    secure: { doc: 'Fallback relay: implicit TLS (port 465 style)', format: Boolean, default: false, env: 'SMTP_FALLBACK_SECURE' },
-    user: { doc: 'Fallback relay user (optional)', format: String, default: '', env: 'SMTP_FALLBACK_USER' },
-    pass: { doc: 'Fallback relay password (or SMTP_FALLBACK_PASS_FILE)', format: String, default: '', sensitive: true, env: 'SMTP_FALLBACK_PASS' },
-    passFile: {
-      doc: 'File holding the fallback relay password, re-read when it changes (a mounted Secret)',
-      format: String,
-      default: '',
-      env: 'SMTP_FALLBACK_PASS_FILE',
-    },
-  },
-  email: {
-    from: { doc: 'From address, e.g. "Acme <welcome@acme.test>"', format: 'from-address', default: '', env: 'EMAIL_FROM' },
-    envelopeFrom: {
-      doc: 'Envelope sender (MAIL FROM, where bounces go), "{eventId}" at most once in its local part, e.g. "bounces+{eventId}@bounce.acme.test" (empty = the address of EMAIL_FROM)',
-      format: 'envelope-from',
-      default: '',
-      env: 'EMAIL_ENVELOPE_FROM',
-    },
-    workerCount: { doc: 'Concurrent SMTP sends (and pooled connections)', format: 'positive-int', default: 10, env: 'EMAIL_WORKER_COUNT' },
-    workerBuffer: { doc: 'Messages held in process (queued + in flight + waiting to retry)', format: 'positive-int', default: 100, env: 'EMAIL_WORKER_BUFFER' },
-    maxRetries: { doc: 'Retries after the first attempt for transient failures', format: 'non-negative-int', default: 3, env: 'EMAIL_MAX_RETRIES' },
-    retryDelaysMs: {
-      doc: 'Delay before each retry; a shorter list repeats its last delay',
-      format: 'duration-list',
-      default: [1_000, 5_000, 10_000],
-      env: 'EMAIL_RETRY_DELAYS_MS',
-    },
-    rateLimitPerSecond: {
-      doc: 'Max sends started per second (0 = off); per pod or for all replicas, see EMAIL_RATE_LIMIT_SCOPE',
-      format: 'non-negative-int',
-      default: 0,
-      env: 'EMAIL_RATE_LIMIT_PER_SECOND',
-    },
-    rateLimitScope: {
-      doc: 'pod: each replica sends EMAIL_RATE_LIMIT_PER_SECOND; cluster: all replicas together, through Redis (REDIS_URL)',
-      format: ['pod', 'cluster'] as const,
-      default: 'pod',
-      env: 'EMAIL_RATE_LIMIT_SCOPE',
-    },
-    rateLimitMaxReplicas: {
-      doc: 'Cluster scope with Redis unreachable: each pod sends EMAIL_RATE_LIMIT_PER_SECOND / this (the most replicas there can be)',
-      format: 'positive-int',
-      default: 6,
-      env: 'EMAIL_RATE_LIMIT_MAX_REPLICAS',
-    },
-    templatesDir: {
-      doc: 'Folder of the email templates: manifest.json and a folder per template set, or (no manifest) one folder per locale of the welcome email (empty = the templates the service ships)',
-      format: String,
-      default: '',
-      env: 'EMAIL_TEMPLATES_DIR',
-    },
-    unmappedEventTypes: {
-      doc: 'An event whose type no template set serves: dlq (dead-lettered as invalid_event) or skip (settled without an email, counted, a skipped receipt)',
-      format: ['dlq', 'skip'] as const,
-      default: 'dlq',
-      env: 'EMAIL_UNMAPPED_EVENT_TYPES',
-    },
-    defaultLocale: {
-      doc: 'Locale of the email when none matches the event\u2019s user.locale; must have a template folder',
-      format: 'nonempty-string',
-      default: 'en',
-      env: 'EMAIL_DEFAULT_LOCALE',
-    },
-  },
+  kafka: kafkaSchema,
+  smtp: smtpSchema,
+  smtpFallback: smtpFallbackSchema,
+  email: emailSchema,
   redis: {
     url: {
       doc: 'Redis URL shared by the sent ledger and the cluster send rate (or REDIS_URL_FILE)',
@@ -259,5 +91,3 @@ export const TEMPLATE_VARS_PREFIX = 'EMAIL_TEMPLATE_VARS_';
 export type Config = ConfigOf<typeof schema> & { readonly email: { readonly templateVars: Readonly<Record<string, string>> } } & {
   readonly tracing: TracingConfig;
 };
-
-/** Thrown by `loadConfig`; `problems` holds one line per bad variable, each naming it. */

@@ -6,8 +6,8 @@ import { createMetrics } from '../../../src/platform/metrics.js';
 const EXTERNAL_METRICS = ['up'] as const;
 
 /**
- * Every series name the service exposes, read from the real registry (src/platform/metrics.ts plus
- * prom-client's Node defaults), with the _bucket/_sum/_count series of histograms and summaries,
+ * Every series name the service exposes, read from the real registry (src/platform/metrics.ts and
+ * its *-metrics.ts stages, plus prom-client's Node defaults), with the _bucket/_sum/_count series of histograms and summaries,
  * plus the external series the alerts use.
  */
 export async function knownMetricNames(): Promise<Set<string>> {

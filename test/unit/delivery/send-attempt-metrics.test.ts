@@ -4,7 +4,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { sendAttempt } from '../../../src/delivery/send-attempt.js';
 import type { PreparedMail } from '../../../src/email/compose-welcome-email.js';
 import type { SentLedger } from '../../../src/ledger/sent-ledger.js';
-import { createMetrics, smtpCodeClass } from '../../../src/platform/metrics.js';
+import { smtpCodeClass } from '../../../src/platform/delivery-metrics.js';
+import { createMetrics } from '../../../src/platform/metrics.js';
 import type { Mailer } from '../../../src/smtp/mailer.js';
 import { silentLogger, smtpError } from '../../support/pipeline.js';
 
