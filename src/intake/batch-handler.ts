@@ -38,8 +38,8 @@ export interface BatchHandlerOptions {
   readonly signal: AbortSignal;
   readonly metrics: Metrics;
   readonly logger: Logger;
-  /** Waiting for buffer space began or ended. @default sets the fetch_paused gauge */
-  readonly onFetchPaused?: (paused: boolean) => void;
+  /** Waiting for buffer space began or ended (the pause state writes the fetch_paused gauge: one writer). */
+  readonly onFetchPaused: (paused: boolean) => void;
   /** Event type → template set, from the templates' manifest. @default sign-ups to the welcome set only */
   readonly routes?: EventRoutes;
 }
@@ -54,12 +54,11 @@ export interface BatchHandlerOptions {
 export function createBatchHandler(o: BatchHandlerOptions) {
   // Batches of several partitions wait for space at once (PARTITIONS_CONSUMED_CONCURRENTLY): the fetch
   // counts as paused from the first waiter to the last.
-  const setPaused = o.onFetchPaused ?? ((on: boolean) => o.metrics.fetchPaused.set(on ? 1 : 0));
   let waiting = 0;
   const paused = (on: boolean) => {
     const before = waiting;
     waiting += on ? 1 : -1;
-    if ((before === 0) !== (waiting === 0)) setPaused(waiting > 0);
+    if ((before === 0) !== (waiting === 0)) o.onFetchPaused(waiting > 0);
   };
   // When this handler last heartbeated, across every batch in process.
   let beatAt = Number.NEGATIVE_INFINITY;

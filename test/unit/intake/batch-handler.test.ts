@@ -73,6 +73,8 @@ function setup(limit: number, { maxAhead = 10_000 } = {}) {
     heartbeatEveryMs: 1000,
     maxAheadPerPartition: maxAhead,
     onPartitionFull: (tp) => full.push(tp),
+    // In the service the pause state owns the gauge; here the handler's reports go straight to it.
+    onFetchPaused: (paused) => metrics.fetchPaused.set(paused ? 1 : 0),
     signal: stop.signal,
     metrics,
     logger: silentLogger,
@@ -337,6 +339,7 @@ describe('batch handler: where the log ends and where it restarts (issue 19, def
       heartbeatEveryMs: 1000,
       maxAheadPerPartition: 10_000,
       onPartitionFull: () => {},
+      onFetchPaused: () => {},
       signal: new AbortController().signal,
       metrics,
       logger,
