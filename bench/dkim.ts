@@ -1,7 +1,7 @@
 /**
  * CPU per welcome email of DKIM signing (nodemailer's signer, RSA 2048, relaxed/relaxed, sha256) on the
- * bytes composed ahead, against composing alone: composing ahead must stay ahead of the workers
- * (issue 14). Prints figures; asserts nothing.
+ * bytes composed ahead, against composing alone: composing ahead must stay ahead of the workers.
+ * Prints figures; asserts nothing.
  *
  *   npx tsx bench/dkim.ts [--emails 3000] [--rounds 5]
  *

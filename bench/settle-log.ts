@@ -1,5 +1,5 @@
 /**
- * Cost of the one log line per settled email (issue 21): CPU per line of `logSettled` through the
+ * Cost of the one log line per settled email: CPU per line of `logSettled` through the
  * service's own pino logger (JSON, redaction paths, ISO time) to /dev/null, for a sent email and a
  * dead letter, against a logger at level `warn` that drops the info line. Prints figures; asserts nothing.
  *

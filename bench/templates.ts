@@ -1,7 +1,7 @@
 /**
  * CPU per welcome email of rendering with the operator's templates (Handlebars, compiled at start)
  * against the hard-coded English renderer they replaced, and of composing the wire bytes after it:
- * composing ahead must stay ahead of the workers (issue 14). Prints figures; asserts nothing.
+ * composing ahead must stay ahead of the workers. Prints figures; asserts nothing.
  *
  *   npx tsx bench/templates.ts [--emails 5000] [--rounds 5]
  *

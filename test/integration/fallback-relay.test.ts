@@ -64,14 +64,14 @@ describe('a fallback SMTP relay (SMTP_FALLBACK_HOST)', () => {
     expect(ctx.sink.count).toBeGreaterThan(primaryBefore + 20);
     expect(await metricValue(ctx.app, 'email_dispatcher_relay_circuit_open', { relay: 'primary' })).toBe(0);
     expect(await metricValue(ctx.app, 'email_dispatcher_smtp_circuit_open')).toBe(0);
-    // A send in flight when the primary went away may have reached it and then the fallback: no more (issue 19).
+    // A send in flight when the primary went away may have reached it and then the fallback: no more.
     expect(duplicatesAcross(ctx.sink, fallback)).toBeLessThanOrEqual(WORKERS);
   });
 
   /**
    * The primary goes down for 8 s under load while the fallback refuses what we send it: the fallback's
    * circuit opens (metric, /readyz), sends hold until the primary answers, and the service neither
-   * stops nor dead-letters (issue 19, defect 3: it exited five times in a row).
+   * stops nor dead-letters (it exited five times in a row).
    */
   async function primaryDownWhileTheFallbackRefuses(fallback: SmtpSink, refuse: () => void, env: Record<string, string> = {}) {
     ctx.app = await startApp(

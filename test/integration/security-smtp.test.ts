@@ -152,7 +152,7 @@ describe('SMTP password rotation while the service runs', () => {
   });
 });
 
-describe('the fallback relay at start (issue 19, defect 3)', () => {
+describe('the fallback relay at start', () => {
   it('the fallback refuses our login while the primary answers › exit 1 at start in one line naming SMTP_FALLBACK_USER / SMTP_FALLBACK_PASS; nothing sent or committed, no password logged', async () => {
     const primary = await sink({});
     const fallback = await sink({});
@@ -207,7 +207,7 @@ describe('the fallback relay at start (issue 19, defect 3)', () => {
   });
 });
 
-describe('a relay whose password changed while its circuit was open (issue 19, defect 5)', () => {
+describe('a relay whose password changed while its circuit was open', () => {
   it('the only relay comes back refusing our login (and the previous password) › exit 1 with a fatal line naming the refusal, instead of waiting for ever; nothing dead-lettered', async () => {
     const relay = await sink({});
     const env = serviceEnv(world, relay.port, {

@@ -21,7 +21,7 @@ afterEach(async () => {
 
 const WORKERS = 10;
 
-describe('scaling out under backlog (issue 11, the headline)', () => {
+describe('scaling out under backlog', () => {
   it('when a second instance joins while the first waits on a full buffer › the newcomer gets work within 10 s, nobody is evicted, duplicates stay within the sends in flight', async () => {
     const ids = Array.from({ length: 3_000 }, (_, i) => `scale-${i}`);
     await produceEvents(world, ids);

@@ -7,7 +7,7 @@ import { committedLag, metricValue, produceEvents, serviceEnv, startApp, until, 
 
 const ctx = useAppWorld({ partitions: 2 });
 
-describe('a topic written by a transactional producer (issue 11, defect 4)', () => {
+describe('a topic written by a transactional producer', () => {
   it('when committed and aborted transactions are mixed with plain records › sends the committed ones only and reaches lag 0', async () => {
     const producer = ctx.world.kafka.producer({ transactionalId: `tx-${randomUUID().slice(0, 8)}`, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
@@ -46,7 +46,7 @@ describe('a topic written by a transactional producer (issue 11, defect 4)', () 
 const status = async (url: string) => (await fetch(url)).status;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe('where the log ends and where it restarts (issue 19, defects 6 and 7)', () => {
+describe('where the log ends and where it restarts', () => {
   it('when a transaction is left open after the last records › reported lag is 0 and /livez stays 200 through a quiet spell past LIVENESS_STALL_MS; its records go out once it commits', async () => {
     ctx.app = await startApp(
       serviceEnv(ctx.world, ctx.sink.port, { LIVENESS_STALL_MS: '2000', DLQ_PUBLISH_STALL_MS: '1000', EMAIL_WORKER_BUFFER: '1', EMAIL_WORKER_COUNT: '1' }),

@@ -15,7 +15,7 @@ const tmp = scratchDir('build-clients');
 const cleanup = useCleanup();
 
 describe('buildClients › the fallback relay', () => {
-  it('SMTP_FALLBACK_PASS_FILE rotated while running › the fallback logs in with the new password, the change logged by its variable, never its value (issue 19, defect 3)', async () => {
+  it('SMTP_FALLBACK_PASS_FILE rotated while running › the fallback logs in with the new password, the change logged by its variable, never its value', async () => {
     const relay = await startSmtpSink({ auth: { user: 'mailer', pass: OLD } });
     cleanup.push(() => relay.stop());
     const secret = secretVolume(tmp, `${OLD}\n`);

@@ -49,7 +49,7 @@ function setup(mailer: Mailer, fallback?: Mailer) {
   return { out, fatal, fatalLines: () => lines.filter((l) => l.level === 'fatal' || l.level === 60) };
 }
 
-describe('buildSmtpOut › a probe that waiting cannot fix (issue 19, defect 5)', () => {
+describe('buildSmtpOut › a probe that waiting cannot fix', () => {
   let stop: (() => void) | undefined;
   afterEach(() => {
     stop?.();

@@ -299,7 +299,7 @@ describe('batch handler', () => {
   });
 });
 
-describe('batch handler: where the log ends and where it restarts (issue 19, defects 6 and 7)', () => {
+describe('batch handler: where the log ends and where it restarts', () => {
   it("when a transaction is left open past the last record › a fetch's high watermark above the records is not lag", async () => {
     const { handler, submitted, tracker } = setup(10);
     // Records 0–4 committed; 5–9 belong to a transaction still open: a read_committed fetch stops at 5

@@ -146,7 +146,7 @@ describe('ConsumerLifecycle', () => {
     });
   });
 
-  describe('when KafkaJS rejoins on its own, with no error or event before the join (issue 19, defect 8)', () => {
+  describe('when KafkaJS rejoins on its own, with no error or event before the join', () => {
     // KafkaJS looks the coordinator up first in every join (consumerGroup.js [PRIVATE.JOIN]); a fetch
     // that saw a leader move or a new partition, or its own heartbeat an unknown member, rejoins at once.
     const joinStarts = (kafka: ReturnType<typeof fakeConsumer>) => kafka.request('GroupCoordinator', 10);
@@ -222,7 +222,7 @@ describe('ConsumerLifecycle', () => {
     });
   });
 
-  describe('with the real committer (issue 19, defect 2)', () => {
+  describe('with the real committer', () => {
     function withCommitter({ commitMs }: { commitMs: number[] }) {
       const kafka = fakeConsumer();
       const tracker = new OffsetTracker();

@@ -50,7 +50,7 @@ describe('StableOffsetPoll', () => {
     expect(admin.disconnect).toHaveBeenCalledTimes(1);
   });
 
-  it('when the broker reports a lower end than before (the topic created again) › lag follows it down (issue 19, defect 6)', async () => {
+  it('when the broker reports a lower end than before (the topic created again) › lag follows it down', async () => {
     const offsets = [{ partition: 0, high: '50' }];
     const { poll, lag, advance } = setup(offsets);
     poll.poll();

@@ -141,7 +141,7 @@ describe('Committer', () => {
     expect(tracker.commitCandidates()).toEqual([{ topic: 't', partition: 0, offset: 1n }]);
   });
 
-  it('when the budget of an ended generation runs out late › the next generation keeps committing (issue 19, defect 2)', async () => {
+  it('when the budget of an ended generation runs out late › the next generation keeps committing', async () => {
     const { tracker, committer, commits } = setup();
     const old = committer.generation;
     await committer.flushThenSuspend(old);

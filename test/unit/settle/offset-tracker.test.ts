@@ -165,7 +165,7 @@ describe('OffsetTracker', () => {
     expect(tracker.ahead(T, 0)).toBe(0);
   });
 
-  describe('when the fetch position moves backwards (issue 19, defect 7)', () => {
+  describe('when the fetch position moves backwards', () => {
     function committedThrough(next: number): { tracker: OffsetTracker; inProcess: Ticket } {
       const tracker = assignedTracker();
       const tickets = admit(

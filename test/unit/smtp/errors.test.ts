@@ -134,7 +134,7 @@ describe('classifySmtpError › 5xx that refuse the session rather than a recipi
   });
 });
 
-describe('relayRefusalReason › the relay refuses us, not this message (issue 19, defects 3 and 5)', () => {
+describe('relayRefusalReason › the relay refuses us, not this message', () => {
   it.each([
     ['a refused login', smtpError('Invalid login: 535 5.7.8 Authentication credentials invalid', { code: 'EAUTH', responseCode: 535, command: 'AUTH PLAIN' })],
     [

@@ -82,7 +82,7 @@ describe('the SMTP server certificate', () => {
     expect((verdict as Error).message).toMatch(/^SMTP server certificate does not verify \(.+\); set SMTP_TLS_CA_FILE/);
   });
 
-  it('a live send to it › fatal, as at start: waiting cannot fix a certificate (issue 19, defect 5)', async () => {
+  it('a live send to it › fatal, as at start: waiting cannot fix a certificate', async () => {
     const { sink, mailer } = await mailerAgainst({ tls: tls('starttls') }, {});
     const err = await mailer.send(await mail()).catch((e: unknown) => e);
     expect(classifySmtpError(err)).toMatchObject({ kind: 'fatal', serverWide: true });

@@ -73,7 +73,7 @@ describe('SMTP verifier', () => {
   });
 });
 
-describe('SMTP verifier › the fallback relay refuses at start (issue 19, defect 3)', () => {
+describe('SMTP verifier › the fallback relay refuses at start', () => {
   const start = (err: Error) =>
     createSmtpVerifier({ verify: async () => Promise.reject(err), retryMs: 5_000, onVerified: () => {}, onFatal: () => {}, logger: silentLogger }).start();
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadWelcomeTemplates, type WelcomeTemplates } from '../../../../src/email/templates/load-welcome-templates.js';
 import { shippedTemplatesDir } from '../../../../src/email/templates/shipped-templates-dir.js';
 
-/** The locales the service must ship (issue 14), with the greeting a reader sees with and without a name. */
+/** The locales the service must ship, with the greeting a reader sees with and without a name. */
 const GREETINGS: Record<string, readonly [named: string, nameless: string]> = {
   en: ['Welcome, Ada Lovelace!', 'Welcome!'],
   de: ['Willkommen, Ada Lovelace!', 'Willkommen!'],

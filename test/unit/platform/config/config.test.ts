@@ -238,7 +238,7 @@ describe('loadConfig', () => {
       expect(problemsFor({ ...REQUIRED, KAFKA_SASL_MECHANISM: 'plain' })).toEqual([expect.stringMatching(/^KAFKA_SASL_USERNAME: /)]);
     });
 
-    describe('the idempotency lease and its renewal (issue 19: a crash held its in-flight mail for the whole 120 s lease)', () => {
+    describe('the idempotency lease and its renewal (a crash held its in-flight mail for the whole 120 s lease)', () => {
       const LEDGER = { ...REQUIRED, IDEMPOTENCY_REDIS_URL: 'redis://redis:6379' };
 
       it('by default › a lease of seconds, renewed five times per lease', () => {
@@ -276,7 +276,7 @@ describe('loadConfig', () => {
       expect(config.smtp.passFile).toBe(file);
     });
 
-    it("when SMTP_FALLBACK_PASS_FILE names a file › reads it and keeps the path, so the fallback's password rotates like SMTP_PASS_FILE (issue 19, defect 3)", () => {
+    it("when SMTP_FALLBACK_PASS_FILE names a file › reads it and keeps the path, so the fallback's password rotates like SMTP_PASS_FILE", () => {
       const file = secretFile('smtp-fallback-pass', `${SECRET}\n`);
       const config = loadConfig({ ...REQUIRED, SMTP_FALLBACK_HOST: 'relay-b', SMTP_FALLBACK_USER: 'mailer', SMTP_FALLBACK_PASS_FILE: file });
       expect(config.smtpFallback.pass).toBe(SECRET);

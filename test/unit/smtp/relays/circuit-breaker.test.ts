@@ -271,7 +271,7 @@ describe('CircuitBreaker', () => {
     });
   });
 
-  describe('a probe refused in a way waiting cannot fix (issue 19, defect 5)', () => {
+  describe('a probe refused in a way waiting cannot fix', () => {
     function refusing() {
       let answer: 'refused' | 'down' | 'up' = 'refused';
       const refused: string[] = [];
