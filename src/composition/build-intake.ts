@@ -24,38 +24,27 @@ export interface Intake {
   readonly intake: AbortController;
 }
 
-/** Builds intake from config; `onChange`, `onFatal` and `onContact` are the lifecycle's. */
-export function buildIntake({
-  config,
-  consumer,
-  admin,
-  tracker,
-  capacity,
-  dispatcher,
-  committer,
-  tracing,
-  routes,
-  onChange,
-  onFatal,
-  onContact,
-  metrics,
-  logger,
-}: {
-  config: Config;
-  consumer: Consumer;
-  admin: Admin;
-  tracker: OffsetTracker;
-  capacity: Capacity;
-  dispatcher: Dispatcher;
-  committer: ConsumerLifecycleOptions['committer'];
-  tracing: Pick<Tracing, 'enabled' | 'startEvent'>;
-  routes: EventRoutes;
-  onChange: () => void;
-  onFatal: (reason: string) => void;
-  onContact: () => void;
-  metrics: Metrics;
-  logger: Logger;
-}): Intake {
+/** What intake is built from; `onChange`, `onFatal` and `onContact` are the lifecycle's. */
+export interface IntakeParts {
+  readonly config: Config;
+  readonly consumer: Consumer;
+  readonly admin: Admin;
+  readonly tracker: OffsetTracker;
+  readonly capacity: Capacity;
+  readonly dispatcher: Dispatcher;
+  readonly committer: ConsumerLifecycleOptions['committer'];
+  readonly tracing: Pick<Tracing, 'enabled' | 'startEvent'>;
+  readonly routes: EventRoutes;
+  readonly onChange: () => void;
+  readonly onFatal: (reason: string) => void;
+  readonly onContact: () => void;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
+/** Builds intake from config. */
+export function buildIntake(parts: IntakeParts): Intake {
+  const { config, consumer, admin, tracker, capacity, dispatcher, committer, tracing, routes, onChange, onFatal, onContact, metrics, logger } = parts;
   const lifecycle = new ConsumerLifecycle({
     consumer,
     topic: config.kafka.topic,
