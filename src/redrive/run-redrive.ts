@@ -10,6 +10,7 @@ import { createRateLimiter } from './rate-limiter.js';
 import { commitMetadata } from './redrive-group.js';
 import type { RedriveProgress, RedriveRow, RedriveSummary, ResolvedRedriveOptions } from './redrive-types.js';
 import { startPositions } from './start-positions.js';
+import { emptySummary } from './tally-verdict.js';
 import { withDeadline } from './with-deadline.js';
 
 export interface RunRedriveOptions {
@@ -36,18 +37,7 @@ const NO_PROGRESS: RedriveProgress = { start() {}, increment() {}, stop() {} };
  */
 export async function runRedrive({ kafka, options, logger, progress = NO_PROGRESS, onRow = () => {}, signal }: RunRedriveOptions): Promise<RedriveSummary> {
   const { dlqTopic, group, dryRun, selection, publishTimeoutMs = 30_000, connectTimeoutMs = 30_000 } = options;
-  const summary: RedriveSummary = {
-    dlqTopic,
-    group,
-    dryRun,
-    stoppedBy: 'end',
-    error: undefined,
-    examined: 0,
-    redriven: 0,
-    redrivenByReason: {},
-    skipped: 0,
-    refused: [],
-  };
+  const summary = emptySummary(dlqTopic, group, dryRun);
   const metadata = commitMetadata(selection);
   const readerGroup = dryRun ? `${group}.dry-run-${randomUUID().slice(0, 8)}` : group;
   const rateLimit = createRateLimiter({ perSecond: options.ratePerSecond });

@@ -1,6 +1,11 @@
 import type { RedriveRow, RedriveSummary } from './redrive-types.js';
 import type { Verdict } from './select-record.js';
 
+/** The summary of a run before its first record: nothing examined, stopped by the end of the DLQ until told otherwise. */
+export function emptySummary(dlqTopic: string, group: string, dryRun: boolean): RedriveSummary {
+  return { dlqTopic, group, dryRun, stoppedBy: 'end', error: undefined, examined: 0, redriven: 0, redrivenByReason: {}, skipped: 0, refused: [] };
+}
+
 /**
  * Counts one examined record in the summary by its verdict and returns its row. Called after a
  * selected record was republished (or, in a dry run, would have been).

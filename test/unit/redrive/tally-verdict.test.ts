@@ -3,21 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { readDlqRecord } from '../../../src/redrive/dlq-record.js';
 import type { RedriveSummary } from '../../../src/redrive/redrive-types.js';
 import type { Verdict } from '../../../src/redrive/select-record.js';
-import { tallyVerdict } from '../../../src/redrive/tally-verdict.js';
+import { emptySummary, tallyVerdict } from '../../../src/redrive/tally-verdict.js';
 import { dlqMessage } from './dlq-record-fixture.js';
 
-const emptySummary = (dryRun: boolean): RedriveSummary => ({
-  dlqTopic: 'signups.dlq',
-  group: 'g',
-  dryRun,
-  stoppedBy: 'end',
-  error: undefined,
-  examined: 0,
-  redriven: 0,
-  redrivenByReason: {},
-  skipped: 0,
-  refused: [],
-});
+const startSummary = (dryRun: boolean): RedriveSummary => emptySummary('signups.dlq', 'g', dryRun);
 const at = () => ({ partition: 0, offset: '3', record: readDlqRecord(0, dlqMessage({ reason: 'smtp_permanent' }, '3')) });
 
 describe('tallyVerdict', () => {
@@ -27,7 +16,7 @@ describe('tallyVerdict', () => {
     [{ action: 'skip', why: 'reason' }, false, 'skipped', { examined: 1, redriven: 0, skipped: 1, redrivenByReason: {} }],
     [{ action: 'refuse', why: 'max-redrives' }, false, 'refused', { examined: 1, redriven: 0, skipped: 0, redrivenByReason: {} }],
   ])('%j (dry run %s) → %s', (verdict, dryRun, action, counts) => {
-    const summary = emptySummary(dryRun);
+    const summary = startSummary(dryRun);
     const row = tallyVerdict(summary, verdict, at());
     expect(row.action).toBe(action);
     expect(summary).toMatchObject(counts);
