@@ -55,6 +55,16 @@ export function createBatchHandler(o: BatchHandlerOptions) {
   // Batches of several partitions wait for space at once (PARTITIONS_CONSUMED_CONCURRENTLY): the fetch
   // counts as paused from the first waiter to the last.
   let waiting = 0;
+  // One listener on the stop signal for every batch waiting at once: a listener each passes Node's
+  // 10-listener warning with a dozen partitions.
+  const waits = new Set<AbortController>();
+  o.signal.addEventListener(
+    'abort',
+    () => {
+      for (const wait of waits) wait.abort(o.signal.reason);
+    },
+    { once: true },
+  );
   const paused = (on: boolean) => {
     const before = waiting;
     waiting += on ? 1 : -1;
@@ -94,7 +104,7 @@ export function createBatchHandler(o: BatchHandlerOptions) {
         return;
       }
       if (!o.capacity.tryAcquire()) {
-        const acquired = await waitForSpace(o, () => heartbeatOrRejoin(heartbeat), paused);
+        const acquired = await waitForSpace(o, () => heartbeatOrRejoin(heartbeat), paused, waits);
         if (!acquired || !isRunning() || isStale() || o.signal.aborted) {
           if (acquired) o.capacity.release();
           return;
@@ -136,10 +146,15 @@ function rewindIfBehind(o: BatchHandlerOptions, topic: string, partition: number
 }
 
 /** Waits for a slot with heartbeats; false when the service is stopping. Rethrows rebalance errors. */
-async function waitForSpace(o: BatchHandlerOptions, heartbeat: () => Promise<void>, paused: (on: boolean) => void): Promise<boolean> {
+async function waitForSpace(
+  o: BatchHandlerOptions,
+  heartbeat: () => Promise<void>,
+  paused: (on: boolean) => void,
+  waits: Set<AbortController>,
+): Promise<boolean> {
   const wait = new AbortController();
-  const stop = () => wait.abort(o.signal.reason);
-  o.signal.addEventListener('abort', stop, { once: true });
+  if (o.signal.aborted) wait.abort(o.signal.reason);
+  waits.add(wait);
   paused(true);
   let acquired = false;
   const slot = o.capacity.acquire(wait.signal).then(
@@ -167,7 +182,7 @@ async function waitForSpace(o: BatchHandlerOptions, heartbeat: () => Promise<voi
     if (acquired) o.capacity.release();
     throw err;
   } finally {
-    o.signal.removeEventListener('abort', stop);
+    waits.delete(wait);
     paused(false);
   }
 }

@@ -1,3 +1,5 @@
+import { getEventListeners } from 'node:events';
+
 import type { Batch, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -214,6 +216,24 @@ describe('batch handler', () => {
     expect(resolved).toEqual([]);
     expect(submitted).toEqual([]);
     expect(membership.failed).toEqual([rebalance]);
+  });
+
+  it("when a dozen partitions' batches wait for space at once › they share one listener on the stop signal, and stopping ends every wait", async () => {
+    const { handler, capacity, stop, tracker } = setup(1);
+    const partitions = Array.from({ length: 12 }, (_, p) => p);
+    tracker.retain(partitions.map((partition) => ({ topic: 't', partition })));
+    capacity.tryAcquire();
+    const runs = partitions.map((partition) => {
+      const { p } = payload([0, 1]);
+      (p.batch as { partition: number }).partition = partition;
+      return handler(p);
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    // Node warns past 10 listeners on one signal (MaxListenersExceededWarning), and a listener each is a leak's shape.
+    expect(getEventListeners(stop.signal, 'abort').length).toBeLessThanOrEqual(1);
+    stop.abort();
+    await Promise.all(runs);
+    expect(capacity.held).toBe(1);
   });
 
   it('when slots free before every heartbeat tick › a long batch still heartbeats on schedule and stops admitting once it hears of a rebalance', async () => {
