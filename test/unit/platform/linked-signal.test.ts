@@ -1,4 +1,4 @@
-import { getEventListeners } from 'node:events';
+import { getEventListeners, setMaxListeners } from 'node:events';
 
 import { describe, expect, it } from 'vitest';
 
@@ -27,6 +27,7 @@ describe('linkedSignal', () => {
 
   it('once disposed › leaves no listener on a long-lived source, and its abort no longer reaches the linked signal', () => {
     const closing = new AbortController();
+    setMaxListeners(1_000, closing.signal);
     const links = Array.from({ length: 1_000 }, () => linkedSignal([closing.signal, new AbortController().signal]));
     expect(getEventListeners(closing.signal, 'abort')).toHaveLength(1_000);
     for (const link of links) link.dispose();

@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -26,6 +28,8 @@ const fallbacks = async (m: ReturnType<typeof createMetrics>, reason: string) =>
 
 /** Starts `takers` loops taking from `limiter` until `signal` aborts; records when each take was granted. */
 function takeUntil(limiter: { take(signal: AbortSignal): Promise<void> }, signal: AbortSignal, takers = 3): number[] {
+  // The takers of a test share one stop signal (in the service each waits on its own job's signal).
+  setMaxListeners(100, signal);
   const at: number[] = [];
   for (let i = 0; i < takers; i += 1)
     void (async () => {
