@@ -117,8 +117,8 @@ export async function startApp(env: Record<string, string>, { logs }: { logs?: s
 
 /** Committed offsets of the group vs the topic's end offsets, per partition. */
 export async function committedLag(world: World, groupId = world.groupId): Promise<number> {
-  const [committed] = await world.admin.fetchOffsets({ groupId, topics: [world.topic] });
-  const ends = await world.admin.fetchTopicOffsets(world.topic);
+  const [committed] = await retryingRetriable(() => world.admin.fetchOffsets({ groupId, topics: [world.topic] }));
+  const ends = await retryingRetriable(() => world.admin.fetchTopicOffsets(world.topic));
   let lag = 0;
   for (const end of ends) {
     const c = committed?.partitions.find((p) => p.partition === end.partition);
@@ -126,6 +126,23 @@ export async function committedLag(world: World, groupId = world.groupId): Promi
     lag += Number(end.high) - at;
   }
   return lag;
+}
+
+/**
+ * A broker that has just started (or moved a group's coordinator) answers NOT_COORDINATOR or
+ * COORDINATOR_LOAD_IN_PROGRESS for a moment, and KafkaJS's admin does not always retry it: ask again
+ * for up to `forMs` while the error says it is retriable.
+ */
+async function retryingRetriable<T>(work: () => Promise<T>, forMs = 10_000): Promise<T> {
+  const giveUpAt = Date.now() + forMs;
+  for (;;) {
+    try {
+      return await work();
+    } catch (err) {
+      if ((err as { retriable?: boolean }).retriable !== true || Date.now() > giveUpAt) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 export interface DlqRecord {
