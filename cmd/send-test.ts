@@ -101,9 +101,8 @@ for (const [name, mailer] of relays) {
   try {
     // Bounded by SMTP_SEND_TIMEOUT_MS inside the mailer.
     const delivery = await mailer.send(await mailer.prepare(mail));
-    process.stdout.write(
-      `sent via ${name} relay (${name === 'primary' ? config.smtp.host : config.smtpFallback.host}), Message-ID ${mail.messageId}: ${delivery?.reply ?? '(no reply text)'}\n`,
-    );
+    const relay = name === 'primary' ? config.smtp : config.smtpFallback;
+    process.stdout.write(`sent via ${name} relay (${relay.host}:${relay.port}), Message-ID ${mail.messageId}: ${delivery?.reply ?? '(no reply text)'}\n`);
     exitCode = 0;
     break;
   } catch (err) {
