@@ -10,6 +10,7 @@ import { type SmtpSink, type SmtpSinkOptions, startSmtpSink } from '../../dev/sm
 import { type App, createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/platform/config/config.js';
 import { createLogger } from '../../src/platform/logger.js';
+import { whileRetriable } from './kafka.js';
 
 /** One isolated world per test: its own topics, group and registry on the shared broker. */
 export interface World {
@@ -117,8 +118,8 @@ export async function startApp(env: Record<string, string>, { logs }: { logs?: s
 
 /** Committed offsets of the group vs the topic's end offsets, per partition. */
 export async function committedLag(world: World, groupId = world.groupId): Promise<number> {
-  const [committed] = await retryingRetriable(() => world.admin.fetchOffsets({ groupId, topics: [world.topic] }));
-  const ends = await retryingRetriable(() => world.admin.fetchTopicOffsets(world.topic));
+  const [committed] = await whileRetriable(() => world.admin.fetchOffsets({ groupId, topics: [world.topic] }), 10_000);
+  const ends = await whileRetriable(() => world.admin.fetchTopicOffsets(world.topic), 10_000);
   let lag = 0;
   for (const end of ends) {
     const c = committed?.partitions.find((p) => p.partition === end.partition);
@@ -126,23 +127,6 @@ export async function committedLag(world: World, groupId = world.groupId): Promi
     lag += Number(end.high) - at;
   }
   return lag;
-}
-
-/**
- * A broker that has just started (or moved a group's coordinator) answers NOT_COORDINATOR or
- * COORDINATOR_LOAD_IN_PROGRESS for a moment, and KafkaJS's admin does not always retry it: ask again
- * for up to `forMs` while the error says it is retriable.
- */
-async function retryingRetriable<T>(work: () => Promise<T>, forMs = 10_000): Promise<T> {
-  const giveUpAt = Date.now() + forMs;
-  for (;;) {
-    try {
-      return await work();
-    } catch (err) {
-      if ((err as { retriable?: boolean }).retriable !== true || Date.now() > giveUpAt) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 }
 
 export interface DlqRecord {
@@ -234,14 +218,5 @@ async function createAndWaitForMetadata(admin: Admin, topics: string[], create: 
   } catch (err) {
     if ((err as { retriable?: boolean }).retriable !== true) throw err;
   }
-  const giveUpAt = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await admin.fetchTopicMetadata({ topics });
-      return;
-    } catch (err) {
-      if ((err as { retriable?: boolean }).retriable !== true || Date.now() > giveUpAt) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
+  await whileRetriable(() => admin.fetchTopicMetadata({ topics }), 30_000);
 }

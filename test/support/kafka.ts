@@ -68,6 +68,23 @@ export async function produce(
   }
 }
 
+/**
+ * Runs `work` again every 200 ms while it fails with an error KafkaJS marks retriable, for up to
+ * `forMs`: a broker that has just started, moved a group's coordinator or not yet cached a new topic
+ * answers so for a moment, and KafkaJS's admin does not always retry it itself.
+ */
+export async function whileRetriable<T>(work: () => Promise<T>, forMs: number): Promise<T> {
+  const giveUpAt = Date.now() + forMs;
+  for (;;) {
+    try {
+      return await work();
+    } catch (err) {
+      if ((err as { retriable?: boolean }).retriable !== true || Date.now() > giveUpAt) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
 /** Committed offset per partition (the next offset to read), -1 where the group has committed nothing. */
 export async function readCommittedOffsets(
   brokers: readonly string[],
@@ -82,15 +99,7 @@ export async function readCommittedOffsets(
         await admin.connect();
         // A topic created a moment ago may not be in this broker's metadata cache yet (KRaft propagates
         // it asynchronously): KafkaJS's own retries can run out; a retriable error is tried again.
-        const giveUpAt = Date.now() + timeoutMs;
-        for (;;) {
-          try {
-            return await admin.fetchOffsets({ groupId: group, topics: [topic] });
-          } catch (err) {
-            if ((err as { retriable?: boolean }).retriable !== true || Date.now() > giveUpAt) throw err;
-            await new Promise((resolve) => setTimeout(resolve, 200));
-          }
-        }
+        return await whileRetriable(() => admin.fetchOffsets({ groupId: group, topics: [topic] }), timeoutMs);
       })(),
       { timeoutMs, what: `reading committed offsets of ${group} on ${topic}` },
     );
